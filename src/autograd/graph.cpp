@@ -1,0 +1,196 @@
+// Reverse-mode autograd engine: records ops, runs backward in reverse topological order, frees the
+// graph as it goes. It knows nothing about kernels; each op hands it a closure.
+#include "autograd/graph.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <vector>
+
+#include "plexus/error.hpp"
+
+namespace plexus {
+
+namespace {
+thread_local bool grad_mode = true;
+}
+
+bool grad_enabled() { return grad_mode; }
+NoGradGuard::NoGradGuard() : previous_(grad_mode) { grad_mode = false; }
+NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
+
+namespace autograd {
+
+using detail::release;
+using detail::retain;
+
+bool should_record(TensorRefs inputs) {
+  if (!grad_mode) return false;
+  for (const Tensor& t : inputs)
+    if (t.impl()->requires_grad) return true;
+  return false;
+}
+
+bool should_record(std::span<const Tensor> inputs) {
+  if (!grad_mode) return false;
+  for (const Tensor& t : inputs)
+    if (t.impl()->requires_grad) return true;
+  return false;
+}
+
+namespace {
+template <typename Inputs>
+void attach(TensorImpl& output, Op op, const Inputs& inputs) {
+  PLEXUS_ASSERT(!output.has_node());
+  output.op = op;
+  output.requires_grad = true;
+  output.input_count = static_cast<uint32_t>(inputs.size());
+  if (inputs.size() > TensorImpl::kInlineInputs)
+    output.heap_inputs = new TensorImpl*[inputs.size()];
+  TensorImpl** slots = output.inputs();
+  size_t i = 0;
+  for (const Tensor& t : inputs) {
+    retain(t.impl());
+    slots[i++] = t.impl();
+  }
+}
+}  // namespace
+
+void attach_inputs(TensorImpl& output, Op op, TensorRefs inputs) { attach(output, op, inputs); }
+void attach_inputs(TensorImpl& output, Op op, std::span<const Tensor> inputs) {
+  attach(output, op, inputs);
+}
+
+namespace {
+float* ensure_grad(TensorImpl& t) {
+  if (!t.grad) {
+    t.grad = detail::new_tensor(t.shape);
+    std::memset(t.grad->data, 0, t.numel * sizeof(float));
+  }
+  return t.grad->data;
+}
+}  // namespace
+
+float* BackwardContext::input_grad(size_t i) {
+  TensorImpl& input = *node_.inputs()[i];
+  return input.requires_grad ? ensure_grad(input) : nullptr;
+}
+
+Tensor BackwardContext::output_tensor() const {
+  retain(&node_);
+  return Tensor::adopt(&node_);
+}
+
+Tensor BackwardContext::output_grad_tensor() const {
+  retain(node_.grad);
+  return Tensor::adopt(node_.grad);
+}
+
+Tensor BackwardContext::input_tensor(size_t i) const {
+  retain(node_.inputs()[i]);
+  return Tensor::adopt(node_.inputs()[i]);
+}
+
+namespace {
+
+std::atomic<uint32_t> traversal_counter{0};
+
+// Post-order DFS over the nodes reachable from `root`, each appended once, holding a reference.
+void topological_order(TensorImpl* root, std::vector<TensorImpl*>& order) {
+  const uint32_t mark = traversal_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  struct Frame {
+    TensorImpl* node;
+    uint32_t next_input;
+  };
+  thread_local std::vector<Frame> stack;
+  stack.clear();
+  root->visit_mark = mark;
+  stack.push_back({root, 0});
+  while (!stack.empty()) {
+    Frame& frame = stack.back();
+    if (frame.next_input < frame.node->input_count) {
+      TensorImpl* input = frame.node->inputs()[frame.next_input++];
+      if (input->requires_grad && input->visit_mark != mark) {
+        input->visit_mark = mark;
+        PLEXUS_CHECK(!input->graph_freed,
+                     "backward: part of this graph was already freed by an earlier backward() "
+                     "(each graph can be back-propagated once; recompute the forward pass)");
+        if (input->has_node()) stack.push_back({input, 0});
+      }
+    } else {
+      retain(frame.node);
+      order.push_back(frame.node);
+      stack.pop_back();
+    }
+  }
+}
+
+void run_backward(TensorImpl& root, const Tensor* grad_output) {
+  PLEXUS_CHECK(root.requires_grad,
+               "backward: this tensor does not require grad (no input was marked with "
+               "requires_grad(), or it was computed inside a NoGradGuard)");
+  PLEXUS_CHECK(!root.graph_freed,
+               "backward: the graph of this tensor was already freed by an earlier backward() "
+               "(each graph can be back-propagated once; recompute the forward pass)");
+  if (grad_output) {
+    PLEXUS_CHECK(grad_output->defined() && grad_output->shape() == root.shape,
+                 "backward: gradient of shape ",
+                 grad_output->defined() ? grad_output->shape().str() : "(empty)",
+                 " given for an output of shape ", root.shape);
+  } else {
+    PLEXUS_CHECK(root.numel == 1, "backward: output of shape ", root.shape,
+                 " is not a scalar; pass its gradient: backward(grad_output)");
+  }
+
+  // Seed d(root)/d(root). A leaf root simply accumulates the seed into its own grad.
+  float* root_grad = ensure_grad(root);
+  if (grad_output) {
+    const float* g = grad_output->data();
+    for (size_t i = 0; i < root.numel; ++i) root_grad[i] += g[i];
+  } else {
+    root_grad[0] += 1.0f;
+  }
+  if (!root.has_node()) return;
+
+  thread_local std::vector<TensorImpl*> order;
+  const size_t base = order.size();  // backward() may run inside a custom op's backward
+  struct Cleanup {
+    size_t base;
+    ~Cleanup() {
+      for (size_t i = order.size(); i-- > base;) release(order[i]);
+      order.resize(base);
+    }
+  } cleanup{base};
+  topological_order(&root, order);
+
+  NoGradGuard no_grad;  // gradients are plain values: the backward pass records nothing
+  for (size_t i = order.size(); i-- > base;) {
+    TensorImpl& node = *order[i];
+    if (node.grad && node.backward) {
+      BackwardContext context(node);
+      node.backward(context);
+    }
+    // The node is done: free its graph and, for an intermediate, its gradient.
+    detail::release_node(&node);
+    node.graph_freed = true;
+    if (node.grad) {
+      release(node.grad);
+      node.grad = nullptr;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace autograd
+
+void Tensor::backward() const {
+  PLEXUS_CHECK(defined(), "backward: the tensor is empty");
+  autograd::run_backward(*impl(), nullptr);
+}
+
+void Tensor::backward(const Tensor& grad_output) const {
+  PLEXUS_CHECK(defined(), "backward: the tensor is empty");
+  autograd::run_backward(*impl(), &grad_output);
+}
+
+}  // namespace plexus

@@ -1,0 +1,83 @@
+// The list of recorded ops. Each op's name appears in error messages and in the gradient-check
+// table (tests/gradcheck/ops.cpp), which fails when an op here has no gradient check.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <string_view>
+
+namespace plexus::autograd {
+
+enum class Op : uint8_t {
+  none,  // a leaf: not produced by an op
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  pow,
+  maximum,
+  minimum,
+  add_scalar,
+  mul_scalar,
+  rsub_scalar,
+  rdiv_scalar,
+  pow_scalar,
+  exp,
+  log,
+  sqrt,
+  abs,
+  clamp,
+  square,
+  where,
+  matmul,
+  linear,
+  sum,
+  mean,
+  sum_axis,
+  mean_axis,
+  max_axis,
+  min_axis,
+  reshape,
+  transpose,
+  slice_rows,
+  broadcast_to,
+  concat,
+  index_rows,
+  sigmoid,
+  tanh,
+  relu,
+  leaky_relu,
+  elu,
+  selu,
+  gelu,
+  silu,
+  softplus,
+  softmax,
+  log_softmax,
+  dropout,
+  batch_norm,
+  layer_norm,
+  cross_entropy,
+  custom,
+};
+
+inline constexpr std::string_view kOpNames[] = {
+    "none",        "add",           "sub",          "mul",         "div",        "neg",
+    "pow",         "maximum",       "minimum",      "add_scalar",  "mul_scalar", "rsub_scalar",
+    "rdiv_scalar", "pow_scalar",    "exp",          "log",         "sqrt",       "abs",
+    "clamp",       "square",        "where",        "matmul",      "linear",     "sum",
+    "mean",        "sum_axis",      "mean_axis",    "max_axis",    "min_axis",   "reshape",
+    "transpose",   "slice_rows",    "broadcast_to", "concat",      "index_rows", "sigmoid",
+    "tanh",        "relu",          "leaky_relu",   "elu",         "selu",       "gelu",
+    "silu",        "softplus",      "softmax",      "log_softmax", "dropout",    "batch_norm",
+    "layer_norm",  "cross_entropy", "custom",
+};
+
+inline constexpr size_t kOpCount = static_cast<size_t>(Op::custom) + 1;
+static_assert(std::size(kOpNames) == kOpCount, "every Op needs its name in kOpNames");
+
+constexpr std::string_view op_name(Op op) { return kOpNames[static_cast<size_t>(op)]; }
+
+}  // namespace plexus::autograd

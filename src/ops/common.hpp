@@ -1,0 +1,40 @@
+// Helpers shared by the op families: argument checks and the element-wise op templates.
+#pragma once
+
+#include "autograd/graph.hpp"
+#include "plexus/error.hpp"
+#include "plexus/tensor.hpp"
+
+namespace plexus::ops {
+
+using autograd::BackwardContext;
+using autograd::Op;
+using autograd::record;
+
+inline void require_defined(const Tensor& t, const char* op) {
+  PLEXUS_CHECK(t.defined(), op, ": an input tensor is empty (default-constructed, never assigned)");
+}
+
+/// Normalises a possibly negative axis for a tensor of `rank` dimensions.
+size_t normalize_axis(int64_t axis, size_t rank, const char* op, const Shape& shape);
+
+/// y = f(x) element-wise; backward dx += dy * derivative(x, y).
+template <typename Forward, typename Derivative>
+Tensor unary(Op op, const Tensor& x, Forward forward, Derivative derivative) {
+  require_defined(x, autograd::op_name(op).data());
+  Tensor y = Tensor::empty(x.shape());
+  const float* in = x.data();
+  float* out = y.data();
+  const size_t n = y.numel();
+  for (size_t i = 0; i < n; ++i) out[i] = forward(in[i]);
+  return record(op, std::move(y), {x}, [derivative](BackwardContext& c) {
+    float* dx = c.input_grad(0);
+    const float* xs = c.input_data(0);
+    const float* ys = c.output();
+    const float* dy = c.output_grad();
+    const size_t count = c.numel();
+    for (size_t i = 0; i < count; ++i) dx[i] += dy[i] * derivative(xs[i], ys[i]);
+  });
+}
+
+}  // namespace plexus::ops

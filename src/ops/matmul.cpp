@@ -1,0 +1,82 @@
+// Matrix products: matmul and the fused linear layer y = x W^T + b, both through BLAS sgemm.
+// M, K, N: the sizes in [M, K] x [K, N]; B = batch rows, In/Out = features of a linear layer.
+#include "cpu/blas.hpp"
+#include "ops/common.hpp"
+#include "plexus/ops.hpp"
+
+namespace plexus {
+
+using autograd::Op;
+using ops::BackwardContext;
+
+// C = A B;  dA += dC B^T,  dB += A^T dC  (beta = 1 accumulates straight into the gradients)
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  ops::require_defined(a, "matmul");
+  ops::require_defined(b, "matmul");
+  PLEXUS_CHECK(a.rank() == 2 && b.rank() == 2, "matmul: ", a.shape(), " x ", b.shape(),
+               ": both operands must be 2-D");
+  PLEXUS_CHECK(a.shape()[1] == b.shape()[0], "matmul: ", a.shape(), " x ", b.shape(),
+               ": inner sizes differ (", a.shape()[1], " != ", b.shape()[0], ")");
+  const auto m = static_cast<size_t>(a.shape()[0]);
+  const auto k = static_cast<size_t>(a.shape()[1]);
+  const auto n = static_cast<size_t>(b.shape()[1]);
+  Tensor c = Tensor::empty({a.shape()[0], b.shape()[1]});
+  if (k == 0) {
+    std::fill_n(c.data(), c.numel(), 0.0f);
+  } else {
+    cpu::gemm(false, false, m, n, k, 1.0f, a.data(), b.data(), 0.0f, c.data());
+  }
+  return autograd::record(Op::matmul, std::move(c), {a, b}, [m, k, n](BackwardContext& ctx) {
+    const float* dc = ctx.output_grad();
+    if (float* da = ctx.input_grad(0))
+      cpu::gemm(false, true, m, k, n, 1.0f, dc, ctx.input_data(1), 1.0f, da);
+    if (float* db = ctx.input_grad(1))
+      cpu::gemm(true, false, k, n, m, 1.0f, ctx.input_data(0), dc, 1.0f, db);
+  });
+}
+
+// y = x W^T + b;  dx += dy W,  dW += dy^T x,  db += column sums of dy
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  ops::require_defined(x, "linear");
+  ops::require_defined(weight, "linear");
+  PLEXUS_CHECK(weight.rank() == 2, "linear: weight must be 2-D [Out, In], got ", weight.shape());
+  const int64_t in = weight.shape()[1];
+  const int64_t out = weight.shape()[0];
+  PLEXUS_CHECK(x.rank() >= 1 && x.shape().back() == in, "linear: input of shape ", x.shape(),
+               " does not match weight ", weight.shape(), ": expected ", in,
+               " features in its last dimension");
+  if (bias.defined())
+    PLEXUS_CHECK(bias.rank() == 1 && bias.shape()[0] == out, "linear: bias of shape ", bias.shape(),
+                 " does not match weight ", weight.shape(), ": expected [", out, "]");
+  const size_t rows = x.numel() / static_cast<size_t>(in == 0 ? 1 : in);
+  Shape y_shape = x.shape();
+  y_shape[y_shape.rank() - 1] = out;
+  Tensor y = Tensor::empty(y_shape);
+  float* py = y.data();
+  if (bias.defined()) {
+    for (size_t r = 0; r < rows; ++r) std::copy_n(bias.data(), out, py + r * out);
+  } else {
+    std::fill_n(py, y.numel(), 0.0f);
+  }
+  cpu::gemm(false, true, rows, static_cast<size_t>(out), static_cast<size_t>(in), 1.0f, x.data(),
+            weight.data(), 1.0f, py);
+
+  auto backward = [rows, in, out](BackwardContext& c) {
+    const float* dy = c.output_grad();
+    const auto n_in = static_cast<size_t>(in);
+    const auto n_out = static_cast<size_t>(out);
+    if (float* dx = c.input_grad(0))
+      cpu::gemm(false, false, rows, n_in, n_out, 1.0f, dy, c.input_data(1), 1.0f, dx);
+    if (float* dw = c.input_grad(1))
+      cpu::gemm(true, false, n_out, n_in, rows, 1.0f, dy, c.input_data(0), 1.0f, dw);
+    if (c.input_count() > 2)
+      if (float* db = c.input_grad(2))
+        for (size_t r = 0; r < rows; ++r)
+          for (size_t j = 0; j < n_out; ++j) db[j] += dy[r * n_out + j];
+  };
+  if (bias.defined())
+    return autograd::record(Op::linear, std::move(y), {x, weight, bias}, backward);
+  return autograd::record(Op::linear, std::move(y), {x, weight}, backward);
+}
+
+}  // namespace plexus

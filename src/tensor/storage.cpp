@@ -1,0 +1,116 @@
+// The per-thread cache of float buffers behind Storage. Sizes are rounded up to classes with four
+// steps per power of two (at most 25% slack); freed blocks wait in a free list per class.
+#include "tensor/storage.hpp"
+
+#include <bit>
+#include <cstdlib>
+#include <new>
+
+#include "plexus/error.hpp"
+
+namespace plexus::detail {
+namespace {
+
+constexpr size_t kMinFloats = 16;
+constexpr size_t kClassCount = 4 * 64;
+constexpr size_t kCacheLimitBytes = size_t{1} << 30;
+
+// Class c holds 2^(c/4) * (4 + c%4) / 4 floats (rounded up to kMinFloats).
+size_t class_of(size_t numel) {
+  if (numel <= kMinFloats) numel = kMinFloats;
+  const size_t exponent = std::bit_width(numel - 1) - 1;  // 2^exponent < numel <= 2^(exponent+1)
+  const size_t step = size_t{1} << (exponent >= 2 ? exponent - 2 : 0);
+  const size_t quarter = (numel - (size_t{1} << exponent) + step - 1) / step;  // 1..4
+  return exponent * 4 + quarter - 1;
+}
+
+size_t class_floats(size_t size_class) {
+  const size_t exponent = size_class / 4;
+  const size_t quarter = size_class % 4 + 1;
+  const size_t step = size_t{1} << (exponent >= 2 ? exponent - 2 : 0);
+  return (size_t{1} << exponent) + quarter * step;
+}
+
+size_t block_bytes(size_t floats) {
+  const size_t bytes = Storage::kHeaderBytes + floats * sizeof(float);
+  return (bytes + 63) / 64 * 64;
+}
+
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+class StorageCache {
+ public:
+  ~StorageCache() {
+    alive_ = false;
+    for (FreeBlock*& head : free_)
+      while (head) {
+        FreeBlock* next = head->next;
+        std::free(head);
+        head = next;
+      }
+  }
+
+  void* take(size_t size_class) {
+    FreeBlock* block = free_[size_class];
+    if (!block) return nullptr;
+    free_[size_class] = block->next;
+    cached_bytes_ -= block_bytes(class_floats(size_class));
+    return block;
+  }
+
+  // Returns false when the block should go back to the system instead.
+  bool give(void* memory, size_t size_class) {
+    const size_t bytes = block_bytes(class_floats(size_class));
+    if (cached_bytes_ + bytes > kCacheLimitBytes) return false;
+    auto* block = static_cast<FreeBlock*>(memory);
+    block->next = free_[size_class];
+    free_[size_class] = block;
+    cached_bytes_ += bytes;
+    return true;
+  }
+
+  // NOTE: tensors in static objects die after this thread's cache; they bypass it.
+  static inline thread_local bool alive_ = false;
+
+ private:
+  FreeBlock* free_[kClassCount] = {};
+  size_t cached_bytes_ = 0;
+};
+
+StorageCache* cache() {
+  static thread_local StorageCache instance;
+  static thread_local bool constructed = (StorageCache::alive_ = true);
+  (void)constructed;
+  return StorageCache::alive_ ? &instance : nullptr;
+}
+
+}  // namespace
+
+Storage* allocate_storage(size_t numel) {
+  const size_t size_class = class_of(numel);
+  PLEXUS_CHECK(size_class < kClassCount, "tensor of ", numel, " elements is too large");
+  void* memory = nullptr;
+  if (StorageCache* c = cache()) memory = c->take(size_class);
+  if (!memory) {
+    memory = std::aligned_alloc(64, block_bytes(class_floats(size_class)));
+    if (!memory) throw std::bad_alloc();
+  }
+  auto* storage = new (memory) Storage;
+  storage->size_class = static_cast<uint32_t>(size_class);
+  storage->capacity = class_floats(size_class);
+  return storage;
+}
+
+void retain(Storage* storage) { storage->refs.fetch_add(1, std::memory_order_relaxed); }
+
+void release(Storage* storage) {
+  if (storage->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  const size_t size_class = storage->size_class;
+  storage->~Storage();
+  StorageCache* c = cache();
+  if (!c || !c->give(storage, size_class)) std::free(storage);
+}
+
+}  // namespace plexus::detail

@@ -1,0 +1,103 @@
+// TensorImpl: what a Tensor handle points to. Data lives in a shared Storage; the autograd node
+// (the op that made this tensor, its inputs and its backward closure) lives inline, so recording an
+// op costs no allocation beyond the output itself. Internal to the library.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+#include "autograd/op.hpp"
+#include "plexus/shape.hpp"
+#include "plexus/tensor.hpp"
+#include "tensor/storage.hpp"
+
+namespace plexus::autograd {
+class BackwardContext;
+}
+
+namespace plexus::detail {
+
+// A type-erased callable `void(BackwardContext&)` stored in place when small, like a
+// std::function without the heap allocation for the closures plexus' ops use.
+class Closure {
+ public:
+  static constexpr size_t kInlineBytes = 48;
+
+  Closure() = default;
+  Closure(const Closure&) = delete;
+  Closure& operator=(const Closure&) = delete;
+  ~Closure() { reset(); }
+
+  template <typename F>
+  void emplace(F&& f) {
+    using Fn = std::decay_t<F>;
+    reset();
+    if constexpr (sizeof(Fn) <= kInlineBytes && alignof(Fn) <= alignof(std::max_align_t)) {
+      new (buffer_) Fn(std::forward<F>(f));
+      invoke_ = [](void* p, autograd::BackwardContext& c) { (*static_cast<Fn*>(p))(c); };
+      destroy_ = [](void* p) { static_cast<Fn*>(p)->~Fn(); };
+    } else {
+      *reinterpret_cast<Fn**>(buffer_) = new Fn(std::forward<F>(f));
+      invoke_ = [](void* p, autograd::BackwardContext& c) { (**static_cast<Fn**>(p))(c); };
+      destroy_ = [](void* p) { delete *static_cast<Fn**>(p); };
+    }
+  }
+
+  explicit operator bool() const { return invoke_ != nullptr; }
+  void operator()(autograd::BackwardContext& c) { invoke_(buffer_, c); }
+
+  void reset() {
+    if (destroy_) destroy_(buffer_);
+    invoke_ = nullptr;
+    destroy_ = nullptr;
+  }
+
+ private:
+  alignas(std::max_align_t) unsigned char buffer_[kInlineBytes];
+  void (*invoke_)(void*, autograd::BackwardContext&) = nullptr;
+  void (*destroy_)(void*) = nullptr;
+};
+
+struct TensorImpl {
+  std::atomic<int32_t> refs{1};
+  Shape shape;
+  size_t numel = 0;
+  Storage* storage = nullptr;
+  float* data = nullptr;  // storage->data() + offset, for views such as slice_rows
+
+  // ---- autograd --------------------------------------------------------------------------------
+  bool requires_grad = false;  // a parameter, or computed from one while recording
+  bool graph_freed = false;    // its node ran in a backward() and was released
+  autograd::Op op = autograd::Op::none;
+  uint32_t visit_mark = 0;  // traversal stamp of backward()
+  TensorImpl* grad = nullptr;
+
+  // The node: inputs (references held) and the backward closure. Most ops have one or two inputs;
+  // concat may have more, which go to a heap array.
+  static constexpr size_t kInlineInputs = 3;
+  uint32_t input_count = 0;
+  TensorImpl* inline_inputs[kInlineInputs] = {};
+  TensorImpl** heap_inputs = nullptr;
+  Closure backward;
+
+  TensorImpl** inputs() { return input_count <= kInlineInputs ? inline_inputs : heap_inputs; }
+  bool has_node() const { return op != autograd::Op::none; }
+};
+
+/// A new tensor with fresh (uninitialised) storage and one reference.
+TensorImpl* new_tensor(const Shape& shape);
+/// A new tensor viewing `numel` floats of `storage` starting at `data`.
+TensorImpl* new_view(const Shape& shape, Storage* storage, float* data);
+void retain(TensorImpl* impl);
+void release(TensorImpl* impl);
+/// Drops the node: the backward closure and the references to the inputs.
+void release_node(TensorImpl* impl);
+
+/// Internal accessor for plexus' ops.
+inline TensorImpl& impl_of(const Tensor& t) { return *t.impl(); }
+
+}  // namespace plexus::detail
