@@ -9,71 +9,34 @@
 
 namespace plexus::autograd {
 
+// clang-format off
 enum class Op : uint8_t {
   none,  // a leaf: not produced by an op
-  add,
-  sub,
-  mul,
-  div,
-  neg,
-  pow,
-  maximum,
-  minimum,
-  add_scalar,
-  mul_scalar,
-  rsub_scalar,
-  rdiv_scalar,
-  pow_scalar,
-  exp,
-  log,
-  sqrt,
-  abs,
-  clamp,
-  square,
-  where,
-  matmul,
-  linear,
-  sum,
-  mean,
-  sum_axis,
-  mean_axis,
-  max_axis,
-  min_axis,
-  reshape,
-  transpose,
-  slice_rows,
-  broadcast_to,
-  concat,
-  index_rows,
-  sigmoid,
-  tanh,
-  relu,
-  leaky_relu,
-  elu,
-  selu,
-  gelu,
-  silu,
-  softplus,
-  softmax,
-  log_softmax,
-  dropout,
-  batch_norm,
-  layer_norm,
-  cross_entropy,
+  // element-wise (ops/elementwise.cpp)
+  add, sub, mul, div, neg, pow, maximum, minimum,
+  add_scalar, mul_scalar, rsub_scalar, rdiv_scalar, pow_scalar,
+  exp, log, sqrt, abs, clamp, square, where,
+  // matrix products (ops/matmul.cpp)
+  matmul, linear,
+  // reductions (ops/reduce.cpp)
+  sum, mean, sum_axis, mean_axis, max_axis, min_axis,
+  // data movement (ops/shape_ops.cpp)
+  reshape, transpose, slice_rows, broadcast_to, concat, index_rows,
+  // user-defined (autograd/custom_op.cpp)
   custom,
 };
 
 inline constexpr std::string_view kOpNames[] = {
-    "none",        "add",           "sub",          "mul",         "div",        "neg",
-    "pow",         "maximum",       "minimum",      "add_scalar",  "mul_scalar", "rsub_scalar",
-    "rdiv_scalar", "pow_scalar",    "exp",          "log",         "sqrt",       "abs",
-    "clamp",       "square",        "where",        "matmul",      "linear",     "sum",
-    "mean",        "sum_axis",      "mean_axis",    "max_axis",    "min_axis",   "reshape",
-    "transpose",   "slice_rows",    "broadcast_to", "concat",      "index_rows", "sigmoid",
-    "tanh",        "relu",          "leaky_relu",   "elu",         "selu",       "gelu",
-    "silu",        "softplus",      "softmax",      "log_softmax", "dropout",    "batch_norm",
-    "layer_norm",  "cross_entropy", "custom",
+  "none",
+  "add", "sub", "mul", "div", "neg", "pow", "maximum", "minimum",
+  "add_scalar", "mul_scalar", "rsub_scalar", "rdiv_scalar", "pow_scalar",
+  "exp", "log", "sqrt", "abs", "clamp", "square", "where",
+  "matmul", "linear",
+  "sum", "mean", "sum_axis", "mean_axis", "max_axis", "min_axis",
+  "reshape", "transpose", "slice_rows", "broadcast_to", "concat", "index_rows",
+  "custom",
 };
+// clang-format on
 
 inline constexpr size_t kOpCount = static_cast<size_t>(Op::custom) + 1;
 static_assert(std::size(kOpNames) == kOpCount, "every Op needs its name in kOpNames");

@@ -1,0 +1,85 @@
+// Gradient checks of the core ops: arithmetic (with broadcasting), functions, reductions, matrix
+// products, shape ops and custom ops. Random shapes; a tensor used twice; kinks avoided.
+#include <plexus/plexus.hpp>
+
+#include "gradcheck/harness.hpp"
+
+namespace px = plexus;
+using px::Tensor;
+using In = std::vector<Tensor>;
+
+namespace {
+
+Tensor softsign(const Tensor& x) {
+  return px::custom_op(
+      "softsign", {x}, [](const In& in) { return in[0] / (px::abs(in[0]) + 1.f); },
+      [](const px::BackwardArgs& a) {
+        const Tensor d = px::abs(a.inputs[0]) + 1.f;
+        return In{a.grad_output / (d * d)};
+      });
+}
+
+const bool registered = px::testing::register_gradcheck({
+    {"add/same", {"add"}, {{3, 4}, {3, 4}}, [](const In& in) { return in[0] + in[1]; }},
+    {"add/row", {"add"}, {{5, 3}, {3}}, [](const In& in) { return in[0] + in[1]; }},
+    {"add/both-ways", {"add"}, {{4, 1}, {1, 3}}, [](const In& in) { return in[0] + in[1]; }},
+    {"sub/column", {"sub"}, {{2, 3, 4}, {3, 1}}, [](const In& in) { return in[0] - in[1]; }},
+    {"mul/row", {"mul"}, {{4, 3}, {1, 3}}, [](const In& in) { return in[0] * in[1]; }},
+    {"mul/scalar-tensor", {"mul"}, {{3, 2}, {}}, [](const In& in) { return in[0] * in[1]; }},
+    {"mul/used-twice", {"mul", "add"}, {{3, 3}},
+     [](const In& in) { return in[0] * in[0] + in[0]; }},
+    {"div", {"div"}, {{3, 4}, {4}}, [](const In& in) { return in[0] / in[1]; }, 0.5f, 2.0f},
+    {"neg", {"neg"}, {{5}}, [](const In& in) { return -in[0]; }},
+    {"pow/tensor", {"pow"}, {{3, 4}, {3, 4}}, [](const In& in) { return px::pow(in[0], in[1]); },
+     0.5f, 2.0f},
+    {"maximum", {"maximum", "minimum"}, {{4, 5}, {4, 5}},
+     [](const In& in) { return px::maximum(in[0], in[1]) + px::minimum(in[0], in[1] * 2.f); }},
+    {"scalar-ops", {"add_scalar", "mul_scalar", "rsub_scalar", "rdiv_scalar"}, {{3, 4}},
+     [](const In& in) { return (2.f - in[0] * 3.f + 1.f) + 1.5f / in[0]; }, 0.5f, 2.0f},
+    {"pow/scalar", {"pow_scalar"}, {{6}}, [](const In& in) { return px::pow(in[0], 2.5f); },
+     0.5f, 2.0f},
+    {"exp", {"exp"}, {{3, 3}}, [](const In& in) { return px::exp(in[0]); }},
+    {"log", {"log"}, {{3, 3}}, [](const In& in) { return px::log(in[0]); }, 0.5f, 3.0f},
+    {"sqrt", {"sqrt"}, {{7}}, [](const In& in) { return px::sqrt(in[0]); }, 0.5f, 3.0f},
+    {"abs", {"abs"}, {{4, 4}}, [](const In& in) { return px::abs(in[0]); }, {}, {}, 0.0f},
+    {"square", {"square"}, {{4, 2}}, [](const In& in) { return px::square(in[0]); }},
+    {"clamp", {"clamp"}, {{5, 5}}, [](const In& in) { return px::clamp(in[0], -0.5f, 0.7f); },
+     -2.0f, 2.0f},
+    {"where", {"where", "broadcast_to"}, {{4, 3}, {4, 3}, {3}},
+     [](const In& in) { return px::where(in[0] > 0.f, in[1] * 2.f, in[2]); }},
+    {"matmul", {"matmul"}, {{3, 5}, {5, 4}}, [](const In& in) { return px::matmul(in[0], in[1]); }},
+    {"matmul/used-twice", {"matmul"}, {{4, 4}},
+     [](const In& in) { return px::matmul(in[0], in[0]); }},
+    {"linear", {"linear"}, {{6, 5}, {3, 5}, {3}},
+     [](const In& in) { return px::linear(in[0], in[1], in[2]); }},
+    {"linear/no-bias-3d", {"linear"}, {{2, 3, 4}, {5, 4}},
+     [](const In& in) { return px::linear(in[0], in[1]); }},
+    {"sum", {"sum"}, {{3, 4}}, [](const In& in) { return px::sum(in[0]); }},
+    {"mean", {"mean"}, {{3, 4}}, [](const In& in) { return px::mean(in[0]); }},
+    {"sum/axis", {"sum_axis"}, {{2, 3, 4}},
+     [](const In& in) { return px::sum(in[0], 1) + px::sum(in[0], -1, true).reshape({2, 3}).t().sum(); }},
+    {"mean/axis", {"mean_axis"}, {{3, 5}},
+     [](const In& in) { return px::mean(in[0], 0, true) * px::mean(in[0], 1, true); }},
+    {"max/axis", {"max_axis"}, {{4, 6}}, [](const In& in) { return px::max(in[0], 1); }},
+    {"min/axis", {"min_axis"}, {{4, 6}}, [](const In& in) { return px::min(in[0], 0, true); }},
+    {"max/all", {"max_axis", "reshape"}, {{3, 3}}, [](const In& in) { return px::max(in[0]); }},
+    {"reshape", {"reshape"}, {{3, 4}}, [](const In& in) { return in[0].reshape({2, -1}) * 2.f; }},
+    {"transpose", {"transpose"}, {{3, 5}},
+     [](const In& in) { return px::matmul(in[0].t(), in[0]); }},
+    {"slice_rows", {"slice_rows"}, {{6, 3}},
+     [](const In& in) { return in[0].slice_rows(1, 4) * in[0].slice_rows(3, 6); }},
+    {"broadcast_to", {"broadcast_to"}, {{3, 1}},
+     [](const In& in) { return px::broadcast_to(in[0], {2, 3, 4}); }},
+    {"concat", {"concat"}, {{2, 3}, {2, 5}, {2, 1}},
+     [](const In& in) { return px::concat({in[0], in[1], in[2]}, 1); }},
+    {"stack", {"concat", "reshape"}, {{2, 3}, {2, 3}},
+     [](const In& in) { return px::stack({in[0], in[1] * in[0]}, 1); }},
+    {"index_rows", {"index_rows"}, {{5, 3}},
+     [](const In& in) {
+       const int64_t rows[] = {4, 0, 4, 2};
+       return px::index_rows(in[0], rows);
+     }},
+    {"custom", {"custom"}, {{4, 3}}, [](const In& in) { return softsign(in[0] * 2.f); }},
+});
+
+}  // namespace

@@ -1,0 +1,151 @@
+// The autograd engine: accumulation, fan-out, freeing the graph, no-grad scopes, misuse errors,
+// and the gradient checker itself (it must catch a wrong backward).
+#include <gtest/gtest.h>
+
+#include <plexus/plexus.hpp>
+
+namespace px = plexus;
+using px::Tensor;
+using V = std::vector<float>;
+
+// The primer's perceptron: x = (-1, 2), w = (0.5, -0.3), b = 0.1, y = sigmoid(w.x + b).
+// z = -0.5 - 0.6 + 0.1 = -1;  y = 1 / (1 + e) = 0.268941;  dy/dz = y (1 - y) = 0.196612;
+// dy/dw = dy/dz * x = (-0.196612, 0.393224);  dy/db = 0.196612.
+TEST(Autograd, PerceptronForwardAndBackwardByHand) {
+  const Tensor x = Tensor::from({-1, 2}, {1, 2});
+  Tensor w = Tensor::from({0.5f, -0.3f}, {2, 1}).requires_grad();
+  Tensor b = Tensor::from({0.1f}, {1}).requires_grad();
+  const Tensor y = 1.f / (1.f + px::exp(-(px::matmul(x, w) + b)));
+  EXPECT_NEAR(y.item(), 0.268941f, 1e-6f);
+  y.sum().backward();
+  EXPECT_NEAR(w.grad().at({0, 0}), -0.196612f, 1e-6f);
+  EXPECT_NEAR(w.grad().at({1, 0}), 0.393224f, 1e-6f);
+  EXPECT_NEAR(b.grad().item(), 0.196612f, 1e-6f);
+}
+
+TEST(Autograd, GradientsAccumulateAcrossBackwardCalls) {
+  Tensor w = Tensor::from({2, 3}, {2}).requires_grad();
+  (w * w).sum().backward();
+  (w * 3.f).sum().backward();
+  EXPECT_EQ(w.grad().to_vector(), (V{7, 9}));
+  w.zero_grad();
+  EXPECT_FALSE(w.grad().defined());
+}
+
+TEST(Autograd, TensorUsedManyTimesGetsTheSumOfItsGradients) {
+  Tensor x = Tensor::from({1, 2}, {2}).requires_grad();
+  const Tensor h = x * 2.f;
+  const Tensor y = (h * h + h * x + x).sum();  // 4x^2 + 2x^2 + x -> 12x + 1
+  y.backward();
+  EXPECT_EQ(x.grad().to_vector(), (V{13, 25}));
+}
+
+TEST(Autograd, BroadcastGradientIsSummedOverTheBatch) {
+  const Tensor x = Tensor::ones({4, 3});
+  Tensor b = Tensor::zeros({3}).requires_grad();
+  (x + b).sum().backward();
+  EXPECT_EQ(b.grad().to_vector(), (V{4, 4, 4}));
+}
+
+TEST(Autograd, NonScalarOutputNeedsExplicitGradient) {
+  Tensor x = Tensor::from({1, 2}, {2}).requires_grad();
+  const Tensor y = x * 3.f;
+  EXPECT_THROW(y.backward(), px::Error);
+  EXPECT_THROW(y.backward(Tensor::ones({3})), px::Error);
+  y.backward(Tensor::from({1, 10}, {2}));
+  EXPECT_EQ(x.grad().to_vector(), (V{3, 30}));
+}
+
+TEST(Autograd, BackwardWithoutGradIsAnError) {
+  const Tensor x = Tensor::ones({2});
+  EXPECT_THROW((x * 2.f).sum().backward(), px::Error);
+}
+
+TEST(Autograd, GraphIsFreedAfterBackward) {
+  Tensor x = Tensor::ones({2}).requires_grad();
+  const Tensor loss = (x * x).sum();
+  loss.backward();
+  EXPECT_THROW(loss.backward(), px::Error);
+}
+
+TEST(Autograd, NoGradGuardRecordsNothing) {
+  Tensor w = Tensor::ones({2}).requires_grad();
+  {
+    px::NoGradGuard no_grad;
+    EXPECT_FALSE(px::grad_enabled());
+    const Tensor y = w * 2.f;
+    EXPECT_FALSE(y.needs_grad());
+  }
+  EXPECT_TRUE(px::grad_enabled());
+  EXPECT_TRUE((w * 2.f).needs_grad());
+}
+
+TEST(Autograd, DetachCutsTheGraphButSharesData) {
+  Tensor w = Tensor::ones({2}).requires_grad();
+  const Tensor d = (w * 2.f).detach();
+  EXPECT_FALSE(d.needs_grad());
+  EXPECT_TRUE(d.is_leaf());
+  EXPECT_THROW((w * 2.f).requires_grad(), px::Error);
+}
+
+TEST(Autograd, DeepChainIsFreedWithoutRecursion) {
+  Tensor x = Tensor::ones({1}).requires_grad();
+  Tensor y = x;
+  for (int i = 0; i < 200000; ++i) y = y + 1.f;
+  EXPECT_EQ(y.item(), 200001.f);
+  y = Tensor();  // dropping 200k nodes must not overflow the stack
+  Tensor z = x;
+  for (int i = 0; i < 100000; ++i) z = z * 1.f;
+  z.backward();
+  EXPECT_EQ(x.grad().item(), 1.f);
+}
+
+TEST(Autograd, CustomOpBackwardShapesAreChecked) {
+  Tensor x = Tensor::ones({3}).requires_grad();
+  const Tensor y = px::custom_op(
+      "bad", {x}, [](const std::vector<Tensor>& in) { return in[0] * 2.f; },
+      [](const px::BackwardArgs&) { return std::vector<Tensor>{Tensor::ones({4})}; });
+  try {
+    y.sum().backward();
+    FAIL() << "no error";
+  } catch (const px::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad"), std::string::npos) << e.what();
+  }
+}
+
+// A deliberately wrong backward (d/dx x^3 written as 2x^2) must fail the check; the right one,
+// 3x^2, must pass.
+TEST(Gradcheck, CatchesAWrongBackward) {
+  auto cube = [](float factor) {
+    return [factor](const std::vector<Tensor>& in) {
+      return px::custom_op(
+          "cube", {in[0]}, [](const std::vector<Tensor>& x) { return x[0] * x[0] * x[0]; },
+          [factor](const px::BackwardArgs& a) {
+            return std::vector<Tensor>{a.grad_output * a.inputs[0] * a.inputs[0] * factor};
+          });
+    };
+  };
+  const Tensor x = Tensor::randn({3, 4}, 5);
+  const px::GradcheckResult wrong = px::gradcheck(cube(2.f), {x});
+  EXPECT_FALSE(wrong.ok);
+  EXPECT_GT(wrong.max_relative_error[0], 0.1);
+  EXPECT_NE(wrong.report.find("FAILS"), std::string::npos);
+  const px::GradcheckResult right = px::gradcheck(cube(3.f), {x});
+  EXPECT_TRUE(right.ok) << right.report;
+}
+
+// A transposed gradient has the right values in the wrong places: random output weights catch it.
+TEST(Gradcheck, CatchesATransposedGradient) {
+  auto f = [](const std::vector<Tensor>& in) {
+    return px::custom_op(
+        "scale_rows", {in[0]},
+        [](const std::vector<Tensor>& x) {
+          return x[0] * Tensor::from({1, 2, 3}, {3, 1});
+        },
+        [](const px::BackwardArgs& a) {
+          const Tensor right = a.grad_output * Tensor::from({1, 2, 3}, {3, 1});
+          return std::vector<Tensor>{right.t().reshape({3, 3})};
+        });
+  };
+  EXPECT_FALSE(px::gradcheck(f, {Tensor::randn({3, 3}, 1)}).ok);
+}
