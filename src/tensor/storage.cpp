@@ -80,6 +80,9 @@ class StorageCache {
 };
 
 StorageCache* cache() {
+#if PLEXUS_NO_CACHE
+  return nullptr;
+#endif
   static thread_local StorageCache instance;
   static thread_local bool constructed = (StorageCache::alive_ = true);
   (void)constructed;

@@ -43,6 +43,9 @@ class ImplCache {
 };
 
 ImplCache* impl_cache() {
+#if PLEXUS_NO_CACHE
+  return nullptr;
+#endif
   static thread_local ImplCache instance;
   static thread_local bool constructed = (ImplCache::alive_ = true);
   (void)constructed;
