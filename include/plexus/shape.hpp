@@ -57,7 +57,16 @@ class Shape {
   std::string str() const;
 
  private:
-  void assign(const int64_t* dims, size_t rank);
+  // Inline: shapes are copied for every op, and the common case is four stores.
+  void assign(const int64_t* dims, size_t rank) {
+    if (rank > kInlineRank) [[unlikely]] {
+      heap_.assign(dims, dims + rank);
+    } else {
+      for (size_t i = 0; i < rank; ++i) inline_[i] = dims[i];
+      if (!heap_.empty()) heap_.clear();
+    }
+    rank_ = rank;
+  }
 
   size_t rank_ = 0;
   int64_t inline_[kInlineRank] = {};

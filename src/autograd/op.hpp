@@ -22,6 +22,12 @@ enum class Op : uint8_t {
   sum, mean, sum_axis, mean_axis, max_axis, min_axis,
   // data movement (ops/shape_ops.cpp)
   reshape, transpose, slice_rows, broadcast_to, concat, index_rows,
+  // layers (nn/dropout.cpp, nn/batchnorm.cpp, nn/layernorm.cpp)
+  dropout, batch_norm, layer_norm,
+  // activations (ops/activation.cpp)
+  sigmoid, tanh, relu, leaky_relu, elu, selu, gelu, silu, softplus, softmax, log_softmax,
+  // fused losses (loss/binary.cpp, loss/classification.cpp)
+  binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
   // user-defined (autograd/custom_op.cpp)
   custom,
 };
@@ -34,6 +40,10 @@ inline constexpr std::string_view kOpNames[] = {
   "matmul", "linear",
   "sum", "mean", "sum_axis", "mean_axis", "max_axis", "min_axis",
   "reshape", "transpose", "slice_rows", "broadcast_to", "concat", "index_rows",
+  "dropout", "batch_norm", "layer_norm",
+  "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "softmax",
+  "log_softmax",
+  "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
   "custom",
 };
 // clang-format on

@@ -5,16 +5,6 @@
 
 namespace plexus {
 
-void Shape::assign(const int64_t* dims, size_t rank) {
-  if (rank > kInlineRank) {
-    heap_.assign(dims, dims + rank);
-  } else {
-    for (size_t i = 0; i < rank; ++i) inline_[i] = dims[i];
-    heap_.clear();
-  }
-  rank_ = rank;
-}
-
 void Shape::push_back(int64_t d) {
   if (rank_ == kInlineRank) heap_.assign(inline_, inline_ + kInlineRank);
   if (rank_ >= kInlineRank) {

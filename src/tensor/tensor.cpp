@@ -88,7 +88,9 @@ TensorImpl* new_view(const Shape& shape, Storage* storage, float* data) {
 void retain(TensorImpl* impl) { impl->refs.fetch_add(1, std::memory_order_relaxed); }
 
 namespace {
-thread_local std::vector<TensorImpl*> dying;
+// Tensors waiting to be destroyed, linked through TensorImpl::next_dying. Plain pointers, not a
+// container: tensors in static objects die after this thread's containers are gone.
+thread_local TensorImpl* dying = nullptr;
 thread_local bool draining = false;
 
 void destroy(TensorImpl* impl) {
@@ -107,12 +109,13 @@ void destroy(TensorImpl* impl) {
 void release(TensorImpl* impl) {
   if (impl->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // Destroying a node releases its inputs, which may die in turn: a loop, not recursion.
-  dying.push_back(impl);
+  impl->next_dying = dying;
+  dying = impl;
   if (draining) return;
   draining = true;
-  while (!dying.empty()) {
-    TensorImpl* next = dying.back();
-    dying.pop_back();
+  while (dying) {
+    TensorImpl* next = dying;
+    dying = next->next_dying;
     destroy(next);
   }
   draining = false;

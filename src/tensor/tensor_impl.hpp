@@ -75,6 +75,7 @@ struct TensorImpl {
   autograd::Op op = autograd::Op::none;
   uint32_t visit_mark = 0;  // traversal stamp of backward()
   TensorImpl* grad = nullptr;
+  TensorImpl* next_dying = nullptr;  // release()'s work list
 
   // The node: inputs (references held) and the backward closure. Most ops have one or two inputs;
   // concat may have more, which go to a heap array.

@@ -1,6 +1,7 @@
 // px::nn::Module: the base of every layer and network. A module owns parameters (tensors that
 // require grad) and buffers (state that is saved but not trained, such as BatchNorm's running
-// statistics), and may hold child modules. forward() maps a batch to a batch.
+// statistics), and may hold child modules. forward() maps a batch to a batch. Copying a module
+// copies handles: the copy shares the original's tensors, as copies of a Tensor do.
 #pragma once
 
 #include <memory>

@@ -1,0 +1,70 @@
+// px::init: parameter initialisation, as torch.nn.init. Each function fills a tensor in place
+// (a Tensor is a handle, so the caller's tensor changes) and returns it. Randomness comes from
+// `seed` when given, otherwise from the global seed sequence that px::manual_seed() restarts.
+//
+// Fans, as PyTorch computes them: for a weight of shape [Out, In, k...] (Linear's [Out, In]),
+// fan_in = In * prod(k), fan_out = Out * prod(k). A tensor needs at least 2 dimensions to have
+// fans.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "plexus/tensor.hpp"
+
+namespace plexus {
+
+/// Restarts the global seed sequence: layers (Linear's weights, Dropout's masks) and init calls
+/// without an explicit seed, created after this call, repeat bit for bit for the same `seed`.
+/// The sequence starts as if manual_seed(0) had been called.
+void manual_seed(uint64_t seed);
+/// The next seed of the global sequence (thread-safe).
+uint64_t next_seed();
+
+}  // namespace plexus
+
+namespace plexus::init {
+
+enum class FanMode { fan_in, fan_out };
+
+/// The recommended gain for a nonlinearity (PyTorch's calculate_gain): "linear", "identity" and
+/// "sigmoid" -> 1, "tanh" -> 5/3, "relu" -> sqrt(2), "leaky_relu" -> sqrt(2 / (1 + slope^2)) with
+/// slope = param (default 0.01), "selu" -> 3/4.
+float calculate_gain(std::string_view nonlinearity, std::optional<float> param = std::nullopt);
+
+Tensor zeros(Tensor t);
+Tensor ones(Tensor t);
+Tensor constant(Tensor t, float value);
+/// U(a, b)
+Tensor uniform(Tensor t, float a = 0.0f, float b = 1.0f,
+               std::optional<uint64_t> seed = std::nullopt);
+/// N(mean, std^2)
+Tensor normal(Tensor t, float mean = 0.0f, float std = 1.0f,
+              std::optional<uint64_t> seed = std::nullopt);
+
+/// Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
+Tensor xavier_uniform(Tensor t, float gain = 1.0f, std::optional<uint64_t> seed = std::nullopt);
+/// Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+Tensor xavier_normal(Tensor t, float gain = 1.0f, std::optional<uint64_t> seed = std::nullopt);
+
+/// He: U(-bound, bound) with bound = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a),
+/// fan = fan_in or fan_out. `a` is leaky_relu's negative slope (unused by other nonlinearities).
+Tensor kaiming_uniform(Tensor t, float a = 0.0f, FanMode mode = FanMode::fan_in,
+                       std::string_view nonlinearity = "leaky_relu",
+                       std::optional<uint64_t> seed = std::nullopt);
+/// He: N(0, std^2) with std = gain / sqrt(fan), gain and fan as in kaiming_uniform.
+Tensor kaiming_normal(Tensor t, float a = 0.0f, FanMode mode = FanMode::fan_in,
+                      std::string_view nonlinearity = "leaky_relu",
+                      std::optional<uint64_t> seed = std::nullopt);
+
+/// LeCun: N(0, std^2) with std = 1 / sqrt(fan_in), the start that SELU networks assume.
+/// (Keras draws a normal truncated at 2 std, rescaled to the same std; this one is untruncated.)
+Tensor lecun_normal(Tensor t, std::optional<uint64_t> seed = std::nullopt);
+
+/// Orthogonal (Saxe et al.): t viewed as [Rows, Cols] = [shape[0], numel / shape[0]] gets
+/// orthonormal rows (Rows <= Cols) or columns (Rows >= Cols), times `gain`: the Q of a QR
+/// decomposition of a normal matrix, signs fixed so R's diagonal is positive, as in PyTorch.
+Tensor orthogonal(Tensor t, float gain = 1.0f, std::optional<uint64_t> seed = std::nullopt);
+
+}  // namespace plexus::init

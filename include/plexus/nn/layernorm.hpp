@@ -1,0 +1,42 @@
+// px::nn::LayerNorm: layer normalisation (Ba et al.) of each sample over its last dimension, as
+// PyTorch's LayerNorm with a one-dimensional normalized_shape. No running statistics: the same
+// computation in train and eval mode. N = features (the last dimension).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "plexus/nn/module.hpp"
+
+namespace plexus {
+
+/// x: [..., N] -> [..., N];  y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased var
+/// of each row of N values; weight, bias: [N] or empty.
+Tensor layer_norm(const Tensor& x, const Tensor& weight = Tensor(), const Tensor& bias = Tensor(),
+                  float eps = 1e-5f);
+
+}  // namespace plexus
+
+namespace plexus::nn {
+
+class LayerNorm : public Module {
+ public:
+  /// weight = 1, bias = 0 (if elementwise_affine).
+  explicit LayerNorm(int64_t features, float eps = 1e-5f, bool elementwise_affine = true);
+
+  /// x: [..., N] -> [..., N]
+  Tensor forward(const Tensor& x) override;
+  /// "LayerNorm(6)", options listed when not the defaults.
+  std::string name() const override;
+
+  int64_t features() const { return features_; }
+
+  Tensor weight;  ///< [N], parameter "weight" (empty without elementwise_affine)
+  Tensor bias;    ///< [N], parameter "bias" (empty without elementwise_affine)
+
+ private:
+  int64_t features_;
+  float eps_;
+};
+
+}  // namespace plexus::nn

@@ -1,0 +1,108 @@
+// px::train::fit: the Keras-style training loop. For each epoch: shuffle, and for each mini-batch
+// forward, loss, backward, (clip), optimizer step; then validate in eval mode without grad, record
+// the epoch in the History and run the callbacks. A NaN or Inf in the loss or in a gradient stops
+// training with an error naming the epoch, the step and the layer.
+// It does not build models or optimizers: pass your own.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "plexus/data/dataset.hpp"
+#include "plexus/tensor.hpp"
+#include "plexus/train/callbacks.hpp"
+#include "plexus/train/history.hpp"
+#include "plexus/train/metrics.hpp"
+
+namespace plexus::nn {
+class Module;
+}
+namespace plexus::optim {
+class Optimizer;
+}
+
+namespace plexus::train {
+
+/// The loss fit() minimises: any callable (pred, target) -> scalar Tensor, or a name.
+///   [](auto& p, auto& t) { return px::loss::cross_entropy(p, t); }    or    "cross_entropy"
+/// Names: mse, mae, huber, smooth_l1, log_cosh, hinge, binary_cross_entropy,
+/// binary_cross_entropy_with_logits, cross_entropy, nll, multi_margin (px::loss's defaults).
+/// NOTE: for the element-wise losses (all but cross_entropy, nll, multi_margin) a target with the
+/// prediction's number of elements is reshaped to its shape, so targets [B] fit predictions [B, 1].
+class Loss {
+ public:
+  using Function = std::function<Tensor(const Tensor& pred, const Tensor& target)>;
+
+  template <typename F>
+  requires(!std::same_as<std::remove_cvref_t<F>, Loss>) &&
+      std::is_invocable_r_v<Tensor, F&, const Tensor&, const Tensor&> Loss(
+          F function, std::string name = "loss")
+      : function_(std::move(function)),
+  name_(std::move(name)) {}
+  Loss(const char* name) : Loss(std::string(name)) {}
+  Loss(const std::string& name);
+
+  Tensor operator()(const Tensor& pred, const Tensor& target) const {
+    return function_(pred, target);
+  }
+  const std::string& name() const { return name_; }
+
+ private:
+  Function function_;
+  std::string name_;
+};
+
+struct FitOptions {
+  size_t epochs = 1;
+  /// 1: stochastic gradient descent; the training set's size: full-batch gradient descent.
+  size_t batch_size = 32;
+  /// Evaluated after every epoch (eval mode, no grad): val_loss and val_<metric>.
+  std::optional<data::Dataset> validation;
+  /// By name ("accuracy", "top5", "f1", "mse", "mae", "r2", ...) or as objects (metrics::top_k(3)).
+  std::vector<metrics::MetricRef> metrics;
+  std::vector<CallbackRef> callbacks;
+  /// 0: silent; 1: a progress bar on a terminal, one line per epoch otherwise; 2: one line per
+  /// epoch always.
+  int verbose = 1;
+  bool shuffle = true;
+  /// Picks the shuffling order of every epoch (with the epoch number); the model's own seeds
+  /// (initialisation, dropout) are set where it is built.
+  uint64_t seed = 0;
+  /// Rescales the gradients so their global L2 norm is at most this; 0: no clipping.
+  double clip_grad_norm = 0.0;
+  /// Check the loss and every gradient for NaN/Inf after each backward (a pass over the gradients).
+  bool check_finite = true;
+};
+
+/// Trains `model` on `train_data` and returns one EpochLog per epoch run. The model is in train()
+/// mode while training and eval() mode (under a NoGradGuard) while validating; afterwards it is
+/// back in the mode it had. Throws plexus::Error on a NaN/Inf loss or gradient.
+History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
+            const data::Dataset& train_data, const FitOptions& options = {});
+
+struct EvaluateOptions {
+  size_t batch_size = 256;
+  std::vector<metrics::MetricRef> metrics;
+};
+
+struct Evaluation {
+  double loss = 0;  ///< mean per sample
+  std::vector<std::pair<std::string, double>> metrics;
+  /// A metric by name; throws if it was not computed.
+  double metric(std::string_view name) const;
+};
+
+/// The loss and metrics of `model` on `data`, in eval mode under a NoGradGuard (the model's mode is
+/// restored afterwards).
+Evaluation evaluate(nn::Module& model, const Loss& loss, const data::Dataset& data,
+                    const EvaluateOptions& options = {});
+
+}  // namespace plexus::train

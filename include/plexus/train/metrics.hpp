@@ -1,0 +1,174 @@
+// Metrics: numbers that judge predictions, for reports and for fit's history. They read values
+// only (no autograd) and are never minimised directly; losses are in plexus/loss.hpp.
+//   classification: accuracy, top-k accuracy, confusion matrix, macro precision / recall / F1
+//   regression:     MSE, MAE, R^2
+// Each is a plain function of (pred, targets) and an accumulating Metric object that fit feeds
+// batch by batch, so an epoch's value is exact (not an average of per-batch values).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plexus/tensor.hpp"
+
+namespace plexus::metrics {
+
+// B = batch size, C = classes, K = regression outputs.
+// Classification scores are [B, C] logits or probabilities (the class is the argmax), or for a
+// binary task one column [B] / [B, 1] of probabilities of class 1 (class 1 where score >
+// threshold; pass threshold 0 for logits). Targets are class indices [B] (floats holding
+// integers) or one-hot / probability rows [B, C] (the class is the argmax).
+
+/// Predicted class indices [B] (as floats) from scores, by the rules above.
+Tensor predicted_classes(const Tensor& scores, float threshold = 0.5f);
+/// Fraction of rows whose predicted class is the target class.
+double accuracy(const Tensor& scores, const Tensor& targets, float threshold = 0.5f);
+/// Fraction of rows whose target class is among the k highest scores (ties count in its favour:
+/// a row is a hit when fewer than k classes score strictly higher). scores: [B, C].
+double top_k_accuracy(const Tensor& scores, const Tensor& targets, size_t k);
+/// [C, C] counts: entry (i, j) is the number of rows of true class i predicted as class j
+/// (scikit-learn's layout). C is the number of score columns (2 for one column).
+Tensor confusion_matrix(const Tensor& scores, const Tensor& targets, float threshold = 0.5f);
+/// Macro averages over the classes that occur in the targets or the predictions, as
+/// scikit-learn's average="macro"; a class with a zero denominator counts as 0.
+double precision(const Tensor& scores, const Tensor& targets, float threshold = 0.5f);
+double recall(const Tensor& scores, const Tensor& targets, float threshold = 0.5f);
+double f1(const Tensor& scores, const Tensor& targets, float threshold = 0.5f);
+
+// Regression: pred and targets hold the same values per row ([B, K], or [B] against [B, 1]).
+double mse(const Tensor& pred, const Tensor& targets);  ///< mean of (pred - target)^2
+double mae(const Tensor& pred, const Tensor& targets);  ///< mean of |pred - target|
+/// 1 - SS_res / SS_tot per output column, averaged over columns (scikit-learn's
+/// "uniform_average"); a constant column scores 1 if predicted exactly, else 0.
+double r2(const Tensor& pred, const Tensor& targets);
+
+/// An accumulating metric: reset(), then update() once per batch, then result().
+class Metric {
+ public:
+  virtual ~Metric() = default;
+  /// The name in logs and history ("accuracy"); validation values get the prefix "val_".
+  virtual std::string name() const = 0;
+  /// Whether larger is better (EarlyStopping's mode "auto" reads it).
+  virtual bool higher_is_better() const = 0;
+  virtual void reset() = 0;
+  virtual void update(const Tensor& pred, const Tensor& targets) = 0;
+  /// The value over every row seen since reset(); NaN before any.
+  virtual double result() const = 0;
+  virtual std::unique_ptr<Metric> clone() const = 0;
+};
+
+class Accuracy : public Metric {
+ public:
+  explicit Accuracy(float threshold = 0.5f) : threshold_(threshold) {}
+  std::string name() const override { return "accuracy"; }
+  bool higher_is_better() const override { return true; }
+  void reset() override { correct_ = total_ = 0; }
+  void update(const Tensor& pred, const Tensor& targets) override;
+  double result() const override;
+  std::unique_ptr<Metric> clone() const override { return std::make_unique<Accuracy>(*this); }
+
+ private:
+  float threshold_;
+  size_t correct_ = 0, total_ = 0;
+};
+
+class TopKAccuracy : public Metric {
+ public:
+  explicit TopKAccuracy(size_t k);
+  std::string name() const override { return "top" + std::to_string(k_); }
+  bool higher_is_better() const override { return true; }
+  void reset() override { hits_ = total_ = 0; }
+  void update(const Tensor& pred, const Tensor& targets) override;
+  double result() const override;
+  std::unique_ptr<Metric> clone() const override { return std::make_unique<TopKAccuracy>(*this); }
+
+ private:
+  size_t k_;
+  size_t hits_ = 0, total_ = 0;
+};
+
+/// Accumulates a confusion matrix; reports macro precision, recall or F1 from it.
+class ClassificationReport : public Metric {
+ public:
+  enum class Score { precision, recall, f1 };
+  explicit ClassificationReport(Score score, float threshold = 0.5f)
+      : score_(score), threshold_(threshold) {}
+  std::string name() const override;
+  bool higher_is_better() const override { return true; }
+  void reset() override;
+  void update(const Tensor& pred, const Tensor& targets) override;
+  double result() const override;
+  std::unique_ptr<Metric> clone() const override {
+    return std::make_unique<ClassificationReport>(*this);
+  }
+  /// [C, C] counts so far (rows: true class, columns: predicted class).
+  Tensor confusion_matrix() const;
+
+ private:
+  Score score_;
+  float threshold_;
+  size_t classes_ = 0;
+  std::vector<size_t> counts_;  // classes_ x classes_, row-major
+};
+
+/// Mean squared or mean absolute error over every element.
+class MeanError : public Metric {
+ public:
+  enum class Kind { squared, absolute };
+  explicit MeanError(Kind kind) : kind_(kind) {}
+  std::string name() const override { return kind_ == Kind::squared ? "mse" : "mae"; }
+  bool higher_is_better() const override { return false; }
+  void reset() override { sum_ = 0, count_ = 0; }
+  void update(const Tensor& pred, const Tensor& targets) override;
+  double result() const override;
+  std::unique_ptr<Metric> clone() const override { return std::make_unique<MeanError>(*this); }
+
+ private:
+  Kind kind_;
+  double sum_ = 0;
+  size_t count_ = 0;
+};
+
+/// R^2 per column, merged across batches with Chan's update of the mean and the sum of squares.
+class R2 : public Metric {
+ public:
+  std::string name() const override { return "r2"; }
+  bool higher_is_better() const override { return true; }
+  void reset() override;
+  void update(const Tensor& pred, const Tensor& targets) override;
+  double result() const override;
+  std::unique_ptr<Metric> clone() const override { return std::make_unique<R2>(*this); }
+
+ private:
+  size_t rows_ = 0;
+  std::vector<double> mean_, ss_tot_, ss_res_;  // per column
+};
+
+/// The metric called `name`: "accuracy", "top5" (any "top<k>"), "precision", "recall", "f1",
+/// "mse", "mae", "r2". Throws listing the known names otherwise.
+std::unique_ptr<Metric> make_metric(std::string_view name);
+/// top_k(5) is the metric "top5".
+inline TopKAccuracy top_k(size_t k) { return TopKAccuracy(k); }
+/// Whether larger values of the logged quantity `name` are better: false for losses ("loss",
+/// "val_loss") and error metrics, true for accuracy-like metrics ("val_accuracy").
+bool higher_is_better(std::string_view name);
+
+/// A metric given by name or as an object, for fit's options: {"accuracy", px::metrics::top_k(3)}.
+class MetricRef {
+ public:
+  MetricRef(const char* name) : prototype_(make_metric(name)) {}
+  MetricRef(const std::string& name) : prototype_(make_metric(name)) {}
+  MetricRef(const Metric& metric) : prototype_(metric.clone()) {}
+  /// A fresh accumulator of this metric.
+  std::unique_ptr<Metric> make() const { return prototype_->clone(); }
+  std::string name() const { return prototype_->name(); }
+
+ private:
+  std::shared_ptr<const Metric> prototype_;
+};
+
+}  // namespace plexus::metrics

@@ -1,0 +1,27 @@
+// Dataset: checks that features and targets agree on the number of samples.
+#include "plexus/data/dataset.hpp"
+
+#include "plexus/error.hpp"
+#include "plexus/ops.hpp"
+
+namespace plexus::data {
+
+Dataset::Dataset(Tensor features, Tensor targets) {
+  PLEXUS_CHECK(features.defined() && targets.defined(),
+               "Dataset: features and targets must both be defined tensors");
+  PLEXUS_CHECK(features.rank() >= 1 && targets.rank() >= 1 && targets.rank() <= 2,
+               "Dataset: features ", features.shape(), " must be [N, F] and targets ",
+               targets.shape(), " must be [N] or [N, K]");
+  PLEXUS_CHECK(features.shape(0) == targets.shape(0), "Dataset: features ", features.shape(),
+               " and targets ", targets.shape(), " disagree on the number of samples (",
+               features.shape(0), " != ", targets.shape(0), ")");
+  features_ = features.detach();
+  targets_ = targets.detach();
+  size_ = static_cast<size_t>(features.shape(0));
+}
+
+Dataset Dataset::subset(std::span<const int64_t> indices) const {
+  return Dataset(index_rows(features_, indices), index_rows(targets_, indices));
+}
+
+}  // namespace plexus::data

@@ -1,0 +1,95 @@
+// IDX reader: a big-endian header (magic 0x0801 labels / 0x0803 images, then the sizes) followed
+// by unsigned bytes. zlib's gzread reads plain and gzip-compressed files alike.
+#include "plexus/data/fashion_mnist.hpp"
+
+#include <zlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "plexus/error.hpp"
+
+namespace plexus::data {
+namespace {
+
+struct GzCloser {
+  void operator()(gzFile f) const { gzclose(f); }
+};
+using GzFile = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
+
+class IdxFile {
+ public:
+  explicit IdxFile(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
+    PLEXUS_CHECK(file_ != nullptr, path, ": cannot open",
+                 std::filesystem::exists(path) ? "" : " (no such file)",
+                 path.find("fashion-mnist") != std::string::npos
+                     ? "; hint: apt-get install dataset-fashion-mnist"
+                     : "");
+  }
+
+  uint32_t read_u32(const char* what) {
+    unsigned char b[4];
+    read(b, 4, what);
+    return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+  }
+
+  void read(unsigned char* out, size_t n, const char* what) {
+    size_t done = 0;
+    while (done < n) {
+      const auto chunk = static_cast<unsigned>(std::min<size_t>(n - done, 1u << 30));
+      const int got = gzread(file_.get(), out + done, chunk);
+      PLEXUS_CHECK(got > 0, path_, ": file ends early while reading ", what, " (read ", done,
+                   " of ", n, " bytes); the file is truncated or not an IDX file");
+      done += static_cast<size_t>(got);
+    }
+  }
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  GzFile file_;
+};
+
+}  // namespace
+
+LabelledImages read_idx(const std::string& images_path, const std::string& labels_path) {
+  IdxFile images(images_path);
+  const uint32_t image_magic = images.read_u32("the header");
+  PLEXUS_CHECK(image_magic == 0x0803, images_path, ": not an IDX image file (magic 0x", std::hex,
+               image_magic, ", expected 0x803)");
+  const uint32_t count = images.read_u32("the header");
+  const uint32_t rows = images.read_u32("the header");
+  const uint32_t cols = images.read_u32("the header");
+  PLEXUS_CHECK(rows > 0 && cols > 0 && rows <= 4096 && cols <= 4096, images_path,
+               ": implausible image size ", rows, "x", cols);
+
+  IdxFile labels(labels_path);
+  const uint32_t label_magic = labels.read_u32("the header");
+  PLEXUS_CHECK(label_magic == 0x0801, labels_path, ": not an IDX label file (magic 0x", std::hex,
+               label_magic, ", expected 0x801)");
+  const uint32_t label_count = labels.read_u32("the header");
+  PLEXUS_CHECK(label_count == count, labels_path, ": ", label_count, " labels for ", count,
+               " images in ", images_path);
+
+  const size_t pixels = size_t{rows} * cols;
+  std::vector<unsigned char> bytes(size_t{count} * pixels);
+  images.read(bytes.data(), bytes.size(), "the pixels");
+  LabelledImages out{Tensor::empty({count, static_cast<int64_t>(pixels)}), Tensor::empty({count})};
+  float* x = out.images.data();
+  for (size_t i = 0; i < bytes.size(); ++i) x[i] = static_cast<float>(bytes[i]) / 255.0f;
+
+  std::vector<unsigned char> classes(count);
+  labels.read(classes.data(), classes.size(), "the labels");
+  for (size_t i = 0; i < count; ++i) out.labels.data()[i] = static_cast<float>(classes[i]);
+  return out;
+}
+
+LabelledImages load_fashion_mnist(bool train, const std::string& dir) {
+  const std::string prefix = dir + (train ? "/train" : "/t10k");
+  return read_idx(prefix + "-images-idx3-ubyte.gz", prefix + "-labels-idx1-ubyte.gz");
+}
+
+}  // namespace plexus::data

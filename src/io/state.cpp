@@ -1,0 +1,235 @@
+// State files: named tensors in a small binary format, written atomically and read with every
+// size checked against what is left of the file before anything is allocated.
+#include "plexus/io/state.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <istream>
+#include <map>
+#include <ostream>
+#include <sstream>
+
+#include "plexus/error.hpp"
+#include "plexus/nn/module.hpp"
+
+namespace plexus::io {
+
+static_assert(std::endian::native == std::endian::little,
+              "plexus state files are little-endian; this platform needs byte swapping added");
+
+namespace {
+
+constexpr char kMagic[8] = {'P', 'L', 'X', 'S', 'T', 'A', 'T', 'E'};
+constexpr uint32_t kVersion = 1;
+constexpr uint32_t kMaxNameLength = 4096;
+constexpr uint32_t kMaxRank = 16;
+
+template <typename T>
+void put(std::ostream& out, T value) {
+  out.write(reinterpret_cast<const char*>(&value), sizeof(T));
+}
+
+// Reads from a stream of known length, so a size field can be checked against the bytes left.
+class Reader {
+ public:
+  Reader(std::istream& in, std::string_view source) : in_(in), source_(source) {
+    const auto start = in.tellg();
+    in.seekg(0, std::ios::end);
+    left_ = static_cast<uint64_t>(in.tellg() - start);
+    in.seekg(start);
+  }
+
+  void bytes(void* out, uint64_t n, const std::string& what) {
+    PLEXUS_CHECK(n <= left_, source_, ": truncated: ", what, " needs ", n, " bytes, ", left_,
+                 " left");
+    in_.read(static_cast<char*>(out), static_cast<std::streamsize>(n));
+    PLEXUS_CHECK(in_.good(), source_, ": read error in ", what);
+    left_ -= n;
+  }
+  template <typename T>
+  T get(const std::string& what) {
+    T value;
+    bytes(&value, sizeof(T), what);
+    return value;
+  }
+  uint64_t left() const { return left_; }
+  const std::string& source() const { return source_; }
+
+ private:
+  std::istream& in_;
+  std::string source_;
+  uint64_t left_ = 0;
+};
+
+// Throws "<what>: <the system's reason>"; `error` is errno saved before any cleanup call.
+[[noreturn]] void throw_system_error(const std::string& what, int error) {
+  detail::throw_error(what, ": ", std::strerror(error));
+}
+
+}  // namespace
+
+NamedTensors state_dict(const nn::Module& module) {
+  NamedTensors state = module.named_parameters();
+  for (auto& buffer : module.named_buffers()) state.push_back(std::move(buffer));
+  return state;
+}
+
+NamedTensors snapshot(const nn::Module& module) {
+  NamedTensors state = state_dict(module);
+  for (auto& [name, tensor] : state) tensor = tensor.clone();
+  return state;
+}
+
+void load_state_dict(nn::Module& module, const NamedTensors& state, std::string_view source) {
+  const NamedTensors target = state_dict(module);
+  std::map<std::string_view, const Tensor*> given;
+  for (const auto& [name, tensor] : state) {
+    PLEXUS_CHECK(given.emplace(name, &tensor).second, source, ": tensor \"", name,
+                 "\" appears twice");
+  }
+  for (const auto& [name, tensor] : target) {
+    const auto it = given.find(name);
+    PLEXUS_CHECK(it != given.end(), source, ": the model's tensor \"", name, "\" (", tensor.shape(),
+                 ") is missing");
+    PLEXUS_CHECK(it->second->shape() == tensor.shape(), source, ": tensor \"", name,
+                 "\" has shape ", it->second->shape(), " but the model's is ", tensor.shape());
+  }
+  if (given.size() != target.size()) {
+    for (const auto& [name, tensor] : state) {
+      bool known = false;
+      for (const auto& entry : target) known = known || entry.first == name;
+      PLEXUS_CHECK(known, source, ": tensor \"", name, "\" (", tensor.shape(),
+                   ") is not in the model");
+    }
+  }
+  for (const auto& [name, tensor] : target) {
+    Tensor destination = tensor;
+    const Tensor& from = *given.at(name);
+    std::memcpy(destination.data(), from.data(), tensor.numel() * sizeof(float));
+  }
+}
+
+void write_tensors(std::ostream& out, const NamedTensors& tensors) {
+  out.write(kMagic, sizeof(kMagic));
+  put<uint32_t>(out, kVersion);
+  put<uint32_t>(out, static_cast<uint32_t>(tensors.size()));
+  for (const auto& [name, tensor] : tensors) {
+    PLEXUS_CHECK(name.size() <= kMaxNameLength && tensor.rank() <= kMaxRank,
+                 "write_tensors: tensor \"", name, "\" ", tensor.shape(),
+                 " exceeds the format's limits");
+    put<uint32_t>(out, static_cast<uint32_t>(name.size()));
+    out.write(name.data(), static_cast<std::streamsize>(name.size()));
+    put<uint32_t>(out, static_cast<uint32_t>(tensor.rank()));
+    for (int64_t d : tensor.shape()) put<int64_t>(out, d);
+    out.write(reinterpret_cast<const char*>(tensor.data()),
+              static_cast<std::streamsize>(tensor.numel() * sizeof(float)));
+  }
+}
+
+NamedTensors read_tensors(std::istream& in, std::string_view source) {
+  Reader reader(in, source);
+  char magic[sizeof(kMagic)] = {};
+  PLEXUS_CHECK(reader.left() >= sizeof(kMagic), source,
+               ": not a plexus state file (too short for its header)");
+  reader.bytes(magic, sizeof(magic), "the header");
+  PLEXUS_CHECK(std::memcmp(magic, kMagic, sizeof(kMagic)) == 0, source,
+               ": not a plexus state file (it does not start with \"PLXSTATE\")");
+  const auto version = reader.get<uint32_t>("the version");
+  PLEXUS_CHECK(version == kVersion, source, ": state format version ", version,
+               " is not supported (this plexus reads version ", kVersion, ")");
+  const auto count = reader.get<uint32_t>("the tensor count");
+  NamedTensors tensors;
+  for (uint32_t i = 0; i < count; ++i) {
+    const std::string entry = "tensor " + std::to_string(i);
+    const auto length = reader.get<uint32_t>(entry + "'s name length");
+    PLEXUS_CHECK(length <= kMaxNameLength, source, ": ", entry, " has a name of ", length,
+                 " bytes; the file is damaged");
+    std::string name(length, '\0');
+    reader.bytes(name.data(), length, entry + "'s name");
+    const std::string what = "tensor \"" + name + "\"";
+    const auto rank = reader.get<uint32_t>(what + "'s rank");
+    PLEXUS_CHECK(rank <= kMaxRank, source, ": ", what, " has rank ", rank, "; the file is damaged");
+    Shape shape;
+    uint64_t numel = 1;
+    for (uint32_t d = 0; d < rank; ++d) {
+      const auto dim = reader.get<int64_t>(what + "'s shape");
+      PLEXUS_CHECK(dim >= 0 && (dim == 0 || numel <= reader.left() / static_cast<uint64_t>(dim)),
+                   source, ": ", what, " has dimension ", dim,
+                   ", more than the file holds; the file is damaged or truncated");
+      numel *= static_cast<uint64_t>(dim);
+      shape.push_back(dim);
+    }
+    PLEXUS_CHECK(numel * sizeof(float) <= reader.left(), source, ": truncated: ", what, " ", shape,
+                 " needs ", numel * sizeof(float), " bytes, ", reader.left(), " left");
+    Tensor tensor = Tensor::empty(shape);
+    reader.bytes(tensor.data(), numel * sizeof(float), what + "'s data");
+    tensors.emplace_back(std::move(name), std::move(tensor));
+  }
+  return tensors;
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_system_error("cannot create " + tmp.string(), errno);
+  size_t written = 0;
+  while (written < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw_system_error("cannot write " + tmp.string(), error);
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    throw_system_error("cannot flush " + tmp.string(), error);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    throw_system_error("cannot rename " + tmp.string() + " to " + path.string(), error);
+  }
+  // Makes the rename itself durable; a directory that cannot be opened is not an error.
+  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
+  const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+}
+
+void save_tensors(const NamedTensors& tensors, const std::filesystem::path& path) {
+  std::ostringstream out(std::ios::binary);
+  write_tensors(out, tensors);
+  write_file_atomically(path, out.view());
+}
+
+NamedTensors load_tensors(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_system_error("cannot open " + path.string(), errno);
+  NamedTensors tensors = read_tensors(in, path.string());
+  PLEXUS_CHECK(in.peek() == std::char_traits<char>::eof(), path.string(),
+               ": unexpected bytes after the last tensor; the file is damaged");
+  return tensors;
+}
+
+void save_state(const nn::Module& module, const std::filesystem::path& path) {
+  save_tensors(state_dict(module), path);
+}
+
+void load_state(nn::Module& module, const std::filesystem::path& path) {
+  load_state_dict(module, load_tensors(path), path.string());
+}
+
+}  // namespace plexus::io

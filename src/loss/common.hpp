@@ -1,0 +1,63 @@
+// Helpers shared by the loss files: argument checks, class-index validation and the reduction.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "plexus/error.hpp"
+#include "plexus/loss.hpp"
+#include "plexus/ops.hpp"
+
+namespace plexus::loss::detail {
+
+inline void require_defined(const char* loss, const char* what, const Tensor& t) {
+  PLEXUS_CHECK(t.defined(), loss, ": ", what, " is an empty tensor (default-constructed)");
+}
+
+/// pred and target must have one shape: a loss never broadcasts silently.
+inline void require_same_shape(const char* loss, const char* what, const Tensor& input,
+                               const Tensor& target) {
+  require_defined(loss, what, input);
+  require_defined(loss, "target", target);
+  PLEXUS_CHECK(input.shape() == target.shape(), loss, ": ", what, " ", input.shape(),
+               " and target ", target.shape(), " differ");
+}
+
+/// The class index that `value` (row `row` of the targets) stands for; throws unless it is an
+/// integer in [0, classes).
+inline size_t class_index(const char* loss, float value, size_t row, size_t classes) {
+  PLEXUS_CHECK(value == std::floor(value) && value >= 0.0f && value < static_cast<float>(classes),
+               loss, ": target ", value, " at row ", row, " is not a class index in [0, ", classes,
+               ") for ", classes, " classes");
+  return static_cast<size_t>(value);
+}
+
+/// logits / log_probs must be [B, C] with C > 0; returns C.
+inline size_t require_batch_of_classes(const char* loss, const char* what, const Tensor& input) {
+  require_defined(loss, what, input);
+  PLEXUS_CHECK(input.rank() == 2 && input.shape(1) > 0, loss, ": ", what, " ", input.shape(),
+               " must be [B, C] (a batch of rows of C class scores)");
+  return static_cast<size_t>(input.shape(1));
+}
+
+/// Class weights, if given, must be [C].
+inline void require_class_weight(const char* loss, const Tensor& weight, size_t classes) {
+  if (!weight.defined()) return;
+  PLEXUS_CHECK(weight.rank() == 1 && static_cast<size_t>(weight.shape(0)) == classes, loss,
+               ": class weight ", weight.shape(), " must be [", classes, "], one per class");
+}
+
+/// The mean, the sum, or the per-element losses themselves.
+inline Tensor reduce(const Tensor& losses, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::mean:
+      return mean(losses);
+    case Reduction::sum:
+      return sum(losses);
+    case Reduction::none:
+      return losses;
+  }
+  ::plexus::detail::throw_error("loss: unknown reduction ", static_cast<int>(reduction));
+}
+
+}  // namespace plexus::loss::detail

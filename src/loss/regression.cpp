@@ -1,0 +1,72 @@
+// Regression losses and the binary hinge, written as compositions of differentiable ops: each is
+// correct by construction, and its gradient (including the value at a kink) follows from the ops'.
+// e = pred - target throughout.
+#include <cmath>
+#include <numbers>
+
+#include "loss/common.hpp"
+#include "plexus/activation.hpp"
+
+namespace plexus::loss {
+
+using detail::reduce;
+using detail::require_same_shape;
+
+// e^2;  d/dpred = 2e
+Tensor mse(const Tensor& pred, const Tensor& target, Reduction reduction) {
+  require_same_shape("mse", "pred", pred, target);
+  return reduce(square(pred - target), reduction);
+}
+
+// |e|;  d/dpred = sign(e), 0 at e = 0 (as PyTorch's l1_loss)
+Tensor mae(const Tensor& pred, const Tensor& target, Reduction reduction) {
+  require_same_shape("mae", "pred", pred, target);
+  return reduce(abs(pred - target), reduction);
+}
+
+// e^2 / 2 where |e| < delta, else delta (|e| - delta / 2);  d/dpred = e, or delta sign(e)
+Tensor huber(const Tensor& pred, const Tensor& target, float delta, Reduction reduction) {
+  require_same_shape("huber", "pred", pred, target);
+  PLEXUS_CHECK(delta > 0.0f, "huber: delta must be positive, got ", delta);
+  const Tensor e = pred - target;
+  const Tensor size = abs(e);
+  return reduce(where(size < delta, square(e) * 0.5f, (size - 0.5f * delta) * delta), reduction);
+}
+
+// e^2 / (2 beta) where |e| < beta, else |e| - beta / 2;  d/dpred = e / beta, or sign(e)
+Tensor smooth_l1(const Tensor& pred, const Tensor& target, float beta, Reduction reduction) {
+  require_same_shape("smooth_l1", "pred", pred, target);
+  PLEXUS_CHECK(beta >= 0.0f, "smooth_l1: beta must be non-negative, got ", beta);
+  if (beta == 0.0f) return mae(pred, target, reduction);  // the quadratic zone is empty
+  const Tensor e = pred - target;
+  const Tensor size = abs(e);
+  return reduce(where(size < beta, square(e) * (0.5f / beta), size - 0.5f * beta), reduction);
+}
+
+// log cosh(e) = e + log(1 + e^-2e) - log 2 = e + softplus(-2e) - log 2;  d/dpred = tanh(e).
+// NOTE: cosh overflows float32 beyond |e| ~ 89; this form is finite for every e and has no kink.
+Tensor log_cosh(const Tensor& pred, const Tensor& target, Reduction reduction) {
+  require_same_shape("log_cosh", "pred", pred, target);
+  const Tensor e = pred - target;
+  return reduce(e + softplus(e * -2.0f) - std::numbers::ln2_v<float>, reduction);
+}
+
+// u = target - pred: max(q u, (q - 1) u);  d/dpred = -q where u > 0, 1 - q where u < 0
+Tensor quantile(const Tensor& pred, const Tensor& target, float q, Reduction reduction) {
+  require_same_shape("quantile", "pred", pred, target);
+  PLEXUS_CHECK(q >= 0.0f && q <= 1.0f, "quantile: q must be in [0, 1], got ", q);
+  const Tensor u = target - pred;
+  return reduce(maximum(u * q, u * (q - 1.0f)), reduction);
+}
+
+// max(0, 1 - t p) for t in {-1, +1};  d/dpred = -t where t p < 1, else 0
+Tensor hinge(const Tensor& pred, const Tensor& target, Reduction reduction) {
+  require_same_shape("hinge", "pred", pred, target);
+  const float* t = target.data();
+  for (size_t i = 0; i < target.numel(); ++i)
+    PLEXUS_CHECK(t[i] == 1.0f || t[i] == -1.0f, "hinge: target[", i, "] = ", t[i],
+                 " is not -1 or +1. hint: map labels {0, 1} to {-1, +1} with 2 * t - 1");
+  return reduce(relu(1.0f - target * pred), reduction);
+}
+
+}  // namespace plexus::loss

@@ -1,0 +1,43 @@
+// The activation modules: each forwards to its function in ops/activation.cpp (where the
+// formulas and derivatives are), and names itself as PyTorch's repr does.
+#include "plexus/nn/activation.hpp"
+
+#include <sstream>
+
+namespace plexus::nn {
+
+namespace {
+template <typename... Parts>
+std::string format(const Parts&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  return out.str();
+}
+}  // namespace
+
+Tensor ReLU::forward(const Tensor& x) { return relu(x); }
+Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
+Tensor Tanh::forward(const Tensor& x) { return tanh(x); }
+Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, negative_slope_); }
+Tensor ELU::forward(const Tensor& x) { return elu(x, alpha_); }
+Tensor SELU::forward(const Tensor& x) { return selu(x); }
+Tensor GELU::forward(const Tensor& x) { return gelu(x, approximate_); }
+Tensor SiLU::forward(const Tensor& x) { return silu(x); }
+Tensor Softplus::forward(const Tensor& x) { return softplus(x, beta_, threshold_); }
+Tensor Softmax::forward(const Tensor& x) { return softmax(x, axis_); }
+Tensor LogSoftmax::forward(const Tensor& x) { return log_softmax(x, axis_); }
+
+std::string LeakyReLU::name() const {
+  return format("LeakyReLU(negative_slope=", negative_slope_, ")");
+}
+std::string ELU::name() const { return format("ELU(alpha=", alpha_, ")"); }
+std::string GELU::name() const {
+  return approximate_ == GeluApproximation::tanh ? "GELU(approximate='tanh')" : "GELU()";
+}
+std::string Softplus::name() const {
+  return format("Softplus(beta=", beta_, ", threshold=", threshold_, ")");
+}
+std::string Softmax::name() const { return format("Softmax(dim=", axis_, ")"); }
+std::string LogSoftmax::name() const { return format("LogSoftmax(dim=", axis_, ")"); }
+
+}  // namespace plexus::nn

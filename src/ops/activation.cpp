@@ -1,0 +1,258 @@
+// Activation functions: each one op whose forward and backward sit together, with the derivative
+// in the comment above it. Element-wise ones run through ops::unary (plain loops over float*);
+// softmax and log_softmax work on lines along an axis, viewing x as [Outer, N, Inner]: N is the
+// softmax dimension, Outer and Inner the products of the dimensions before and after it.
+// Every definition, including the value of each derivative at a kink, is PyTorch's.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "ops/common.hpp"
+#include "plexus/activation.hpp"
+
+namespace plexus {
+
+using autograd::Op;
+using ops::BackwardContext;
+using ops::unary;
+
+namespace {
+
+// SELU's constants, as in PyTorch (Klambauer et al. 2017).
+constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
+constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+constexpr float kInvSqrt2 = 0.70710678118654752440f;     // 1 / sqrt(2)
+constexpr float kInvSqrt2Pi = 0.39894228040143267794f;   // 1 / sqrt(2 pi)
+constexpr float kSqrt2OverPi = 0.79788456080286535588f;  // sqrt(2 / pi)
+constexpr float kGeluCubic = 0.044715f;
+
+// scale * (x if x > 0 else alpha (e^x - 1));  d/dx = scale if x > 0 else scale alpha e^x.
+// NOTE: x = 0 takes the exponential side, so elu'(0) = alpha (PyTorch's choice).
+Tensor scaled_elu(Op op, const Tensor& x, float alpha, float scale) {
+  const float negative_scale = alpha * scale;
+  return unary(
+      op, x, [=](float v) { return v > 0.0f ? scale * v : negative_scale * std::expm1(v); },
+      [=](float v, float) { return v > 0.0f ? scale : negative_scale * std::exp(v); });
+}
+
+// ---- softmax along an axis ----------------------------------------------------------------------
+// Row kernels over n contiguous values; dx accumulates (+=).
+
+// NOTE: the row maximum m is subtracted before exp, so logits of +-1000 give e^0 = 1 for the
+// largest instead of overflowing to inf (and a row of -1000s gives 1/n, not 0/0).
+float row_max(const float* x, size_t n) {
+  float m = -INFINITY;
+  for (size_t k = 0; k < n; ++k) m = std::max(m, x[k]);
+  return m;
+}
+
+// y_k = e^(x_k - m) / sum_j e^(x_j - m)
+void softmax_row(float* y, const float* x, size_t n) {
+  const float m = row_max(x, n);
+  float total = 0.0f;
+  for (size_t k = 0; k < n; ++k) {
+    y[k] = std::exp(x[k] - m);
+    total += y[k];
+  }
+  const float inverse = 1.0f / total;
+  for (size_t k = 0; k < n; ++k) y[k] *= inverse;
+}
+
+// dx_k = y_k (dy_k - sum_j dy_j y_j)
+void softmax_row_backward(float* dx, const float* y, const float* dy, size_t n) {
+  float dot = 0.0f;
+  for (size_t k = 0; k < n; ++k) dot += dy[k] * y[k];
+  for (size_t k = 0; k < n; ++k) dx[k] += y[k] * (dy[k] - dot);
+}
+
+// y_k = (x_k - m) - log sum_j e^(x_j - m).  NOTE: (x - m) first, then the log-sum: adding m to
+// the log-sum before subtracting would round it at the scale of m (|m| = 1000 loses 4 digits).
+void log_softmax_row(float* y, const float* x, size_t n) {
+  const float m = row_max(x, n);
+  float total = 0.0f;
+  for (size_t k = 0; k < n; ++k) total += std::exp(x[k] - m);
+  const float log_total = std::log(total);
+  for (size_t k = 0; k < n; ++k) y[k] = (x[k] - m) - log_total;
+}
+
+// dx_k = dy_k - softmax_k sum_j dy_j, with softmax_k = e^(y_k)
+void log_softmax_row_backward(float* dx, const float* y, const float* dy, size_t n) {
+  float total = 0.0f;
+  for (size_t k = 0; k < n; ++k) total += dy[k];
+  for (size_t k = 0; k < n; ++k) dx[k] += dy[k] - std::exp(y[k]) * total;
+}
+
+struct Lines {
+  size_t outer = 1, n = 1, inner = 1;
+};
+
+Lines lines_along(const Tensor& x, int64_t axis, const char* op) {
+  ops::require_defined(x, op);
+  const Shape& shape = x.shape();
+  // A scalar is one line of one value, as in PyTorch.
+  const size_t a = ops::normalize_axis(axis, std::max<size_t>(shape.rank(), 1), op, shape);
+  Lines lines;
+  for (size_t i = 0; i < shape.rank(); ++i) {
+    const auto d = static_cast<size_t>(shape[i]);
+    if (i < a) lines.outer *= d;
+    if (i == a) lines.n = d;
+    if (i > a) lines.inner *= d;
+  }
+  return lines;
+}
+
+void gather(float* row, const float* line, size_t n, size_t stride) {
+  for (size_t k = 0; k < n; ++k) row[k] = line[k * stride];
+}
+
+void scatter(float* line, const float* row, size_t n, size_t stride) {
+  for (size_t k = 0; k < n; ++k) line[k * stride] = row[k];
+}
+
+// y = row_forward(x) on every line along the axis; backward runs row_backward(dx, y, dy) on every
+// line. A strided line (Inner > 1) is copied into contiguous rows and back, so the row kernels
+// always see contiguous memory.
+template <typename RowForward, typename RowBackward>
+Tensor along_axis(Op op, const Tensor& x, int64_t axis, RowForward row_forward,
+                  RowBackward row_backward) {
+  const Lines d = lines_along(x, axis, autograd::op_name(op).data());
+  Tensor y = Tensor::empty(x.shape());
+  const float* px = x.data();
+  float* py = y.data();
+  if (d.inner == 1) {
+    for (size_t o = 0; o < d.outer; ++o) row_forward(py + o * d.n, px + o * d.n, d.n);
+  } else {
+    std::vector<float> in(d.n), out(d.n);
+    for (size_t o = 0; o < d.outer; ++o)
+      for (size_t j = 0; j < d.inner; ++j) {
+        const size_t start = o * d.n * d.inner + j;
+        gather(in.data(), px + start, d.n, d.inner);
+        row_forward(out.data(), in.data(), d.n);
+        scatter(py + start, out.data(), d.n, d.inner);
+      }
+  }
+  return autograd::record(op, std::move(y), {x}, [d, row_backward](BackwardContext& c) {
+    float* dx = c.input_grad(0);
+    const float* ys = c.output();
+    const float* dy = c.output_grad();
+    if (d.inner == 1) {
+      for (size_t o = 0; o < d.outer; ++o) {
+        const size_t start = o * d.n;
+        row_backward(dx + start, ys + start, dy + start, d.n);
+      }
+      return;
+    }
+    std::vector<float> dx_row(d.n), y_row(d.n), dy_row(d.n);
+    for (size_t o = 0; o < d.outer; ++o)
+      for (size_t j = 0; j < d.inner; ++j) {
+        const size_t start = o * d.n * d.inner + j;
+        gather(dx_row.data(), dx + start, d.n, d.inner);
+        gather(y_row.data(), ys + start, d.n, d.inner);
+        gather(dy_row.data(), dy + start, d.n, d.inner);
+        row_backward(dx_row.data(), y_row.data(), dy_row.data(), d.n);
+        scatter(dx + start, dx_row.data(), d.n, d.inner);
+      }
+  });
+}
+
+}  // namespace
+
+// sigmoid(x) = 1 / (1 + e^-x);  d/dx = y (1 - y), read from the saved output (no exp again).
+Tensor sigmoid(const Tensor& x) {
+  return unary(
+      Op::sigmoid, x, [](float v) { return 1.0f / (1.0f + std::exp(-v)); },
+      [](float, float y) { return y * (1.0f - y); });
+}
+
+// tanh(x);  d/dx = 1 - y^2, read from the saved output.
+Tensor tanh(const Tensor& x) {
+  return unary(
+      Op::tanh, x, [](float v) { return std::tanh(v); },
+      [](float, float y) { return 1.0f - y * y; });
+}
+
+// relu(x) = max(0, x);  d/dx = 1 if x > 0 else 0.  NOTE: relu'(0) = 0, as in PyTorch.
+Tensor relu(const Tensor& x) {
+  return unary(
+      Op::relu, x, [](float v) { return v > 0.0f ? v : 0.0f; },
+      [](float v, float) { return v > 0.0f ? 1.0f : 0.0f; });
+}
+
+// x if x > 0 else slope x;  d/dx = 1 if x > 0 else slope.  NOTE: leaky_relu'(0) = slope.
+Tensor leaky_relu(const Tensor& x, float slope) {
+  return unary(
+      Op::leaky_relu, x, [slope](float v) { return v > 0.0f ? v : slope * v; },
+      [slope](float v, float) { return v > 0.0f ? 1.0f : slope; });
+}
+
+// x if x > 0 else alpha (e^x - 1);  d/dx = 1 if x > 0 else alpha e^x (alpha at x = 0).
+Tensor elu(const Tensor& x, float alpha) { return scaled_elu(Op::elu, x, alpha, 1.0f); }
+
+// scale * elu(x, alpha) with PyTorch's fixed alpha and scale;  selu'(0) = scale alpha.
+Tensor selu(const Tensor& x) { return scaled_elu(Op::selu, x, kSeluAlpha, kSeluScale); }
+
+// none: x Phi(x) = x (1 + erf(x / sqrt 2)) / 2;  d/dx = Phi(x) + x phi(x), phi(x) =
+// e^(-x^2/2)/sqrt(2 pi) tanh: x (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3);
+//       d/dx = (1 + tanh u) / 2 + x/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+Tensor gelu(const Tensor& x, GeluApproximation approximate) {
+  if (approximate == GeluApproximation::tanh)
+    return unary(
+        Op::gelu, x,
+        [](float v) {
+          const float u = kSqrt2OverPi * (v + kGeluCubic * v * v * v);
+          return 0.5f * v * (1.0f + std::tanh(u));
+        },
+        [](float v, float) {
+          const float t = std::tanh(kSqrt2OverPi * (v + kGeluCubic * v * v * v));
+          const float du = kSqrt2OverPi * (1.0f + 3.0f * kGeluCubic * v * v);
+          return 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * du;
+        });
+  return unary(
+      Op::gelu, x, [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); },
+      [](float v, float) {
+        const float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
+        const float pdf = kInvSqrt2Pi * std::exp(-0.5f * v * v);
+        return cdf + v * pdf;
+      });
+}
+
+// silu(x) = x sigmoid(x);  d/dx = s (1 + x (1 - s)), s = sigmoid(x)
+Tensor silu(const Tensor& x) {
+  return unary(
+      Op::silu, x, [](float v) { return v / (1.0f + std::exp(-v)); },
+      [](float v, float) {
+        const float s = 1.0f / (1.0f + std::exp(-v));
+        return s * (1.0f + v * (1.0f - s));
+      });
+}
+
+// log(1 + e^(beta x)) / beta, or x where beta x > threshold;  d/dx = sigmoid(beta x), or 1.
+// NOTE: "> threshold" is strict, as in PyTorch: beta x == threshold stays on the log branch.
+// The log branch is written as max(bx, 0) + log1p(e^-|bx|), equal to log1p(e^bx) but finite
+// for any threshold.
+Tensor softplus(const Tensor& x, float beta, float threshold) {
+  PLEXUS_CHECK(beta != 0.0f, "softplus: beta must be non-zero");
+  return unary(
+      Op::softplus, x,
+      [beta, threshold](float v) {
+        const float bx = beta * v;
+        if (bx > threshold) return v;
+        return (std::max(bx, 0.0f) + std::log1p(std::exp(-std::fabs(bx)))) / beta;
+      },
+      [beta, threshold](float v, float) {
+        const float bx = beta * v;
+        return bx > threshold ? 1.0f : 1.0f / (1.0f + std::exp(-bx));
+      });
+}
+
+// softmax(x)_k = e^(x_k) / sum_j e^(x_j) along `axis`;  dx = y (dy - sum(dy y))
+Tensor softmax(const Tensor& x, int64_t axis) {
+  return along_axis(Op::softmax, x, axis, softmax_row, softmax_row_backward);
+}
+
+// log_softmax(x)_k = x_k - log sum_j e^(x_j) along `axis`;  dx = dy - e^y sum(dy)
+Tensor log_softmax(const Tensor& x, int64_t axis) {
+  return along_axis(Op::log_softmax, x, axis, log_softmax_row, log_softmax_row_backward);
+}
+
+}  // namespace plexus

@@ -1,0 +1,320 @@
+// The training loop, its validation pass, and the NaN/Inf diagnosis. Per step:
+//   zero_grad -> forward -> loss -> backward -> check finite -> (clip) -> step -> metrics,
+//   callbacks
+#include "plexus/train/fit.hpp"
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <sstream>
+
+#include "plexus/data/loader.hpp"
+#include "plexus/error.hpp"
+#include "plexus/loss.hpp"
+#include "plexus/nn/module.hpp"
+#include "plexus/optim/optimizer.hpp"
+#include "plexus/train/progress.hpp"
+
+namespace plexus::train {
+
+namespace {
+
+using NamedParameters = std::vector<std::pair<std::string, Tensor>>;
+using MetricList = std::vector<std::unique_ptr<metrics::Metric>>;
+
+// ---- losses by name ----------------------------------------------------------------------------
+
+// Element-wise losses need equal shapes; a target [B] meets a prediction [B, 1] here.
+Tensor shaped_like(const Tensor& target, const Tensor& pred) {
+  if (target.shape() == pred.shape() || target.numel() != pred.numel()) return target;
+  return target.reshape(pred.shape());
+}
+
+template <Tensor (*F)(const Tensor&, const Tensor&, loss::Reduction)>
+Loss::Function elementwise() {
+  return [](const Tensor& p, const Tensor& t) {
+    return F(p, shaped_like(t, p), loss::Reduction::mean);
+  };
+}
+
+Loss::Function named_loss(const std::string& name) {
+  if (name == "mse") return elementwise<loss::mse>();
+  if (name == "mae") return elementwise<loss::mae>();
+  if (name == "log_cosh") return elementwise<loss::log_cosh>();
+  if (name == "hinge") return elementwise<loss::hinge>();
+  if (name == "binary_cross_entropy") return elementwise<loss::binary_cross_entropy>();
+  if (name == "binary_cross_entropy_with_logits")
+    return elementwise<loss::binary_cross_entropy_with_logits>();
+  if (name == "huber")
+    return [](const Tensor& p, const Tensor& t) { return loss::huber(p, shaped_like(t, p)); };
+  if (name == "smooth_l1")
+    return [](const Tensor& p, const Tensor& t) { return loss::smooth_l1(p, shaped_like(t, p)); };
+  if (name == "cross_entropy")
+    return [](const Tensor& p, const Tensor& t) { return loss::cross_entropy(p, t); };
+  if (name == "nll") return [](const Tensor& p, const Tensor& t) { return loss::nll(p, t); };
+  if (name == "multi_margin")
+    return [](const Tensor& p, const Tensor& t) { return loss::multi_margin(p, t); };
+  detail::throw_error("unknown loss \"", name,
+                      "\"; known: mse, mae, huber, smooth_l1, log_cosh, hinge, "
+                      "binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, "
+                      "nll, multi_margin");
+}
+
+// ---- NaN / Inf ---------------------------------------------------------------------------------
+
+// An IEEE float is NaN or Inf exactly when its exponent bits are all ones. Integer tests vectorise,
+// so this pass costs about as much as reading the gradients once.
+bool all_finite(const Tensor& t) {
+  const float* x = t.data();
+  const size_t n = t.numel();
+  uint32_t bad = 0;
+  for (size_t i = 0; i < n; ++i)
+    bad |= static_cast<uint32_t>((std::bit_cast<uint32_t>(x[i]) & 0x7f800000u) == 0x7f800000u);
+  return bad == 0;
+}
+
+bool gradients_finite(const NamedParameters& parameters) {
+  for (const auto& [name, parameter] : parameters) {
+    const Tensor grad = parameter.grad();
+    if (grad.defined() && !all_finite(grad)) return false;
+  }
+  return true;
+}
+
+const char* nan_or_inf(const Tensor& t) {
+  const float* x = t.data();
+  for (size_t i = 0; i < t.numel(); ++i)
+    if (std::isnan(x[i])) return "NaN";
+  return "Inf";
+}
+
+// The module that owns parameter "1.0.weight": child "1", then its child "0".
+const nn::Module& owner_of(const nn::Module& root, const std::string& parameter) {
+  const nn::Module* module = &root;
+  size_t begin = 0;
+  for (size_t dot = parameter.find('.'); dot != std::string::npos;
+       begin = dot + 1, dot = parameter.find('.', begin)) {
+    const std::string_view child(parameter.data() + begin, dot - begin);
+    const nn::Module* next = nullptr;
+    for (const auto& [name, m] : module->children())
+      if (name == child) next = m.get();
+    if (next == nullptr) break;
+    module = next;
+  }
+  return *module;
+}
+
+std::string describe(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Inf" : "-Inf";
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+// The error for a non-finite loss or gradient: blames the first parameter (in named_parameters()
+// order) whose gradient is not finite, else the first whose value is not.
+[[noreturn]] void throw_non_finite(const nn::Module& model, const NamedParameters& parameters,
+                                   size_t epoch, size_t step, double loss) {
+  std::ostringstream message;
+  message << "epoch " << epoch + 1 << ", step " << step + 1 << ": loss is " << describe(loss);
+  for (const auto& [name, parameter] : parameters) {
+    const Tensor grad = parameter.grad();
+    if (grad.defined() && !all_finite(grad)) {
+      message << "; gradient of " << name << " (" << owner_of(model, name).name() << ") has "
+              << nan_or_inf(grad)
+              << ". hint: lower the learning rate or clip gradients (clip_grad_norm)";
+      throw Error(message.str());
+    }
+  }
+  for (const auto& [name, parameter] : parameters) {
+    if (!all_finite(parameter)) {
+      message << "; " << name << " (" << owner_of(model, name).name() << ") holds "
+              << nan_or_inf(parameter)
+              << ". hint: lower the learning rate or clip gradients (clip_grad_norm)";
+      throw Error(message.str());
+    }
+  }
+  message << "; the parameters and their gradients are finite. hint: check the inputs and "
+             "targets for NaN or Inf, and the loss for log(0)";
+  throw Error(message.str());
+}
+
+// ---- shared pieces -----------------------------------------------------------------------------
+
+// Puts the model back in the mode it had, also when training throws.
+class ModeGuard {
+ public:
+  explicit ModeGuard(nn::Module& model) : model_(model), training_(model.is_training()) {}
+  ~ModeGuard() { model_.train(training_); }
+  ModeGuard(const ModeGuard&) = delete;
+  ModeGuard& operator=(const ModeGuard&) = delete;
+
+ private:
+  nn::Module& model_;
+  bool training_;
+};
+
+MetricList make_metrics(const std::vector<metrics::MetricRef>& refs) {
+  MetricList list;
+  for (const auto& ref : refs) list.push_back(ref.make());
+  return list;
+}
+
+// Mean loss per sample over the loader's data, in eval mode without grad; fills `metric_list`.
+double run_evaluation(nn::Module& model, const Loss& loss, data::DataLoader& loader,
+                      MetricList& metric_list) {
+  ModeGuard mode(model);
+  model.eval();
+  NoGradGuard no_grad;
+  for (auto& metric : metric_list) metric->reset();
+  double total = 0;
+  size_t seen = 0;
+  for (const data::Batch& batch : loader) {
+    const Tensor pred = model(batch.x);
+    const Tensor value = loss(pred, batch.y);
+    const auto b = static_cast<size_t>(batch.x.shape(0));
+    total += static_cast<double>(value.item()) * static_cast<double>(b);
+    seen += b;
+    for (auto& metric : metric_list) metric->update(pred, batch.y);
+  }
+  return total / static_cast<double>(seen);
+}
+
+// Detaches the callbacks from the context when fit() ends, also by an exception.
+class ContextGuard {
+ public:
+  ContextGuard(const std::vector<Callback*>& callbacks, const TrainContext& context)
+      : callbacks_(callbacks) {
+    for (Callback* callback : callbacks_) callback->set_context(&context);
+  }
+  ~ContextGuard() {
+    for (Callback* callback : callbacks_) callback->set_context(nullptr);
+  }
+  ContextGuard(const ContextGuard&) = delete;
+  ContextGuard& operator=(const ContextGuard&) = delete;
+
+ private:
+  const std::vector<Callback*>& callbacks_;
+};
+
+}  // namespace
+
+Loss::Loss(const std::string& name) : function_(named_loss(name)), name_(name) {}
+
+double Evaluation::metric(std::string_view name) const {
+  for (const auto& [metric, value] : metrics)
+    if (metric == name) return value;
+  detail::throw_error("evaluate: metric \"", name, "\" was not computed; pass it in .metrics");
+}
+
+Evaluation evaluate(nn::Module& model, const Loss& loss, const data::Dataset& data,
+                    const EvaluateOptions& options) {
+  data::DataLoader loader(data, {.batch_size = options.batch_size});
+  MetricList metric_list = make_metrics(options.metrics);
+  Evaluation result;
+  result.loss = run_evaluation(model, loss, loader, metric_list);
+  for (const auto& metric : metric_list)
+    result.metrics.emplace_back(metric->name(), metric->result());
+  return result;
+}
+
+History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
+            const data::Dataset& train_data, const FitOptions& options) {
+  using Clock = std::chrono::steady_clock;
+  PLEXUS_CHECK(options.clip_grad_norm >= 0, "fit: clip_grad_norm must be >= 0, got ",
+               options.clip_grad_norm);
+  PLEXUS_CHECK(options.verbose >= 0 && options.verbose <= 2, "fit: verbose must be 0, 1 or 2, got ",
+               options.verbose);
+  data::DataLoader loader(
+      train_data,
+      {.batch_size = options.batch_size, .shuffle = options.shuffle, .seed = options.seed});
+  std::optional<data::DataLoader> validation_loader;
+  if (options.validation)
+    validation_loader.emplace(*options.validation,
+                              data::DataLoader::Options{.batch_size = options.batch_size});
+
+  const NamedParameters parameters = model.named_parameters();
+  MetricList train_metrics = make_metrics(options.metrics);
+  MetricList val_metrics = make_metrics(options.metrics);
+
+  TrainContext context{model,
+                       optimizer,
+                       options.epochs,
+                       loader.num_batches(),
+                       train_data.size(),
+                       options.validation.has_value(),
+                       {}};
+  for (const auto& metric : train_metrics) context.metric_names.push_back(metric->name());
+
+  std::optional<ProgressBar> progress;
+  if (options.verbose > 0)
+    progress.emplace(
+        ProgressBar::Options{.redraw = options.verbose == 1 ? std::nullopt : std::optional(false)});
+  std::vector<Callback*> callbacks;
+  for (const CallbackRef& ref : options.callbacks) callbacks.push_back(&ref.get());
+  if (progress) callbacks.push_back(&*progress);
+  const auto stop_requested = [&] {
+    for (const Callback* callback : callbacks)
+      if (callback->stop_requested()) return true;
+    return false;
+  };
+
+  ModeGuard mode(model);
+  ContextGuard attached(callbacks, context);
+  for (Callback* callback : callbacks) callback->on_train_begin();
+
+  History history;
+  for (size_t epoch = 0; epoch < options.epochs && !stop_requested(); ++epoch) {
+    const auto start = Clock::now();
+    EpochLog log;
+    log.epoch = epoch;
+    log.lr = optimizer.lr();
+    for (Callback* callback : callbacks) callback->on_epoch_begin(epoch);
+
+    model.train();
+    for (auto& metric : train_metrics) metric->reset();
+    double loss_sum = 0;
+    size_t seen = 0;
+    for (const data::Batch& batch : loader) {
+      const size_t step = log.steps;
+      optimizer.zero_grad();
+      const Tensor pred = model(batch.x);
+      const Tensor value = loss(pred, batch.y);
+      PLEXUS_CHECK(value.numel() == 1, "fit: the loss (", loss.name(), ") must be a scalar, got ",
+                   value.shape(), "; hint: use Reduction::mean");
+      const double batch_loss = value.item();
+      value.backward();
+      if (options.check_finite && (!std::isfinite(batch_loss) || !gradients_finite(parameters)))
+        throw_non_finite(model, parameters, epoch, step, batch_loss);
+      optimizer.step();
+
+      const auto b = static_cast<size_t>(batch.x.shape(0));
+      loss_sum += batch_loss * static_cast<double>(b);
+      seen += b;
+      for (auto& metric : train_metrics) metric->update(pred, batch.y);
+      ++log.steps;
+      const BatchLog batch_log{epoch, step, b, batch_loss, loss_sum / static_cast<double>(seen)};
+      for (Callback* callback : callbacks) callback->on_batch_end(step, batch_log);
+      if (stop_requested()) break;
+    }
+
+    log.loss = loss_sum / static_cast<double>(seen);
+    for (const auto& metric : train_metrics)
+      log.metrics.emplace_back(metric->name(), metric->result());
+    if (validation_loader) {
+      log.val_loss = run_evaluation(model, loss, *validation_loader, val_metrics);
+      for (const auto& metric : val_metrics)
+        log.metrics.emplace_back("val_" + metric->name(), metric->result());
+    }
+    log.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    history.append(std::move(log));
+    for (Callback* callback : callbacks) callback->on_epoch_end(epoch, history.last());
+  }
+  for (Callback* callback : callbacks) callback->on_train_end(history);
+  return history;
+}
+
+}  // namespace plexus::train

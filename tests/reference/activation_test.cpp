@@ -1,0 +1,83 @@
+// Every activation fixture (tests/reference/fixtures/activations) against plexus: the output and
+// the input gradient of a random upstream gradient, at rtol 1e-5 / atol 1e-6. A fixture whose
+// activation or attribute this file does not know fails, so new cases cannot be skipped silently.
+#include <gtest/gtest.h>
+
+#include <plexus/plexus.hpp>
+#include <set>
+#include <string>
+
+#include "reference/fixture.hpp"
+
+namespace px = plexus;
+using px::Tensor;
+using px::testing::Fixture;
+
+namespace {
+
+// Reads a fixture's attrs and remembers which ones were used, so an attr that this file ignores
+// (and that would make the case mean something else) fails the test.
+class Attrs {
+ public:
+  explicit Attrs(const Fixture& fixture) : fixture_(fixture) {}
+  float number(const std::string& key) {
+    used_.insert(key);
+    return fixture_.number(key);
+  }
+  std::string string(const std::string& key) {
+    used_.insert(key);
+    return fixture_.string(key);
+  }
+  void expect_all_used() const {
+    for (const auto& [key, value] : fixture_.attrs.items())
+      EXPECT_TRUE(used_.count(key)) << fixture_.name << ": attr '" << key << "' = " << value
+                                    << " is not understood by this test";
+  }
+
+ private:
+  const Fixture& fixture_;
+  std::set<std::string> used_;
+};
+
+// The activation a fixture names, applied to x; an empty tensor for an unknown name.
+Tensor apply(Attrs& attrs, const Tensor& x) {
+  const std::string name = attrs.string("activation");
+  if (name == "sigmoid") return px::sigmoid(x);
+  if (name == "tanh") return px::tanh(x);
+  if (name == "relu") return px::relu(x);
+  if (name == "leaky_relu") return px::leaky_relu(x, attrs.number("slope"));
+  if (name == "elu") return px::elu(x, attrs.number("alpha"));
+  if (name == "selu") return px::selu(x);
+  if (name == "silu") return px::silu(x);
+  if (name == "softplus") return px::softplus(x, attrs.number("beta"), attrs.number("threshold"));
+  if (name == "softmax") return px::softmax(x, static_cast<int64_t>(attrs.number("axis")));
+  if (name == "log_softmax") return px::log_softmax(x, static_cast<int64_t>(attrs.number("axis")));
+  if (name == "gelu") {
+    const std::string approximate = attrs.string("approximate");
+    if (approximate == "none") return px::gelu(x, px::GeluApproximation::none);
+    if (approximate == "tanh") return px::gelu(x, px::GeluApproximation::tanh);
+    ADD_FAILURE() << "unknown gelu approximation '" << approximate << "'";
+    return Tensor();
+  }
+  ADD_FAILURE() << "unknown activation '" << name << "'";
+  return Tensor();
+}
+
+}  // namespace
+
+TEST(ActivationReference, EveryFixtureMatchesTorchForwardAndBackward) {
+  const std::vector<std::string> names = px::testing::fixture_names("activations");
+  ASSERT_GE(names.size(), 18u) << "activation fixtures are missing";
+  for (const std::string& name : names) {
+    SCOPED_TRACE(name);
+    const Fixture fixture = px::testing::load_fixture("activations", name);
+    Attrs attrs(fixture);
+    const Tensor x = fixture.tensor("x").requires_grad();
+    const Tensor y = apply(attrs, x);
+    attrs.expect_all_used();
+    if (!y.defined()) continue;
+    EXPECT_TRUE(px::testing::tensors_close(y, fixture.tensor("y"))) << "forward";
+    y.backward(fixture.tensor("dy"));
+    EXPECT_TRUE(px::testing::tensors_close(x.grad(), fixture.tensor("dx"))) << "backward";
+  }
+}
