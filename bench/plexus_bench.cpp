@@ -1,5 +1,6 @@
 // plexus on the workloads W1-W4 (../shared/DESIGN.md), written the way a user would write them:
 // Sequential models, an optimizer, a loss, backward(). Prints the same JSON lines as the peers.
+#include <plexus/data/fashion_mnist.hpp>
 #include <plexus/plexus.hpp>
 
 #include "bench_common.hpp"
@@ -67,10 +68,10 @@ void w2(const bench::Args& args) {
   const Tensor batch = Tensor::rand({static_cast<int64_t>(bench::kW2Batch), 784}, 2);
   const double latency =
       bench::median_seconds([&] { (void)model(one); }, 200, bench::w2_latency_calls(args));
-  bench::emit("plexus", args, "batch1_latency_us", latency * 1e6);
+  bench::emit("plexus", args, "latency_us_batch1", latency * 1e6);
   const double per_batch =
       bench::median_seconds([&] { (void)model(batch); }, 3, bench::w2_throughput_calls(args));
-  bench::emit("plexus", args, "batch1024_samples_per_s", bench::kW2Batch / per_batch);
+  bench::emit("plexus", args, "samples_per_s_batch1024", bench::kW2Batch / per_batch);
 }
 
 // W3: XOR, 2-8-1 sigmoid, full-batch gradient descent (lr 0.5) on MSE: the cost of one step.
@@ -117,7 +118,7 @@ void w4(const bench::Args& args) {
   const double per_step = bench::median_seconds(step, 3, bench::w4_steps(args));
   const double samples_per_s = bench::kW4Batch / per_step;
   bench::emit("plexus", args, "samples_per_s", samples_per_s,
-              {bench::extra("gflops", 6.0 * bench::kW4Weights * samples_per_s / 1e9)});
+              {bench::extra("gflop_per_s", 6.0 * bench::kW4Weights * samples_per_s / 1e9)});
 }
 
 }  // namespace

@@ -26,8 +26,8 @@ enum class Op : uint8_t {
   dropout, batch_norm, layer_norm,
   // activations (ops/activation.cpp)
   sigmoid, tanh, relu, leaky_relu, elu, selu, gelu, silu, softplus, softmax, log_softmax,
-  // fused losses (loss/binary.cpp, loss/classification.cpp)
-  binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+  // fused losses (loss/regression.cpp, loss/binary.cpp, loss/classification.cpp)
+  mse, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
   // user-defined (autograd/custom_op.cpp)
   custom,
 };
@@ -43,7 +43,7 @@ inline constexpr std::string_view kOpNames[] = {
   "dropout", "batch_norm", "layer_norm",
   "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "softmax",
   "log_softmax",
-  "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+  "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
   "custom",
 };
 // clang-format on

@@ -7,6 +7,20 @@ namespace plexus::cpu {
 void gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
           const float* a, const float* b, float beta, float* c) {
   if (m == 0 || n == 0) return;
+  // A product with one output column or row is a matrix-vector product; sgemv skips sgemm's
+  // packing buffers, which dominate at the sizes of a batch of one or a single output.
+  if (n == 1 && k > 0) {
+    cblas_sgemv(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
+                static_cast<int>(transpose_a ? k : m), static_cast<int>(transpose_a ? m : k), alpha,
+                a, static_cast<int>(transpose_a ? m : k), b, 1, beta, c, 1);
+    return;
+  }
+  if (m == 1 && k > 0) {
+    cblas_sgemv(CblasRowMajor, transpose_b ? CblasNoTrans : CblasTrans,
+                static_cast<int>(transpose_b ? n : k), static_cast<int>(transpose_b ? k : n), alpha,
+                b, static_cast<int>(transpose_b ? k : n), a, 1, beta, c, 1);
+    return;
+  }
   const auto lda = static_cast<int>(transpose_a ? m : k);
   const auto ldb = static_cast<int>(transpose_b ? k : n);
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,

@@ -101,7 +101,7 @@ double CosineAnnealingLR::compute_lr(size_t group, double current_lr) {
 
 CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(Optimizer& optimizer, int64_t T_0,
                                                          int64_t T_mult, double eta_min)
-    : LRScheduler(optimizer), T_0_(T_0), T_i_(T_0), T_mult_(T_mult), eta_min_(eta_min) {
+    : LRScheduler(optimizer), T_i_(T_0), T_mult_(T_mult), eta_min_(eta_min) {
   PLEXUS_CHECK(T_0 >= 1, "CosineAnnealingWarmRestarts: invalid T_0 = ", T_0, "; it must be >= 1");
   PLEXUS_CHECK(T_mult >= 1, "CosineAnnealingWarmRestarts: invalid T_mult = ", T_mult,
                "; it must be >= 1");

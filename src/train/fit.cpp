@@ -14,6 +14,7 @@
 #include "plexus/error.hpp"
 #include "plexus/loss.hpp"
 #include "plexus/nn/module.hpp"
+#include "plexus/optim/clip.hpp"
 #include "plexus/optim/optimizer.hpp"
 #include "plexus/train/progress.hpp"
 
@@ -237,6 +238,8 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
                               data::DataLoader::Options{.batch_size = options.batch_size});
 
   const NamedParameters parameters = model.named_parameters();
+  std::vector<Tensor> parameter_list;
+  for (const auto& [name, parameter] : parameters) parameter_list.push_back(parameter);
   MetricList train_metrics = make_metrics(options.metrics);
   MetricList val_metrics = make_metrics(options.metrics);
 
@@ -289,6 +292,7 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
       value.backward();
       if (options.check_finite && (!std::isfinite(batch_loss) || !gradients_finite(parameters)))
         throw_non_finite(model, parameters, epoch, step, batch_loss);
+      if (options.clip_grad_norm > 0) clip_grad_norm(parameter_list, options.clip_grad_norm);
       optimizer.step();
 
       const auto b = static_cast<size_t>(batch.x.shape(0));

@@ -39,11 +39,15 @@ std::string format_clock(double seconds) {
   return text;
 }
 
-// "0.84s", "12.3s", "2:05" (m:ss) for an epoch's duration
+// "0.31ms", "840ms", "12.3s", "2:05" (m:ss) for an epoch's duration
 std::string format_duration(double seconds) {
   if (seconds >= 60) return format_clock(seconds);
   std::ostringstream text;
-  text << std::setprecision(seconds < 1 ? 2 : 3) << seconds << 's';
+  if (seconds < 1) {
+    text << std::setprecision(seconds < 1e-3 ? 2 : 3) << seconds * 1e3 << "ms";
+  } else {
+    text << std::setprecision(3) << seconds << 's';
+  }
   return text.str();
 }
 

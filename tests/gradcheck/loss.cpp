@@ -35,10 +35,13 @@ const std::vector<size_t> kFixedTarget = {1};
 
 const bool registered = px::testing::register_gradcheck({
     {.name = "mse",
-     .ops = {"sub", "square", "mean"},
+     .ops = {"mse"},
      .shapes = {{4, 3}, {4, 3}},
-     .f = [](const In& in) { return loss::mse(in[0], in[1]); },
-     .constant_inputs = kFixedTarget},
+     .f = [](const In& in) { return loss::mse(in[0], in[1]); }},
+    {.name = "mse/sum",
+     .ops = {"mse"},
+     .shapes = {{5}, {5}},
+     .f = [](const In& in) { return loss::mse(in[0], in[1], Reduction::sum); }},
     {.name = "mae/none",
      .ops = {"abs"},
      .f = [](const In& in) { return loss::mae(in[0], in[1], Reduction::none); },

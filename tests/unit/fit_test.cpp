@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <plexus/io/state.hpp>
 #include <plexus/optim/adam.hpp>
+#include <plexus/optim/clip.hpp>
 #include <plexus/optim/schedule.hpp>
 #include <plexus/optim/sgd.hpp>
 #include <plexus/plexus.hpp>
@@ -152,6 +153,23 @@ TEST(Fit, FullBatchEqualsAHandWrittenLoop) {
   }
   EXPECT_EQ(weights_of(a), weights_of(b));
   EXPECT_EQ(history.series("loss"), losses);
+}
+
+TEST(Fit, ClipsTheGradientNormBeforeEachStep) {
+  const Dataset data = linear_data(16, 1);
+  px::nn::Linear a(2, 1, true, 3), b(2, 1, true, 3);
+  px::optim::SGD opt_a(a.parameters(), {.lr = 0.5});
+  px::optim::SGD opt_b(b.parameters(), {.lr = 0.5});
+  train::fit(
+      a, opt_a, "mse", data,
+      {.epochs = 3, .batch_size = 16, .verbose = 0, .shuffle = false, .clip_grad_norm = 0.1});
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    opt_b.zero_grad();
+    px::loss::mse(b(data.features()), data.targets()).backward();
+    EXPECT_GT(px::clip_grad_norm(b.parameters(), 0.1), 0.1);  // the clipping is active
+    opt_b.step();
+  }
+  EXPECT_EQ(weights_of(a), weights_of(b));
 }
 
 TEST(Fit, StepsPerEpochFollowTheBatchSize) {

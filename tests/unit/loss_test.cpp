@@ -148,6 +148,25 @@ TEST(Loss, FusedCrossEntropyMatchesLogSoftmaxThenNll) {
   }
 }
 
+TEST(Loss, FusedMseMatchesSquaredErrorComposition) {
+  const Tensor target = Tensor::randn({6, 5}, 8);
+  for (Reduction r : {Reduction::mean, Reduction::sum}) {
+    expect_same([&](const Tensor& x) { return loss::mse(x, target, r); },
+                [&](const Tensor& x) {
+                  const Tensor squared = px::square(x - target);
+                  return r == Reduction::mean ? px::mean(squared) : px::sum(squared);
+                },
+                kLogits);
+    // and with respect to the target
+    expect_same([&](const Tensor& t) { return loss::mse(kLogits, t, r); },
+                [&](const Tensor& t) {
+                  return px::sum(px::square(kLogits - t)) *
+                         (r == Reduction::mean ? 1.0f / 30 : 1.0f);
+                },
+                target);
+  }
+}
+
 // Label smoothing eps: (1 - eps) nll + eps / C * (-sum_c w_c log p_c), both over sum of w_y.
 TEST(Loss, CrossEntropyLabelSmoothingMatchesItsComposition) {
   const float eps = 0.2f;

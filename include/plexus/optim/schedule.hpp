@@ -104,7 +104,6 @@ class CosineAnnealingWarmRestarts final : public LRScheduler {
 
  private:
   double compute_lr(size_t group, double current_lr) override;
-  int64_t T_0_;
   int64_t T_i_;
   int64_t T_mult_;
   int64_t T_cur_ = 0;
