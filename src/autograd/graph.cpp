@@ -95,7 +95,8 @@ namespace {
 
 std::atomic<uint32_t> traversal_counter{0};
 
-// Post-order DFS over the nodes reachable from `root`, each appended once, holding a reference.
+// Post-order DFS over the nodes reachable from `root`, each appended once. No references are
+// taken: nothing is released until the whole pass is over (see run_backward).
 void topological_order(TensorImpl* root, std::vector<TensorImpl*>& order) {
   const uint32_t mark = traversal_counter.fetch_add(1, std::memory_order_relaxed) + 1;
   struct Frame {
@@ -118,7 +119,6 @@ void topological_order(TensorImpl* root, std::vector<TensorImpl*>& order) {
         if (input->has_node()) stack.push_back({input, 0});
       }
     } else {
-      retain(frame.node);
       order.push_back(frame.node);
       stack.pop_back();
     }
@@ -154,13 +154,24 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
 
   thread_local std::vector<TensorImpl*> order;
   const size_t base = order.size();  // backward() may run inside a custom op's backward
-  struct Cleanup {
+  // Frees the graph in topological order, inputs before their consumers: every node is still
+  // held by a consumer (or by the caller, for the root) when its turn comes, so no reference
+  // counting is needed during the pass. Runs on exceptions too.
+  struct FreeGraph {
     size_t base;
-    ~Cleanup() {
-      for (size_t i = order.size(); i-- > base;) release(order[i]);
+    ~FreeGraph() {
+      for (size_t i = base; i < order.size(); ++i) {
+        TensorImpl* node = order[i];
+        node->graph_freed = true;
+        if (node->grad) {
+          release(node->grad);
+          node->grad = nullptr;
+        }
+        detail::release_node(node);
+      }
       order.resize(base);
     }
-  } cleanup{base};
+  } free_graph{base};
   topological_order(&root, order);
 
   NoGradGuard no_grad;  // gradients are plain values: the backward pass records nothing
@@ -169,13 +180,6 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
     if (node.grad && node.backward) {
       BackwardContext context(node);
       node.backward(context);
-    }
-    // The node is done: free its graph and, for an intermediate, its gradient.
-    detail::release_node(&node);
-    node.graph_freed = true;
-    if (node.grad) {
-      release(node.grad);
-      node.grad = nullptr;
     }
   }
 }

@@ -2,6 +2,8 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+
 namespace plexus::cpu {
 
 void gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
@@ -13,6 +15,14 @@ void gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, floa
     cblas_sgemv(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
                 static_cast<int>(transpose_a ? k : m), static_cast<int>(transpose_a ? m : k), alpha,
                 a, static_cast<int>(transpose_a ? m : k), b, 1, beta, c, 1);
+    return;
+  }
+  // With one inner dimension the product is an outer product a b^T: sger adds it in place.
+  if (k == 1) {
+    if (beta == 0.0f) std::fill_n(c, m * n, 0.0f);
+    if (beta != 0.0f && beta != 1.0f) cblas_sscal(static_cast<int>(m * n), beta, c, 1);
+    cblas_sger(CblasRowMajor, static_cast<int>(m), static_cast<int>(n), alpha, a, 1, b, 1, c,
+               static_cast<int>(n));
     return;
   }
   if (m == 1 && k > 0) {

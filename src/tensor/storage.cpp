@@ -109,7 +109,10 @@ Storage* allocate_storage(size_t numel) {
 void retain(Storage* storage) { storage->refs.fetch_add(1, std::memory_order_relaxed); }
 
 void release(Storage* storage) {
-  if (storage->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // A count of 1 is ours alone (see release(TensorImpl*)): skip the locked decrement.
+  if (storage->refs.load(std::memory_order_acquire) != 1 &&
+      storage->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return;
   const size_t size_class = storage->size_class;
   storage->~Storage();
   StorageCache* c = cache();

@@ -85,7 +85,6 @@ TensorImpl* new_view(const Shape& shape, Storage* storage, float* data) {
   return impl;
 }
 
-void retain(TensorImpl* impl) { impl->refs.fetch_add(1, std::memory_order_relaxed); }
 
 namespace {
 // Tensors waiting to be destroyed, linked through TensorImpl::next_dying. Plain pointers, not a
@@ -107,7 +106,11 @@ void destroy(TensorImpl* impl) {
 }  // namespace
 
 void release(TensorImpl* impl) {
-  if (impl->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // NOTE: a count of 1 means ours is the only reference, so no other thread can change it: the
+  // locked decrement is needed only when the tensor is shared.
+  if (impl->refs.load(std::memory_order_acquire) != 1 &&
+      impl->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
+    return;
   // Destroying a node releases its inputs, which may die in turn: a loop, not recursion.
   impl->next_dying = dying;
   dying = impl;

@@ -93,7 +93,7 @@ struct TensorImpl {
 TensorImpl* new_tensor(const Shape& shape);
 /// A new tensor viewing `numel` floats of `storage` starting at `data`.
 TensorImpl* new_view(const Shape& shape, Storage* storage, float* data);
-void retain(TensorImpl* impl);
+inline void retain(TensorImpl* impl) { impl->refs.fetch_add(1, std::memory_order_relaxed); }
 void release(TensorImpl* impl);
 /// Drops the node: the backward closure and the references to the inputs.
 void release_node(TensorImpl* impl);

@@ -53,6 +53,8 @@ const bool registered = px::testing::register_gradcheck({
     // One row or one column: the matrix-vector path, in forward and in every backward product.
     {"matmul/row-vector", {"matmul"}, {{1, 5}, {5, 4}},
      [](const In& in) { return px::matmul(in[0], in[1]); }},
+    {"matmul/outer-product", {"matmul"}, {{4, 1}, {1, 3}},
+     [](const In& in) { return px::matmul(in[0], in[1]); }},
     {"matmul/column-vector", {"matmul"}, {{3, 5}, {5, 1}},
      [](const In& in) { return px::matmul(in[0], in[1]); }},
     {"linear/batch-of-one", {"linear"}, {{1, 5}, {3, 5}, {3}},

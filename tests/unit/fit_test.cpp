@@ -3,6 +3,7 @@
 // and stops with a clear error on NaN/Inf.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -115,6 +116,8 @@ class TempDir : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
   fs::path dir_;
 };
+using CheckpointFiles = TempDir;
+using HistoryLogFiles = TempDir;
 
 }  // namespace
 
@@ -204,7 +207,10 @@ TEST(Fit, HistoryRecordsLossesMetricsLrAndTime) {
   EXPECT_EQ(names, (std::vector<std::string>{"loss", "mae", "r2", "val_loss", "val_mae", "val_r2",
                                              "lr", "seconds"}));
   EXPECT_EQ(history.series("val_loss").size(), 20u);
-  EXPECT_EQ(history.best_epoch("val_loss"), history.best_epoch("val_loss"));
+  const std::vector<double> val_losses = history.series("val_loss");
+  EXPECT_EQ(history.best_epoch("val_loss"),
+            static_cast<size_t>(std::min_element(val_losses.begin(), val_losses.end()) -
+                                val_losses.begin()));
   EXPECT_NE(error_of([&] { history[0].get("accuracy"); }).find("\"accuracy\" is not logged"),
             std::string::npos);
   // The validation values are the model's on the validation set after each epoch.
@@ -394,6 +400,20 @@ TEST(EarlyStopping, MaximisesAccuracyInAutomaticMode) {
   EXPECT_EQ(early.stopped_epoch(), 3u);
 }
 
+TEST(EarlyStopping, AMonitorThatIsNotLoggedIsAnError) {
+  px::nn::Linear model(2, 1);
+  px::optim::SGD opt(model.parameters());
+  model.eval();
+  const std::string message = error_of([&] {
+    train::fit(model, opt, "mse", linear_data(8, 1),
+               {.epochs = 3, .callbacks = {train::EarlyStopping()}, .verbose = 0});
+  });
+  EXPECT_EQ(message,
+            "\"val_loss\" is not logged; the logged values are: loss, lr, seconds. hint: pass "
+            ".validation to fit");
+  EXPECT_FALSE(model.is_training());  // the mode is restored when fit() throws
+}
+
 TEST(EarlyStopping, RestoresTheBestWeightsAlsoWithoutStoppingEarly) {
   // A learning rate that overshoots late: val_loss is not monotone, so the best epoch is not the
   // last. With patience larger than the run, training reaches its last epoch.
@@ -419,7 +439,7 @@ TEST(EarlyStopping, RestoresTheBestWeightsAlsoWithoutStoppingEarly) {
 
 // ---- ModelCheckpoint, LRSchedule, HistoryLogger, ProgressBar -----------------------------------
 
-TEST_F(TempDir, ModelCheckpointSavesImprovingEpochsAtomically) {
+TEST_F(CheckpointFiles, ModelCheckpointSavesImprovingEpochsAtomically) {
   const Dataset data = linear_data(32, 1), val = linear_data(64, 9);
   px::nn::Linear model(2, 1, true, 0);
   px::optim::SGD opt(model.parameters(), {.lr = 0.3, .momentum = 0.9});
@@ -471,7 +491,7 @@ TEST(LRSchedule, ReduceOnPlateauWatchesTheMonitoredValue) {
   EXPECT_EQ(history.series("lr"), (std::vector<double>{0.1, 0.1, 0.05, 0.025}));
 }
 
-TEST_F(TempDir, HistoryLoggerWritesCsvAndJsonLines) {
+TEST_F(HistoryLogFiles, HistoryLoggerWritesCsvAndJsonLines) {
   px::nn::Linear model(2, 1);
   px::optim::SGD opt(model.parameters(), {.lr = 0.05});
   const auto history =
