@@ -64,8 +64,9 @@ void w2(const bench::Args& args) {
   px::nn::Sequential model = w1_model();
   model.eval();
   px::NoGradGuard no_grad;
-  const Tensor one = Tensor::rand({1, 784}, 1);
-  const Tensor batch = Tensor::rand({static_cast<int64_t>(bench::kW2Batch), 784}, 2);
+  const Tensor images = px::data::load_fashion_mnist(false).images;
+  const Tensor one = images.slice_rows(0, 1);
+  const Tensor batch = images.slice_rows(0, static_cast<int64_t>(bench::kW2Batch));
   const double latency =
       bench::median_seconds([&] { (void)model(one); }, 200, bench::w2_latency_calls(args));
   bench::emit("plexus", args, "latency_us_batch1", latency * 1e6);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "cpu/reduce.hpp"
 #include "ops/common.hpp"
 #include "plexus/ops.hpp"
 
@@ -132,10 +133,8 @@ constexpr auto kLess = [](float a, float b) { return a < b; };
 // sum(x) = Σ x_i;  d/dx_i = 1
 Tensor sum(const Tensor& x) {
   ops::require_defined(x, "sum");
-  double total = 0.0;  // NOTE: double accumulation keeps large sums accurate
-  const float* px = x.data();
-  for (size_t i = 0; i < x.numel(); ++i) total += px[i];
-  Tensor y = Tensor::scalar(static_cast<float>(total));
+  // NOTE: double accumulation keeps large sums accurate
+  Tensor y = Tensor::scalar(static_cast<float>(cpu::sum(x.data(), x.numel())));
   return autograd::record(Op::sum, std::move(y), {x}, [](BackwardContext& c) {
     float* dx = c.input_grad(0);
     const float g = c.output_grad()[0];
@@ -146,11 +145,8 @@ Tensor sum(const Tensor& x) {
 // mean(x) = Σ x_i / n;  d/dx_i = 1/n
 Tensor mean(const Tensor& x) {
   ops::require_defined(x, "mean");
-  double total = 0.0;
-  const float* px = x.data();
   const size_t n = x.numel();
-  for (size_t i = 0; i < n; ++i) total += px[i];
-  Tensor y = Tensor::scalar(static_cast<float>(total / static_cast<double>(n)));
+  Tensor y = Tensor::scalar(static_cast<float>(cpu::sum(x.data(), n) / static_cast<double>(n)));
   return autograd::record(Op::mean, std::move(y), {x}, [](BackwardContext& c) {
     float* dx = c.input_grad(0);
     const size_t count = c.input_numel(0);
