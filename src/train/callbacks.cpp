@@ -63,14 +63,20 @@ const TrainContext& Callback::context() const {
   return *context_;
 }
 
+CallbackRef::CallbackRef(const EarlyStopping& options)
+    : owned_(std::make_shared<EarlyStoppingCallback>(options)), callback_(owned_.get()) {}
+
+CallbackRef::CallbackRef(const ModelCheckpoint& options)
+    : owned_(std::make_shared<ModelCheckpointCallback>(options)), callback_(owned_.get()) {}
+
 // ---- EarlyStopping -----------------------------------------------------------------------------
 
-EarlyStopping::EarlyStopping(Options options) : options_(std::move(options)) {
+EarlyStoppingCallback::EarlyStoppingCallback(Options options) : options_(std::move(options)) {
   PLEXUS_CHECK(options_.min_delta >= 0, "EarlyStopping: min_delta must be >= 0, got ",
                options_.min_delta);
 }
 
-void EarlyStopping::on_train_begin() {
+void EarlyStoppingCallback::on_train_begin() {
   higher_is_better_ = wants_higher(options_.mode, options_.monitor);
   best_ = higher_is_better_ ? -std::numeric_limits<double>::infinity()
                             : std::numeric_limits<double>::infinity();
@@ -79,7 +85,7 @@ void EarlyStopping::on_train_begin() {
   wait_ = 0;
 }
 
-void EarlyStopping::on_epoch_end(size_t epoch, const EpochLog& logs) {
+void EarlyStoppingCallback::on_epoch_end(size_t epoch, const EpochLog& logs) {
   const double value = logs.get(options_.monitor);
   if (improves(value, best_, options_.min_delta, higher_is_better_)) {
     best_ = value;
@@ -94,23 +100,23 @@ void EarlyStopping::on_epoch_end(size_t epoch, const EpochLog& logs) {
   }
 }
 
-void EarlyStopping::on_train_end(const History& /*history*/) {
+void EarlyStoppingCallback::on_train_end(const History& /*history*/) {
   if (options_.restore_best_weights && best_epoch_)
     io::load_state_dict(model(), best_weights_, "EarlyStopping");
 }
 
 // ---- ModelCheckpoint ---------------------------------------------------------------------------
 
-ModelCheckpoint::ModelCheckpoint(Options options) : options_(std::move(options)) {
+ModelCheckpointCallback::ModelCheckpointCallback(Options options) : options_(std::move(options)) {
   PLEXUS_CHECK(!options_.path.empty(), "ModelCheckpoint: path is empty");
 }
 
-void ModelCheckpoint::on_train_begin() {
+void ModelCheckpointCallback::on_train_begin() {
   higher_is_better_ = wants_higher(options_.mode, options_.monitor);
   best_.reset();
 }
 
-void ModelCheckpoint::on_epoch_end(size_t epoch, const EpochLog& logs) {
+void ModelCheckpointCallback::on_epoch_end(size_t epoch, const EpochLog& logs) {
   if (options_.save_best_only) {
     const double value = logs.get(options_.monitor);
     if (std::isnan(value) || (best_ && !improves(value, *best_, 0.0, higher_is_better_))) return;

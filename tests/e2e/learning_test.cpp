@@ -100,7 +100,8 @@ TEST(Learning, EarlyStoppingStopsOverfittingAndRestoresTheBestWeights) {
                            px::nn::Linear(128, 128, true, 2), px::nn::ReLU(),
                            px::nn::Linear(128, 1, true, 3)};
   px::optim::Adam opt(model.parameters(), {.lr = 0.01});
-  train::EarlyStopping early({.monitor = "val_loss", .patience = 20, .restore_best_weights = true});
+  train::EarlyStoppingCallback early(
+      {.monitor = "val_loss", .patience = 20, .restore_best_weights = true});
   const size_t epochs = 2000;
   const auto history = train::fit(model, opt, "mse", train_set,
                                   {.epochs = epochs,

@@ -368,7 +368,7 @@ TEST(Fit, NonScalarLossIsRejected) {
 // ---- EarlyStopping -----------------------------------------------------------------------------
 
 TEST(EarlyStopping, KeepsTheBestAndStopsAfterPatienceEpochsWithoutImprovement) {
-  train::EarlyStopping early({.monitor = "val_loss", .patience = 3, .min_delta = 0.05});
+  train::EarlyStoppingCallback early({.monitor = "val_loss", .patience = 3, .min_delta = 0.05});
   early.on_train_begin();
   // improvement means below best - 0.05:
   // 1.0 best | 0.9 best | 0.88 wait 1 | 0.86 wait 2 | 0.84 best | 0.9 w1 | 0.85 w2 | 0.80 w3 stop
@@ -387,7 +387,7 @@ TEST(EarlyStopping, KeepsTheBestAndStopsAfterPatienceEpochsWithoutImprovement) {
 }
 
 TEST(EarlyStopping, MaximisesAccuracyInAutomaticMode) {
-  train::EarlyStopping early({.monitor = "val_accuracy", .patience = 2});
+  train::EarlyStoppingCallback early({.monitor = "val_accuracy", .patience = 2});
   early.on_train_begin();
   const std::vector<double> accuracy{0.5, 0.7, 0.6, 0.7, 0.65};
   size_t epoch = 0;
@@ -420,7 +420,7 @@ TEST(EarlyStopping, RestoresTheBestWeightsAlsoWithoutStoppingEarly) {
   const Dataset data = linear_data(32, 1), val = linear_data(200, 9);
   px::nn::Linear model(2, 1, true, 0);
   px::optim::SGD opt(model.parameters(), {.lr = 0.3, .momentum = 0.9});
-  train::EarlyStopping early({.patience = 1000, .restore_best_weights = true});
+  train::EarlyStoppingCallback early({.patience = 1000, .restore_best_weights = true});
   const auto history = train::fit(model, opt, "mse", data,
                                   {.epochs = 30,
                                    .batch_size = 32,
@@ -437,14 +437,29 @@ TEST(EarlyStopping, RestoresTheBestWeightsAlsoWithoutStoppingEarly) {
   EXPECT_DOUBLE_EQ(restored, *history[best].val_loss);
 }
 
+// The spelling: the settings structs go straight into fit's callbacks.
+TEST_F(CheckpointFiles, SettingsStructsWorkDirectlyAsCallbacks) {
+  const Dataset data = linear_data(16, 1);
+  px::nn::Linear model(2, 1, true, 0);
+  px::optim::SGD frozen(model.parameters(), {.lr = 0.0});  // the loss never improves
+  const auto history = train::fit(
+      model, frozen, "mse", data,
+      {.epochs = 10,
+       .callbacks = {train::EarlyStopping{.monitor = "loss", .patience = 2},
+                     train::ModelCheckpoint{.path = dir_ / "best.plxs", .monitor = "loss"}},
+       .verbose = 0});
+  EXPECT_EQ(history.epochs(), 3u);  // the first epoch is the best; two more without improvement
+  EXPECT_TRUE(fs::exists(dir_ / "best.plxs"));
+}
+
 // ---- ModelCheckpoint, LRSchedule, HistoryLogger, ProgressBar -----------------------------------
 
 TEST_F(CheckpointFiles, ModelCheckpointSavesImprovingEpochsAtomically) {
   const Dataset data = linear_data(32, 1), val = linear_data(64, 9);
   px::nn::Linear model(2, 1, true, 0);
   px::optim::SGD opt(model.parameters(), {.lr = 0.3, .momentum = 0.9});
-  train::ModelCheckpoint every({.path = dir_ / "epoch{epoch}.plxs"});
-  train::ModelCheckpoint best({.path = dir_ / "best.plxs"});
+  train::ModelCheckpointCallback every({.path = dir_ / "epoch{epoch}.plxs"});
+  train::ModelCheckpointCallback best({.path = dir_ / "best.plxs"});
   const auto history = train::fit(model, opt, "mse", data,
                                   {.epochs = 30,
                                    .batch_size = 32,

@@ -78,11 +78,17 @@ class Callback {
   bool stop_requested_ = false;
 };
 
+struct EarlyStopping;
+struct ModelCheckpoint;
+
 /// A callback in fit's options: an lvalue is used in place (the caller keeps it alive and can
 /// read it afterwards), a temporary is moved in and owned: {early_stopping, ProgressBar()}.
+/// The settings structs EarlyStopping{...} and ModelCheckpoint{...} become owned callbacks.
 class CallbackRef {
  public:
   CallbackRef(Callback& callback) : callback_(&callback) {}
+  CallbackRef(const EarlyStopping& options);
+  CallbackRef(const ModelCheckpoint& options);
   template <typename C>
   requires std::derived_from<std::remove_cvref_t<C>, Callback> &&
       (!std::is_lvalue_reference_v<C>)CallbackRef(C&& callback)
@@ -105,7 +111,10 @@ enum class Mode { automatic, min, max };
 // ---- EarlyStopping
 // -------------------------------------------------------------------------------
 
-struct EarlyStoppingOptions {
+/// EarlyStopping's settings, usable directly in fit's callbacks:
+///   .callbacks = {px::train::EarlyStopping{.monitor = "val_loss", .patience = 10}}
+/// To read the outcome afterwards (stopped_epoch(), best_epoch()), keep an EarlyStoppingCallback.
+struct EarlyStopping {
   std::string monitor = "val_loss";
   /// Epochs without improvement tolerated; training stops after the patience-th such epoch.
   size_t patience = 10;
@@ -118,11 +127,11 @@ struct EarlyStoppingOptions {
 
 /// The primer's early stopping: keep the best value so far; stop once `patience` epochs in a row
 /// fail to improve on it by more than min_delta.
-/// `px::train::EarlyStopping early({.monitor = "val_loss", .patience = 10});`
-class EarlyStopping : public Callback {
+/// `px::train::EarlyStoppingCallback early({.monitor = "val_loss", .patience = 10});`
+class EarlyStoppingCallback : public Callback {
  public:
-  using Options = EarlyStoppingOptions;
-  explicit EarlyStopping(Options options = {});
+  using Options = EarlyStopping;
+  explicit EarlyStoppingCallback(Options options = {});
 
   void on_train_begin() override;
   void on_epoch_end(size_t epoch, const EpochLog& logs) override;
@@ -149,7 +158,9 @@ class EarlyStopping : public Callback {
 // ---- ModelCheckpoint
 // -----------------------------------------------------------------------------
 
-struct ModelCheckpointOptions {
+/// ModelCheckpoint's settings, usable directly in fit's callbacks:
+///   .callbacks = {px::train::ModelCheckpoint{.path = "best.plxs", .monitor = "val_loss"}}
+struct ModelCheckpoint {
   /// Where the state goes (io/state.hpp format); "{epoch}" in it becomes the epoch number (from 1).
   std::filesystem::path path;
   std::string monitor = "val_loss";
@@ -160,10 +171,10 @@ struct ModelCheckpointOptions {
 
 /// Saves the model's parameters and buffers with io::save_state, atomically, so an interrupted
 /// run always leaves a whole checkpoint.
-class ModelCheckpoint : public Callback {
+class ModelCheckpointCallback : public Callback {
  public:
-  using Options = ModelCheckpointOptions;
-  explicit ModelCheckpoint(Options options);
+  using Options = ModelCheckpoint;
+  explicit ModelCheckpointCallback(Options options);
 
   void on_train_begin() override;
   void on_epoch_end(size_t epoch, const EpochLog& logs) override;
