@@ -1,5 +1,7 @@
 // Gradient checks of the core ops: arithmetic (with broadcasting), functions, reductions, matrix
 // products, shape ops and custom ops. Random shapes; a tensor used twice; kinks avoided.
+#include <gtest/gtest.h>
+
 #include <plexus/plexus.hpp>
 
 #include "gradcheck/harness.hpp"
@@ -94,3 +96,27 @@ const bool registered = px::testing::register_gradcheck({
 });
 
 }  // namespace
+
+// Broadcasting on many random shapes (seeded): each pair is a random shape of rank 1-4 and a
+// copy with random dimensions set to 1 or dropped from the front, in either order.
+TEST(Gradcheck, BinaryOpsBroadcastOnRandomShapes) {
+  px::Generator generator(2024);
+  const std::vector<std::pair<const char*, Tensor (*)(const Tensor&, const Tensor&)>> ops = {
+      {"add", &px::add}, {"sub", &px::sub}, {"mul", &px::mul}, {"maximum", &px::maximum}};
+  for (int trial = 0; trial < 24; ++trial) {
+    const size_t rank = 1 + generator.below(4);
+    px::Shape full, partial;
+    for (size_t d = 0; d < rank; ++d) full.push_back(static_cast<int64_t>(1 + generator.below(4)));
+    const size_t dropped = generator.below(rank);
+    for (size_t d = dropped; d < rank; ++d)
+      partial.push_back(generator.below(2) == 0 ? 1 : full[d]);
+    const bool swap = generator.below(2) == 1;
+    const auto& [name, op] = ops[static_cast<size_t>(trial) % ops.size()];
+    const Tensor a = Tensor::randn(swap ? partial : full, 100 + static_cast<uint64_t>(trial));
+    const Tensor b = Tensor::randn(swap ? full : partial, 200 + static_cast<uint64_t>(trial));
+    const px::GradcheckResult result =
+        px::gradcheck([op](const In& in) { return op(in[0], in[1]); }, {a, b});
+    EXPECT_TRUE(result.ok) << name << " on " << a.shape() << " and " << b.shape() << "\n"
+                           << result.report;
+  }
+}
