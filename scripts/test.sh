@@ -5,7 +5,7 @@
 # catch leaks and memory errors in building and freeing graphs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/install-deps.sh
 
 echo "== format"
 unformatted=$(git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run 2>&1 | grep -c warning || true)
@@ -14,6 +14,9 @@ if [ "$unformatted" != "0" ]; then
   echo "test: $unformatted formatting differences; run clang-format -i on the files above" >&2
   exit 1
 fi
+
+echo "== build (Release, warnings are errors)"
+scripts/setup.sh
 
 echo "== tests (Release)"
 ctest --test-dir build --output-on-failure -j2

@@ -85,7 +85,6 @@ TensorImpl* new_view(const Shape& shape, Storage* storage, float* data) {
   return impl;
 }
 
-
 namespace {
 // Tensors waiting to be destroyed, linked through TensorImpl::next_dying. Plain pointers, not a
 // container: tensors in static objects die after this thread's containers are gone.

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages plexus builds and tests with; a no-op when they are present.
+# Run as root on Debian 12.
+set -euo pipefail
+
+packages=(g++ cmake ninja-build pkg-config libopenblas-dev libgtest-dev libgmock-dev
+          nlohmann-json3-dev zlib1g-dev clang-format dataset-fashion-mnist)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
