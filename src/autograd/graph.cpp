@@ -76,6 +76,14 @@ float* BackwardContext::input_grad(size_t i) {
   return input.requires_grad ? ensure_grad(input) : nullptr;
 }
 
+float* BackwardContext::input_grad_or_new(size_t i, float& beta) {
+  TensorImpl& input = *node_.inputs()[i];
+  if (!input.requires_grad) return nullptr;
+  beta = input.grad ? 1.0f : 0.0f;
+  if (!input.grad) input.grad = detail::new_tensor(input.shape);  // no zero fill: beta = 0
+  return input.grad->data;
+}
+
 Tensor BackwardContext::output_tensor() const {
   retain(&node_);
   return Tensor::adopt(&node_);

@@ -35,6 +35,10 @@ class BackwardContext {
   bool needs_input_grad(size_t i) const { return node_.inputs()[i]->requires_grad; }
   /// The gradient buffer of input i, zero-filled on first use; nullptr if it needs no gradient.
   float* input_grad(size_t i);
+  /// Input i's gradient buffer for a kernel that writes C = A B + beta C: beta is set to 1 when
+  /// the buffer holds a gradient to add to, and to 0 for a new buffer, whose contents are
+  /// undefined (saves zero-filling a weight-sized buffer every step). nullptr if no gradient.
+  float* input_grad_or_new(size_t i, float& beta);
 
   Tensor output_tensor() const;
   Tensor output_grad_tensor() const;

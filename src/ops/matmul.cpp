@@ -28,10 +28,11 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   }
   return autograd::record(Op::matmul, std::move(c), {a, b}, [m, k, n](BackwardContext& ctx) {
     const float* dc = ctx.output_grad();
-    if (float* da = ctx.input_grad(0))
-      cpu::gemm(false, true, m, k, n, 1.0f, dc, ctx.input_data(1), 1.0f, da);
-    if (float* db = ctx.input_grad(1))
-      cpu::gemm(true, false, k, n, m, 1.0f, ctx.input_data(0), dc, 1.0f, db);
+    float beta = 1.0f;
+    if (float* da = ctx.input_grad_or_new(0, beta))
+      cpu::gemm(false, true, m, k, n, 1.0f, dc, ctx.input_data(1), beta, da);
+    if (float* db = ctx.input_grad_or_new(1, beta))
+      cpu::gemm(true, false, k, n, m, 1.0f, ctx.input_data(0), dc, beta, db);
   });
 }
 
@@ -65,10 +66,11 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     const float* dy = c.output_grad();
     const auto n_in = static_cast<size_t>(in);
     const auto n_out = static_cast<size_t>(out);
-    if (float* dx = c.input_grad(0))
-      cpu::gemm(false, false, rows, n_in, n_out, 1.0f, dy, c.input_data(1), 1.0f, dx);
-    if (float* dw = c.input_grad(1))
-      cpu::gemm(true, false, n_out, n_in, rows, 1.0f, dy, c.input_data(0), 1.0f, dw);
+    float beta = 1.0f;
+    if (float* dx = c.input_grad_or_new(0, beta))
+      cpu::gemm(false, false, rows, n_in, n_out, 1.0f, dy, c.input_data(1), beta, dx);
+    if (float* dw = c.input_grad_or_new(1, beta))
+      cpu::gemm(true, false, n_out, n_in, rows, 1.0f, dy, c.input_data(0), beta, dw);
     if (c.input_count() > 2)
       if (float* db = c.input_grad(2))
         for (size_t r = 0; r < rows; ++r)

@@ -32,6 +32,20 @@ TEST(Autograd, GradientsAccumulateAcrossBackwardCalls) {
   EXPECT_FALSE(w.grad().defined());
 }
 
+// Products write a new gradient buffer with beta = 0 and add to an existing one with beta = 1.
+TEST(Autograd, MatrixProductGradientsAccumulateAcrossBackwardCalls) {
+  const Tensor x = Tensor::randn({5, 3}, 1);
+  Tensor w = Tensor::randn({4, 3}, 2).requires_grad();
+  Tensor b = Tensor::randn({3, 4}, 3).requires_grad();
+  px::linear(x, w).sum().backward();
+  px::matmul(x, b).sum().backward();
+  const std::vector<float> once_w = w.grad().to_vector(), once_b = b.grad().to_vector();
+  px::linear(x, w).sum().backward();
+  px::matmul(x, b).sum().backward();
+  for (size_t i = 0; i < once_w.size(); ++i) EXPECT_FLOAT_EQ(w.grad().data()[i], 2 * once_w[i]);
+  for (size_t i = 0; i < once_b.size(); ++i) EXPECT_FLOAT_EQ(b.grad().data()[i], 2 * once_b[i]);
+}
+
 TEST(Autograd, TensorUsedManyTimesGetsTheSumOfItsGradients) {
   Tensor x = Tensor::from({1, 2}, {2}).requires_grad();
   const Tensor h = x * 2.f;
