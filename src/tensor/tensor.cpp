@@ -58,7 +58,15 @@ void* take_impl_memory() {
 }
 
 void check_shape(const Shape& shape) {
-  for (int64_t d : shape) PLEXUS_CHECK(d >= 0, "tensor shape ", shape, " has a negative dimension");
+  // NOTE: the element count must not overflow, or a too-small buffer would be allocated.
+  constexpr size_t kMaxElements = size_t{1} << 48;
+  size_t numel = 1;
+  for (int64_t d : shape) {
+    PLEXUS_CHECK(d >= 0, "tensor shape ", shape, " has a negative dimension");
+    PLEXUS_CHECK(d == 0 || numel <= kMaxElements / static_cast<size_t>(d), "tensor shape ", shape,
+                 " has too many elements");
+    numel *= static_cast<size_t>(d);
+  }
 }
 
 }  // namespace

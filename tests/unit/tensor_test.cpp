@@ -99,6 +99,7 @@ TEST(Tensor, MisuseThrowsClearErrors) {
   EXPECT_THROW(a.reshape({4, 2}), px::Error);
   EXPECT_THROW(Tensor::from({1, 2, 3}, {2, 2}), px::Error);
   EXPECT_THROW(Tensor::zeros({2, -1}), px::Error);
+  EXPECT_THROW(Tensor::zeros({int64_t{1} << 32, int64_t{1} << 32}), px::Error);  // overflow
   EXPECT_THROW(a.at({2, 0}), px::Error);
   try {
     (void)a.item();
