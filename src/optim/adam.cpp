@@ -62,6 +62,22 @@ void check_adam_options(const Options& options, Check check) {
   check(options.weight_decay >= 0.0, "weight_decay", options.weight_decay, ">= 0");
 }
 
+// One step of the Adam family on one parameter; AdamW differs only in decoupling the decay.
+template <typename Options>
+void adam_family_step(const Options& options, bool decoupled, const Optimizer::Group& group,
+                      float* param, const float* grad, size_t n, int64_t step,
+                      std::vector<Tensor>& buffers) {
+  const AdamStep s{.lr = group.lr,
+                   .beta1 = group.momentum,
+                   .beta2 = options.beta2,
+                   .eps = options.eps,
+                   .weight_decay = group.weight_decay,
+                   .decoupled = decoupled,
+                   .step = step};
+  adam_update(s, param, grad, buffers[0].data(), buffers[1].data(),
+              options.amsgrad ? buffers[2].data() : nullptr, n);
+}
+
 void check_beta1(const char* optimizer, const Optimizer::Group& group, size_t index) {
   PLEXUS_CHECK(group.momentum >= 0.0 && group.momentum < 1.0, optimizer,
                ": invalid beta1 = ", group.momentum, " (group ", index, "); it must be in [0, 1)");
@@ -91,15 +107,7 @@ void Adam::check_group(const Group& group, size_t index) const {
 
 void Adam::update(const Group& group, float* param, const float* grad, size_t n,
                   ParamState& state) {
-  const AdamStep s{.lr = group.lr,
-                   .beta1 = group.momentum,
-                   .beta2 = options_.beta2,
-                   .eps = options_.eps,
-                   .weight_decay = group.weight_decay,
-                   .decoupled = false,
-                   .step = state.step};
-  adam_update(s, param, grad, state.buffers[0].data(), state.buffers[1].data(),
-              options_.amsgrad ? state.buffers[2].data() : nullptr, n);
+  adam_family_step(options_, /*decoupled=*/false, group, param, grad, n, state.step, state.buffers);
 }
 
 // ---- AdamW -----------------------------------------------------------------------------------
@@ -124,15 +132,7 @@ void AdamW::check_group(const Group& group, size_t index) const {
 
 void AdamW::update(const Group& group, float* param, const float* grad, size_t n,
                    ParamState& state) {
-  const AdamStep s{.lr = group.lr,
-                   .beta1 = group.momentum,
-                   .beta2 = options_.beta2,
-                   .eps = options_.eps,
-                   .weight_decay = group.weight_decay,
-                   .decoupled = true,
-                   .step = state.step};
-  adam_update(s, param, grad, state.buffers[0].data(), state.buffers[1].data(),
-              options_.amsgrad ? state.buffers[2].data() : nullptr, n);
+  adam_family_step(options_, /*decoupled=*/true, group, param, grad, n, state.step, state.buffers);
 }
 
 }  // namespace plexus::optim
