@@ -1,5 +1,5 @@
 // The list of recorded ops. Each op's name appears in error messages and in the gradient-check
-// table (tests/gradcheck/ops.cpp), which fails when an op here has no gradient check.
+// table (tests/gradcheck/*.cpp): Gradcheck.EveryOpHasACase fails when an op here has no case.
 #pragma once
 
 #include <cstddef>

@@ -63,9 +63,9 @@ void check_shape(const Shape& shape) {
   size_t numel = 1;
   for (int64_t d : shape) {
     PLEXUS_CHECK(d >= 0, "tensor shape ", shape, " has a negative dimension");
-    PLEXUS_CHECK(d == 0 || numel <= kMaxElements / static_cast<size_t>(d), "tensor shape ", shape,
+    const bool overflow = __builtin_mul_overflow(numel, static_cast<size_t>(d), &numel);
+    PLEXUS_CHECK(!overflow && numel <= kMaxElements, "tensor shape ", shape,
                  " has too many elements");
-    numel *= static_cast<size_t>(d);
   }
 }
 
