@@ -61,4 +61,14 @@ struct GradcheckResult {
 GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                           const std::vector<Tensor>& inputs, const GradcheckOptions& options = {});
 
+/// The same check for a whole model: `loss` computes the output from the model's own
+/// `parameters` (leaves that require grad), which are perturbed in place and restored, and whose
+/// gradients are set aside and put back. Put the model in eval() mode, or fix dropout's seed, so
+/// that every evaluation computes the same function:
+///   model.eval();
+///   px::gradcheck([&] { return px::loss::mse(model(x), y); }, model.parameters());
+GradcheckResult gradcheck(const std::function<Tensor()>& loss,
+                          const std::vector<Tensor>& parameters,
+                          const GradcheckOptions& options = {});
+
 }  // namespace plexus

@@ -163,3 +163,35 @@ TEST(Gradcheck, CatchesATransposedGradient) {
   };
   EXPECT_FALSE(px::gradcheck(f, {Tensor::randn({3, 3}, 1)}).ok);
 }
+
+// A whole model checked through its own parameters; the parameters and their gradients are left
+// as they were.
+TEST(Gradcheck, ChecksAWholeModelThroughItsParameters) {
+  px::manual_seed(3);
+  px::nn::Sequential model{px::nn::Linear(3, 5), px::nn::Tanh(), px::nn::Linear(5, 2)};
+  const Tensor x = Tensor::randn({4, 3}, 1);
+  const Tensor y = Tensor::randn({4, 2}, 2);
+  const std::vector<Tensor> params = model.parameters();
+  const std::vector<float> before = params[0].to_vector();
+  params[0].set_grad(Tensor::full(params[0].shape(), 7.f));
+  const px::GradcheckResult result =
+      px::gradcheck([&] { return px::loss::mse(model(x), y); }, params);
+  EXPECT_TRUE(result.ok) << result.report;
+  EXPECT_EQ(result.max_relative_error.size(), params.size());
+  EXPECT_EQ(params[0].to_vector(), before);
+  EXPECT_EQ(params[0].grad().to_vector(), std::vector<float>(params[0].numel(), 7.f));
+  EXPECT_FALSE(params[1].grad().defined());
+}
+
+TEST(Gradcheck, CatchesAWrongBackwardInsideAModel) {
+  px::manual_seed(3);
+  px::nn::Linear layer(3, 2);
+  const Tensor x = Tensor::randn({4, 3}, 1);
+  auto doubled_backward = [](const Tensor& t) {
+    return px::custom_op(
+        "wrong", {t}, [](const std::vector<Tensor>& in) { return in[0] * 1.f; },
+        [](const px::BackwardArgs& a) { return std::vector<Tensor>{a.grad_output * 2.f}; });
+  };
+  EXPECT_FALSE(
+      px::gradcheck([&] { return px::sum(doubled_backward(layer(x))); }, layer.parameters()).ok);
+}
