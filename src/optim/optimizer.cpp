@@ -8,6 +8,8 @@
 #include <set>
 #include <string_view>
 
+#include "cpu/denormals.hpp"
+
 #include "plexus/error.hpp"
 
 namespace plexus::optim {
@@ -103,6 +105,8 @@ void Optimizer::step() {
                " parameters, but the optimizer was built with ", states_.size(),
                "; build a new optimizer instead of changing groups()[i].params");
   NoGradGuard no_grad;
+  // Moments of vanishing gradients would otherwise sink into slow denormal arithmetic.
+  const cpu::FlushDenormals flush_denormals;
   size_t index = 0;
   for (Group& group : groups_) {
     for (Tensor& param : group.params) {

@@ -470,3 +470,22 @@ TEST(LRRangeTest, RestoresTrainingWhenTheLossFunctionThrows) {
   EXPECT_EQ(opt.lr(), 1e-3);
   EXPECT_THROW(optim::lr_range_test(opt, [&] { return fit.step_loss(); }, {.steps = 1}), px::Error);
 }
+
+// Moments below float's normal range are flushed to zero during step() (denormal arithmetic is
+// ~100x slower), and the caller's own arithmetic keeps its denormals afterwards.
+TEST(Optim, StepFlushesDenormalMomentsAndRestoresTheFloatEnvironment) {
+  std::vector<Tensor> params{Tensor::zeros({4}).requires_grad()};
+  params[0].set_grad(Tensor::full({4}, 1e-20f));  // (1 - beta2) g^2 = 1e-43: a denormal
+  optim::Adam adam(params, {.lr = 1e-3});
+  adam.step();
+  const optim::StateDict state = adam.state_dict();
+  bool found = false;
+  for (const auto& [name, tensor] : state.tensors)
+    if (name == "param.0.exp_avg_sq") {
+      found = true;
+      EXPECT_EQ(tensor.to_vector(), std::vector<float>(4, 0.0f));
+    }
+  EXPECT_TRUE(found);
+  volatile float tiny = 1e-38f;
+  EXPECT_GT(tiny * 1e-3f, 0.0f);
+}
