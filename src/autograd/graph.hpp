@@ -28,11 +28,9 @@ class BackwardContext {
   const float* output_grad() const { return node_.grad->data; }
 
   size_t input_count() const { return node_.input_count; }
-  const TensorImpl& input(size_t i) const { return *node_.inputs()[i]; }
   const float* input_data(size_t i) const { return node_.inputs()[i]->data; }
   const Shape& input_shape(size_t i) const { return node_.inputs()[i]->shape; }
   size_t input_numel(size_t i) const { return node_.inputs()[i]->numel; }
-  bool needs_input_grad(size_t i) const { return node_.inputs()[i]->requires_grad; }
   /// The gradient buffer of input i, zero-filled on first use; nullptr if it needs no gradient.
   float* input_grad(size_t i);
   /// Input i's gradient buffer for a kernel that writes C = A B + beta C: beta is set to 1 when
