@@ -1,5 +1,7 @@
 // px::Tensor: a float32, row-major, contiguous array of any rank, with shared storage and a place
 // in the autograd graph. A Tensor is a cheap handle (one pointer): copies share the same data.
+// Handles may be copied and passed between threads (reference counts are atomic); a graph is built
+// and back-propagated by one thread at a time, and writers of a tensor's data must not race.
 #pragma once
 
 #include <cstdint>
