@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <plexus/plexus.hpp>
-#include <set>
 #include <string>
 
 #include "reference/fixture.hpp"
@@ -15,32 +14,8 @@ using px::testing::Fixture;
 
 namespace {
 
-// Reads a fixture's attrs and remembers which ones were used, so an attr that this file ignores
-// (and that would make the case mean something else) fails the test.
-class Attrs {
- public:
-  explicit Attrs(const Fixture& fixture) : fixture_(fixture) {}
-  float number(const std::string& key) {
-    used_.insert(key);
-    return fixture_.number(key);
-  }
-  std::string string(const std::string& key) {
-    used_.insert(key);
-    return fixture_.string(key);
-  }
-  void expect_all_used() const {
-    for (const auto& [key, value] : fixture_.attrs.items())
-      EXPECT_TRUE(used_.count(key)) << fixture_.name << ": attr '" << key << "' = " << value
-                                    << " is not understood by this test";
-  }
-
- private:
-  const Fixture& fixture_;
-  std::set<std::string> used_;
-};
-
 // The activation a fixture names, applied to x; an empty tensor for an unknown name.
-Tensor apply(Attrs& attrs, const Tensor& x) {
+Tensor apply(px::testing::TrackedFixture& attrs, const Tensor& x) {
   const std::string name = attrs.string("activation");
   if (name == "sigmoid") return px::sigmoid(x);
   if (name == "tanh") return px::tanh(x);
@@ -71,10 +46,10 @@ TEST(ActivationReference, EveryFixtureMatchesTorchForwardAndBackward) {
   for (const std::string& name : names) {
     SCOPED_TRACE(name);
     const Fixture fixture = px::testing::load_fixture("activations", name);
-    Attrs attrs(fixture);
+    px::testing::TrackedFixture attrs(fixture);
     const Tensor x = fixture.tensor("x").requires_grad();
     const Tensor y = apply(attrs, x);
-    attrs.expect_all_used();
+    attrs.expect_all_attrs_used();
     if (!y.defined()) continue;
     EXPECT_TRUE(px::testing::tensors_close(y, fixture.tensor("y"))) << "forward";
     y.backward(fixture.tensor("dy"));

@@ -19,6 +19,38 @@ Tensor Fixture::tensor(const std::string& tensor_name) const {
   return it->second.clone();
 }
 
+float TrackedFixture::number(const std::string& key) {
+  attrs_used_.insert(key);
+  return fixture_.number(key);
+}
+
+std::string TrackedFixture::string(const std::string& key) {
+  attrs_used_.insert(key);
+  return fixture_.string(key);
+}
+
+Tensor TrackedFixture::tensor(const std::string& name) {
+  tensors_used_.insert(name);
+  return fixture_.tensor(name);
+}
+
+Tensor TrackedFixture::optional_tensor(const std::string& name) {
+  return fixture_.has(name) ? tensor(name) : Tensor();
+}
+
+void TrackedFixture::expect_all_attrs_used() const {
+  for (const auto& [key, value] : fixture_.attrs.items())
+    EXPECT_TRUE(attrs_used_.count(key)) << fixture_.name << ": attr '" << key << "' = " << value
+                                        << " is not understood by this test";
+}
+
+void TrackedFixture::expect_all_used() const {
+  expect_all_attrs_used();
+  for (const auto& [name, value] : fixture_.tensors)
+    EXPECT_TRUE(tensors_used_.count(name))
+        << fixture_.name << ": tensor '" << name << "' is not understood by this test";
+}
+
 Fixture load_fixture(const std::string& group, const std::string& name) {
   const fs::path path = fs::path(PLEXUS_FIXTURE_DIR) / group / (name + ".json");
   std::ifstream in(path);

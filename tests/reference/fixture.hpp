@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <plexus/plexus.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,27 @@ struct Fixture {
   float number(const std::string& key) const { return attrs.at(key).get<float>(); }
   std::string string(const std::string& key) const { return attrs.at(key).get<std::string>(); }
   bool flag(const std::string& key) const { return attrs.at(key).get<bool>(); }
+};
+
+/// Reads a fixture's attrs and tensors and remembers which were used, so one that a test ignores
+/// (and that would make the case mean something else) fails the test.
+class TrackedFixture {
+ public:
+  explicit TrackedFixture(const Fixture& fixture) : fixture_(fixture) {}
+  float number(const std::string& key);
+  std::string string(const std::string& key);
+  bool has(const std::string& key) const { return fixture_.attrs.contains(key); }
+  Tensor tensor(const std::string& name);
+  /// The named tensor if the fixture has it, else an empty tensor.
+  Tensor optional_tensor(const std::string& name);
+  /// Fails the test for every attr that was not read.
+  void expect_all_attrs_used() const;
+  /// Fails the test for every attr or tensor that was not read.
+  void expect_all_used() const;
+
+ private:
+  const Fixture& fixture_;
+  std::set<std::string> attrs_used_, tensors_used_;
 };
 
 /// Loads fixtures/<group>/<name>.json.

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <plexus/plexus.hpp>
-#include <set>
 #include <string>
 
 #include "reference/fixture.hpp"
@@ -17,41 +16,7 @@ using px::testing::Fixture;
 
 namespace {
 
-// Reads a fixture's attrs and tensors and remembers which were used, so one that this file
-// ignores (and that would make the case mean something else) fails the test.
-class Case {
- public:
-  explicit Case(const Fixture& fixture) : fixture_(fixture) {}
-  float number(const std::string& key) {
-    attrs_used_.insert(key);
-    return fixture_.number(key);
-  }
-  std::string string(const std::string& key) {
-    attrs_used_.insert(key);
-    return fixture_.string(key);
-  }
-  bool has(const std::string& key) const { return fixture_.attrs.contains(key); }
-  Tensor tensor(const std::string& name) {
-    tensors_used_.insert(name);
-    return fixture_.tensor(name);
-  }
-  /// The named tensor if the fixture has it, else an empty tensor.
-  Tensor optional_tensor(const std::string& name) {
-    return fixture_.has(name) ? tensor(name) : Tensor();
-  }
-  void expect_all_used() const {
-    for (const auto& [key, value] : fixture_.attrs.items())
-      EXPECT_TRUE(attrs_used_.count(key)) << fixture_.name << ": attr '" << key << "' = " << value
-                                          << " is not understood by this test";
-    for (const auto& [name, value] : fixture_.tensors)
-      EXPECT_TRUE(tensors_used_.count(name))
-          << fixture_.name << ": tensor '" << name << "' is not understood by this test";
-  }
-
- private:
-  const Fixture& fixture_;
-  std::set<std::string> attrs_used_, tensors_used_;
-};
+using Case = px::testing::TrackedFixture;
 
 loss::Reduction reduction_of(Case& c) {
   const std::string r = c.string("reduction");
