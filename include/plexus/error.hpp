@@ -1,9 +1,7 @@
-// Errors: the user's mistakes throw plexus::Error with a message that names the op, layer, file or
-// shape at fault; plexus' own invariants use PLEXUS_ASSERT, which aborts in debug builds only.
+// Errors: every misuse of the library throws plexus::Error, with a message that names the op,
+// layer, file or shape at fault and, where there is one, the way out.
 #pragma once
 
-#include <cassert>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -15,23 +13,4 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
-namespace detail {
-template <typename... Parts>
-[[noreturn]] void throw_error(const Parts&... parts) {
-  std::ostringstream message;
-  (message << ... << parts);
-  throw Error(message.str());
-}
-}  // namespace detail
-
 }  // namespace plexus
-
-/// PLEXUS_CHECK(condition, message parts...): throws plexus::Error with the parts streamed
-/// together.
-#define PLEXUS_CHECK(condition, ...)              \
-  do {                                            \
-    if (!(condition)) [[unlikely]]                \
-      ::plexus::detail::throw_error(__VA_ARGS__); \
-  } while (false)
-
-#define PLEXUS_ASSERT(condition) assert(condition)

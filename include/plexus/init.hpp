@@ -11,7 +11,7 @@
 #include <optional>
 #include <string_view>
 
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus {
 

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "autograd/graph.hpp"
-#include "plexus/autograd.hpp"
-#include "plexus/error.hpp"
+#include "base/check.hpp"
+#include "plexus/autograd/custom_op.hpp"
 
 namespace plexus {
 

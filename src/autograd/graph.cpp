@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus {
 
@@ -27,14 +27,14 @@ using detail::retain;
 bool should_record(TensorRefs inputs) {
   if (!grad_mode) return false;
   for (const Tensor& t : inputs)
-    if (t.impl()->requires_grad) return true;
+    if (detail::impl_of(t).requires_grad) return true;
   return false;
 }
 
 bool should_record(std::span<const Tensor> inputs) {
   if (!grad_mode) return false;
   for (const Tensor& t : inputs)
-    if (t.impl()->requires_grad) return true;
+    if (detail::impl_of(t).requires_grad) return true;
   return false;
 }
 
@@ -50,8 +50,8 @@ void attach(TensorImpl& output, Op op, const Inputs& inputs) {
   TensorImpl** slots = output.inputs();
   size_t i = 0;
   for (const Tensor& t : inputs) {
-    retain(t.impl());
-    slots[i++] = t.impl();
+    retain(&detail::impl_of(t));
+    slots[i++] = &detail::impl_of(t);
   }
 }
 }  // namespace
@@ -86,17 +86,17 @@ float* BackwardContext::input_grad_or_new(size_t i, float& beta) {
 
 Tensor BackwardContext::output_tensor() const {
   retain(&node_);
-  return Tensor::adopt(&node_);
+  return detail::adopt(&node_);
 }
 
 Tensor BackwardContext::output_grad_tensor() const {
   retain(node_.grad);
-  return Tensor::adopt(node_.grad);
+  return detail::adopt(node_.grad);
 }
 
 Tensor BackwardContext::input_tensor(size_t i) const {
   retain(node_.inputs()[i]);
-  return Tensor::adopt(node_.inputs()[i]);
+  return detail::adopt(node_.inputs()[i]);
 }
 
 namespace {
@@ -197,12 +197,12 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
 
 void Tensor::backward() const {
   PLEXUS_CHECK(defined(), "backward: the tensor is empty");
-  autograd::run_backward(*impl(), nullptr);
+  autograd::run_backward(detail::impl_of(*this), nullptr);
 }
 
 void Tensor::backward(const Tensor& grad_output) const {
   PLEXUS_CHECK(defined(), "backward: the tensor is empty");
-  autograd::run_backward(*impl(), &grad_output);
+  autograd::run_backward(detail::impl_of(*this), &grad_output);
 }
 
 }  // namespace plexus

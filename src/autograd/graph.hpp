@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "autograd/op.hpp"
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 #include "tensor/tensor_impl.hpp"
 
 namespace plexus::autograd {

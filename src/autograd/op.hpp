@@ -1,5 +1,7 @@
-// The list of recorded ops. Each op's name appears in error messages and in the gradient-check
-// table (tests/gradcheck/*.cpp): Gradcheck.EveryOpHasACase fails when an op here has no case.
+// The list of recorded ops, written once: PLEXUS_OPS generates both the Op enum and its name table,
+// so an op cannot have one without the other. Each op's name appears in error messages and in the
+// gradient-check table (tests/gradcheck/*.cpp): Gradcheck.EveryOpHasACase fails when an op here
+// has no case.
 #pragma once
 
 #include <cstddef>
@@ -10,46 +12,38 @@
 namespace plexus::autograd {
 
 // clang-format off
-enum class Op : uint8_t {
-  none,  // a leaf: not produced by an op
-  // element-wise (ops/elementwise.cpp)
-  add, sub, mul, div, neg, pow, maximum, minimum,
-  add_scalar, mul_scalar, rsub_scalar, rdiv_scalar, pow_scalar,
-  exp, log, sqrt, abs, clamp, square, where,
-  // matrix products (ops/matmul.cpp)
-  matmul, linear,
-  // reductions (ops/reduce.cpp)
-  sum, mean, sum_axis, mean_axis, max_axis, min_axis,
-  // data movement (ops/shape_ops.cpp)
-  reshape, transpose, slice_rows, broadcast_to, concat, index_rows,
-  // layers (nn/dropout.cpp, nn/batchnorm.cpp, nn/layernorm.cpp)
-  dropout, batch_norm, layer_norm,
-  // activations (ops/activation.cpp)
-  sigmoid, tanh, relu, leaky_relu, elu, selu, gelu, silu, softplus, softmax, log_softmax,
-  // fused losses (loss/regression.cpp, loss/binary.cpp, loss/classification.cpp)
-  mse, binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
-  // user-defined (autograd/custom_op.cpp)
-  custom,
-};
-
-inline constexpr std::string_view kOpNames[] = {
-  "none",
-  "add", "sub", "mul", "div", "neg", "pow", "maximum", "minimum",
-  "add_scalar", "mul_scalar", "rsub_scalar", "rdiv_scalar", "pow_scalar",
-  "exp", "log", "sqrt", "abs", "clamp", "square", "where",
-  "matmul", "linear",
-  "sum", "mean", "sum_axis", "mean_axis", "max_axis", "min_axis",
-  "reshape", "transpose", "slice_rows", "broadcast_to", "concat", "index_rows",
-  "dropout", "batch_norm", "layer_norm",
-  "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "softplus", "softmax",
-  "log_softmax",
-  "mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
-  "custom",
-};
+#define PLEXUS_OPS(X)                                                                            \
+  X(none) /* a leaf: not produced by an op */                                                    \
+  /* element-wise (ops/elementwise.cpp) */                                                       \
+  X(add) X(sub) X(mul) X(div) X(neg) X(pow) X(maximum) X(minimum)                                \
+  X(add_scalar) X(mul_scalar) X(rsub_scalar) X(rdiv_scalar) X(pow_scalar)                        \
+  X(exp) X(log) X(sqrt) X(abs) X(clamp) X(square) X(where)                                       \
+  /* matrix products (ops/matmul.cpp) */                                                         \
+  X(matmul) X(linear)                                                                            \
+  /* reductions (ops/reduce.cpp) */                                                              \
+  X(sum) X(mean) X(sum_dim) X(mean_dim) X(max_dim) X(min_dim)                                    \
+  /* data movement (ops/shape_ops.cpp) */                                                        \
+  X(reshape) X(transpose) X(slice_rows) X(broadcast_to) X(concat) X(index_rows)                  \
+  /* layers (ops/dropout.cpp, ops/norm.cpp) */                                                   \
+  X(dropout) X(batch_norm) X(layer_norm)                                                         \
+  /* activations (ops/activation.cpp) */                                                         \
+  X(sigmoid) X(tanh) X(relu) X(leaky_relu) X(elu) X(selu) X(gelu) X(silu) X(softplus)            \
+  X(softmax) X(log_softmax)                                                                      \
+  /* fused losses (ops/loss.cpp) */                                                              \
+  X(mse) X(binary_cross_entropy) X(binary_cross_entropy_with_logits) X(cross_entropy)            \
+  /* user-defined (autograd/custom_op.cpp) */                                                    \
+  X(custom)
 // clang-format on
 
-inline constexpr size_t kOpCount = static_cast<size_t>(Op::custom) + 1;
-static_assert(std::size(kOpNames) == kOpCount, "every Op needs its name in kOpNames");
+#define PLEXUS_OP_ENUMERATOR(name) name,
+enum class Op : uint8_t { PLEXUS_OPS(PLEXUS_OP_ENUMERATOR) };
+#undef PLEXUS_OP_ENUMERATOR
+
+#define PLEXUS_OP_NAME(name) #name,
+inline constexpr std::string_view kOpNames[] = {PLEXUS_OPS(PLEXUS_OP_NAME)};
+#undef PLEXUS_OP_NAME
+
+inline constexpr size_t kOpCount = std::size(kOpNames);
 
 constexpr std::string_view op_name(Op op) { return kOpNames[static_cast<size_t>(op)]; }
 

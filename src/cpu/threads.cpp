@@ -2,12 +2,12 @@
 // loops run on the calling thread. NOTE: they are deliberately not OpenMP-threaded: libgomp's
 // workers spin after each parallel region and fight OpenBLAS's for the cores (an OpenMP Adam
 // update took W1 from 112k to 30k samples/s on 2 cores).
-#include "plexus/threads.hpp"
+#include "plexus/cpu/threads.hpp"
 
 #include <cstdlib>
 #include <thread>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 #if PLEXUS_OPENBLAS
 extern "C" void openblas_set_num_threads(int);

@@ -1,7 +1,7 @@
 // Dataset: checks that features and targets agree on the number of samples.
 #include "plexus/data/dataset.hpp"
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 #include "plexus/ops.hpp"
 
 namespace plexus::data {

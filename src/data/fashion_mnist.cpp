@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus::data {
 namespace {

@@ -8,9 +8,9 @@
 #include <numeric>
 #include <span>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 #include "plexus/ops.hpp"
-#include "plexus/random.hpp"
+#include "plexus/tensor/random.hpp"
 
 namespace plexus::data {
 

@@ -7,8 +7,8 @@
 #include <numeric>
 #include <vector>
 
-#include "plexus/error.hpp"
-#include "plexus/random.hpp"
+#include "base/check.hpp"
+#include "plexus/tensor/random.hpp"
 
 namespace plexus::data {
 

@@ -15,7 +15,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 #include "plexus/nn/module.hpp"
 
 namespace plexus::io {

@@ -4,8 +4,9 @@
 #include <cmath>
 #include <cstddef>
 
-#include "plexus/error.hpp"
-#include "plexus/loss.hpp"
+#include "base/check.hpp"
+#include "ops/loss.hpp"
+#include "plexus/loss/loss.hpp"
 #include "plexus/ops.hpp"
 
 namespace plexus::loss::detail {
@@ -23,14 +24,7 @@ inline void require_same_shape(const char* loss, const char* what, const Tensor&
                " and target ", target.shape(), " differ");
 }
 
-/// The class index that `value` (row `row` of the targets) stands for; throws unless it is an
-/// integer in [0, classes).
-inline size_t class_index(const char* loss, float value, size_t row, size_t classes) {
-  PLEXUS_CHECK(value == std::floor(value) && value >= 0.0f && value < static_cast<float>(classes),
-               loss, ": target ", value, " at row ", row, " is not a class index in [0, ", classes,
-               ") for ", classes, " classes");
-  return static_cast<size_t>(value);
-}
+using ops::class_index;
 
 /// logits / log_probs must be [B, C] with C > 0; returns C.
 inline size_t require_batch_of_classes(const char* loss, const char* what, const Tensor& input) {

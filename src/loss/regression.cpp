@@ -4,42 +4,21 @@
 #include <cmath>
 #include <numbers>
 
-#include "autograd/graph.hpp"
 #include "loss/common.hpp"
-#include "plexus/activation.hpp"
+#include "ops/loss.hpp"
+#include "plexus/ops/activation.hpp"
 
 namespace plexus::loss {
 
 using detail::reduce;
 using detail::require_same_shape;
 
-// mean (or sum) of e^2;  d/dpred = 2e * scale, d/dtarget = -2e * scale (scale = 1/n or 1).
-// Fused into one op for mean and sum: it is the loss of every regression step, so its cost is
-// the per-step overhead of small networks. Tested against the composition square(pred - target).
+// mean (or sum) of e^2: the fused op of ops/loss.cpp, the loss of every regression step.
 Tensor mse(const Tensor& pred, const Tensor& target, Reduction reduction) {
   require_same_shape("mse", "pred", pred, target);
   if (reduction == Reduction::none) return square(pred - target);
-  const size_t n = pred.numel();
-  const float* p = pred.data();
-  const float* t = target.data();
-  double total = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const float e = p[i] - t[i];
-    total += static_cast<double>(e * e);
-  }
-  const float scale = reduction == Reduction::mean ? 1.0f / static_cast<float>(n) : 1.0f;
-  Tensor loss = Tensor::scalar(static_cast<float>(total * scale));
-  return autograd::record(autograd::Op::mse, std::move(loss), {pred, target},
-                          [scale](autograd::BackwardContext& c) {
-                            const float* p = c.input_data(0);
-                            const float* t = c.input_data(1);
-                            const float g = 2.0f * scale * c.output_grad()[0];
-                            const size_t count = c.input_numel(0);
-                            if (float* dp = c.input_grad(0))
-                              for (size_t i = 0; i < count; ++i) dp[i] += g * (p[i] - t[i]);
-                            if (float* dt = c.input_grad(1))
-                              for (size_t i = 0; i < count; ++i) dt[i] -= g * (p[i] - t[i]);
-                          });
+  const float scale = reduction == Reduction::mean ? 1.0f / static_cast<float>(pred.numel()) : 1.0f;
+  return ops::mse(pred, target, scale);
 }
 
 // |e|;  d/dpred = sign(e), 0 at e = 0 (as PyTorch's l1_loss)

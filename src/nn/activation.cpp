@@ -24,8 +24,8 @@ Tensor SELU::forward(const Tensor& x) { return selu(x); }
 Tensor GELU::forward(const Tensor& x) { return gelu(x, approximate_); }
 Tensor SiLU::forward(const Tensor& x) { return silu(x); }
 Tensor Softplus::forward(const Tensor& x) { return softplus(x, beta_, threshold_); }
-Tensor Softmax::forward(const Tensor& x) { return softmax(x, axis_); }
-Tensor LogSoftmax::forward(const Tensor& x) { return log_softmax(x, axis_); }
+Tensor Softmax::forward(const Tensor& x) { return softmax(x, dim_); }
+Tensor LogSoftmax::forward(const Tensor& x) { return log_softmax(x, dim_); }
 
 std::string LeakyReLU::name() const {
   return format("LeakyReLU(negative_slope=", negative_slope_, ")");
@@ -37,7 +37,7 @@ std::string GELU::name() const {
 std::string Softplus::name() const {
   return format("Softplus(beta=", beta_, ", threshold=", threshold_, ")");
 }
-std::string Softmax::name() const { return format("Softmax(dim=", axis_, ")"); }
-std::string LogSoftmax::name() const { return format("LogSoftmax(dim=", axis_, ")"); }
+std::string Softmax::name() const { return format("Softmax(dim=", dim_, ")"); }
+std::string LogSoftmax::name() const { return format("LogSoftmax(dim=", dim_, ")"); }
 
 }  // namespace plexus::nn

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "base/check.hpp"
 #include "nn/init_detail.hpp"
-#include "plexus/error.hpp"
-#include "plexus/random.hpp"
+#include "plexus/tensor/random.hpp"
 
 namespace plexus {
 

@@ -2,8 +2,8 @@
 // initialise several tensors from one seed.
 #pragma once
 
-#include "plexus/random.hpp"
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/random.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus::init::detail {
 

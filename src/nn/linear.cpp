@@ -4,11 +4,11 @@
 
 #include <cmath>
 
+#include "base/check.hpp"
 #include "nn/init_detail.hpp"
-#include "plexus/error.hpp"
 #include "plexus/init.hpp"
 #include "plexus/ops.hpp"
-#include "plexus/random.hpp"
+#include "plexus/tensor/random.hpp"
 
 namespace plexus::nn {
 

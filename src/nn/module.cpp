@@ -2,7 +2,7 @@
 // PyTorch's state_dict uses, and train/eval mode passed down the tree.
 #include "plexus/nn/module.hpp"
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus::nn {
 

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <vector>
 
+#include "base/check.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
@@ -172,6 +173,11 @@ std::string Sequential::summary() const {
   out << "total parameters: " << with_commas(total) << "\n";
   if (!failure.empty()) out << "shape error: " << failure << "\n";
   return out.str();
+}
+
+void Sequential::throw_wrong_type(size_t i) const {
+  detail::throw_error("Sequential: layer ", i, " (", (*this)[i].name(),
+                      ") is not of the requested type");
 }
 
 }  // namespace plexus::nn

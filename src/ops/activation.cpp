@@ -1,14 +1,16 @@
 // Activation functions: each one op whose forward and backward sit together, with the derivative
 // in the comment above it. Element-wise ones run through ops::unary (plain loops over float*);
-// softmax and log_softmax work on lines along an axis, viewing x as [Outer, N, Inner]: N is the
+// softmax and log_softmax work on lines along a dimension, viewing x as [Outer, N, Inner]: N is the
 // softmax dimension, Outer and Inner the products of the dimensions before and after it.
 // Every definition, including the value of each derivative at a kink, is PyTorch's.
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
+#include "cpu/activation.hpp"
+#include "cpu/softmax.hpp"
 #include "ops/common.hpp"
-#include "plexus/activation.hpp"
+#include "plexus/ops/activation.hpp"
 
 namespace plexus {
 
@@ -35,62 +37,17 @@ Tensor scaled_elu(Op op, const Tensor& x, float alpha, float scale) {
       [=](float v, float) { return v > 0.0f ? scale : negative_scale * std::exp(v); });
 }
 
-// ---- softmax along an axis ----------------------------------------------------------------------
-// Row kernels over n contiguous values; dx accumulates (+=).
-
-// NOTE: the row maximum m is subtracted before exp, so logits of +-1000 give e^0 = 1 for the
-// largest instead of overflowing to inf (and a row of -1000s gives 1/n, not 0/0).
-float row_max(const float* x, size_t n) {
-  float m = -INFINITY;
-  for (size_t k = 0; k < n; ++k) m = std::max(m, x[k]);
-  return m;
-}
-
-// y_k = e^(x_k - m) / sum_j e^(x_j - m)
-void softmax_row(float* y, const float* x, size_t n) {
-  const float m = row_max(x, n);
-  float total = 0.0f;
-  for (size_t k = 0; k < n; ++k) {
-    y[k] = std::exp(x[k] - m);
-    total += y[k];
-  }
-  const float inverse = 1.0f / total;
-  for (size_t k = 0; k < n; ++k) y[k] *= inverse;
-}
-
-// dx_k = y_k (dy_k - sum_j dy_j y_j)
-void softmax_row_backward(float* dx, const float* y, const float* dy, size_t n) {
-  float dot = 0.0f;
-  for (size_t k = 0; k < n; ++k) dot += dy[k] * y[k];
-  for (size_t k = 0; k < n; ++k) dx[k] += y[k] * (dy[k] - dot);
-}
-
-// y_k = (x_k - m) - log sum_j e^(x_j - m).  NOTE: (x - m) first, then the log-sum: adding m to
-// the log-sum before subtracting would round it at the scale of m (|m| = 1000 loses 4 digits).
-void log_softmax_row(float* y, const float* x, size_t n) {
-  const float m = row_max(x, n);
-  float total = 0.0f;
-  for (size_t k = 0; k < n; ++k) total += std::exp(x[k] - m);
-  const float log_total = std::log(total);
-  for (size_t k = 0; k < n; ++k) y[k] = (x[k] - m) - log_total;
-}
-
-// dx_k = dy_k - softmax_k sum_j dy_j, with softmax_k = e^(y_k)
-void log_softmax_row_backward(float* dx, const float* y, const float* dy, size_t n) {
-  float total = 0.0f;
-  for (size_t k = 0; k < n; ++k) total += dy[k];
-  for (size_t k = 0; k < n; ++k) dx[k] += dy[k] - std::exp(y[k]) * total;
-}
+// ---- softmax along a dimension: the row kernels are cpu/softmax.hpp's ----------------------
 
 struct Lines {
   size_t outer = 1, n = 1, inner = 1;
 };
 
-Lines lines_along(const Tensor& x, int64_t axis, const char* op) {
+Lines lines_along(const Tensor& x, int64_t dim, const char* op) {
   ops::require_defined(x, op);
   const Shape& shape = x.shape();
   // A scalar is one line of one value, as in PyTorch.
-  const size_t a = ops::normalize_axis(axis, std::max<size_t>(shape.rank(), 1), op, shape);
+  const size_t a = ops::normalize_dim(dim, std::max<size_t>(shape.rank(), 1), op, shape);
   Lines lines;
   for (size_t i = 0; i < shape.rank(); ++i) {
     const auto d = static_cast<size_t>(shape[i]);
@@ -109,13 +66,13 @@ void scatter(float* line, const float* row, size_t n, size_t stride) {
   for (size_t k = 0; k < n; ++k) line[k * stride] = row[k];
 }
 
-// y = row_forward(x) on every line along the axis; backward runs row_backward(dx, y, dy) on every
-// line. A strided line (Inner > 1) is copied into contiguous rows and back, so the row kernels
-// always see contiguous memory.
+// y = row_forward(x) on every line along the dimension; backward runs row_backward(dx, y, dy) on
+// every line. A strided line (Inner > 1) is copied into contiguous rows and back, so the row
+// kernels always see contiguous memory.
 template <typename RowForward, typename RowBackward>
-Tensor along_axis(Op op, const Tensor& x, int64_t axis, RowForward row_forward,
-                  RowBackward row_backward) {
-  const Lines d = lines_along(x, axis, autograd::op_name(op).data());
+Tensor along_dim(Op op, const Tensor& x, int64_t dim, RowForward row_forward,
+                 RowBackward row_backward) {
+  const Lines d = lines_along(x, dim, autograd::op_name(op).data());
   Tensor y = Tensor::empty(x.shape());
   const float* px = x.data();
   float* py = y.data();
@@ -160,7 +117,7 @@ Tensor along_axis(Op op, const Tensor& x, int64_t axis, RowForward row_forward,
 // sigmoid(x) = 1 / (1 + e^-x);  d/dx = y (1 - y), read from the saved output (no exp again).
 Tensor sigmoid(const Tensor& x) {
   return unary(
-      Op::sigmoid, x, [](float v) { return 1.0f / (1.0f + std::exp(-v)); },
+      Op::sigmoid, x, [](float v) { return cpu::sigmoid(v); },
       [](float, float y) { return y * (1.0f - y); });
 }
 
@@ -178,11 +135,11 @@ Tensor relu(const Tensor& x) {
       [](float v, float) { return v > 0.0f ? 1.0f : 0.0f; });
 }
 
-// x if x > 0 else slope x;  d/dx = 1 if x > 0 else slope.  NOTE: leaky_relu'(0) = slope.
-Tensor leaky_relu(const Tensor& x, float slope) {
+// x if x > 0 else negative_slope x;  d/dx = 1 if x > 0 else negative_slope (also at x = 0).
+Tensor leaky_relu(const Tensor& x, float negative_slope) {
   return unary(
-      Op::leaky_relu, x, [slope](float v) { return v > 0.0f ? v : slope * v; },
-      [slope](float v, float) { return v > 0.0f ? 1.0f : slope; });
+      Op::leaky_relu, x, [negative_slope](float v) { return v > 0.0f ? v : negative_slope * v; },
+      [negative_slope](float v, float) { return v > 0.0f ? 1.0f : negative_slope; });
 }
 
 // x if x > 0 else alpha (e^x - 1);  d/dx = 1 if x > 0 else alpha e^x (alpha at x = 0).
@@ -221,7 +178,7 @@ Tensor silu(const Tensor& x) {
   return unary(
       Op::silu, x, [](float v) { return v / (1.0f + std::exp(-v)); },
       [](float v, float) {
-        const float s = 1.0f / (1.0f + std::exp(-v));
+        const float s = cpu::sigmoid(v);
         return s * (1.0f + v * (1.0f - s));
       });
 }
@@ -237,22 +194,24 @@ Tensor softplus(const Tensor& x, float beta, float threshold) {
       [beta, threshold](float v) {
         const float bx = beta * v;
         if (bx > threshold) return v;
-        return (std::max(bx, 0.0f) + std::log1p(std::exp(-std::fabs(bx)))) / beta;
+        return cpu::log1p_exp(bx) / beta;
       },
       [beta, threshold](float v, float) {
         const float bx = beta * v;
-        return bx > threshold ? 1.0f : 1.0f / (1.0f + std::exp(-bx));
+        return bx > threshold ? 1.0f : cpu::sigmoid(bx);
       });
 }
 
-// softmax(x)_k = e^(x_k) / sum_j e^(x_j) along `axis`;  dx = y (dy - sum(dy y))
-Tensor softmax(const Tensor& x, int64_t axis) {
-  return along_axis(Op::softmax, x, axis, softmax_row, softmax_row_backward);
+// softmax(x)_k = e^(x_k) / sum_j e^(x_j) along `dim`;  dx = y (dy - sum(dy y))
+Tensor softmax(const Tensor& x, int64_t dim) {
+  return along_dim(
+      Op::softmax, x, dim, [](float* y, const float* in, size_t n) { cpu::softmax_row(y, in, n); },
+      cpu::softmax_row_backward);
 }
 
-// log_softmax(x)_k = x_k - log sum_j e^(x_j) along `axis`;  dx = dy - e^y sum(dy)
-Tensor log_softmax(const Tensor& x, int64_t axis) {
-  return along_axis(Op::log_softmax, x, axis, log_softmax_row, log_softmax_row_backward);
+// log_softmax(x)_k = x_k - log sum_j e^(x_j) along `dim`;  dx = dy - e^y sum(dy)
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+  return along_dim(Op::log_softmax, x, dim, cpu::log_softmax_row, cpu::log_softmax_row_backward);
 }
 
 }  // namespace plexus

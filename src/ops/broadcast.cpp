@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 #include "plexus/ops.hpp"
 
 namespace plexus {

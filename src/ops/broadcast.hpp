@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "plexus/shape.hpp"
+#include "plexus/tensor/shape.hpp"
 
 namespace plexus::ops {
 

@@ -2,8 +2,8 @@
 #pragma once
 
 #include "autograd/graph.hpp"
-#include "plexus/error.hpp"
-#include "plexus/tensor.hpp"
+#include "base/check.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus::ops {
 
@@ -15,8 +15,8 @@ inline void require_defined(const Tensor& t, const char* op) {
   PLEXUS_CHECK(t.defined(), op, ": an input tensor is empty (default-constructed, never assigned)");
 }
 
-/// Normalises a possibly negative axis for a tensor of `rank` dimensions.
-size_t normalize_axis(int64_t axis, size_t rank, const char* op, const Shape& shape);
+/// Normalises a possibly negative dim for a tensor of `rank` dimensions.
+size_t normalize_dim(int64_t dim, size_t rank, const char* op, const Shape& shape);
 
 /// y = f(x) element-wise; backward dx += dy * derivative(x, y).
 template <typename Forward, typename Derivative>

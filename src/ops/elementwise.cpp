@@ -9,10 +9,10 @@
 namespace plexus {
 namespace ops {
 
-size_t normalize_axis(int64_t axis, size_t rank, const char* op, const Shape& shape) {
+size_t normalize_dim(int64_t dim, size_t rank, const char* op, const Shape& shape) {
   const auto r = static_cast<int64_t>(rank);
-  PLEXUS_CHECK(axis >= -r && axis < r, op, ": axis ", axis, " is out of range for shape ", shape);
-  return static_cast<size_t>(axis < 0 ? axis + r : axis);
+  PLEXUS_CHECK(dim >= -r && dim < r, op, ": dim ", dim, " is out of range for shape ", shape);
+  return static_cast<size_t>(dim < 0 ? dim + r : dim);
 }
 
 namespace {

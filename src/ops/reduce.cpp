@@ -1,5 +1,5 @@
-// Reductions: sum and mean (all elements or along an axis), max/min with their gradient routed to
-// the chosen element, argmax/argmin. Along an axis the input is viewed as [Outer, N, Inner]:
+// Reductions: sum and mean (all elements or along a dimension), max/min with their gradient routed
+// to the chosen element, argmax/argmin. Along a dimension the input is viewed as [Outer, N, Inner]:
 // N is the reduced dimension, Outer and Inner the products of the dimensions before and after it.
 #include <cmath>
 #include <limits>
@@ -15,19 +15,19 @@ using ops::BackwardContext;
 
 namespace {
 
-struct AxisDims {
+struct DimSizes {
   size_t outer = 1, n = 1, inner = 1;
 };
 
-struct AxisView : AxisDims {
+struct DimView : DimSizes {
   Shape out_shape;
 };
 
-AxisView view_along(const Tensor& x, int64_t axis, bool keepdim, const char* op) {
+DimView view_along(const Tensor& x, int64_t dim, bool keepdim, const char* op) {
   ops::require_defined(x, op);
   const Shape& shape = x.shape();
-  const size_t a = ops::normalize_axis(axis, shape.rank(), op, shape);
-  AxisView v;
+  const size_t a = ops::normalize_dim(dim, shape.rank(), op, shape);
+  DimView v;
   for (size_t i = 0; i < shape.rank(); ++i) {
     const auto d = static_cast<size_t>(shape[i]);
     if (i < a) v.outer *= d;
@@ -42,9 +42,9 @@ AxisView view_along(const Tensor& x, int64_t axis, bool keepdim, const char* op)
   return v;
 }
 
-// sum along the axis, times `scale` (1 for sum, 1/N for mean); d/dx = scale, spread over N
-Tensor sum_along(const Tensor& x, int64_t axis, bool keepdim, float scale, Op op) {
-  const AxisView v = view_along(x, axis, keepdim, autograd::op_name(op).data());
+// sum along the dimension, times `scale` (1 for sum, 1/N for mean); d/dx = scale, spread over N
+Tensor sum_along(const Tensor& x, int64_t dim, bool keepdim, float scale, Op op) {
+  const DimView v = view_along(x, dim, keepdim, autograd::op_name(op).data());
   Tensor y = Tensor::zeros(v.out_shape);
   const float* px = x.data();
   float* py = y.data();
@@ -56,7 +56,7 @@ Tensor sum_along(const Tensor& x, int64_t axis, bool keepdim, float scale, Op op
     }
   if (scale != 1.0f)
     for (size_t i = 0; i < y.numel(); ++i) py[i] *= scale;
-  return autograd::record(op, std::move(y), {x}, [v = AxisDims(v), scale](BackwardContext& c) {
+  return autograd::record(op, std::move(y), {x}, [v = DimSizes(v), scale](BackwardContext& c) {
     float* dx = c.input_grad(0);
     const float* dy = c.output_grad();
     for (size_t o = 0; o < v.outer; ++o)
@@ -68,9 +68,9 @@ Tensor sum_along(const Tensor& x, int64_t axis, bool keepdim, float scale, Op op
   });
 }
 
-// Index along the axis of the first extreme element for each (outer, inner) position.
+// Index along the dimension of the first extreme element for each (outer, inner) position.
 template <typename Better>
-std::vector<uint32_t> extreme_indices(const float* px, const AxisDims& v, Better better) {
+std::vector<uint32_t> extreme_indices(const float* px, const DimSizes& v, Better better) {
   std::vector<uint32_t> best(v.outer * v.inner, 0);
   for (size_t o = 0; o < v.outer; ++o)
     for (size_t j = 0; j < v.inner; ++j) {
@@ -90,11 +90,11 @@ std::vector<uint32_t> extreme_indices(const float* px, const AxisDims& v, Better
   return best;
 }
 
-// max/min along the axis: y = x[argmax]; the gradient goes to that one element.
+// max/min along the dimension: y = x[argmax]; the gradient goes to that one element.
 template <typename Better>
-Tensor extreme_along(const Tensor& x, int64_t axis, bool keepdim, Op op, Better better) {
+Tensor extreme_along(const Tensor& x, int64_t dim, bool keepdim, Op op, Better better) {
   const char* name = autograd::op_name(op).data();
-  const AxisView v = view_along(x, axis, keepdim, name);
+  const DimView v = view_along(x, dim, keepdim, name);
   PLEXUS_CHECK(v.n > 0, name, ": cannot reduce an empty dimension of shape ", x.shape());
   std::vector<uint32_t> arg = extreme_indices(x.data(), v, better);
   Tensor y = Tensor::empty(v.out_shape);
@@ -104,7 +104,7 @@ Tensor extreme_along(const Tensor& x, int64_t axis, bool keepdim, Op op, Better 
       y.data()[i] = x.data()[(o * v.n + arg[i]) * v.inner + j];
     }
   return autograd::record(op, std::move(y), {x},
-                          [v = AxisDims(v), arg = std::move(arg)](BackwardContext& c) {
+                          [v = DimSizes(v), arg = std::move(arg)](BackwardContext& c) {
                             float* dx = c.input_grad(0);
                             const float* dy = c.output_grad();
                             for (size_t o = 0; o < v.outer; ++o)
@@ -116,8 +116,8 @@ Tensor extreme_along(const Tensor& x, int64_t axis, bool keepdim, Op op, Better 
 }
 
 template <typename Better>
-Tensor arg_along(const Tensor& x, int64_t axis, bool keepdim, const char* name, Better better) {
-  const AxisView v = view_along(x, axis, keepdim, name);
+Tensor arg_along(const Tensor& x, int64_t dim, bool keepdim, const char* name, Better better) {
+  const DimView v = view_along(x, dim, keepdim, name);
   PLEXUS_CHECK(v.n > 0, name, ": cannot reduce an empty dimension of shape ", x.shape());
   const std::vector<uint32_t> arg = extreme_indices(x.data(), v, better);
   Tensor y = Tensor::empty(v.out_shape);
@@ -155,23 +155,23 @@ Tensor mean(const Tensor& x) {
   });
 }
 
-Tensor sum(const Tensor& x, int64_t axis, bool keepdim) {
-  return sum_along(x, axis, keepdim, 1.0f, Op::sum_axis);
+Tensor sum(const Tensor& x, int64_t dim, bool keepdim) {
+  return sum_along(x, dim, keepdim, 1.0f, Op::sum_dim);
 }
 
-Tensor mean(const Tensor& x, int64_t axis, bool keepdim) {
-  ops::require_defined(x, "mean_axis");
-  const size_t a = ops::normalize_axis(axis, x.rank(), "mean_axis", x.shape());
+Tensor mean(const Tensor& x, int64_t dim, bool keepdim) {
+  ops::require_defined(x, "mean_dim");
+  const size_t a = ops::normalize_dim(dim, x.rank(), "mean_dim", x.shape());
   const auto n = static_cast<float>(x.shape()[a]);
-  return sum_along(x, axis, keepdim, 1.0f / n, Op::mean_axis);
+  return sum_along(x, dim, keepdim, 1.0f / n, Op::mean_dim);
 }
 
-Tensor max(const Tensor& x, int64_t axis, bool keepdim) {
-  return extreme_along(x, axis, keepdim, Op::max_axis, kGreater);
+Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
+  return extreme_along(x, dim, keepdim, Op::max_dim, kGreater);
 }
 
-Tensor min(const Tensor& x, int64_t axis, bool keepdim) {
-  return extreme_along(x, axis, keepdim, Op::min_axis, kLess);
+Tensor min(const Tensor& x, int64_t dim, bool keepdim) {
+  return extreme_along(x, dim, keepdim, Op::min_dim, kLess);
 }
 
 Tensor max(const Tensor& x) {
@@ -184,12 +184,12 @@ Tensor min(const Tensor& x) {
   return min(x.reshape({static_cast<int64_t>(x.numel())}), 0);
 }
 
-Tensor argmax(const Tensor& x, int64_t axis, bool keepdim) {
-  return arg_along(x, axis, keepdim, "argmax", kGreater);
+Tensor argmax(const Tensor& x, int64_t dim, bool keepdim) {
+  return arg_along(x, dim, keepdim, "argmax", kGreater);
 }
 
-Tensor argmin(const Tensor& x, int64_t axis, bool keepdim) {
-  return arg_along(x, axis, keepdim, "argmin", kLess);
+Tensor argmin(const Tensor& x, int64_t dim, bool keepdim) {
+  return arg_along(x, dim, keepdim, "argmin", kLess);
 }
 
 Tensor Tensor::sum() const { return plexus::sum(*this); }

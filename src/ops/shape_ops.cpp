@@ -50,7 +50,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   ops::require_defined(x, "reshape");
   const Shape target = infer_shape(x.shape(), shape);
   detail::TensorImpl& in = detail::impl_of(x);
-  Tensor y = Tensor::adopt(detail::new_view(target, in.storage, in.data));
+  Tensor y = detail::adopt(detail::new_view(target, in.storage, in.data));
   return autograd::record(Op::reshape, std::move(y), {x}, [](BackwardContext& c) {
     add_into(c.input_grad(0), c.output_grad(), c.numel());
   });
@@ -90,7 +90,7 @@ Tensor Tensor::slice_rows(int64_t begin, int64_t end) const {
   out[0] = end - begin;
   detail::TensorImpl& in = detail::impl_of(*this);
   const size_t offset = static_cast<size_t>(begin) * row;
-  Tensor y = Tensor::adopt(detail::new_view(out, in.storage, in.data + offset));
+  Tensor y = detail::adopt(detail::new_view(out, in.storage, in.data + offset));
   return autograd::record(Op::slice_rows, std::move(y), {*this}, [offset](BackwardContext& c) {
     add_into(c.input_grad(0) + offset, c.output_grad(), c.numel());
   });
@@ -114,12 +114,12 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   });
 }
 
-// Along `axis` every input is a block of [Outer, size_i * Inner]; the output interleaves them.
-Tensor concat(std::span<const Tensor> tensors, int64_t axis) {
+// Along `dim` every input is a block of [Outer, size_i * Inner]; the output interleaves them.
+Tensor concat(std::span<const Tensor> tensors, int64_t dim) {
   PLEXUS_CHECK(!tensors.empty(), "concat: no tensors given");
   for (const Tensor& t : tensors) ops::require_defined(t, "concat");
   const Shape& first = tensors[0].shape();
-  const size_t a = ops::normalize_axis(axis, first.rank(), "concat", first);
+  const size_t a = ops::normalize_dim(dim, first.rank(), "concat", first);
   Shape out = first;
   out[a] = 0;
   for (size_t t = 0; t < tensors.size(); ++t) {
@@ -127,7 +127,7 @@ Tensor concat(std::span<const Tensor> tensors, int64_t axis) {
     bool same = s.rank() == first.rank();
     for (size_t i = 0; same && i < s.rank(); ++i) same = (i == a) || s[i] == first[i];
     PLEXUS_CHECK(same, "concat: tensor ", t, " has shape ", s, ", which does not match ", first,
-                 " outside axis ", a);
+                 " outside dim ", a);
     out[a] += s[a];
   }
   size_t outer = 1, inner = 1;
@@ -157,16 +157,16 @@ Tensor concat(std::span<const Tensor> tensors, int64_t axis) {
   });
 }
 
-Tensor concat(std::initializer_list<Tensor> tensors, int64_t axis) {
-  return concat(std::span<const Tensor>(tensors.begin(), tensors.size()), axis);
+Tensor concat(std::initializer_list<Tensor> tensors, int64_t dim) {
+  return concat(std::span<const Tensor>(tensors.begin(), tensors.size()), dim);
 }
 
-// stack = concat of the inputs each reshaped with a new dimension of size 1 at `axis`.
-Tensor stack(std::span<const Tensor> tensors, int64_t axis) {
+// stack = concat of the inputs each reshaped with a new dimension of size 1 at `dim`.
+Tensor stack(std::span<const Tensor> tensors, int64_t dim) {
   PLEXUS_CHECK(!tensors.empty(), "stack: no tensors given");
   ops::require_defined(tensors[0], "stack");
   const Shape& first = tensors[0].shape();
-  const size_t a = ops::normalize_axis(axis, first.rank() + 1, "stack", first);
+  const size_t a = ops::normalize_dim(dim, first.rank() + 1, "stack", first);
   std::vector<Tensor> expanded;
   expanded.reserve(tensors.size());
   for (size_t t = 0; t < tensors.size(); ++t) {
@@ -183,8 +183,8 @@ Tensor stack(std::span<const Tensor> tensors, int64_t axis) {
   return concat(expanded, static_cast<int64_t>(a));
 }
 
-Tensor stack(std::initializer_list<Tensor> tensors, int64_t axis) {
-  return stack(std::span<const Tensor>(tensors.begin(), tensors.size()), axis);
+Tensor stack(std::initializer_list<Tensor> tensors, int64_t dim) {
+  return stack(std::span<const Tensor>(tensors.begin(), tensors.size()), dim);
 }
 
 // y[r] = x[indices[r]]; dx[indices[r]] += dy[r] (repeated indices accumulate)

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus {
 namespace {

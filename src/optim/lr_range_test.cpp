@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus::optim {
 namespace {

@@ -2,15 +2,15 @@
 // state. The update rules themselves live in one file per optimizer.
 #include "plexus/optim/optimizer.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <map>
-#include <set>
 #include <string_view>
 
 #include "cpu/denormals.hpp"
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus::optim {
 namespace {
@@ -43,7 +43,7 @@ Optimizer::Optimizer(std::string name, std::vector<ParamGroup> groups,
       has_momentum_(defaults.has_momentum),
       buffer_specs_(std::move(buffers)) {
   PLEXUS_CHECK(!groups.empty(), name_, ": no parameter groups were given");
-  std::set<const detail::TensorImpl*> seen;
+  std::vector<Tensor> seen;  // parameter lists are short: a linear scan is enough
   size_t index = 0;
   for (size_t g = 0; g < groups.size(); ++g) {
     ParamGroup& group = groups[g];
@@ -55,8 +55,11 @@ Optimizer::Optimizer(std::string name, std::vector<ParamGroup> groups,
                    ") is the result of an op; optimize the leaf tensors it is computed from");
       PLEXUS_CHECK(param.needs_grad(), name_, ": parameter ", index, " (shape ", param.shape(),
                    ") does not require grad; call requires_grad() on it or leave it out");
-      PLEXUS_CHECK(seen.insert(param.impl()).second, name_, ": parameter ", index, " (shape ",
-                   param.shape(), ") is given twice; give each tensor to one group only");
+      PLEXUS_CHECK(
+          std::none_of(seen.begin(), seen.end(), [&](const Tensor& t) { return t.is_same(param); }),
+          name_, ": parameter ", index, " (shape ", param.shape(),
+          ") is given twice; give each tensor to one group only");
+      seen.push_back(param);
       ++index;
     }
     groups_.push_back({std::move(group.params), group.lr.value_or(defaults.lr),

@@ -2,7 +2,7 @@
 // gradients need no code of their own.
 #include "plexus/optim/regularization.hpp"
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 #include "plexus/ops.hpp"
 
 namespace plexus {

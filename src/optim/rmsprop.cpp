@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus::optim {
 namespace {

@@ -7,7 +7,7 @@
 #include <limits>
 #include <numbers>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus::optim {
 

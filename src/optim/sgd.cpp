@@ -2,7 +2,7 @@
 // single-tensor implementation (see Optimizer::update on rounding).
 #include "plexus/optim/sgd.hpp"
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus::optim {
 namespace {

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "plexus/random.hpp"
+#include "plexus/tensor/random.hpp"
 
 namespace plexus {
 namespace {

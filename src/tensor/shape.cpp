@@ -1,4 +1,4 @@
-#include "plexus/shape.hpp"
+#include "plexus/tensor/shape.hpp"
 
 #include <ostream>
 #include <sstream>

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <new>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 
 namespace plexus::detail {
 namespace {

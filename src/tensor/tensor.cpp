@@ -8,8 +8,8 @@
 #include <sstream>
 #include <vector>
 
-#include "plexus/error.hpp"
-#include "plexus/random.hpp"
+#include "base/check.hpp"
+#include "plexus/tensor/random.hpp"
 #include "tensor/tensor_impl.hpp"
 
 namespace plexus {
@@ -148,7 +148,7 @@ using detail::TensorImpl;
 namespace {
 TensorImpl& checked(const Tensor& t, const char* what) {
   PLEXUS_CHECK(t.defined(), what, ": the tensor is empty (default-constructed, never assigned)");
-  return *t.impl();
+  return detail::impl_of(t);
 }
 }  // namespace
 
@@ -178,7 +178,7 @@ Tensor::~Tensor() {
 }
 
 // ---- creation ----------------------------------------------------------------------------------
-Tensor Tensor::empty(const Shape& shape) { return adopt(detail::new_tensor(shape)); }
+Tensor Tensor::empty(const Shape& shape) { return detail::adopt(detail::new_tensor(shape)); }
 
 Tensor Tensor::from(std::span<const float> values, const Shape& shape) {
   PLEXUS_CHECK(values.size() == shape.numel(), "Tensor::from: ", values.size(),
@@ -303,7 +303,7 @@ Tensor Tensor::clone() const {
 
 Tensor Tensor::detach() const {
   TensorImpl& impl = checked(*this, "detach");
-  return adopt(detail::new_view(impl.shape, impl.storage, impl.data));
+  return detail::adopt(detail::new_view(impl.shape, impl.storage, impl.data));
 }
 
 // ---- autograd state ----------------------------------------------------------------------------
@@ -326,7 +326,7 @@ Tensor Tensor::grad() const {
   TensorImpl& impl = checked(*this, "grad");
   if (!impl.grad) return Tensor();
   detail::retain(impl.grad);
-  return adopt(impl.grad);
+  return detail::adopt(impl.grad);
 }
 
 void Tensor::set_grad(const Tensor& grad) const {
@@ -334,10 +334,10 @@ void Tensor::set_grad(const Tensor& grad) const {
   if (grad.defined()) {
     PLEXUS_CHECK(grad.shape() == impl.shape, "set_grad: gradient of shape ", grad.shape(),
                  " for a tensor of shape ", impl.shape);
-    detail::retain(grad.impl());
+    detail::retain(grad.impl_);
   }
   if (impl.grad) detail::release(impl.grad);
-  impl.grad = grad.impl();
+  impl.grad = grad.impl_;
 }
 
 void Tensor::zero_grad() const { set_grad(Tensor()); }

@@ -11,8 +11,8 @@
 #include <utility>
 
 #include "autograd/op.hpp"
-#include "plexus/shape.hpp"
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/shape.hpp"
+#include "plexus/tensor/tensor.hpp"
 #include "tensor/storage.hpp"
 
 namespace plexus::autograd {
@@ -98,7 +98,18 @@ void release(TensorImpl* impl);
 /// Drops the node: the backward closure and the references to the inputs.
 void release_node(TensorImpl* impl);
 
-/// Internal accessor for plexus' ops.
-inline TensorImpl& impl_of(const Tensor& t) { return *t.impl(); }
+/// How plexus' own code reaches a Tensor's implementation (Tensor befriends this struct only).
+struct TensorAccess {
+  static TensorImpl* impl(const Tensor& t) { return t.impl_; }
+  /// A handle that takes over the caller's reference to `impl`.
+  static Tensor adopt(TensorImpl* impl) {
+    Tensor t;
+    t.impl_ = impl;
+    return t;
+  }
+};
+
+inline TensorImpl& impl_of(const Tensor& t) { return *TensorAccess::impl(t); }
+inline Tensor adopt(TensorImpl* impl) { return TensorAccess::adopt(impl); }
 
 }  // namespace plexus::detail

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <limits>
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 #include "plexus/nn/module.hpp"
 #include "plexus/optim/schedule.hpp"
 #include "plexus/train/metrics.hpp"

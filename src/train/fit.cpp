@@ -10,9 +10,9 @@
 #include <memory>
 #include <sstream>
 
+#include "base/check.hpp"
 #include "plexus/data/loader.hpp"
-#include "plexus/error.hpp"
-#include "plexus/loss.hpp"
+#include "plexus/loss/loss.hpp"
 #include "plexus/nn/module.hpp"
 #include "plexus/optim/clip.hpp"
 #include "plexus/optim/optimizer.hpp"

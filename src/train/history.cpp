@@ -1,7 +1,7 @@
 // EpochLog lookups by name and History's per-epoch series.
 #include "plexus/train/history.hpp"
 
-#include "plexus/error.hpp"
+#include "base/check.hpp"
 #include "plexus/train/metrics.hpp"
 
 namespace plexus::train {

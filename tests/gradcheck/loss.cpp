@@ -183,7 +183,7 @@ const bool registered = px::testing::register_gradcheck({
          },
      .constant_inputs = kFixedTarget},
     {.name = "multi_margin",
-     .ops = {"relu", "sub", "sum_axis"},
+     .ops = {"relu", "sub", "sum_dim"},
      .f = [](const In& in) { return loss::multi_margin(in[0], in[1]); },
      .make_inputs =
          [] {

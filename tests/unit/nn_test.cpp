@@ -50,7 +50,7 @@ TEST(Module, NamedParametersFollowPyTorchStateDictNames) {
   for (const Tensor& p : parameters) EXPECT_TRUE(p.needs_grad());
   for (const auto& [name, b] : model.named_buffers()) EXPECT_FALSE(b.needs_grad()) << name;
   // The handles are the layer's own tensors, not copies.
-  EXPECT_EQ(parameters[0].impl(), model.at<nn::Linear>(0).weight.impl());
+  EXPECT_TRUE(parameters[0].is_same(model.at<nn::Linear>(0).weight));
 }
 
 TEST(Module, TrainAndEvalRecurseIntoChildren) {

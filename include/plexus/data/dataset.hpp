@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus::data {
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus::data {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "plexus/data/dataset.hpp"
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus::data {
 

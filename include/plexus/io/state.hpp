@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus::nn {
 class Module;

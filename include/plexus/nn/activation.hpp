@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "plexus/activation.hpp"
 #include "plexus/nn/module.hpp"
+#include "plexus/ops/activation.hpp"
 
 namespace plexus::nn {
 
@@ -86,22 +86,22 @@ class Softplus : public Module {
 
 class Softmax : public Module {
  public:
-  explicit Softmax(int64_t axis = -1) : axis_(axis) {}
+  explicit Softmax(int64_t dim = -1) : dim_(dim) {}
   Tensor forward(const Tensor& x) override;  ///< e^x / sum(e^x) along the axis
   std::string name() const override;
 
  private:
-  int64_t axis_;
+  int64_t dim_;
 };
 
 class LogSoftmax : public Module {
  public:
-  explicit LogSoftmax(int64_t axis = -1) : axis_(axis) {}
+  explicit LogSoftmax(int64_t dim = -1) : dim_(dim) {}
   Tensor forward(const Tensor& x) override;  ///< x - log(sum(e^x)) along the axis
   std::string name() const override;
 
  private:
-  int64_t axis_;
+  int64_t dim_;
 };
 
 }  // namespace plexus::nn

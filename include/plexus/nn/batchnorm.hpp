@@ -7,18 +7,7 @@
 #include <string>
 
 #include "plexus/nn/module.hpp"
-
-namespace plexus {
-
-/// x: [B, C] -> [B, C];  y = (x - mean) / sqrt(var + eps) * weight + bias (weight, bias: [C] or
-/// empty). training: mean and the biased var of the batch (B > 1), and the running statistics,
-/// when defined, are updated in place: running = (1 - momentum) running + momentum batch, with the
-/// unbiased variance var * B / (B - 1). Otherwise: running_mean and running_var are used.
-Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var,
-                  const Tensor& weight = Tensor(), const Tensor& bias = Tensor(),
-                  bool training = false, float momentum = 0.1f, float eps = 1e-5f);
-
-}  // namespace plexus
+#include "plexus/ops/norm.hpp"
 
 namespace plexus::nn {
 

@@ -8,15 +8,8 @@
 #include <string>
 
 #include "plexus/nn/module.hpp"
-#include "plexus/random.hpp"
-
-namespace plexus {
-
-/// y = x * m / (1 - p), m_i ~ Bernoulli(1 - p) drawn from `generator`; p in [0, 1).
-/// dx = dy * m / (1 - p), from the saved mask.
-Tensor dropout(const Tensor& x, float p, Generator& generator);
-
-}  // namespace plexus
+#include "plexus/ops/dropout.hpp"
+#include "plexus/tensor/random.hpp"
 
 namespace plexus::nn {
 

@@ -7,15 +7,7 @@
 #include <string>
 
 #include "plexus/nn/module.hpp"
-
-namespace plexus {
-
-/// x: [..., N] -> [..., N];  y = (x - mean) / sqrt(var + eps) * weight + bias, mean and biased var
-/// of each row of N values; weight, bias: [N] or empty.
-Tensor layer_norm(const Tensor& x, const Tensor& weight = Tensor(), const Tensor& bias = Tensor(),
-                  float eps = 1e-5f);
-
-}  // namespace plexus
+#include "plexus/ops/norm.hpp"
 
 namespace plexus::nn {
 

@@ -10,7 +10,6 @@
 #include <string>
 #include <utility>
 
-#include "plexus/error.hpp"
 #include "plexus/nn/module.hpp"
 
 namespace plexus::nn {
@@ -49,8 +48,7 @@ class Sequential : public Module {
   template <std::derived_from<Module> M>
   M& at(size_t i) {
     auto* layer = dynamic_cast<M*>(&(*this)[i]);
-    PLEXUS_CHECK(layer != nullptr, "Sequential: layer ", i, " (", (*this)[i].name(),
-                 ") is not of the requested type");
+    if (layer == nullptr) throw_wrong_type(i);
     return *layer;
   }
 
@@ -65,6 +63,9 @@ class Sequential : public Module {
   /// of one zero row in eval mode without grad (modes are restored); they show "?" when no layer
   /// states its input size (Linear, BatchNorm1d, LayerNorm) and after a layer that fails.
   std::string summary() const;
+
+ private:
+  [[noreturn]] void throw_wrong_type(size_t i) const;
 };
 
 }  // namespace plexus::nn

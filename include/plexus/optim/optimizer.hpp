@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus::optim {
 

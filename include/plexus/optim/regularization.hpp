@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus {
 

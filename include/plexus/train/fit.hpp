@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "plexus/data/dataset.hpp"
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 #include "plexus/train/callbacks.hpp"
 #include "plexus/train/history.hpp"
 #include "plexus/train/metrics.hpp"

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "plexus/tensor.hpp"
+#include "plexus/tensor/tensor.hpp"
 
 namespace plexus::metrics {
 

@@ -5,9 +5,10 @@
 #include <iomanip>
 #include <sstream>
 
-#include "plexus/autograd.hpp"
-#include "plexus/error.hpp"
-#include "plexus/ops.hpp"
+#include "base/check.hpp"
+#include "plexus/ops/elementwise.hpp"
+#include "plexus/ops/gradcheck.hpp"
+#include "plexus/ops/reduce.hpp"
 
 namespace plexus {
 namespace {

@@ -1,0 +1,30 @@
+// px::Generator: the one source of randomness in plexus (initialisation, dropout, shuffling).
+// PCG32 with its own uniform and normal transforms, so a seed gives the same numbers on every
+// platform and standard library.
+#pragma once
+
+#include <cstdint>
+
+namespace plexus {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0);
+
+  uint32_t next_u32();
+  /// Uniform in [0, 1), 24 random bits.
+  float uniform();
+  float uniform(float low, float high) { return low + (high - low) * uniform(); }
+  /// Standard normal (Box-Muller on two uniforms).
+  float normal();
+  /// Uniform integer in [0, n), without modulo bias.
+  uint64_t below(uint64_t n);
+
+ private:
+  uint64_t state_ = 0;
+  uint64_t increment_ = 0;
+  float spare_normal_ = 0.0f;
+  bool has_spare_ = false;
+};
+
+}  // namespace plexus
