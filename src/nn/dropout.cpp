@@ -6,7 +6,7 @@
 
 #include "autograd/graph.hpp"
 #include "plexus/error.hpp"
-#include "plexus/init.hpp"
+#include "plexus/random.hpp"
 
 namespace plexus {
 

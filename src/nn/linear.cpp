@@ -6,7 +6,6 @@
 
 #include "nn/init_detail.hpp"
 #include "plexus/error.hpp"
-#include "plexus/init.hpp"
 #include "plexus/ops.hpp"
 #include "plexus/random.hpp"
 

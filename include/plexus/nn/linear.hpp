@@ -12,7 +12,7 @@ namespace plexus::nn {
 
 class Linear : public Module {
  public:
-  /// Initialised as PyTorch does: weight by init::kaiming_uniform(a = sqrt(5)), which is
+  /// Initialised as PyTorch does: weight by init::kaiming_uniform_(a = sqrt(5)), which is
   /// U(-1/sqrt(In), 1/sqrt(In)), and bias from the same U(-1/sqrt(In), 1/sqrt(In)). Both are drawn
   /// from one generator seeded by `seed`, or by the next seed of px::manual_seed's sequence.
   Linear(int64_t in_features, int64_t out_features, bool bias = true,
