@@ -55,4 +55,6 @@ std::string Dropout::name() const {
   return out.str();
 }
 
+LayerSpec Dropout::spec() const { return {type(), {{"p", p_}}, {}}; }
+
 }  // namespace plexus::nn

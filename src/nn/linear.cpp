@@ -40,4 +40,12 @@ std::string Linear::name() const {
          (bias.defined() ? ")" : ", bias=false)");
 }
 
+LayerSpec Linear::spec() const {
+  return {type(),
+          {{"in_features", static_cast<double>(in_features_)},
+           {"out_features", static_cast<double>(out_features_)},
+           {"bias", bias.defined() ? 1.0 : 0.0}},
+          {}};
+}
+
 }  // namespace plexus::nn

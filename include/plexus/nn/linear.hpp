@@ -22,9 +22,12 @@ class Linear : public Module {
   Tensor forward(const Tensor& x) override;
   /// "Linear(784 -> 256)", with ", bias=false" when there is no bias.
   std::string name() const override;
+  std::string type() const override { return "Linear"; }
+  /// {in_features, out_features, bias}
+  LayerSpec spec() const override;
 
-  int64_t in_features() const { return in_features_; }
-  int64_t out_features() const { return out_features_; }
+  std::optional<int64_t> in_features() const override { return in_features_; }
+  std::optional<int64_t> out_features() const override { return out_features_; }
 
   /// [Out, In]. Registered as "weight": to load values, write into its data (the handle is shared
   /// with named_parameters()); assigning another tensor to it would not reach the registry.
