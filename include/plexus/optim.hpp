@@ -9,6 +9,7 @@
 #include "plexus/optim/lr_range_test.hpp"
 #include "plexus/optim/nadam.hpp"
 #include "plexus/optim/optimizer.hpp"
+#include "plexus/optim/registry.hpp"
 #include "plexus/optim/regularization.hpp"
 #include "plexus/optim/rmsprop.hpp"
 #include "plexus/optim/schedule.hpp"

@@ -11,11 +11,11 @@
 #include <cstring>
 #include <fstream>
 #include <istream>
-#include <map>
 #include <ostream>
 #include <sstream>
 
 #include "base/check.hpp"
+#include "nn/module_detail.hpp"
 #include "plexus/nn/module.hpp"
 
 namespace plexus::io {
@@ -74,45 +74,16 @@ class Reader {
 
 }  // namespace
 
-NamedTensors state_dict(const nn::Module& module) {
-  NamedTensors state = module.named_parameters();
-  for (auto& buffer : module.named_buffers()) state.push_back(std::move(buffer));
-  return state;
-}
+NamedTensors state_dict(const nn::Module& module) { return module.state_dict(); }
 
 NamedTensors snapshot(const nn::Module& module) {
-  NamedTensors state = state_dict(module);
+  NamedTensors state = module.state_dict();
   for (auto& [name, tensor] : state) tensor = tensor.clone();
   return state;
 }
 
 void load_state_dict(nn::Module& module, const NamedTensors& state, std::string_view source) {
-  const NamedTensors target = state_dict(module);
-  std::map<std::string_view, const Tensor*> given;
-  for (const auto& [name, tensor] : state) {
-    PLEXUS_CHECK(given.emplace(name, &tensor).second, source, ": tensor \"", name,
-                 "\" appears twice");
-  }
-  for (const auto& [name, tensor] : target) {
-    const auto it = given.find(name);
-    PLEXUS_CHECK(it != given.end(), source, ": the model's tensor \"", name, "\" (", tensor.shape(),
-                 ") is missing");
-    PLEXUS_CHECK(it->second->shape() == tensor.shape(), source, ": tensor \"", name,
-                 "\" has shape ", it->second->shape(), " but the model's is ", tensor.shape());
-  }
-  if (given.size() != target.size()) {
-    for (const auto& [name, tensor] : state) {
-      bool known = false;
-      for (const auto& entry : target) known = known || entry.first == name;
-      PLEXUS_CHECK(known, source, ": tensor \"", name, "\" (", tensor.shape(),
-                   ") is not in the model");
-    }
-  }
-  for (const auto& [name, tensor] : target) {
-    Tensor destination = tensor;
-    const Tensor& from = *given.at(name);
-    std::memcpy(destination.data(), from.data(), tensor.numel() * sizeof(float));
-  }
+  nn::detail::load_state_dict(module, state, /*strict=*/true, source);
 }
 
 void write_tensors(std::ostream& out, const NamedTensors& tensors) {
@@ -225,11 +196,11 @@ NamedTensors load_tensors(const std::filesystem::path& path) {
 }
 
 void save_state(const nn::Module& module, const std::filesystem::path& path) {
-  save_tensors(state_dict(module), path);
+  save_tensors(module.state_dict(), path);
 }
 
 void load_state(nn::Module& module, const std::filesystem::path& path) {
-  load_state_dict(module, load_tensors(path), path.string());
+  nn::detail::load_state_dict(module, load_tensors(path), /*strict=*/true, path.string());
 }
 
 }  // namespace plexus::io

@@ -40,4 +40,15 @@ std::string Softplus::name() const {
 std::string Softmax::name() const { return format("Softmax(dim=", dim_, ")"); }
 std::string LogSoftmax::name() const { return format("LogSoftmax(dim=", dim_, ")"); }
 
+LayerSpec LeakyReLU::spec() const { return {type(), {{"negative_slope", negative_slope_}}, {}}; }
+LayerSpec ELU::spec() const { return {type(), {{"alpha", alpha_}}, {}}; }
+LayerSpec GELU::spec() const {
+  return {type(), {{"approximate", approximate_ == GeluApproximation::tanh ? 1.0 : 0.0}}, {}};
+}
+LayerSpec Softplus::spec() const {
+  return {type(), {{"beta", beta_}, {"threshold", threshold_}}, {}};
+}
+LayerSpec Softmax::spec() const { return {type(), {{"dim", static_cast<double>(dim_)}}, {}}; }
+LayerSpec LogSoftmax::spec() const { return {type(), {{"dim", static_cast<double>(dim_)}}, {}}; }
+
 }  // namespace plexus::nn

@@ -45,4 +45,13 @@ std::string BatchNorm1d::name() const {
   return out.str();
 }
 
+LayerSpec BatchNorm1d::spec() const {
+  return {type(),
+          {{"num_features", static_cast<double>(features_)},
+           {"eps", eps_},
+           {"momentum", momentum_},
+           {"affine", weight.defined() ? 1.0 : 0.0}},
+          {}};
+}
+
 }  // namespace plexus::nn

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "base/check.hpp"
-#include "plexus/init.hpp"
 #include "plexus/ops/dropout.hpp"
+#include "plexus/tensor/random.hpp"
 
 namespace plexus::nn {
 
@@ -24,5 +24,7 @@ std::string Dropout::name() const {
   out << "Dropout(p=" << p_ << ")";
   return out.str();
 }
+
+LayerSpec Dropout::spec() const { return {type(), {{"p", p_}}, {}}; }
 
 }  // namespace plexus::nn

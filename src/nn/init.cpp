@@ -1,38 +1,14 @@
-// px::init: torch.nn.init's schemes on plexus' generator, and the global seed sequence. Bounds and
+// px::init: torch.nn.init's schemes on plexus' generator. Bounds and
 // standard deviations are computed in double and rounded once, so they agree with the formulas.
-#include "plexus/init.hpp"
+#include "plexus/nn/init.hpp"
 
 #include <cmath>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "base/check.hpp"
 #include "nn/init_detail.hpp"
 #include "plexus/tensor/random.hpp"
-
-namespace plexus {
-
-namespace {
-std::mutex seed_mutex;
-Generator& seed_sequence() {
-  static Generator sequence(0);
-  return sequence;
-}
-}  // namespace
-
-void manual_seed(uint64_t seed) {
-  std::lock_guard lock(seed_mutex);
-  seed_sequence() = Generator(seed);
-}
-
-uint64_t next_seed() {
-  std::lock_guard lock(seed_mutex);
-  const uint64_t high = seed_sequence().next_u32();
-  return (high << 32) | seed_sequence().next_u32();
-}
-
-}  // namespace plexus
 
 namespace plexus::init {
 
@@ -107,16 +83,16 @@ float calculate_gain(std::string_view nonlinearity, std::optional<float> param) 
                                 "selu)");
 }
 
-Tensor zeros(Tensor t) { return constant(std::move(t), 0.0f); }
-Tensor ones(Tensor t) { return constant(std::move(t), 1.0f); }
+Tensor zeros_(Tensor t) { return constant_(std::move(t), 0.0f); }
+Tensor ones_(Tensor t) { return constant_(std::move(t), 1.0f); }
 
-Tensor constant(Tensor t, float value) {
+Tensor constant_(Tensor t, float value) {
   checked(t, "constant");
   std::fill_n(t.data(), t.numel(), value);
   return t;
 }
 
-Tensor uniform(Tensor t, float a, float b, std::optional<uint64_t> seed) {
+Tensor uniform_(Tensor t, float a, float b, std::optional<uint64_t> seed) {
   checked(t, "uniform");
   PLEXUS_CHECK(a <= b, "init::uniform: lower bound ", a, " is above upper bound ", b);
   Generator generator = generator_for(seed);
@@ -124,38 +100,38 @@ Tensor uniform(Tensor t, float a, float b, std::optional<uint64_t> seed) {
   return t;
 }
 
-Tensor normal(Tensor t, float mean, float std, std::optional<uint64_t> seed) {
+Tensor normal_(Tensor t, float mean, float std, std::optional<uint64_t> seed) {
   checked(t, "normal");
   PLEXUS_CHECK(std >= 0, "init::normal: std must be >= 0, got ", std);
   return fill_normal(std::move(t), mean, std, seed);
 }
 
-Tensor xavier_uniform(Tensor t, float gain, std::optional<uint64_t> seed) {
+Tensor xavier_uniform_(Tensor t, float gain, std::optional<uint64_t> seed) {
   const Fans fans = fans_of(checked(t, "xavier_uniform"), "xavier_uniform");
   const double bound = gain * std::sqrt(6.0 / (fans.in + fans.out));
   return fill_symmetric_uniform(std::move(t), bound, seed);
 }
 
-Tensor xavier_normal(Tensor t, float gain, std::optional<uint64_t> seed) {
+Tensor xavier_normal_(Tensor t, float gain, std::optional<uint64_t> seed) {
   const Fans fans = fans_of(checked(t, "xavier_normal"), "xavier_normal");
   return fill_normal(std::move(t), 0.0, gain * std::sqrt(2.0 / (fans.in + fans.out)), seed);
 }
 
-Tensor kaiming_uniform(Tensor t, float a, FanMode mode, std::string_view nonlinearity,
-                       std::optional<uint64_t> seed) {
+Tensor kaiming_uniform_(Tensor t, float a, FanMode mode, std::string_view nonlinearity,
+                        std::optional<uint64_t> seed) {
   const double fan = fan_for(checked(t, "kaiming_uniform"), mode, "kaiming_uniform");
   const double gain = calculate_gain(nonlinearity, a);
   return fill_symmetric_uniform(std::move(t), gain * std::sqrt(3.0 / fan), seed);
 }
 
-Tensor kaiming_normal(Tensor t, float a, FanMode mode, std::string_view nonlinearity,
-                      std::optional<uint64_t> seed) {
+Tensor kaiming_normal_(Tensor t, float a, FanMode mode, std::string_view nonlinearity,
+                       std::optional<uint64_t> seed) {
   const double fan = fan_for(checked(t, "kaiming_normal"), mode, "kaiming_normal");
   const double gain = calculate_gain(nonlinearity, a);
   return fill_normal(std::move(t), 0.0, gain / std::sqrt(fan), seed);
 }
 
-Tensor lecun_normal(Tensor t, std::optional<uint64_t> seed) {
+Tensor lecun_normal_(Tensor t, std::optional<uint64_t> seed) {
   const double fan = fan_for(checked(t, "lecun_normal"), FanMode::fan_in, "lecun_normal");
   return fill_normal(std::move(t), 0.0, 1.0 / std::sqrt(fan), seed);
 }
@@ -163,7 +139,7 @@ Tensor lecun_normal(Tensor t, std::optional<uint64_t> seed) {
 // Q of the QR decomposition of an N x M normal matrix (N >= M), by modified Gram-Schmidt run
 // twice per column ("twice is enough", Giraud et al.), in double. Gram-Schmidt's R has a
 // positive diagonal, which is the sign convention PyTorch enforces.
-Tensor orthogonal(Tensor t, float gain, std::optional<uint64_t> seed) {
+Tensor orthogonal_(Tensor t, float gain, std::optional<uint64_t> seed) {
   checked(t, "orthogonal");
   PLEXUS_CHECK(t.rank() >= 2, "init::orthogonal: needs a tensor of at least 2 dimensions, got ",
                "shape ", t.shape());

@@ -35,4 +35,12 @@ std::string LayerNorm::name() const {
   return out.str();
 }
 
+LayerSpec LayerNorm::spec() const {
+  return {type(),
+          {{"normalized_shape", static_cast<double>(features_)},
+           {"eps", eps_},
+           {"elementwise_affine", weight.defined() ? 1.0 : 0.0}},
+          {}};
+}
+
 }  // namespace plexus::nn

@@ -6,7 +6,7 @@
 
 #include "base/check.hpp"
 #include "nn/init_detail.hpp"
-#include "plexus/init.hpp"
+#include "plexus/nn/init.hpp"
 #include "plexus/ops.hpp"
 #include "plexus/tensor/random.hpp"
 
@@ -39,6 +39,14 @@ Tensor Linear::forward(const Tensor& x) {
 std::string Linear::name() const {
   return "Linear(" + std::to_string(in_features_) + " -> " + std::to_string(out_features_) +
          (bias.defined() ? ")" : ", bias=false)");
+}
+
+LayerSpec Linear::spec() const {
+  return {type(),
+          {{"in_features", static_cast<double>(in_features_)},
+           {"out_features", static_cast<double>(out_features_)},
+           {"bias", bias.defined() ? 1.0 : 0.0}},
+          {}};
 }
 
 }  // namespace plexus::nn

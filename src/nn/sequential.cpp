@@ -11,7 +11,6 @@
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
-
 namespace plexus::nn {
 
 namespace {
@@ -62,6 +61,24 @@ std::string Sequential::name() const {
   return out + ")";
 }
 
+LayerSpec Sequential::spec() const {
+  LayerSpec out{type(), {}, {}};
+  for (const auto& [name, child] : children()) out.children.push_back(child->spec());
+  return out;
+}
+
+std::optional<int64_t> Sequential::in_features() const {
+  for (const auto& [name, child] : children())
+    if (auto n = child->in_features()) return n;
+  return std::nullopt;
+}
+
+std::optional<int64_t> Sequential::out_features() const {
+  for (auto it = children().rbegin(); it != children().rend(); ++it)
+    if (auto n = it->second->out_features()) return n;
+  return std::nullopt;
+}
+
 namespace {
 
 struct Row {
@@ -78,13 +95,6 @@ void flatten(const Sequential& model, const std::string& prefix, std::vector<Row
       rows.push_back({prefix + name, child.get()});
     }
   }
-}
-
-std::optional<int64_t> input_features(const Module& first) {
-  if (const auto* l = dynamic_cast<const Linear*>(&first)) return l->in_features();
-  if (const auto* b = dynamic_cast<const BatchNorm1d*>(&first)) return b->features();
-  if (const auto* n = dynamic_cast<const LayerNorm*>(&first)) return n->features();
-  return std::nullopt;
 }
 
 // Every module below (not including) `root`, in pre-order, with its mode.
@@ -124,7 +134,7 @@ std::string Sequential::summary() const {
   // The input size comes from the first layer that states it; the layers before it (activations,
   // dropout) keep the shape.
   std::optional<int64_t> in;
-  for (size_t i = 0; i < rows.size() && !in; ++i) in = input_features(*rows[i].layer);
+  for (size_t i = 0; i < rows.size() && !in; ++i) in = rows[i].layer->in_features();
   if (in) {
     std::vector<std::pair<Module*, bool>> modes;
     collect_modes(*this, modes);

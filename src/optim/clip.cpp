@@ -80,8 +80,7 @@ void clip_grad_value(const std::vector<Tensor>& params, double clip_value) {
   }
 }
 
-std::vector<GradNorm> grad_norms(const std::vector<std::pair<std::string, Tensor>>& named_params,
-                                 double norm_type) {
+std::vector<GradNorm> grad_norms(const NamedTensors& named_params, double norm_type) {
   check_norm_type("grad_norms", norm_type);
   std::vector<GradNorm> norms;
   for (const auto& [name, param] : named_params) {

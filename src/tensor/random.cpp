@@ -1,5 +1,7 @@
-// PCG32 (O'Neill, "PCG: A Family of Simple Fast Space-Efficient Statistically Good Algorithms").
+// PCG32 (O'Neill, "PCG: A Family of Simple Fast Space-Efficient Statistically Good Algorithms"),
+// and the global seed sequence that layers and px::init draw their seeds from.
 #include <cmath>
+#include <mutex>
 #include <numbers>
 
 #include "plexus/tensor/random.hpp"
@@ -50,6 +52,27 @@ uint64_t Generator::below(uint64_t n) {
     const uint64_t r = (static_cast<uint64_t>(next_u32()) << 32) | next_u32();
     if (r < limit) return r % n;
   }
+}
+
+// ---- the global seed sequence ------------------------------------------------------------------
+
+namespace {
+std::mutex seed_mutex;
+Generator& seed_sequence() {
+  static Generator sequence(0);
+  return sequence;
+}
+}  // namespace
+
+void manual_seed(uint64_t seed) {
+  std::lock_guard lock(seed_mutex);
+  seed_sequence() = Generator(seed);
+}
+
+uint64_t next_seed() {
+  std::lock_guard lock(seed_mutex);
+  const uint64_t high = seed_sequence().next_u32();
+  return (high << 32) | seed_sequence().next_u32();
 }
 
 }  // namespace plexus

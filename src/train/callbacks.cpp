@@ -8,6 +8,8 @@
 #include <limits>
 
 #include "base/check.hpp"
+#include "nn/module_detail.hpp"
+#include "plexus/io/state.hpp"
 #include "plexus/nn/module.hpp"
 #include "plexus/optim/schedule.hpp"
 #include "plexus/train/metrics.hpp"
@@ -27,12 +29,12 @@ bool improves(double value, double best, double margin, bool higher) {
 }
 
 // Copies the model's current tensors into `saved`, allocating only the first time.
-void save_into(io::NamedTensors& saved, const nn::Module& model) {
+void save_into(NamedTensors& saved, const nn::Module& model) {
+  const NamedTensors current = model.state_dict();
   if (saved.empty()) {
-    saved = io::snapshot(model);
+    for (const auto& [name, tensor] : current) saved.emplace_back(name, tensor.clone());
     return;
   }
-  const io::NamedTensors current = io::state_dict(model);
   for (size_t i = 0; i < current.size(); ++i)
     std::memcpy(saved[i].second.data(), current[i].second.data(),
                 current[i].second.numel() * sizeof(float));
@@ -69,6 +71,12 @@ CallbackRef::CallbackRef(const EarlyStopping& options)
 CallbackRef::CallbackRef(const ModelCheckpoint& options)
     : owned_(std::make_shared<ModelCheckpointCallback>(options)), callback_(owned_.get()) {}
 
+CallbackRef::CallbackRef(const LRSchedule& options)
+    : owned_(std::make_shared<LRScheduleCallback>(options)), callback_(owned_.get()) {}
+
+CallbackRef::CallbackRef(const HistoryLogger& options)
+    : owned_(std::make_shared<HistoryLoggerCallback>(options)), callback_(owned_.get()) {}
+
 // ---- EarlyStopping -----------------------------------------------------------------------------
 
 EarlyStoppingCallback::EarlyStoppingCallback(Options options) : options_(std::move(options)) {
@@ -102,7 +110,7 @@ void EarlyStoppingCallback::on_epoch_end(size_t epoch, const EpochLog& logs) {
 
 void EarlyStoppingCallback::on_train_end(const History& /*history*/) {
   if (options_.restore_best_weights && best_epoch_)
-    io::load_state_dict(model(), best_weights_, "EarlyStopping");
+    nn::detail::load_state_dict(model(), best_weights_, /*strict=*/true, "EarlyStopping");
 }
 
 // ---- ModelCheckpoint ---------------------------------------------------------------------------
@@ -133,35 +141,41 @@ void ModelCheckpointCallback::on_epoch_end(size_t epoch, const EpochLog& logs) {
 
 // ---- LRSchedule --------------------------------------------------------------------------------
 
-LRSchedule::LRSchedule(optim::LRScheduler& scheduler, Options options)
-    : scheduler_(&scheduler), options_(std::move(options)) {
-  PLEXUS_CHECK(!(options_.per_batch && scheduler.needs_metric()),
+LRScheduleCallback::LRScheduleCallback(Options options) : options_(std::move(options)) {
+  PLEXUS_CHECK(options_.scheduler != nullptr, "LRSchedule: scheduler is null");
+  PLEXUS_CHECK(!(options_.per_batch && options_.scheduler->needs_metric()),
                "LRSchedule: a schedule that watches a metric steps per epoch, not per batch");
 }
 
-void LRSchedule::on_batch_end(size_t /*step*/, const BatchLog& /*log*/) {
-  if (options_.per_batch) scheduler_->step();
+LRScheduleCallback::LRScheduleCallback(optim::LRScheduler& scheduler, Options options)
+    : LRScheduleCallback([&] {
+        options.scheduler = &scheduler;
+        return std::move(options);
+      }()) {}
+
+void LRScheduleCallback::on_batch_end(size_t /*step*/, const BatchLog& /*log*/) {
+  if (options_.per_batch) options_.scheduler->step();
 }
 
-void LRSchedule::on_epoch_end(size_t /*epoch*/, const EpochLog& logs) {
+void LRScheduleCallback::on_epoch_end(size_t /*epoch*/, const EpochLog& logs) {
   if (options_.per_batch) return;
-  if (scheduler_->needs_metric()) {
-    scheduler_->step(logs.get(options_.monitor));
+  if (options_.scheduler->needs_metric()) {
+    options_.scheduler->step(logs.get(options_.monitor));
   } else {
-    scheduler_->step();
+    options_.scheduler->step();
   }
 }
 
 // ---- HistoryLogger -----------------------------------------------------------------------------
 
-HistoryLogger::HistoryLogger(Options options) : options_(std::move(options)) {
+HistoryLoggerCallback::HistoryLoggerCallback(Options options) : options_(std::move(options)) {
   PLEXUS_CHECK(!options_.path.empty(), "HistoryLogger: path is empty");
   const auto extension = options_.path.extension();
   format_ = options_.format.value_or(
       extension == ".jsonl" || extension == ".json" ? LogFormat::json_lines : LogFormat::csv);
 }
 
-void HistoryLogger::on_train_begin() {
+void HistoryLoggerCallback::on_train_begin() {
   namespace fs = std::filesystem;
   std::error_code error;
   header_written_ = options_.append && fs::exists(options_.path, error) &&
@@ -172,7 +186,7 @@ void HistoryLogger::on_train_begin() {
                std::strerror(errno));
 }
 
-void HistoryLogger::on_epoch_end(size_t epoch, const EpochLog& logs) {
+void HistoryLoggerCallback::on_epoch_end(size_t epoch, const EpochLog& logs) {
   const auto values = logs.values();
   if (format_ == LogFormat::csv) {
     if (!header_written_) {
@@ -194,6 +208,6 @@ void HistoryLogger::on_epoch_end(size_t epoch, const EpochLog& logs) {
   PLEXUS_CHECK(out_.good(), "HistoryLogger: cannot write ", options_.path.string());
 }
 
-void HistoryLogger::on_train_end(const History& /*history*/) { out_.close(); }
+void HistoryLoggerCallback::on_train_end(const History& /*history*/) { out_.close(); }
 
 }  // namespace plexus::train

@@ -13,6 +13,7 @@
 #include "base/check.hpp"
 #include "plexus/data/loader.hpp"
 #include "plexus/loss/loss.hpp"
+#include "plexus/loss/registry.hpp"
 #include "plexus/nn/module.hpp"
 #include "plexus/optim/clip.hpp"
 #include "plexus/optim/optimizer.hpp"
@@ -22,46 +23,8 @@ namespace plexus::train {
 
 namespace {
 
-using NamedParameters = std::vector<std::pair<std::string, Tensor>>;
+using NamedParameters = NamedTensors;
 using MetricList = std::vector<std::unique_ptr<metrics::Metric>>;
-
-// ---- losses by name ----------------------------------------------------------------------------
-
-// Element-wise losses need equal shapes; a target [B] meets a prediction [B, 1] here.
-Tensor shaped_like(const Tensor& target, const Tensor& pred) {
-  if (target.shape() == pred.shape() || target.numel() != pred.numel()) return target;
-  return target.reshape(pred.shape());
-}
-
-template <Tensor (*F)(const Tensor&, const Tensor&, loss::Reduction)>
-Loss::Function elementwise() {
-  return [](const Tensor& p, const Tensor& t) {
-    return F(p, shaped_like(t, p), loss::Reduction::mean);
-  };
-}
-
-Loss::Function named_loss(const std::string& name) {
-  if (name == "mse") return elementwise<loss::mse>();
-  if (name == "mae") return elementwise<loss::mae>();
-  if (name == "log_cosh") return elementwise<loss::log_cosh>();
-  if (name == "hinge") return elementwise<loss::hinge>();
-  if (name == "binary_cross_entropy") return elementwise<loss::binary_cross_entropy>();
-  if (name == "binary_cross_entropy_with_logits")
-    return elementwise<loss::binary_cross_entropy_with_logits>();
-  if (name == "huber")
-    return [](const Tensor& p, const Tensor& t) { return loss::huber(p, shaped_like(t, p)); };
-  if (name == "smooth_l1")
-    return [](const Tensor& p, const Tensor& t) { return loss::smooth_l1(p, shaped_like(t, p)); };
-  if (name == "cross_entropy")
-    return [](const Tensor& p, const Tensor& t) { return loss::cross_entropy(p, t); };
-  if (name == "nll") return [](const Tensor& p, const Tensor& t) { return loss::nll(p, t); };
-  if (name == "multi_margin")
-    return [](const Tensor& p, const Tensor& t) { return loss::multi_margin(p, t); };
-  detail::throw_error("unknown loss \"", name,
-                      "\"; known: mse, mae, huber, smooth_l1, log_cosh, hinge, "
-                      "binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, "
-                      "nll, multi_margin");
-}
 
 // ---- NaN / Inf ---------------------------------------------------------------------------------
 
@@ -203,7 +166,7 @@ class ContextGuard {
 
 }  // namespace
 
-Loss::Loss(const std::string& name) : function_(named_loss(name)), name_(name) {}
+Loss::Loss(const std::string& name) : function_(loss::by_name(name)), name_(name) {}
 
 double Evaluation::metric(std::string_view name) const {
   for (const auto& [metric, value] : metrics)

@@ -485,9 +485,11 @@ TEST(LRSchedule, StepsTheScheduleEachEpoch) {
   px::nn::Linear model(2, 1);
   px::optim::SGD opt(model.parameters(), {.lr = 0.1});
   px::optim::StepLR schedule(opt, 2, 0.5);
-  const auto history = train::fit(
-      model, opt, "mse", linear_data(8, 1),
-      {.epochs = 5, .batch_size = 8, .callbacks = {train::LRSchedule(schedule)}, .verbose = 0});
+  const auto history = train::fit(model, opt, "mse", linear_data(8, 1),
+                                  {.epochs = 5,
+                                   .batch_size = 8,
+                                   .callbacks = {train::LRScheduleCallback(schedule)},
+                                   .verbose = 0});
   EXPECT_EQ(history.series("lr"), (std::vector<double>{0.1, 0.1, 0.05, 0.05, 0.025}));
 }
 
@@ -498,11 +500,12 @@ TEST(LRSchedule, ReduceOnPlateauWatchesTheMonitoredValue) {
       opt, {.mode = px::optim::PlateauMode::max, .factor = 0.5, .patience = 0});
   // Monitoring the training loss in "max" mode: every falling loss is a bad epoch, so the lr
   // halves after each epoch but the first.
-  const auto history = train::fit(model, opt, "mse", linear_data(8, 1),
-                                  {.epochs = 4,
-                                   .batch_size = 8,
-                                   .callbacks = {train::LRSchedule(plateau, {.monitor = "loss"})},
-                                   .verbose = 0});
+  const auto history =
+      train::fit(model, opt, "mse", linear_data(8, 1),
+                 {.epochs = 4,
+                  .batch_size = 8,
+                  .callbacks = {train::LRSchedule{.scheduler = &plateau, .monitor = "loss"}},
+                  .verbose = 0});
   EXPECT_EQ(history.series("lr"), (std::vector<double>{0.1, 0.1, 0.05, 0.025}));
 }
 

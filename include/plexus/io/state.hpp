@@ -9,11 +9,9 @@
 
 #include <filesystem>
 #include <iosfwd>
-#include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
+#include "plexus/tensor/named_tensors.hpp"
 #include "plexus/tensor/tensor.hpp"
 
 namespace plexus::nn {
@@ -22,15 +20,14 @@ class Module;
 
 namespace plexus::io {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+/// The alias's old home; plexus::NamedTensors is the one declaration.
+using NamedTensors = plexus::NamedTensors;
 
-/// Every parameter, then every buffer, by its dotted name; the handles share the module's data.
+/// module.state_dict(), kept for existing callers.
 NamedTensors state_dict(const nn::Module& module);
 /// The same as copies, which later training does not change (e.g. the best weights so far).
 NamedTensors snapshot(const nn::Module& module);
-/// Copies `state` into the module's tensors in place (optimizers keep their handles). Names and
-/// shapes must match the module's exactly; nothing is changed unless all of them do. `source`
-/// (a file name) starts every error message.
+/// module.load_state_dict(state) (strict), with `source` (a file name) starting every error.
 void load_state_dict(nn::Module& module, const NamedTensors& state,
                      std::string_view source = "state");
 

@@ -1,6 +1,7 @@
 // Activation functions as modules, named as PyTorch names them, for use in a Sequential:
 // px::nn::Sequential{px::nn::Linear(2, 8), px::nn::ReLU(), px::nn::Linear(8, 1)}.
 // Each forwards to the function of the same name in plexus/activation.hpp; none has parameters.
+// type() is the class name ("ReLU"); spec() adds the constructor's arguments where there are any.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,8 @@ class LeakyReLU : public Module {
   explicit LeakyReLU(float negative_slope = 0.01f) : negative_slope_(negative_slope) {}
   Tensor forward(const Tensor& x) override;  ///< x for x > 0, negative_slope * x otherwise
   std::string name() const override;
+  /// {negative_slope}
+  LayerSpec spec() const override;
 
  private:
   float negative_slope_;
@@ -44,6 +47,8 @@ class ELU : public Module {
   explicit ELU(float alpha = 1.0f) : alpha_(alpha) {}
   Tensor forward(const Tensor& x) override;  ///< x for x > 0, alpha (e^x - 1) otherwise
   std::string name() const override;
+  /// {alpha}
+  LayerSpec spec() const override;
 
  private:
   float alpha_;
@@ -61,6 +66,8 @@ class GELU : public Module {
       : approximate_(approximate) {}
   Tensor forward(const Tensor& x) override;  ///< x * Phi(x) (erf form, or its tanh approximation)
   std::string name() const override;
+  /// {approximate (1: the tanh approximation)}
+  LayerSpec spec() const override;
 
  private:
   GeluApproximation approximate_;
@@ -78,6 +85,8 @@ class Softplus : public Module {
       : beta_(beta), threshold_(threshold) {}
   Tensor forward(const Tensor& x) override;  ///< log(1 + e^(beta x)) / beta
   std::string name() const override;
+  /// {beta, threshold}
+  LayerSpec spec() const override;
 
  private:
   float beta_;
@@ -87,8 +96,10 @@ class Softplus : public Module {
 class Softmax : public Module {
  public:
   explicit Softmax(int64_t dim = -1) : dim_(dim) {}
-  Tensor forward(const Tensor& x) override;  ///< e^x / sum(e^x) along the axis
+  Tensor forward(const Tensor& x) override;  ///< e^x / sum(e^x) along `dim`
   std::string name() const override;
+  /// {dim}
+  LayerSpec spec() const override;
 
  private:
   int64_t dim_;
@@ -97,8 +108,10 @@ class Softmax : public Module {
 class LogSoftmax : public Module {
  public:
   explicit LogSoftmax(int64_t dim = -1) : dim_(dim) {}
-  Tensor forward(const Tensor& x) override;  ///< x - log(sum(e^x)) along the axis
+  Tensor forward(const Tensor& x) override;  ///< x - log(sum(e^x)) along `dim`
   std::string name() const override;
+  /// {dim}
+  LayerSpec spec() const override;
 
  private:
   int64_t dim_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "plexus/nn/module.hpp"
@@ -22,6 +23,11 @@ class BatchNorm1d : public Module {
   Tensor forward(const Tensor& x) override;
   /// "BatchNorm1d(256)", options listed when not the defaults.
   std::string name() const override;
+  std::string type() const override { return "BatchNorm1d"; }
+  /// {num_features, eps, momentum, affine}
+  LayerSpec spec() const override;
+  std::optional<int64_t> in_features() const override { return features_; }
+  std::optional<int64_t> out_features() const override { return features_; }
 
   int64_t features() const { return features_; }
 

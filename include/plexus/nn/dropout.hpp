@@ -23,6 +23,9 @@ class Dropout : public Module {
   Tensor forward(const Tensor& x) override;
   /// "Dropout(p=0.2)"
   std::string name() const override;
+  std::string type() const override { return "Dropout"; }
+  /// {p}; the seed is not part of it.
+  LayerSpec spec() const override;
 
   float p() const { return p_; }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "plexus/nn/module.hpp"
@@ -20,6 +21,11 @@ class LayerNorm : public Module {
   Tensor forward(const Tensor& x) override;
   /// "LayerNorm(6)", options listed when not the defaults.
   std::string name() const override;
+  std::string type() const override { return "LayerNorm"; }
+  /// {normalized_shape, eps, elementwise_affine}
+  LayerSpec spec() const override;
+  std::optional<int64_t> in_features() const override { return features_; }
+  std::optional<int64_t> out_features() const override { return features_; }
 
   int64_t features() const { return features_; }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -57,11 +58,18 @@ class Sequential : public Module {
   Tensor forward(const Tensor& x) override;
   /// "Sequential(Linear(2 -> 8), ReLU(), Linear(8 -> 1))"
   std::string name() const override;
+  std::string type() const override { return "Sequential"; }
+  /// No arguments; every layer's spec in children.
+  LayerSpec spec() const override;
+  /// The first layer's that states one (the layers before it are taken to keep the width).
+  std::optional<int64_t> in_features() const override;
+  /// The last layer's that states one (the layers after it are taken to keep the width).
+  std::optional<int64_t> out_features() const override;
 
   /// A table of the layers (nested Sequentials flattened, numbered "2.0", "2.1", ...), each with
   /// its output size and parameter count, and the total. Output sizes come from running a batch
   /// of one zero row in eval mode without grad (modes are restored); they show "?" when no layer
-  /// states its input size (Linear, BatchNorm1d, LayerNorm) and after a layer that fails.
+  /// states its in_features() and after a layer that fails. Each row shows the layer's name().
   std::string summary() const;
 
  private:

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "plexus/tensor/named_tensors.hpp"
 #include "plexus/tensor/tensor.hpp"
 
 namespace plexus {
@@ -28,7 +29,6 @@ struct GradNorm {
 
 /// The norm_type-norm of each named parameter's gradient (from Module::named_parameters()), in
 /// order, for diagnostics: which layer's gradients vanish or explode, and where a NaN sits.
-std::vector<GradNorm> grad_norms(const std::vector<std::pair<std::string, Tensor>>& named_params,
-                                 double norm_type = 2.0);
+std::vector<GradNorm> grad_norms(const NamedTensors& named_params, double norm_type = 2.0);
 
 }  // namespace plexus

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "plexus/tensor/named_tensors.hpp"
 #include "plexus/tensor/tensor.hpp"
 
 namespace plexus::optim {
@@ -32,7 +33,7 @@ struct ParamGroup {
 struct StateDict {
   std::string optimizer;  ///< the class name, e.g. "Adam"; load_state_dict checks it
   std::vector<std::pair<std::string, double>> scalars;
-  std::vector<std::pair<std::string, Tensor>> tensors;
+  NamedTensors tensors;
 };
 
 class Optimizer {
@@ -69,8 +70,10 @@ class Optimizer {
   void set_lr(double lr);
   std::vector<Group>& groups() { return groups_; }
   const std::vector<Group>& groups() const { return groups_; }
-  /// The class name, e.g. "Adam".
-  const std::string& name() const { return name_; }
+  /// The class name, e.g. "Adam" (as Module::type()).
+  const std::string& type() const { return name_; }
+  /// The class name; name() describes on modules ("Linear(2 -> 8)"), so type() is the spelling.
+  [[deprecated("use type()")]] const std::string& name() const { return name_; }
   /// Whether Group::momentum is used (SGD and RMSprop built with momentum > 0, the Adams).
   bool has_momentum() const { return has_momentum_; }
 

@@ -27,4 +27,11 @@ class Generator {
   bool has_spare_ = false;
 };
 
+/// Restarts the global seed sequence: layers (Linear's weights, Dropout's masks) and init calls
+/// without an explicit seed, created after this call, repeat bit for bit for the same `seed`.
+/// The sequence starts as if manual_seed(0) had been called.
+void manual_seed(uint64_t seed);
+/// The next seed of the global sequence (thread-safe).
+uint64_t next_seed();
+
 }  // namespace plexus

@@ -1,6 +1,9 @@
 // Callbacks: code that fit() runs at fixed points of training (start, each epoch, each batch,
 // end), to stop early, save checkpoints, step learning-rate schedules, report progress or log
 // history. They observe and steer the loop; the loop itself lives in fit.cpp.
+// One pattern for the built-in ones: a settings struct (EarlyStopping, ModelCheckpoint,
+// LRSchedule, HistoryLogger) that fit's callbacks list accepts as it is, and the callback class it
+// becomes (EarlyStoppingCallback, ...), to keep when its state is read afterwards.
 #pragma once
 
 #include <concepts>
@@ -14,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "plexus/io/state.hpp"
+#include "plexus/tensor/named_tensors.hpp"
 #include "plexus/train/history.hpp"
 
 namespace plexus::nn {
@@ -80,15 +83,20 @@ class Callback {
 
 struct EarlyStopping;
 struct ModelCheckpoint;
+struct LRSchedule;
+struct HistoryLogger;
 
 /// A callback in fit's options: an lvalue is used in place (the caller keeps it alive and can
 /// read it afterwards), a temporary is moved in and owned: {early_stopping, ProgressBar()}.
-/// The settings structs EarlyStopping{...} and ModelCheckpoint{...} become owned callbacks.
+/// The settings structs (EarlyStopping{...}, ModelCheckpoint{...}, LRSchedule{...},
+/// HistoryLogger{...}) become owned callbacks.
 class CallbackRef {
  public:
   CallbackRef(Callback& callback) : callback_(&callback) {}
   CallbackRef(const EarlyStopping& options);
   CallbackRef(const ModelCheckpoint& options);
+  CallbackRef(const LRSchedule& options);
+  CallbackRef(const HistoryLogger& options);
   template <typename C>
   requires std::derived_from<std::remove_cvref_t<C>, Callback> &&
       (!std::is_lvalue_reference_v<C>)CallbackRef(C&& callback)
@@ -152,7 +160,7 @@ class EarlyStoppingCallback : public Callback {
   std::optional<size_t> best_epoch_;
   std::optional<size_t> stopped_epoch_;
   size_t wait_ = 0;
-  io::NamedTensors best_weights_;
+  NamedTensors best_weights_;
 };
 
 // ---- ModelCheckpoint
@@ -194,25 +202,32 @@ class ModelCheckpointCallback : public Callback {
 // ---- LRSchedule
 // ----------------------------------------------------------------------------------
 
-struct LRScheduleOptions {
+/// LRSchedule's settings, usable directly in fit's callbacks:
+///   .callbacks = {px::train::LRSchedule{.scheduler = &schedule, .monitor = "loss"}}
+/// The caller keeps the scheduler alive.
+struct LRSchedule {
+  optim::LRScheduler* scheduler = nullptr;
   /// The value passed to schedules that watch a metric (ReduceLROnPlateau).
   std::string monitor = "val_loss";
   /// Step after every batch (OneCycleLR) instead of after every epoch.
   bool per_batch = false;
 };
+/// The old name of the settings, before they held the scheduler.
+using LRScheduleOptions [[deprecated("use LRSchedule")]] = LRSchedule;
 
 /// Steps a learning-rate schedule during fit(): scheduler.step() after each epoch (or batch), or
-/// scheduler.step(logs[monitor]) for ReduceLROnPlateau. The caller keeps the scheduler alive.
-class LRSchedule : public Callback {
+/// scheduler.step(logs[monitor]) for ReduceLROnPlateau.
+class LRScheduleCallback : public Callback {
  public:
-  using Options = LRScheduleOptions;
-  explicit LRSchedule(optim::LRScheduler& scheduler, Options options = {});
+  using Options = LRSchedule;
+  explicit LRScheduleCallback(Options options);
+  /// The same with options.scheduler = &scheduler.
+  explicit LRScheduleCallback(optim::LRScheduler& scheduler, Options options = {});
 
   void on_batch_end(size_t step, const BatchLog& log) override;
   void on_epoch_end(size_t epoch, const EpochLog& logs) override;
 
  private:
-  optim::LRScheduler* scheduler_;
   Options options_;
 };
 
@@ -221,20 +236,23 @@ class LRSchedule : public Callback {
 
 enum class LogFormat { csv, json_lines };
 
-struct HistoryLoggerOptions {
+/// HistoryLogger's settings, usable directly in fit's callbacks:
+///   .callbacks = {px::train::HistoryLogger{.path = "history.csv"}}
+struct HistoryLogger {
   std::filesystem::path path;
   /// Default: JSON lines for a ".jsonl" or ".json" path, CSV otherwise.
   std::optional<LogFormat> format;
   /// Add to an existing file instead of starting a new one (a CSV header is then not repeated).
   bool append = false;
 };
+using HistoryLoggerOptions [[deprecated("use HistoryLogger")]] = HistoryLogger;
 
 /// Writes each epoch's values as one CSV row (header: epoch,loss,<metrics>,val_loss,...,lr,seconds)
 /// or one JSON object per line, flushed at every epoch so a crash loses at most the current one.
-class HistoryLogger : public Callback {
+class HistoryLoggerCallback : public Callback {
  public:
-  using Options = HistoryLoggerOptions;
-  explicit HistoryLogger(Options options);
+  using Options = HistoryLogger;
+  explicit HistoryLoggerCallback(Options options);
 
   void on_train_begin() override;
   void on_epoch_end(size_t epoch, const EpochLog& logs) override;

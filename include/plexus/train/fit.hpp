@@ -33,8 +33,7 @@ namespace plexus::train {
 
 /// The loss fit() minimises: any callable (pred, target) -> scalar Tensor, or a name.
 ///   [](auto& p, auto& t) { return px::loss::cross_entropy(p, t); }    or    "cross_entropy"
-/// Names: mse, mae, huber, smooth_l1, log_cosh, hinge, binary_cross_entropy,
-/// binary_cross_entropy_with_logits, cross_entropy, nll, multi_margin (px::loss's defaults).
+/// Names: those of px::loss::registry() (loss/registry.hpp), with px::loss's defaults.
 /// NOTE: for the element-wise losses (all but cross_entropy, nll, multi_margin) a target with the
 /// prediction's number of elements is reshaped to its shape, so targets [B] fit predictions [B, 1].
 class Loss {

@@ -1,0 +1,206 @@
+// The activation and layer tables: each entry's name, arguments with their defaults, description
+// and factory in one place, so lookup, help text and errors cannot disagree.
+#include "plexus/nn/registry.hpp"
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include "base/check.hpp"
+#include "plexus/nn/activation.hpp"
+#include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/dropout.hpp"
+#include "plexus/nn/layernorm.hpp"
+#include "plexus/nn/linear.hpp"
+
+namespace plexus::nn {
+
+namespace {
+
+// A spec's arguments, each checked against the layer's list; unset ones take their default.
+class Args {
+ public:
+  Args(const LayerSpec& spec, const std::vector<LayerArg>& accepted) : type_(spec.type) {
+    for (const auto& [name, value] : spec.args) {
+      bool known = false;
+      for (const LayerArg& arg : accepted) known = known || arg.name == name;
+      PLEXUS_CHECK(known, type_, ": unknown argument '", name, "'; it takes ", list(accepted));
+      PLEXUS_CHECK(given_.emplace(name, value).second, type_, ": argument '", name,
+                   "' is given twice");
+    }
+    for (const LayerArg& arg : accepted) {
+      if (given_.contains(arg.name)) continue;
+      PLEXUS_CHECK(arg.default_value.has_value(), type_, ": argument '", arg.name, "' is required");
+      given_.emplace(arg.name, *arg.default_value);
+    }
+  }
+
+  double real(const std::string& name) const { return given_.at(name); }
+  float single(const std::string& name) const { return static_cast<float>(real(name)); }
+  int64_t integer(const std::string& name) const {
+    const double v = real(name);
+    PLEXUS_CHECK(std::isfinite(v) && v == std::trunc(v), type_, ": argument '", name,
+                 "' must be a whole number, got ", v);
+    return static_cast<int64_t>(v);
+  }
+  bool flag(const std::string& name) const {
+    const double v = real(name);
+    PLEXUS_CHECK(v == 0.0 || v == 1.0, type_, ": argument '", name, "' must be 0 or 1, got ", v);
+    return v == 1.0;
+  }
+
+ private:
+  static std::string list(const std::vector<LayerArg>& accepted) {
+    if (accepted.empty()) return "none";
+    std::string out;
+    for (const LayerArg& arg : accepted) out += (out.empty() ? "" : ", ") + arg.name;
+    return out;
+  }
+
+  std::string type_;
+  std::map<std::string, double> given_;
+};
+
+struct LayerEntry {
+  LayerInfo info;
+  /// Set for activations: the name make_activation() takes.
+  std::string activation;
+  std::function<std::shared_ptr<Module>(const Args&)> make;
+};
+
+template <typename M>
+std::function<std::shared_ptr<Module>(const Args&)> plain() {
+  return [](const Args&) -> std::shared_ptr<Module> { return std::make_shared<M>(); };
+}
+
+const std::vector<LayerEntry>& table() {
+  static const std::vector<LayerEntry> entries = {
+      {{"Linear",
+        {{"in_features", {}}, {"out_features", {}}, {"bias", 1.0}},
+        "fully connected: y = x W^T + b"},
+       "",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<Linear>(a.integer("in_features"), a.integer("out_features"),
+                                         a.flag("bias"));
+       }},
+      {{"BatchNorm1d",
+        {{"num_features", {}}, {"eps", 1e-5}, {"momentum", 0.1}, {"affine", 1.0}},
+        "batch normalisation over the batch, with running statistics"},
+       "",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<BatchNorm1d>(a.integer("num_features"), a.single("eps"),
+                                              a.single("momentum"), a.flag("affine"));
+       }},
+      {{"LayerNorm",
+        {{"normalized_shape", {}}, {"eps", 1e-5}, {"elementwise_affine", 1.0}},
+        "normalisation of each sample over its last dimension"},
+       "",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<LayerNorm>(a.integer("normalized_shape"), a.single("eps"),
+                                            a.flag("elementwise_affine"));
+       }},
+      {{"Dropout", {{"p", 0.5}}, "zeroes elements with probability p while training"},
+       "",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<Dropout>(a.single("p"));
+       }},
+      {{"ReLU", {}, "max(0, x)"}, "relu", plain<ReLU>()},
+      {{"Sigmoid", {}, "1 / (1 + e^-x)"}, "sigmoid", plain<Sigmoid>()},
+      {{"Tanh", {}, "hyperbolic tangent"}, "tanh", plain<Tanh>()},
+      {{"LeakyReLU", {{"negative_slope", 0.01}}, "x, or negative_slope x below 0"},
+       "leaky_relu",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<LeakyReLU>(a.single("negative_slope"));
+       }},
+      {{"ELU", {{"alpha", 1.0}}, "x, or alpha (e^x - 1) below 0"},
+       "elu",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<ELU>(a.single("alpha"));
+       }},
+      {{"SELU", {}, "scaled ELU with self-normalising constants"}, "selu", plain<SELU>()},
+      {{"GELU", {{"approximate", 0.0}}, "x Phi(x); approximate 1: the tanh approximation"},
+       "gelu",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<GELU>(a.flag("approximate") ? GeluApproximation::tanh
+                                                             : GeluApproximation::none);
+       }},
+      {{"SiLU", {}, "x sigmoid(x), also called swish"}, "silu", plain<SiLU>()},
+      {{"Softplus", {{"beta", 1.0}, {"threshold", 20.0}}, "log(1 + e^(beta x)) / beta"},
+       "softplus",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<Softplus>(a.single("beta"), a.single("threshold"));
+       }},
+      {{"Softmax", {{"dim", -1.0}}, "e^x / sum(e^x) along dim"},
+       "softmax",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<Softmax>(a.integer("dim"));
+       }},
+      {{"LogSoftmax", {{"dim", -1.0}}, "x - log(sum(e^x)) along dim"},
+       "log_softmax",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<LogSoftmax>(a.integer("dim"));
+       }},
+  };
+  return entries;
+}
+
+std::string known_types() {
+  std::string out;
+  for (const LayerEntry& entry : table()) out += entry.info.type + ", ";
+  return out + "Sequential";
+}
+
+}  // namespace
+
+std::vector<ActivationInfo> activations() {
+  std::vector<ActivationInfo> out;
+  for (const LayerEntry& entry : table())
+    if (!entry.activation.empty())
+      out.push_back({entry.activation, entry.info.type, entry.info.description});
+  return out;
+}
+
+std::shared_ptr<Module> make_activation(std::string_view name) {
+  for (const LayerEntry& entry : table())
+    if (!entry.activation.empty() && entry.activation == name)
+      return make_layer({entry.info.type, {}, {}});
+  std::string known;
+  for (const ActivationInfo& info : activations()) known += (known.empty() ? "" : ", ") + info.name;
+  detail::throw_error("unknown activation \"", std::string(name), "\"; known: ", known);
+}
+
+std::vector<LayerInfo> layers() {
+  std::vector<LayerInfo> out;
+  for (const LayerEntry& entry : table()) out.push_back(entry.info);
+  out.push_back({"Sequential", {}, "its children in order (LayerSpec::children)"});
+  return out;
+}
+
+std::shared_ptr<Module> make_layer(const LayerSpec& spec) {
+  if (spec.type == "Sequential") {
+    PLEXUS_CHECK(spec.args.empty(), "Sequential: takes no arguments, only children");
+    return std::make_shared<Sequential>(build(spec.children));
+  }
+  for (const LayerEntry& entry : table()) {
+    if (entry.info.type != spec.type) continue;
+    PLEXUS_CHECK(spec.children.empty(), spec.type, ": takes no children");
+    return entry.make(Args(spec, entry.info.args));
+  }
+  detail::throw_error("unknown layer type \"", spec.type, "\"; known: ", known_types());
+}
+
+std::vector<LayerSpec> describe(const Sequential& model) { return model.spec().children; }
+
+Sequential build(const std::vector<LayerSpec>& specs) {
+  Sequential model;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    try {
+      model.push_back(make_layer(specs[i]));
+    } catch (const Error& e) {
+      throw Error("layer " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  return model;
+}
+
+}  // namespace plexus::nn
