@@ -664,7 +664,7 @@ void Canvas::draw_axes_figure() {
   top = top_margin();
   bottom = f.height_ - (f.xlabel_.empty() ? 28 : 44);
   ya.p0 = bottom, ya.p1 = top;
-  const auto yticks = ticks_for(ya, bottom - top, 48);
+  const auto yticks = ticks_for(ya, bottom - top, 56);
   left = (f.ylabel_.empty() ? 6 : 24) + widest(yticks) + 12;
   right = f.width_ - 18 - (contour ? colour_bar_width(zlo, zhi, bottom - top) : 0);
   xa.p0 = left, xa.p1 = right;
@@ -897,7 +897,7 @@ void Canvas::draw_bars() {
   const bool rotate = cat_w > (right - 70) / static_cast<double>(n) - 8;
   bottom = f.height_ - (f.xlabel_.empty() ? 8 : 24) - (rotate ? 12 + cat_w * 0.6 : 20);
   ya.p0 = bottom, ya.p1 = top;
-  const auto yticks = ticks_for(ya, bottom - top, 48);
+  const auto yticks = ticks_for(ya, bottom - top, 56);
   left = (f.ylabel_.empty() ? 6 : 24) + widest(yticks) + 12;
 
   grid_lines(nullptr, ya, {}, yticks);
