@@ -4,7 +4,10 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libopenblas-dev libgtest-dev libgmock-dev
-          nlohmann-json3-dev zlib1g-dev clang-format dataset-fashion-mnist)
+          nlohmann-json3-dev zlib1g-dev clang-format dataset-fashion-mnist chromium nodejs)
+# npm fetches playwright-core for the browser test; some nodejs builds ship it (and conflict with
+# Debian's npm package), so it is installed only where missing.
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
