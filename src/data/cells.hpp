@@ -33,18 +33,27 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
-/// Empty, NA, N/A, NaN, null (any case): the markers pandas and R write for a missing value.
-inline bool is_missing(std::string_view s) {
-  s = trim(s);
-  return s.empty() || equals_ignoring_case(s, "na") || equals_ignoring_case(s, "n/a") ||
+// NA, N/A, NaN, null in any case: the markers pandas and R write for a missing value.
+inline bool is_missing_marker(std::string_view s) {
+  return equals_ignoring_case(s, "na") || equals_ignoring_case(s, "n/a") ||
          equals_ignoring_case(s, "nan") || equals_ignoring_case(s, "null");
 }
 
-inline Cell parse_cell(std::string_view s) {
-  if (is_missing(s)) return {CellKind::missing};
+/// Empty (or blank), or a missing-value marker.
+inline bool is_missing(std::string_view s) {
   s = trim(s);
+  return s.empty() || is_missing_marker(s);
+}
+
+inline Cell parse_cell(std::string_view s) {
+  s = trim(s);
+  if (s.empty()) return {CellKind::missing};
+  // Numbers start with a digit, a sign or a point; only other cells can be missing markers.
+  const char first = s.front();
+  const bool numeric_start = (first >= '0' && first <= '9') || first == '-' || first == '.';
+  if (!numeric_start && is_missing_marker(s)) return {CellKind::missing};
   std::string_view digits = s;
-  if (digits.size() > 1 && digits.front() == '+') digits.remove_prefix(1);  // from_chars takes '-'
+  if (first == '+' && digits.size() > 1) digits.remove_prefix(1);  // from_chars takes only '-'
   double value = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (end != digits.data() + digits.size()) return {CellKind::text};
