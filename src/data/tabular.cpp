@@ -50,6 +50,12 @@ size_t find_column(const Table& table, const std::string& name, const char* role
   return static_cast<size_t>(it - names.begin());
 }
 
+void check_rows(const Table& table, std::span<const size_t> rows) {
+  for (const size_t row : rows)
+    PLEXUS_CHECK(row < table.rows(), table.source(), ": row ", row, " is out of range (",
+                 table.rows(), " rows)");
+}
+
 size_t target_index(const Table& table, const TabularOptions& options) {
   PLEXUS_CHECK(table.cols() > 0, table.source(), ": no columns");
   if (options.target.empty()) return table.cols() - 1;
@@ -208,6 +214,7 @@ const char* task_name(Task task) {
 Preprocessing Preprocessing::fit(const Table& table, std::span<const size_t> rows,
                                  const TabularOptions& options) {
   PLEXUS_CHECK(!rows.empty(), table.source(), ": no training rows to fit the preprocessing on");
+  check_rows(table, rows);
   const size_t target = target_index(table, options);
   const std::vector<size_t> ignored = indices_of(table, options.ignore);
   const std::vector<size_t> forced = indices_of(table, options.categorical);
@@ -263,6 +270,7 @@ size_t Preprocessing::output_features() const {
 
 Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows,
                                 std::vector<std::string>* warnings) const {
+  check_rows(table, rows);
   std::vector<size_t> indices;  // every column is looked up first, so a missing one fails fast
   for (const ColumnInfo& column : columns_)
     if (column.kind != ColumnKind::ignored)
@@ -389,6 +397,7 @@ Preprocessing Preprocessing::from_json(std::string_view text, std::string_view s
 Target Target::fit(const Table& table, std::span<const size_t> rows,
                    const TabularOptions& options) {
   PLEXUS_CHECK(!rows.empty(), table.source(), ": no training rows to fit the target on");
+  check_rows(table, rows);
   const size_t col = target_index(table, options);
   Target out;
   out.column = table.columns()[col];
@@ -434,6 +443,7 @@ Target Target::fit(const Table& table, std::span<const size_t> rows,
 }
 
 Tensor Target::encode(const Table& table, std::span<const size_t> rows) const {
+  check_rows(table, rows);
   const size_t col = find_column(table, column, "target");
   const auto n = static_cast<int64_t>(rows.size());
   if (task == Task::regression) {

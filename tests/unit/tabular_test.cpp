@@ -287,6 +287,8 @@ TEST(Tabular, TargetErrors) {
   const Table missing = parse("x,y\n1,cat\n2,\n");
   EXPECT_THAT(error_of([&] { Target::fit(missing, all_rows(missing), {}); }),
               HasSubstr("data.csv:3: target column 'y' (1): missing target"));
+  EXPECT_THAT(error_of([&] { t.encode(train, std::vector<size_t>{5}); }),
+              HasSubstr("data.csv: row 5 is out of range (2 rows)"));
   const Table absent = parse("x,z\n1,2\n");
   EXPECT_THAT(error_of([&] { t.encode(absent, all_rows(absent)); }),
               HasSubstr("the target column 'y' is missing"));
