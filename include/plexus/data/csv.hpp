@@ -1,7 +1,7 @@
 // Reading CSV files into a Table of text cells: RFC 4180 quoting (doubled quotes, delimiters and
 // line breaks inside quotes), CRLF or LF line ends, an optional UTF-8 byte-order mark, and
-// detection of the delimiter (',' ';' or tab) and of a header row. Turning cells into numbers is
-// the job of data/tabular.hpp.
+// detection of the delimiter (',' ';' or tab) and of a header row. Blank lines are skipped. Turning
+// cells into numbers is the job of data/tabular.hpp.
 #pragma once
 
 #include <cstddef>
