@@ -46,7 +46,21 @@ class IdxFile {
     }
   }
 
-  const std::string& path() const { return path_; }
+  // An upper bound on the bytes left after a header of `header_bytes`, so that no size read from
+  // the header is allocated unchecked: the file's length for a plain file, and that times
+  // deflate's largest compression ratio (1032:1) for a gzip file.
+  uint64_t max_payload(uint64_t header_bytes) const {
+    std::error_code error;
+    const uint64_t size = std::filesystem::file_size(path_, error);
+    if (error) return 0;
+    if (gzdirect(file_.get()) == 1) return size > header_bytes ? size - header_bytes : 0;
+    return size * 1032;
+  }
+
+  void check_payload(uint64_t header_bytes, uint64_t needed, const char* what) const {
+    PLEXUS_CHECK(needed <= max_payload(header_bytes), path_, ": the header promises ", needed,
+                 " bytes of ", what, ", more than the file can hold; it is truncated or damaged");
+  }
 
  private:
   std::string path_;
@@ -75,6 +89,9 @@ LabelledImages read_idx(const std::string& images_path, const std::string& label
                " images in ", images_path);
 
   const size_t pixels = size_t{rows} * cols;
+  // count < 2^32 and pixels <= 2^24, so the product fits in 64 bits.
+  images.check_payload(16, uint64_t{count} * pixels, "pixels");
+  labels.check_payload(8, count, "labels");
   std::vector<unsigned char> bytes(size_t{count} * pixels);
   images.read(bytes.data(), bytes.size(), "the pixels");
   LabelledImages out{Tensor::empty({count, static_cast<int64_t>(pixels)}), Tensor::empty({count})};
@@ -90,6 +107,20 @@ LabelledImages read_idx(const std::string& images_path, const std::string& label
 LabelledImages load_fashion_mnist(bool train, const std::string& dir) {
   const std::string prefix = dir + (train ? "/train" : "/t10k");
   return read_idx(prefix + "-images-idx3-ubyte.gz", prefix + "-labels-idx1-ubyte.gz");
+}
+
+LabelledImages load_idx_dir(const std::filesystem::path& dir, bool train) {
+  const std::string prefix = train ? "train" : "t10k";
+  auto find = [&](const std::string& name) {
+    for (const std::string& candidate : {name, name + ".gz"}) {
+      if (std::filesystem::is_regular_file(dir / candidate)) return (dir / candidate).string();
+    }
+    detail::throw_error(dir.string(), ": no ", name, " or ", name, ".gz; an IDX folder holds ",
+                        "train-images-idx3-ubyte, train-labels-idx1-ubyte, ",
+                        "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may end in .gz)");
+  };
+  const std::string images = find(prefix + "-images-idx3-ubyte");
+  return read_idx(images, find(prefix + "-labels-idx1-ubyte"));
 }
 
 }  // namespace plexus::data

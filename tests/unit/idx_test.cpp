@@ -1,0 +1,94 @@
+// load_idx_dir and read_idx: finding the MNIST-style file names with or without .gz, the pixels
+// and labels read, and the errors for missing files and sizes the files cannot hold.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <plexus/data/fashion_mnist.hpp>
+#include <plexus/error.hpp>
+#include <string>
+#include <vector>
+
+namespace px = plexus;
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+namespace {
+
+class Idx : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("plexus_idx_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static void put_u32(std::string& out, uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
+  }
+
+  // `count` images of 2x2 pixels (image i holds i, i+1, i+2, i+3) and labels i % 10; `claimed`
+  // is the image count the header states.
+  void write(const std::string& prefix, uint32_t count, const std::string& suffix = "",
+             uint32_t claimed = 0) {
+    std::string images, labels;
+    put_u32(images, 0x0803);
+    put_u32(images, claimed ? claimed : count);
+    put_u32(images, 2);
+    put_u32(images, 2);
+    put_u32(labels, 0x0801);
+    put_u32(labels, claimed ? claimed : count);
+    for (uint32_t i = 0; i < count; ++i) {
+      for (uint32_t p = 0; p < 4; ++p) images += static_cast<char>(i + p);
+      labels += static_cast<char>(i % 10);
+    }
+    // gzread reads uncompressed bytes as they are, so a plain file may carry the .gz name.
+    std::ofstream(dir_ / (prefix + "-images-idx3-ubyte" + suffix), std::ios::binary) << images;
+    std::ofstream(dir_ / (prefix + "-labels-idx1-ubyte" + suffix), std::ios::binary) << labels;
+  }
+
+  std::string error_of(const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const px::Error& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+
+  fs::path dir_;
+};
+
+}  // namespace
+
+TEST_F(Idx, LoadsTrainAndTestFromAFolder) {
+  write("train", 3);
+  write("t10k", 2, ".gz");
+  const px::data::LabelledImages train = px::data::load_idx_dir(dir_, true);
+  EXPECT_EQ(train.images.shape(), (px::Shape{3, 4}));
+  EXPECT_EQ(train.labels.to_vector(), (std::vector<float>{0, 1, 2}));
+  EXPECT_FLOAT_EQ(train.images.at({2, 3}), 5.f / 255.f);
+  const px::data::LabelledImages test = px::data::load_idx_dir(dir_, false);
+  EXPECT_EQ(test.images.shape(), (px::Shape{2, 4}));
+}
+
+TEST_F(Idx, MissingFilesListTheExpectedNames) {
+  write("train", 3);
+  const std::string error = error_of([&] { px::data::load_idx_dir(dir_, false); });
+  EXPECT_THAT(error, HasSubstr(dir_.string()));
+  EXPECT_THAT(error, HasSubstr("no t10k-images-idx3-ubyte or t10k-images-idx3-ubyte.gz"));
+  EXPECT_THAT(error, HasSubstr("train-labels-idx1-ubyte"));
+}
+
+TEST_F(Idx, SizesTheFileCannotHoldFailBeforeAllocating) {
+  write("train", 3, "", 0xffffffffu);  // claims 4 G images of 4 pixels
+  const std::string error = error_of([&] { px::data::load_idx_dir(dir_, true); });
+  EXPECT_THAT(error, HasSubstr("train-images-idx3-ubyte"));
+  EXPECT_THAT(error, HasSubstr("more than the file can hold"));
+}
