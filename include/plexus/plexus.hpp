@@ -8,6 +8,7 @@
 #include "plexus/data/split.hpp"
 #include "plexus/error.hpp"
 #include "plexus/init.hpp"
+#include "plexus/io/safetensors.hpp"
 #include "plexus/io/state.hpp"
 #include "plexus/loss.hpp"
 #include "plexus/nn/activation.hpp"
