@@ -32,6 +32,10 @@ using Json = nlohmann::json;
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementation's limit
 constexpr std::string_view kMetadataKey = "__metadata__";
 constexpr size_t kAlignment = 8;
+// A safetensors header nests 3 deep (header, entry, shape); far deeper JSON is damage or an attack
+// on the parser's memory.
+constexpr int kMaxDepth = 16;
+constexpr size_t kMaxQuoted = 120;  // of a bad value, in a message
 
 enum class Dtype { kF32, kF64, kF16, kBF16 };
 
@@ -60,6 +64,12 @@ std::string crc32_hex(std::string_view data) {
   char hex[9];
   std::snprintf(hex, sizeof(hex), "%08lx", static_cast<unsigned long>(crc));
   return hex;
+}
+
+// `text` cut to kMaxQuoted characters: a damaged header can make a bad value megabytes long.
+std::string shortened(std::string text) {
+  if (text.size() > kMaxQuoted) text = text.substr(0, kMaxQuoted) + "...";
+  return text;
 }
 
 // nlohmann refuses to dump strings that are not UTF-8; this names the string at fault instead.
@@ -114,7 +124,10 @@ void convert(const Entry& entry, const char* bytes, float* out, size_t numel) {
 Json parse_header(std::string_view text, std::string_view source) {
   std::vector<std::set<std::string>> open_objects;
   std::string duplicate;
-  const Json::parser_callback_t note_keys = [&](int, Json::parse_event_t event, Json& parsed) {
+  const Json::parser_callback_t note_keys = [&](int depth, Json::parse_event_t event,
+                                                Json& parsed) {
+    PLEXUS_CHECK(depth <= kMaxDepth, source, ": the header nests JSON deeper than ", kMaxDepth,
+                 " levels; the file is damaged or not safetensors");
     if (event == Json::parse_event_t::object_start) {
       open_objects.emplace_back();
     } else if (event == Json::parse_event_t::object_end) {
@@ -130,16 +143,17 @@ Json parse_header(std::string_view text, std::string_view source) {
     header = Json::parse(text.begin(), text.end(), note_keys);
   } catch (const Json::parse_error& e) {
     detail::throw_error(source, ": the header is not valid JSON (at byte ", e.byte,
-                        " of the header): ", e.what());
+                        " of the header): ", shortened(e.what()));
   }
   PLEXUS_CHECK(duplicate.empty(), source, ": the header holds the key \"", duplicate, "\" twice");
   return header;
 }
 
 uint64_t unsigned_of(const Json& value, std::string_view what, std::string_view source) {
-  PLEXUS_CHECK(value.is_number_integer(), source, ": ", what, " is not an integer (", value.dump(),
-               ")");
-  PLEXUS_CHECK(value.is_number_unsigned(), source, ": ", what, " is negative (", value.dump(), ")");
+  PLEXUS_CHECK(value.is_number_integer(), source, ": ", what, " is not an integer (",
+               shortened(value.dump()), ")");
+  PLEXUS_CHECK(value.is_number_unsigned(), source, ": ", what, " is negative (",
+               shortened(value.dump()), ")");
   return value.get<uint64_t>();
 }
 
@@ -197,7 +211,7 @@ Entry read_entry(const std::string& name, const Json& json, uint64_t data_size,
 
   const Json& offsets = json["data_offsets"];
   PLEXUS_CHECK(offsets.is_array() && offsets.size() == 2, source, ": ", what,
-               "'s data_offsets is not an array [begin, end]: ", offsets.dump());
+               "'s data_offsets is not an array [begin, end]: ", shortened(offsets.dump()));
   const uint64_t begin = unsigned_of(offsets[0], what + "'s data_offsets begin", source);
   const uint64_t end = unsigned_of(offsets[1], what + "'s data_offsets end", source);
   PLEXUS_CHECK(begin <= end, source, ": ", what, "'s data_offsets [", begin, ", ", end,

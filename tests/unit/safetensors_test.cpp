@@ -209,6 +209,15 @@ TEST(Safetensors, RefusesHeadersThatAreNotJsonObjects) {
   EXPECT_THAT(error_of(file_of("{\"\xff\": 1}")), HasSubstr("model.plx: the header is not valid"));
 }
 
+TEST(Safetensors, RefusesDeepNestingAndQuotesBadValuesShortly) {
+  const std::string deep = std::string(1000, '[') + std::string(1000, ']');
+  EXPECT_THAT(error_of(file_of(R"({"__metadata__":{"k":)" + deep + "}}")),
+              HasSubstr("model.plx: the header nests JSON deeper than 16 levels"));
+  const std::string error = error_of(file_of("{\"" + std::string(100000, 'x')));
+  EXPECT_THAT(error, HasSubstr("model.plx: the header is not valid JSON"));
+  EXPECT_LT(error.size(), 400u);
+}
+
 TEST(Safetensors, RefusesMalformedTensorEntries) {
   const auto entry = [](const std::string& fields) {
     return error_of(file_of(R"({"t":{)" + fields + "}}", floats({1, 2})));
