@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libopenblas-dev libgtest-dev libgmock-dev
-          nlohmann-json3-dev zlib1g-dev clang-format dataset-fashion-mnist chromium nodejs)
+          nlohmann-json3-dev zlib1g-dev libcli11-dev clang-format dataset-fashion-mnist chromium nodejs
+          python3-torch)
 # npm fetches playwright-core for the browser test; some nodejs builds ship it (and conflict with
 # Debian's npm package), so it is installed only where missing.
 command -v npm >/dev/null || packages+=(npm)
