@@ -1,0 +1,69 @@
+// Model files (.plx): a trained network with everything needed to use it on raw data. The file
+// is a safetensors file (io/safetensors.hpp) that PyTorch reads: the network's parameters and
+// buffers under their torch.nn.Sequential state_dict names, and in the header's metadata the
+// architecture, the preprocessing, the class and feature names and how the model was trained.
+// docs/MODEL_FORMAT.md documents every key.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "plexus/data/csv.hpp"
+#include "plexus/data/tabular.hpp"
+#include "plexus/nn/sequential.hpp"
+#include "plexus/tensor/tensor.hpp"
+
+namespace plexus::io {
+
+/// The version written today; load_model reads this version only and says so for others.
+inline constexpr int kModelFormatVersion = 1;
+
+/// How raw inputs become the network's input.
+struct InputPipeline {
+  /// Tabular data: the fitted feature pipeline and the target's encoding (classes, task).
+  std::optional<data::Preprocessing> tabular;
+  std::optional<data::Target> target;
+  /// Images and arrays: every value is multiplied by this (1/255 for 8-bit pixels).
+  float scale = 1.0f;
+};
+
+/// What a model file holds besides the weights.
+struct ModelInfo {
+  std::string task = "classification";  ///< "classification" or "regression"
+  std::vector<std::string> classes;      ///< class names in output order (classification)
+  std::vector<std::string> features;     ///< the raw input columns, in the order the model takes
+  InputPipeline input;
+  std::string training = "{}";  ///< JSON object: data, settings, metrics, date, plexus version
+};
+
+/// A model read back from a file: it predicts on raw rows with its own preprocessing.
+struct Model {
+  nn::Sequential network;  ///< in eval mode
+  ModelInfo info;
+  int format_version = kModelFormatVersion;
+
+  /// The network's outputs (logits, or values) for inputs already preprocessed: [B, F] -> [B, K].
+  Tensor forward(const Tensor& inputs);
+  /// The preprocessed inputs for `rows` of a table (all rows when empty); columns are matched by
+  /// name, a missing one is an error naming it, an unseen category adds a warning.
+  Tensor preprocess(const data::Table& table, std::vector<std::string>* warnings = nullptr) const;
+  /// Class probabilities (softmax of the logits), for a classifier.
+  Tensor predict_proba(const Tensor& inputs);
+};
+
+/// Writes `model` and `info` to `path` atomically (a temporary file, fsync, rename).
+void save_model(const nn::Sequential& model, const std::filesystem::path& path,
+                const ModelInfo& info = {});
+/// Reads a model file; every error names the file and what is wrong (version, checksum,
+/// truncation, metadata that does not parse, weights that do not fit the architecture).
+Model load_model(const std::filesystem::path& path);
+
+/// The architecture as JSON text: [{"type": "Linear", "in_features": 784, ...}, ...], the layer
+/// types and argument names of PyTorch's torch.nn classes.
+std::string architecture_json(const nn::Sequential& model);
+nn::Sequential architecture_from_json(std::string_view json, std::string_view source);
+
+}  // namespace plexus::io
