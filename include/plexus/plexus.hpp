@@ -7,6 +7,7 @@
 #include "plexus/data/loader.hpp"
 #include "plexus/data/split.hpp"
 #include "plexus/error.hpp"
+#include "plexus/io/model_file.hpp"
 #include "plexus/io/safetensors.hpp"
 #include "plexus/io/state.hpp"
 #include "plexus/loss/loss.hpp"

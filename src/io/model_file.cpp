@@ -1,0 +1,234 @@
+// Model files: the network's state_dict as safetensors tensors, and in the metadata (strings, as
+// safetensors requires) the architecture, the input pipeline, the class and feature names and the
+// training record, each JSON text. Reading checks each key before it is used and prefixes every
+// error with the file's name.
+#include "plexus/io/model_file.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "base/check.hpp"
+#include "plexus/io/safetensors.hpp"
+#include "plexus/nn/registry.hpp"
+#include "plexus/ops/activation.hpp"
+
+namespace plexus::io {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kVersionKey = "plexus.format_version";
+constexpr const char* kArchitectureKey = "plexus.architecture";
+constexpr const char* kPreprocessingKey = "plexus.preprocessing";
+constexpr const char* kClassesKey = "plexus.classes";
+constexpr const char* kFeaturesKey = "plexus.features";
+constexpr const char* kTrainingKey = "plexus.training";
+constexpr const char* kTaskKey = "plexus.task";
+
+json spec_to_json(const nn::LayerSpec& spec) {
+  json layer = {{"type", spec.type}};
+  for (const auto& [name, value] : spec.args) layer[name] = value;
+  if (!spec.children.empty()) {
+    json children = json::array();
+    for (const auto& child : spec.children) children.push_back(spec_to_json(child));
+    layer["children"] = children;
+  }
+  return layer;
+}
+
+nn::LayerSpec spec_from_json(const json& layer, std::string_view source) {
+  PLEXUS_CHECK(layer.is_object() && layer.contains("type") && layer["type"].is_string(), source,
+               ": architecture: each layer must be an object with a \"type\", got ",
+               layer.dump().substr(0, 120));
+  nn::LayerSpec spec{layer["type"].get<std::string>(), {}, {}};
+  for (const auto& [name, value] : layer.items()) {
+    if (name == "type") continue;
+    if (name == "children") {
+      PLEXUS_CHECK(value.is_array(), source, ": architecture: \"children\" of ", spec.type,
+                   " must be a list");
+      for (const auto& child : value) spec.children.push_back(spec_from_json(child, source));
+      continue;
+    }
+    PLEXUS_CHECK(value.is_number() || value.is_boolean(), source, ": architecture: ", spec.type,
+                 " argument \"", name, "\" must be a number, got ", value.dump().substr(0, 60));
+    spec.args.emplace_back(
+        name, value.is_boolean() ? (value.get<bool>() ? 1.0 : 0.0) : value.get<double>());
+  }
+  return spec;
+}
+
+// Parses a metadata value as JSON; a missing key or bad JSON is an error naming both.
+json metadata_json(const Metadata& metadata, const char* key, std::string_view source) {
+  const auto found = metadata.find(key);
+  PLEXUS_CHECK(found != metadata.end(), source, ": the model file has no ", key,
+               " (written by another tool, or damaged)");
+  try {
+    return json::parse(found->second);
+  } catch (const json::parse_error& e) {
+    detail::throw_error(source, ": ", key, " is not valid JSON: ", e.what());
+  }
+}
+
+std::vector<std::string> string_list(const json& value, const char* key, std::string_view source) {
+  PLEXUS_CHECK(value.is_array(), source, ": ", key, " must be a JSON list of strings");
+  std::vector<std::string> out;
+  for (const auto& item : value) {
+    PLEXUS_CHECK(item.is_string(), source, ": ", key, " must be a JSON list of strings");
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+json pipeline_to_json(const InputPipeline& input) {
+  if (input.tabular) {
+    json pipeline = {{"kind", "tabular"}, {"features", json::parse(input.tabular->to_json())}};
+    if (input.target) pipeline["target"] = json::parse(input.target->to_json());
+    return pipeline;
+  }
+  return {{"kind", "scale"}, {"scale", input.scale}};
+}
+
+InputPipeline pipeline_from_json(const json& pipeline, std::string_view source) {
+  PLEXUS_CHECK(pipeline.is_object() && pipeline.contains("kind") && pipeline["kind"].is_string(),
+               source, ": ", kPreprocessingKey, " must be an object with a \"kind\"");
+  InputPipeline input;
+  const std::string kind = pipeline["kind"];
+  if (kind == "tabular") {
+    PLEXUS_CHECK(pipeline.contains("features"), source, ": ", kPreprocessingKey,
+                 " of kind tabular has no \"features\"");
+    input.tabular = data::Preprocessing::from_json(pipeline["features"].dump(), source);
+    if (pipeline.contains("target"))
+      input.target = data::Target::from_json(pipeline["target"].dump(), source);
+    return input;
+  }
+  PLEXUS_CHECK(kind == "scale" && pipeline.contains("scale") && pipeline["scale"].is_number(),
+               source, ": ", kPreprocessingKey, ": unknown kind \"", kind,
+               "\" (this plexus reads \"tabular\" and \"scale\")");
+  input.scale = pipeline["scale"].get<float>();
+  return input;
+}
+
+}  // namespace
+
+std::string architecture_json(const nn::Sequential& model) {
+  json layers = json::array();
+  for (const auto& spec : nn::describe(model)) layers.push_back(spec_to_json(spec));
+  return layers.dump();
+}
+
+nn::Sequential architecture_from_json(std::string_view text, std::string_view source) {
+  json layers;
+  try {
+    layers = json::parse(text);
+  } catch (const json::parse_error& e) {
+    detail::throw_error(source, ": ", kArchitectureKey, " is not valid JSON: ", e.what());
+  }
+  PLEXUS_CHECK(layers.is_array() && !layers.empty(), source, ": ", kArchitectureKey,
+               " must be a non-empty list of layers");
+  std::vector<nn::LayerSpec> specs;
+  for (const auto& layer : layers) specs.push_back(spec_from_json(layer, source));
+  try {
+    return nn::build(specs);
+  } catch (const Error& e) {
+    detail::throw_error(source, ": architecture: ", e.what());
+  }
+}
+
+void save_model(const nn::Sequential& model, const std::filesystem::path& path,
+                const ModelInfo& info) {
+  PLEXUS_CHECK(info.task == "classification" || info.task == "regression", "save_model: task \"",
+               info.task, "\" must be classification or regression");
+  json training;
+  try {
+    training = json::parse(info.training);
+  } catch (const json::parse_error& e) {
+    detail::throw_error("save_model: info.training is not valid JSON: ", e.what());
+  }
+  Metadata metadata{
+      {kVersionKey, std::to_string(kModelFormatVersion)},
+      {kArchitectureKey, architecture_json(model)},
+      {kPreprocessingKey, pipeline_to_json(info.input).dump()},
+      {kClassesKey, json(info.classes).dump()},
+      {kFeaturesKey, json(info.features).dump()},
+      {kTrainingKey, training.dump()},
+      {kTaskKey, info.task},
+  };
+  save_safetensors(path, model.state_dict(), std::move(metadata));
+}
+
+Model load_model(const std::filesystem::path& path) {
+  const std::string source = path.string();
+  SafetensorsFile file = load_safetensors(path);
+  const auto version = file.metadata.find(kVersionKey);
+  PLEXUS_CHECK(version != file.metadata.end(), source, ": not a plexus model file (no ",
+               kVersionKey, " in its metadata): a safetensors file from another tool?");
+  PLEXUS_CHECK(version->second == std::to_string(kModelFormatVersion), source,
+               ": model format version ", version->second.substr(0, 20),
+               " is not one this plexus reads (version ", kModelFormatVersion,
+               "); use the plexus that wrote it, or a newer one");
+  Model model;
+  const auto architecture = file.metadata.find(kArchitectureKey);
+  PLEXUS_CHECK(architecture != file.metadata.end(), source, ": the model file has no ",
+               kArchitectureKey);
+  model.network = architecture_from_json(architecture->second, source);
+  try {
+    model.network.load_state_dict(file.tensors, /*strict=*/true);
+  } catch (const Error& e) {
+    detail::throw_error(source, ": the weights do not fit the architecture: ", e.what());
+  }
+  model.network.eval();
+
+  ModelInfo& info = model.info;
+  const auto task = file.metadata.find(kTaskKey);
+  PLEXUS_CHECK(task != file.metadata.end() &&
+                   (task->second == "classification" || task->second == "regression"),
+               source, ": ", kTaskKey, " must be classification or regression");
+  info.task = task->second;
+  info.classes =
+      string_list(metadata_json(file.metadata, kClassesKey, source), kClassesKey, source);
+  info.features =
+      string_list(metadata_json(file.metadata, kFeaturesKey, source), kFeaturesKey, source);
+  info.input = pipeline_from_json(metadata_json(file.metadata, kPreprocessingKey, source), source);
+  info.training = metadata_json(file.metadata, kTrainingKey, source).dump();
+  return model;
+}
+
+Tensor Model::forward(const Tensor& inputs) {
+  NoGradGuard no_grad;
+  network.eval();
+  return network(inputs);
+}
+
+Tensor Model::predict_proba(const Tensor& inputs) {
+  PLEXUS_CHECK(info.task == "classification", "predict_proba: the model is a regressor");
+  NoGradGuard no_grad;
+  return softmax(forward(inputs), 1);
+}
+
+Tensor Model::preprocess(const data::Table& table, std::vector<std::string>* warnings) const {
+  std::vector<size_t> rows(table.rows());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+  if (info.input.tabular) return info.input.tabular->transform(table, rows, warnings);
+  // Arrays and images: the model's feature columns, by name, as numbers times the scale.
+  std::vector<int> columns;
+  for (const auto& name : info.features) columns.push_back(table.column_index(name));
+  Tensor x =
+      Tensor::empty({static_cast<int64_t>(rows.size()), static_cast<int64_t>(columns.size())});
+  float* out = x.data();
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (size_t c = 0; c < columns.size(); ++c) {
+      const std::string_view cell = table.cell(r, static_cast<size_t>(columns[c]));
+      float value = 0.0f;
+      const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+      PLEXUS_CHECK(error == std::errc() && end == cell.data() + cell.size() && std::isfinite(value),
+                   table.source(), ":", table.line(r), ": column '", info.features[c], "': '",
+                   cell.substr(0, 40), "' is not a finite number");
+      out[r * columns.size() + c] = value * info.input.scale;
+    }
+  return x;
+}
+
+}  // namespace plexus::io
