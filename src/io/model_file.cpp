@@ -4,8 +4,10 @@
 // error with the file's name.
 #include "plexus/io/model_file.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 
@@ -28,9 +30,38 @@ constexpr const char* kFeaturesKey = "plexus.features";
 constexpr const char* kTrainingKey = "plexus.training";
 constexpr const char* kTaskKey = "plexus.task";
 
+// PyTorch's types for the arguments LayerSpec keeps as numbers, so that the JSON reads as the
+// torch.nn constructor call: bias=true, approximate="tanh", in_features=784, eps=1e-05.
+constexpr std::string_view kFlagArgs[] = {"bias", "affine", "elementwise_affine"};
+
+json arg_to_json(const std::string& name, double value) {
+  if (std::find(std::begin(kFlagArgs), std::end(kFlagArgs), name) != std::end(kFlagArgs))
+    return value != 0.0;
+  if (name == "approximate") return value != 0.0 ? "tanh" : "none";
+  if (value == std::floor(value) && std::fabs(value) < 1e15) return static_cast<int64_t>(value);
+  // Layers hold float32 settings: write the shortest decimal that reads back as that float.
+  char text[32];
+  const auto end = std::to_chars(text, text + sizeof(text), static_cast<float>(value)).ptr;
+  return std::stod(std::string(text, end));
+}
+
+double arg_from_json(const std::string& type, const std::string& name, const json& value,
+                     std::string_view source) {
+  if (value.is_boolean()) return value.get<bool>() ? 1.0 : 0.0;
+  if (name == "approximate" && value.is_string()) {
+    const std::string text = value;
+    PLEXUS_CHECK(text == "none" || text == "tanh", source, ": architecture: ", type,
+                 " approximate must be \"none\" or \"tanh\", got \"", text.substr(0, 40), "\"");
+    return text == "tanh" ? 1.0 : 0.0;
+  }
+  PLEXUS_CHECK(value.is_number(), source, ": architecture: ", type, " argument \"", name,
+               "\" must be a number, got ", value.dump().substr(0, 60));
+  return value.get<double>();
+}
+
 json spec_to_json(const nn::LayerSpec& spec) {
   json layer = {{"type", spec.type}};
-  for (const auto& [name, value] : spec.args) layer[name] = value;
+  for (const auto& [name, value] : spec.args) layer[name] = arg_to_json(name, value);
   if (!spec.children.empty()) {
     json children = json::array();
     for (const auto& child : spec.children) children.push_back(spec_to_json(child));
@@ -52,10 +83,7 @@ nn::LayerSpec spec_from_json(const json& layer, std::string_view source) {
       for (const auto& child : value) spec.children.push_back(spec_from_json(child, source));
       continue;
     }
-    PLEXUS_CHECK(value.is_number() || value.is_boolean(), source, ": architecture: ", spec.type,
-                 " argument \"", name, "\" must be a number, got ", value.dump().substr(0, 60));
-    spec.args.emplace_back(
-        name, value.is_boolean() ? (value.get<bool>() ? 1.0 : 0.0) : value.get<double>());
+    spec.args.emplace_back(name, arg_from_json(spec.type, name, value, source));
   }
   return spec;
 }

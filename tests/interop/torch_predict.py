@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""PyTorch alone predicts with a plexus model file, and agrees with `plexus predict --proba`.
+
+  torch_predict.py MODEL.plx ROWS.csv PLEXUS_PREDICTIONS.csv
+
+Builds the torch.nn.Sequential that plexus.architecture describes (each layer is the torch.nn
+class of that name, called with the arguments as given), loads the tensors with
+load_state_dict(strict=True), applies plexus.preprocessing to the raw CSV rows (standardised
+numeric columns, one-hot categorical ones, imputed gaps), and compares its class probabilities (or
+predicted values) with the ones plexus wrote: at most 1e-5 apart (relative, absolute floor 1e-6).
+Exits 77 (ctest's "skipped") without torch, 1 when they disagree.
+"""
+import csv
+import json
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from read_safetensors import read_plx  # noqa: E402  (exits 77 itself when torch is missing)
+
+import torch  # noqa: E402
+
+MISSING = {"", "na", "n/a", "nan", "null"}
+
+
+def build_network(architecture):
+    layers = []
+    for layer in architecture:
+        args = {k: v for k, v in layer.items() if k not in ("type", "children")}
+        if layer["type"] == "Sequential":
+            layers.append(build_network(layer["children"]))
+        else:
+            layers.append(getattr(torch.nn, layer["type"])(**args))
+    return torch.nn.Sequential(*layers)
+
+
+def features_of(row, columns):
+    """One row's network input, as plexus' tabular preprocessing computes it."""
+    out = []
+    for column in columns:
+        if column["kind"] == "ignored":
+            continue
+        cell = row[column["name"]].strip()
+        if cell.lower() in MISSING:
+            cell = column["fill"]
+        if column["kind"] == "numeric":
+            out.append((float(cell) - column["mean"]) / column["std"])
+        else:
+            out.extend(1.0 if cell == category else 0.0 for category in column["categories"])
+    return out
+
+
+def main(argv):
+    if len(argv) != 4:
+        print(__doc__)
+        return 2
+    model_path, rows_path, plexus_path = argv[1:]
+    state, metadata = read_plx(model_path)
+    network = build_network(json.loads(metadata["plexus.architecture"]))
+    network.load_state_dict(state, strict=True)
+    network.eval()
+    pipeline = json.loads(metadata["plexus.preprocessing"])
+    classes = json.loads(metadata["plexus.classes"])
+    with open(rows_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    x = torch.tensor([features_of(r, pipeline["features"]["columns"]) for r in rows], dtype=torch.float64)
+    with torch.no_grad():
+        out = network(x.float())
+        if metadata["plexus.task"] == "classification":
+            out = torch.softmax(out, dim=1)
+    with open(plexus_path, newline="") as f:
+        plexus_rows = list(csv.DictReader(f))
+    names = [f"proba_{c}" for c in classes] if metadata["plexus.task"] == "classification" else ["prediction"]
+    expected = torch.tensor([[float(r[n]) for n in names] for r in plexus_rows])
+    if expected.shape != out.shape:
+        print(f"FAILED: shapes differ: torch {list(out.shape)}, plexus {list(expected.shape)}")
+        return 1
+    worst = ((out - expected).abs() / expected.abs().clamp(min=1e-6)).max().item()
+    print(f"{len(rows)} rows, {len(names)} outputs: max relative difference torch vs plexus {worst:.3g}")
+    if not math.isfinite(worst) or worst > 1e-5:
+        print("FAILED: torch and plexus disagree")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
