@@ -1,0 +1,220 @@
+// Shared declarations of the plexus command: settings, data sources, the recipe, reports, output.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "plexus/data/csv.hpp"
+#include "plexus/data/tabular.hpp"
+#include "plexus/io/model_file.hpp"
+#include "plexus/nn/sequential.hpp"
+#include "plexus/tensor/tensor.hpp"
+#include "plexus/train/history.hpp"
+
+namespace plexus::cli {
+
+using nlohmann::json;
+
+/// Exit codes, the same for every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+/// Bad usage found after parsing (a bad value of a flag or of a config key): exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  explicit UsageError(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// Set by the SIGINT handler; training stops at the next batch and the command exits 130.
+extern std::atomic<bool> g_interrupted;
+
+// ---- settings (config.cpp) ---------------------------------------------------------------------
+
+/// Everything `plexus train` can be told, by flags or by --config.
+struct Settings {
+  // data
+  std::string data, labels, test, test_labels;
+  std::string target;
+  std::vector<std::string> features, ignore, categorical;
+  std::string impute = "none";
+  std::optional<bool> header;
+  std::string delimiter;
+  std::string task;  // "" = inferred
+  // network
+  std::vector<int64_t> hidden = {256, 128};
+  std::string activation = "relu";
+  double dropout = 0.1;
+  bool batch_norm = false;
+  std::string loss;  // "" = cross_entropy (classification) or mse (regression)
+  // training
+  std::string optimizer = "adam";
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  std::string schedule = "none";
+  double clip_grad = 0.0;
+  int64_t batch_size = 128;
+  int64_t epochs = 100;
+  int64_t early_stopping = 10;
+  double validation_split = 0.1;
+  uint64_t seed = 0;
+  int threads = 0;  // 0 = the library's default
+  // outputs
+  std::string save, report;
+};
+
+/// The settings as the JSON object --config reads and --dump-config prints.
+json settings_to_json(const Settings& settings);
+/// Applies the keys of `config` onto `settings`; unknown keys and bad values are UsageErrors.
+void apply_config(const json& config, Settings& settings, const std::string& source);
+/// Reads a JSON file (UsageError if it does not parse).
+json read_json_file(const std::string& path);
+/// Checks names against the registries and ranges; throws UsageError saying what is allowed.
+void validate_settings(const Settings& settings);
+/// "a,b,c" -> {"a", "b", "c"} (empty items dropped).
+std::vector<std::string> split_list(const std::string& text);
+std::vector<int64_t> parse_hidden(const std::string& text);
+std::vector<std::string> activation_names();
+std::vector<std::string> optimizer_names();
+std::vector<std::string> schedule_names();
+
+// ---- data sources (data_source.cpp)
+// --------------------------------------------------------------
+
+/// Rows of input: a table of text cells (CSV) or an array of numbers (images, .npy).
+struct Source {
+  std::string name;                  ///< what the user gave (file, folder, "fashion-mnist")
+  std::optional<data::Table> table;  ///< CSV
+  Tensor features;                   ///< arrays: [N, F] as loaded
+  Tensor labels;                     ///< arrays: [N] label values, or undefined
+  /// Arrays: the factor the loader already applied (1/255 for IDX images), 1 otherwise.
+  float prescaled = 1.0f;
+  std::vector<std::string> class_names;  ///< arrays: the label names by index when known
+  bool is_table() const { return table.has_value(); }
+  size_t rows() const;
+};
+
+struct SourceOptions {
+  std::optional<bool> header;
+  std::string delimiter;
+  std::string labels;  ///< .npy labels file
+  bool train = true;   ///< IDX folders: the training or the test split
+};
+
+/// Loads `spec`: "fashion-mnist", an IDX folder, FILE.csv, FILE.npy (with options.labels), or "-"
+/// (CSV on standard input).
+Source load_source(const std::string& spec, const SourceOptions& options);
+
+/// The names of array features: "x0", "x1", ... ("pixel0", ... for images).
+std::vector<std::string> array_feature_names(const Source& source, int64_t count);
+
+/// Inputs of a model from any source: preprocessed [N, F] features; *targets = encoded targets
+/// when the source has them (class indices [N] or values [N, 1]), else undefined.
+Tensor model_inputs(const io::Model& model, const Source& source,
+                    std::vector<std::string>* warnings);
+Tensor model_targets(const io::Model& model, const Source& source, const std::string& target);
+
+// ---- recipe (recipe.cpp) -----------------------------------------------------------------------
+
+nn::Sequential build_network(const Settings& settings, int64_t inputs, int64_t outputs);
+/// Scales the last Linear layer so the network outputs y * std + mean.
+void fold_target_scaling(nn::Sequential& network, double mean, double std);
+int64_t parameter_count(const nn::Module& module);
+
+// ---- metrics shared by train and eval ----------------------------------------------------------
+
+struct Scores {
+  bool classification = true;
+  double accuracy = 0, macro_f1 = 0;
+  std::vector<double> precision, recall, f1;  // per class
+  std::vector<int64_t> support;
+  std::vector<std::vector<int64_t>> confusion;  // rows = true class
+  double mse = 0, mae = 0, r2 = 0;
+  std::vector<double> predicted, actual;  // regression, for plots
+};
+/// outputs: logits [N, K] (classification) or values [N, 1]; targets: indices [N] or [N, 1].
+Scores score(const Tensor& outputs, const Tensor& targets, bool classification, size_t classes);
+/// The network's outputs for `inputs` in eval mode without grad, in batches.
+Tensor predict_outputs(nn::Module& network, const Tensor& inputs);
+/// test_* keys (and classes, confusion_matrix) for --json.
+void add_scores(json& out, const Scores& scores, const std::vector<std::string>& classes,
+                bool with_confusion);
+/// Human-readable scores (per-class table and confusion matrix with details).
+std::string format_scores(const Scores& scores, const std::vector<std::string>& classes,
+                          bool details);
+
+// ---- report (report.cpp) -----------------------------------------------------------------------
+
+struct ReportInput {
+  std::string title;
+  std::vector<std::pair<std::string, std::string>> settings, columns, metrics;
+  const train::History* history = nullptr;
+  std::optional<size_t> best_epoch;  ///< from 0
+  Scores scores;
+  std::vector<std::string> classes;
+  /// Two numeric features: the test points in raw units and a classifier of grid points.
+  std::vector<std::string> axis_names;
+  std::vector<double> point_x, point_y;
+  std::vector<int> point_class;
+  std::function<std::vector<int>(const std::vector<double>& x, const std::vector<double>& y)>
+      classify;
+};
+void write_report(const std::string& dir, const ReportInput& input);
+
+// ---- output (output.cpp) -----------------------------------------------------------------------
+
+/// A number with 9 significant digits.
+std::string format_value(double value);
+/// A CSV field, quoted when it needs to be.
+std::string csv_field(std::string_view text);
+/// Writes `text` to `path` atomically (temporary file, then rename).
+void write_file_atomically(const std::string& path, const std::string& text);
+/// Prints one line to stderr: "plexus: warning: ...".
+void warn(const std::string& message);
+/// Prints one JSON object on one line (the last line of a --json run).
+void print_json_line(const json& object);
+/// Whether progress and human output should go out.
+struct Output {
+  bool quiet = false;
+  bool json = false;
+};
+
+// ---- subcommands -------------------------------------------------------------------------------
+
+struct EvalArgs {
+  std::string model, data, labels, target;
+  std::optional<bool> header;
+  std::string delimiter;
+  bool json = false;
+};
+struct PredictArgs {
+  std::string model, data, labels, output, id;
+  std::optional<bool> header;
+  std::string delimiter;
+  bool proba = false;
+};
+struct InspectArgs {
+  std::string model;
+  bool json = false;
+};
+struct TrainFlags {
+  Settings settings;
+  std::string config;
+  bool dump_config = false, json = false, quiet = false;
+};
+
+int run_train(TrainFlags flags, const std::vector<std::string>& given);
+int run_evaluate(const EvalArgs& args);
+int run_predict(const PredictArgs& args);
+int run_inspect(const InspectArgs& args);
+
+}  // namespace plexus::cli

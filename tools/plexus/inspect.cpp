@@ -1,0 +1,94 @@
+// `plexus inspect`: what a model file holds: architecture, preprocessing, classes, features and
+// how it was trained.
+#include <iostream>
+
+#include "cli.hpp"
+#include "plexus/nn/registry.hpp"
+
+namespace plexus::cli {
+
+int run_inspect(const InspectArgs& args) {
+  io::Model model = io::load_model(args.model);
+  const auto& info = model.info;
+  json training = json::parse(info.training, nullptr, false);
+  if (training.is_discarded()) training = info.training;
+  json preprocessing = json::object();
+  if (info.input.tabular)
+    preprocessing["tabular"] = json::parse(info.input.tabular->to_json(), nullptr, false);
+  if (info.input.target)
+    preprocessing["target"] = json::parse(info.input.target->to_json(), nullptr, false);
+  preprocessing["scale"] = info.input.scale;
+  if (args.json) {
+    json out;
+    out["model"] = args.model;
+    out["format_version"] = model.format_version;
+    out["task"] = info.task;
+    out["classes"] = info.classes;
+    out["features"] = info.features;
+    out["parameters"] = parameter_count(model.network);
+    out["architecture"] = json::parse(io::architecture_json(model.network), nullptr, false);
+    out["preprocessing"] = preprocessing;
+    out["training"] = training;
+    print_json_line(out);
+    return kExitOk;
+  }
+  std::cout << "model: " << args.model << " (plexus model format version " << model.format_version
+            << ")\n"
+            << "task: " << info.task << "\n";
+  if (!info.classes.empty()) {
+    std::cout << "classes (" << info.classes.size() << "):";
+    for (const auto& c : info.classes) std::cout << " " << c;
+    std::cout << "\n";
+  }
+  std::cout << "features (" << info.features.size() << "):";
+  size_t shown = 0;
+  for (const auto& f : info.features) {
+    if (++shown > 30) {
+      std::cout << " ...";
+      break;
+    }
+    std::cout << " " << f;
+  }
+  std::cout << "\n\narchitecture (" << parameter_count(model.network) << " parameters):\n"
+            << model.network.summary() << "\n\npreprocessing:\n";
+  if (info.input.tabular) {
+    for (const auto& column : info.input.tabular->columns()) {
+      std::cout << "  " << column.name << ": ";
+      switch (column.kind) {
+        case data::ColumnKind::numeric:
+          std::cout << "numeric, standardised (mean " << format_value(column.mean) << ", std "
+                    << format_value(column.std) << ")";
+          break;
+        case data::ColumnKind::categorical:
+          std::cout << "categorical, one-hot over " << column.categories.size() << " categories";
+          break;
+        default:
+          std::cout << "ignored";
+      }
+      if (column.fill) std::cout << ", missing -> " << *column.fill;
+      std::cout << "\n";
+    }
+    if (info.input.target) std::cout << "  target: " << info.input.target->column << "\n";
+  } else {
+    std::cout << "  every value times " << format_value(info.input.scale) << "\n";
+  }
+  std::cout << "\ntraining:\n";
+  if (training.is_object()) {
+    for (const auto& key :
+         {"date", "data", "test", "epochs_run", "best_epoch", "train_seconds", "plexus_version"})
+      if (training.contains(key))
+        std::cout << "  " << key << ": "
+                  << (training[key].is_string() ? training[key].get<std::string>()
+                                                : training[key].dump())
+                  << "\n";
+    if (training.contains("metrics"))
+      std::cout << "  metrics: " << training["metrics"].dump() << "\n";
+    if (training.contains("settings"))
+      std::cout << "  settings: " << training["settings"].dump() << "\n";
+  } else {
+    std::cout << "  " << info.training << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace plexus::cli

@@ -1,0 +1,244 @@
+// plexus: train, evaluate, predict with and inspect fully-connected networks from the shell.
+// Exit codes: 0 done; 1 bad data, bad model file or a failure while running; 2 bad usage;
+// 130 interrupted.
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+#include "plexus/error.hpp"
+#include "plexus/loss/registry.hpp"
+
+namespace plexus::cli {
+
+std::atomic<bool> g_interrupted{false};
+
+namespace {
+
+extern "C" void on_sigint(int) {
+  g_interrupted = true;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+std::string list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+void add_csv_flags(CLI::App* cmd, std::optional<bool>& header, bool& yes, bool& no,
+                   std::string& delimiter) {
+  (void)header;
+  cmd->add_flag("--header", yes, "the CSV's first row is a header (default: detected)");
+  cmd->add_flag("--no-header", no, "the CSV has no header row");
+  cmd->add_option("--delimiter", delimiter,
+                  "CSV field separator: one character, or \\t (default: detected)");
+}
+
+std::optional<bool> header_of(bool yes, bool no) {
+  if (yes && no) throw UsageError("--header and --no-header contradict each other");
+  if (yes) return true;
+  if (no) return false;
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main_impl(int argc, char** argv) {
+  CLI::App app{
+      "plexus: train, evaluate and use fully-connected neural networks on CSV, NumPy and "
+      "IDX image data."};
+  app.set_version_flag("--version", std::string("plexus ") + PLEXUS_CLI_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  plexus train --data fashion-mnist --save fashion.plx\n"
+      "  plexus train --data iris.csv --target species --save iris.plx --report iris-report\n"
+      "  plexus eval --model iris.plx --data iris-test.csv\n"
+      "  plexus predict --model iris.plx --data new.csv --proba --output predictions.csv\n"
+      "  plexus inspect iris.plx\n\n"
+      "Exit codes: 0 done, 1 bad data or model file or a failure, 2 bad usage, 130 interrupted.");
+
+  // ---- train
+  TrainFlags tf;
+  Settings& s = tf.settings;
+  std::string hidden, features, ignore, categorical;
+  bool header_yes = false, header_no = false;
+  auto* train = app.add_subcommand("train", "train a network on a data set, test it, save it");
+  train->add_option("--data", s.data,
+                    "training data: fashion-mnist, an MNIST-style IDX folder, FILE.csv, or "
+                    "FILE.npy with --labels");
+  train->add_option("--labels", s.labels, "the targets of a .npy --data (FILE.npy)");
+  train->add_option("--test", s.test,
+                    "test data in the format of --data (default: 20% of --data held out, or an "
+                    "IDX folder's t10k files)");
+  train->add_option("--test-labels", s.test_labels, "the targets of a .npy --test");
+  train->add_option("--target", s.target,
+                    "CSV target column, name or 0-based index (default: the last)");
+  train->add_option("--features", features,
+                    "CSV columns to use, comma-separated (default: all others)");
+  train->add_option("--ignore", ignore, "CSV columns not to use (ids, free text), comma-separated");
+  train->add_option("--categorical", categorical,
+                    "CSV columns to one-hot encode even if numeric, comma-separated");
+  train
+      ->add_option("--impute", s.impute,
+                   "fill missing cells: none, mean, median, most-frequent (default: none, missing "
+                   "cells are errors)")
+      ->check(CLI::IsMember({"none", "mean", "median", "most-frequent"}));
+  add_csv_flags(train, s.header, header_yes, header_no, s.delimiter);
+  train->add_option("--task", s.task, "classification or regression (default: inferred)")
+      ->check(CLI::IsMember({"classification", "regression"}));
+  train->add_option("--hidden", hidden, "hidden layer widths, comma-separated (default: 256,128)");
+  train
+      ->add_option("--activation", s.activation,
+                   "activation: " + list(activation_names()) + " (default: relu)")
+      ->check(CLI::IsMember(activation_names()));
+  train
+      ->add_option("--dropout", s.dropout,
+                   "dropout after each hidden layer (default: 0.1; 0: none)")
+      ->check(CLI::Range(0.0, 0.99));
+  train->add_flag("--batch-norm", s.batch_norm, "BatchNorm1d after each hidden Linear layer");
+  train
+      ->add_option("--loss", s.loss,
+                   "loss: " + list(loss::names()) +
+                       " (default: cross_entropy for classification, mse for regression)")
+      ->check(CLI::IsMember(loss::names()));
+  train
+      ->add_option("--optimizer", s.optimizer,
+                   "optimizer: " + list(optimizer_names()) + " (default: adam)")
+      ->check(CLI::IsMember(optimizer_names()));
+  train->add_option("--lr", s.lr, "learning rate (default: 0.001)")->check(CLI::PositiveNumber);
+  train->add_option("--weight-decay", s.weight_decay, "L2 weight decay (default: 0)")
+      ->check(CLI::NonNegativeNumber);
+  train
+      ->add_option("--schedule", s.schedule,
+                   "learning-rate schedule: " + list(schedule_names()) + " (default: none)")
+      ->check(CLI::IsMember(schedule_names()));
+  train
+      ->add_option("--clip-grad", s.clip_grad,
+                   "clip the gradients' global L2 norm to this (default: 0, off)")
+      ->check(CLI::NonNegativeNumber);
+  train->add_option("--batch-size", s.batch_size, "mini-batch size (default: 128)")
+      ->check(CLI::PositiveNumber);
+  train->add_option("--epochs", s.epochs, "the most epochs to run (default: 100)")
+      ->check(CLI::PositiveNumber);
+  train
+      ->add_option("--early-stopping", s.early_stopping,
+                   "stop after K epochs without a better val_loss and restore the best weights "
+                   "(default: 10; 0: off)")
+      ->check(CLI::NonNegativeNumber);
+  train
+      ->add_option("--validation-split", s.validation_split,
+                   "fraction of the training rows used for validation (default: 0.1; 0: none)")
+      ->check(CLI::Range(0.0, 0.9));
+  train->add_option("--seed", s.seed,
+                    "seed of the splits, initialisation and shuffling (default: 0)");
+  train->add_option("--threads", s.threads, "threads to use (default: the library's)")
+      ->check(CLI::NonNegativeNumber);
+  train->add_option("--save", s.save, "write the trained model here (model.plx)");
+  train->add_option("--report", s.report, "write an HTML report into this folder");
+  train->add_flag("--json", tf.json, "print the results as one JSON object on the last line");
+  train->add_option("--config", tf.config, "read settings from this JSON file (flags override it)");
+  train->add_flag("--dump-config", tf.dump_config,
+                  "print the effective settings as JSON (for --config) and exit");
+  train->add_flag("--quiet", tf.quiet, "no progress output");
+  train->footer(
+      "Examples:\n"
+      "  plexus train --data fashion-mnist --save fashion.plx\n"
+      "  plexus train --data houses.csv --target price --ignore id --save houses.plx --json\n"
+      "  plexus train --data x.npy --labels y.npy --hidden 64,64 --epochs 30\n"
+      "  plexus train --config run.json --lr 0.01 --dump-config > run2.json");
+
+  // ---- eval
+  EvalArgs ea;
+  bool eval_yes = false, eval_no = false;
+  auto* eval = app.add_subcommand("eval", "score a saved model on labelled data");
+  eval->alias("evaluate");
+  eval->add_option("--model", ea.model, "the model file (.plx)")->required();
+  eval->add_option("--data", ea.data, "labelled data in any format train reads")->required();
+  eval->add_option("--labels", ea.labels, "the targets of a .npy --data");
+  eval->add_option("--target", ea.target, "the target column (default: the model's)");
+  add_csv_flags(eval, ea.header, eval_yes, eval_no, ea.delimiter);
+  eval->add_flag("--json", ea.json, "print the results as one JSON object on the last line");
+  eval->footer("Example:\n  plexus eval --model iris.plx --data iris-test.csv --json");
+
+  // ---- predict
+  PredictArgs pa;
+  bool pred_yes = false, pred_no = false;
+  auto* predict = app.add_subcommand("predict", "predict with a saved model; writes CSV");
+  predict->add_option("--model", pa.model, "the model file (.plx)")->required();
+  predict
+      ->add_option("--data", pa.data,
+                   "inputs: FILE.csv, - (CSV on standard input), FILE.npy or an IDX folder")
+      ->required();
+  predict->add_option("--output", pa.output, "write the CSV here (default: standard output)");
+  predict->add_flag("--proba", pa.proba, "add one proba_<class> column per class");
+  predict->add_option("--id", pa.id, "input columns to copy into the output, comma-separated");
+  add_csv_flags(predict, pa.header, pred_yes, pred_no, pa.delimiter);
+  predict->footer(
+      "Example:\n  plexus predict --model iris.plx --data new.csv --id id --proba --output "
+      "out.csv\n"
+      "  cat new.csv | plexus predict --model iris.plx --data -");
+
+  // ---- inspect
+  InspectArgs ia;
+  auto* inspect = app.add_subcommand("inspect", "show what a model file holds");
+  inspect->add_option("model", ia.model, "the model file (.plx)")->required();
+  inspect->add_flag("--json", ia.json, "print it as one JSON object");
+  inspect->footer("Example:\n  plexus inspect iris.plx --json");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "plexus: error: " << e.what() << "\n(see plexus --help)\n";
+    return kExitUsage;
+  }
+
+  std::signal(SIGINT, on_sigint);
+  int code = kExitOk;
+  if (train->parsed()) {
+    std::vector<std::string> given;
+    for (const auto* option : train->get_options()) {
+      if (option->count() == 0) continue;
+      std::string name = option->get_name(false, true);
+      if (name.rfind("--", 0) == 0) name = name.substr(2);
+      for (auto& c : name)
+        if (c == '-') c = '_';
+      given.push_back(name);
+    }
+    if (!hidden.empty()) s.hidden = parse_hidden(hidden);
+    if (!features.empty()) s.features = split_list(features);
+    if (!ignore.empty()) s.ignore = split_list(ignore);
+    if (!categorical.empty()) s.categorical = split_list(categorical);
+    s.header = header_of(header_yes, header_no);
+    if (s.header) given.push_back("header");
+    code = run_train(tf, given);
+  } else if (eval->parsed()) {
+    ea.header = header_of(eval_yes, eval_no);
+    code = run_evaluate(ea);
+  } else if (predict->parsed()) {
+    pa.header = header_of(pred_yes, pred_no);
+    code = run_predict(pa);
+  } else if (inspect->parsed()) {
+    code = run_inspect(ia);
+  }
+  if (g_interrupted) return kExitInterrupted;
+  return code;
+}
+
+}  // namespace plexus::cli
+
+int main(int argc, char** argv) {
+  try {
+    return plexus::cli::main_impl(argc, argv);
+  } catch (const plexus::cli::UsageError& e) {
+    std::cerr << "plexus: error: " << e.what() << "\n";
+    return plexus::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "plexus: error: " << e.what() << "\n";
+    return plexus::cli::kExitFailure;
+  }
+}

@@ -1,0 +1,87 @@
+// `plexus predict`: one CSV row per input row: the --id columns, the prediction, the probabilities.
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <sstream>
+
+#include "cli.hpp"
+#include "plexus/error.hpp"
+
+namespace plexus::cli {
+
+int run_predict(const PredictArgs& args) {
+  io::Model model = io::load_model(args.model);
+  SourceOptions options{
+      .header = args.header, .delimiter = args.delimiter, .labels = args.labels, .train = false};
+  Source source = load_source(args.data, options);
+  const bool classification = model.info.task == "classification";
+  if (args.proba && !classification)
+    throw UsageError("--proba: the model is a regressor; probabilities need a classifier");
+  std::vector<std::string> ids = split_list(args.id);
+  std::vector<int> id_cols;
+  if (!ids.empty()) {
+    if (!source.is_table()) throw UsageError("--id needs a CSV input");
+    for (const auto& id : ids) id_cols.push_back(source.table->column_index(id));
+  }
+  if (source.is_table()) {
+    // Columns the model does not use: one warning for all of them.
+    std::vector<std::string> extra;
+    const auto& features = model.info.features;
+    std::string target = model.info.input.target ? model.info.input.target->column : "";
+    for (const auto& column : source.table->columns()) {
+      bool used = std::find(features.begin(), features.end(), column) != features.end();
+      bool ignored = false;
+      if (model.info.input.tabular)
+        for (const auto& info : model.info.input.tabular->columns())
+          ignored = ignored || (info.name == column && info.kind == data::ColumnKind::ignored);
+      bool is_id = std::find(ids.begin(), ids.end(), column) != ids.end();
+      if (!used && !ignored && !is_id && column != target) extra.push_back(column);
+    }
+    if (!extra.empty() && model.info.input.tabular) {
+      std::string list;
+      for (const auto& e : extra) list += (list.empty() ? "" : ", ") + e;
+      warn(source.name + ": ignoring " + std::to_string(extra.size()) +
+           " column(s) the model does not use: " + list);
+    }
+  }
+  std::vector<std::string> warnings;
+  Tensor inputs = model_inputs(model, source, &warnings);
+  for (const auto& w : warnings) warn(w);
+  Tensor outputs = predict_outputs(model.network, inputs);
+  const int64_t n = outputs.shape(0), k = outputs.shape(1);
+  std::ostringstream csv;
+  for (const auto& id : ids) csv << csv_field(id) << ",";
+  csv << "prediction";
+  if (args.proba)
+    for (const auto& c : model.info.classes) csv << "," << csv_field("proba_" + c);
+  csv << "\n";
+  const float* o = outputs.data();
+  for (int64_t i = 0; i < n; ++i) {
+    for (int col : id_cols)
+      csv << csv_field(source.table->cell(static_cast<size_t>(i), col)) << ",";
+    if (classification) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < k; ++j)
+        if (o[i * k + j] > o[i * k + best]) best = j;
+      csv << csv_field(model.info.classes.at(static_cast<size_t>(best)));
+      if (args.proba) {
+        double max = o[i * k + best], sum = 0;
+        std::vector<double> e(static_cast<size_t>(k));
+        for (int64_t j = 0; j < k; ++j) sum += e[j] = std::exp(o[i * k + j] - max);
+        for (int64_t j = 0; j < k; ++j) csv << "," << format_value(e[j] / sum);
+      }
+    } else {
+      csv << format_value(o[i * k]);
+    }
+    csv << "\n";
+  }
+  if (args.output.empty()) {
+    std::cout << csv.str() << std::flush;
+  } else {
+    write_file_atomically(args.output, csv.str());
+    std::cerr << "plexus: wrote " << n << " predictions to " << args.output << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace plexus::cli

@@ -1,0 +1,105 @@
+// --report DIR: a self-contained HTML page of the run: settings, columns, metrics, learning
+// curves with the best epoch marked, and per task the confusion matrix, per-class bars and
+// decision regions, or predicted-vs-true and residual plots.
+#include <algorithm>
+#include <cmath>
+
+#include "cli.hpp"
+#include "plexus/plot/figure.hpp"
+#include "plexus/plot/report.hpp"
+
+namespace plexus::cli {
+
+void write_report(const std::string& dir, const ReportInput& in) {
+  plot::Report report(in.title);
+  report.section("Run");
+  report.key_values(in.metrics, "results");
+  report.key_values(in.columns, "inferred columns");
+  report.key_values(in.settings, "settings");
+  if (in.history != nullptr && !in.history->empty()) {
+    report.section("Learning curves");
+    std::vector<double> x;
+    for (size_t e = 0; e < in.history->epochs(); ++e) x.push_back(static_cast<double>(e + 1));
+    const auto& last = in.history->last();
+    auto curve = [&](const std::string& name, const std::string& title) {
+      plot::Figure figure;
+      figure.title(title).xlabel("epoch").ylabel(name);
+      figure.line({"train", x, in.history->series(name)},
+                  {.colour = 0, .dashed = false, .markers = false});
+      if (last.find("val_" + name))
+        figure.line({"validation", x, in.history->series("val_" + name)},
+                    {.colour = 1, .dashed = true, .markers = false});
+      if (in.best_epoch)
+        figure.vline(static_cast<double>(*in.best_epoch + 1),
+                     "best epoch " + std::to_string(*in.best_epoch + 1));
+      return figure;
+    };
+    report.figure("loss", curve("loss", "loss"), "training and validation loss per epoch");
+    std::string metric = in.scores.classification ? "accuracy" : "r2";
+    if (last.find(metric))
+      report.figure(
+          metric, curve(metric, metric),
+          in.scores.classification ? "accuracy per epoch" : "R2 per epoch (standardised target)");
+  }
+  report.section("Test set");
+  if (in.scores.classification && !in.scores.confusion.empty()) {
+    std::vector<std::vector<double>> cells;
+    for (const auto& row : in.scores.confusion) cells.emplace_back(row.begin(), row.end());
+    plot::Figure heat(640, 560);
+    heat.title("confusion matrix (rows: true class)").heatmap(cells, in.classes, in.classes, true);
+    report.figure("confusion", heat, "test-set confusion matrix");
+    plot::Figure bars;
+    bars.title("per-class precision and recall")
+        .bars(in.classes, {{"precision", in.scores.precision}, {"recall", in.scores.recall}});
+    report.figure("per_class", bars, "per-class precision and recall on the test set");
+    std::vector<std::vector<std::string>> rows;
+    for (size_t c = 0; c < in.classes.size(); ++c)
+      rows.push_back({in.classes[c], plot::format_number(in.scores.precision[c]),
+                      plot::format_number(in.scores.recall[c]),
+                      plot::format_number(in.scores.f1[c]), std::to_string(in.scores.support[c])});
+    report.table({"class", "precision", "recall", "f1", "support"}, rows, "per-class scores");
+    if (in.classify && !in.point_x.empty()) {
+      auto [xmin, xmax] = std::minmax_element(in.point_x.begin(), in.point_x.end());
+      auto [ymin, ymax] = std::minmax_element(in.point_y.begin(), in.point_y.end());
+      double x0 = *xmin, x1 = *xmax, y0 = *ymin, y1 = *ymax;
+      double dx = std::max(1e-9, (x1 - x0) * 0.05), dy = std::max(1e-9, (y1 - y0) * 0.05);
+      x0 -= dx, x1 += dx, y0 -= dy, y1 += dy;
+      const int n = 60;
+      auto xs = plot::cell_centres(x0, x1, n), ys = plot::cell_centres(y0, y1, n);
+      std::vector<double> gx, gy;
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) gx.push_back(xs[j]), gy.push_back(ys[i]);
+      auto cls = in.classify(gx, gy);
+      std::vector<std::vector<int>> grid(n, std::vector<int>(n));
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) grid[i][j] = cls[static_cast<size_t>(i * n + j)];
+      plot::Figure regions;
+      regions.title("decision regions").xlabel(in.axis_names[0]).ylabel(in.axis_names[1]);
+      regions.regions(grid, x0, x1, y0, y1)
+          .scatter_classes(in.point_x, in.point_y, in.point_class, in.classes);
+      report.figure("regions", regions,
+                    "the model's class over the two features, test points on top");
+    }
+  } else if (!in.scores.classification && !in.scores.actual.empty()) {
+    const auto& t = in.scores.actual;
+    const auto& p = in.scores.predicted;
+    auto [lo, hi] = std::minmax_element(t.begin(), t.end());
+    plot::Figure scatter;
+    scatter.title("predicted vs true").xlabel("true").ylabel("predicted");
+    scatter.scatter({"test rows", t, p}, 0);
+    scatter.line({"y = x", {*lo, *hi}, {*lo, *hi}},
+                 {.colour = 1, .dashed = true, .markers = false});
+    report.figure("predicted_vs_true", scatter, "test-set predictions against the true values");
+    std::vector<double> residual;
+    for (size_t i = 0; i < t.size(); ++i) residual.push_back(t[i] - p[i]);
+    plot::Figure res;
+    res.title("residuals").xlabel("predicted").ylabel("true - predicted");
+    res.scatter({"test rows", p, residual}, 0);
+    auto [plo, phi] = std::minmax_element(p.begin(), p.end());
+    res.line({"0", {*plo, *phi}, {0.0, 0.0}}, {.colour = 1, .dashed = true, .markers = false});
+    report.figure("residuals", res, "residual against prediction");
+  }
+  report.write(dir);
+}
+
+}  // namespace plexus::cli
