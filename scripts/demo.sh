@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+cmake --build build --target perceptron fashion_mnist >&2
 ./build/examples/perceptron
 echo
 ./build/examples/fashion_mnist "${1:-5}"

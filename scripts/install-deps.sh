@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# Installs the Debian packages plexus builds and tests with; a no-op when they are present.
-# Run as root on Debian 12.
+# Installs the Debian packages plexus needs; a no-op when they are present. Run as root on
+# Debian 12.
+#   install-deps.sh          what the library and the plexus command build with (and the data set)
+#   install-deps.sh --test   also what the test suite checks with: GoogleTest, Chromium and Node.js
+#                            for the report pages, PyTorch for the model-file interop test
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libopenblas-dev libgtest-dev libgmock-dev
-          nlohmann-json3-dev zlib1g-dev libcli11-dev clang-format dataset-fashion-mnist chromium nodejs
-          python3-torch)
-# npm fetches playwright-core for the browser test; some nodejs builds ship it (and conflict with
-# Debian's npm package), so it is installed only where missing.
-command -v npm >/dev/null || packages+=(npm)
+packages=(g++ cmake ninja-build pkg-config libopenblas-dev nlohmann-json3-dev zlib1g-dev
+          libcli11-dev dataset-fashion-mnist)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(libgtest-dev libgmock-dev clang-format chromium nodejs python3-torch)
+  # npm fetches playwright-core for the browser test; some nodejs builds ship it (and conflict
+  # with Debian's npm package), so it is installed only where missing.
+  command -v npm >/dev/null || packages+=(npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
+  echo "setup: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -5,7 +5,7 @@
 # catch leaks and memory errors in building and freeing graphs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 
 echo "== format"
 unformatted=$(git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run 2>&1 | grep -c warning || true)
@@ -16,7 +16,8 @@ if [ "$unformatted" != "0" ]; then
 fi
 
 echo "== build (Release, warnings are errors)"
-scripts/setup.sh
+scripts/setup.sh --test
+cmake --build build
 
 echo "== tests (Release)"
 ctest --test-dir build --output-on-failure -j2
