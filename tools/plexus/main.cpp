@@ -36,6 +36,26 @@ void add_csv_flags(CLI::App* cmd, std::optional<bool>& header, bool& yes, bool& 
                   "CSV field separator: one character, or \\t (default: detected)");
 }
 
+/// A number check whose message says what is allowed (CLI11's own quotes the type's whole range).
+CLI::Validator number(double min, bool min_open, const std::string& allowed) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double value = 0;
+        size_t used = 0;
+        try {
+          value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != text.size() || text.empty() || !(min_open ? value > min : value >= min))
+          return "\"" + text + "\" is not " + allowed;
+        return "";
+      },
+      allowed);
+}
+const CLI::Validator kPositive = number(0, true, "a positive number");
+const CLI::Validator kNonNegative = number(0, false, "a number >= 0");
+
 std::optional<bool> header_of(bool yes, bool no) {
   if (yes && no) throw UsageError("--header and --no-header contradict each other");
   if (yes) return true;
@@ -108,9 +128,9 @@ int main_impl(int argc, char** argv) {
       ->add_option("--optimizer", s.optimizer,
                    "optimizer: " + list(optimizer_names()) + " (default: adam)")
       ->check(CLI::IsMember(optimizer_names()));
-  train->add_option("--lr", s.lr, "learning rate (default: 0.001)")->check(CLI::PositiveNumber);
+  train->add_option("--lr", s.lr, "learning rate (default: 0.001)")->check(kPositive);
   train->add_option("--weight-decay", s.weight_decay, "L2 weight decay (default: 0)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   train
       ->add_option("--schedule", s.schedule,
                    "learning-rate schedule: " + list(schedule_names()) + " (default: none)")
@@ -118,16 +138,16 @@ int main_impl(int argc, char** argv) {
   train
       ->add_option("--clip-grad", s.clip_grad,
                    "clip the gradients' global L2 norm to this (default: 0, off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   train->add_option("--batch-size", s.batch_size, "mini-batch size (default: 128)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   train->add_option("--epochs", s.epochs, "the most epochs to run (default: 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   train
       ->add_option("--early-stopping", s.early_stopping,
                    "stop after K epochs without a better val_loss and restore the best weights "
                    "(default: 10; 0: off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   train
       ->add_option("--validation-split", s.validation_split,
                    "fraction of the training rows used for validation (default: 0.1; 0: none)")
@@ -135,7 +155,7 @@ int main_impl(int argc, char** argv) {
   train->add_option("--seed", s.seed,
                     "seed of the splits, initialisation and shuffling (default: 0)");
   train->add_option("--threads", s.threads, "threads to use (default: the library's)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   train->add_option("--save", s.save, "write the trained model here (model.plx)");
   train->add_option("--report", s.report, "write an HTML report into this folder");
   train->add_flag("--json", tf.json, "print the results as one JSON object on the last line");

@@ -265,16 +265,33 @@ void prepare_arrays(const Settings& s, const Source& train_src, const Source* te
   }
   p.pipeline.scale = scale;
   p.features = array_feature_names(train_src, width);
+  // Class indices: Fashion-MNIST's labels index its names; other labels name classes by value.
+  std::vector<float> values(distinct.begin(), distinct.end());
+  auto index_of = [&](float v) -> int {
+    if (!train_src.class_names.empty())
+      return v >= 0 && v == std::round(v) && static_cast<size_t>(v) < p.classes.size()
+                 ? static_cast<int>(v)
+                 : -1;
+    auto it = std::find(values.begin(), values.end(), v);
+    return it == values.end() ? -1 : static_cast<int>(it - values.begin());
+  };
   std::vector<int> labels(static_cast<size_t>(n));
+  Tensor y_index = train_src.labels;
   if (p.classification) {
-    int64_t max_label = static_cast<int64_t>(*distinct.rbegin());
+    if (distinct.size() > 20 && train_src.class_names.empty())
+      throw Error(train_src.name + ": more than 20 classes; pass --task regression for values");
     if (!train_src.class_names.empty()) {
       p.classes = train_src.class_names;
     } else {
-      for (int64_t c = 0; c <= max_label; ++c) p.classes.push_back(std::to_string(c));
+      for (float v : values) p.classes.push_back(format_value(v));
     }
-    if (*distinct.begin() < 0) throw Error(train_src.name + ": negative class labels");
-    for (int64_t i = 0; i < n; ++i) labels[i] = static_cast<int>(y[i]);
+    y_index = Tensor::empty({n});
+    for (int64_t i = 0; i < n; ++i) {
+      labels[i] = index_of(y[i]);
+      if (labels[i] < 0)
+        throw Error(train_src.name + ": label " + format_value(y[i]) + " out of range");
+      y_index.data()[i] = static_cast<float>(labels[i]);
+    }
   }
   Rows all(static_cast<size_t>(n));
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
@@ -299,7 +316,7 @@ void prepare_arrays(const Settings& s, const Source& train_src, const Source* te
     p.test_note = "test set: " + std::to_string(test_rows.size()) + " rows (20% of " +
                   train_src.name + ", seeded" + (p.classification ? ", stratified" : "") + ")";
     test_x = take_rows(x, test_rows);
-    test_y = take_rows(train_src.labels, test_rows);
+    test_y = take_rows(y_index, test_rows);
   } else {
     if (test->is_table() || !test->labels.defined())
       throw Error(test->name + ": the test set must be labelled arrays like --data");
@@ -310,7 +327,16 @@ void prepare_arrays(const Settings& s, const Source& train_src, const Source* te
     float factor = scale / test->prescaled;
     if (factor != 1.0f)
       for (size_t i = 0; i < test_x.numel(); ++i) test_x.data()[i] *= factor;
-    test_y = test->labels;
+    test_y = test->labels.clone();
+    if (p.classification)
+      for (size_t i = 0; i < test_y.numel(); ++i) {
+        float v = test_y.data()[i];
+        int c = index_of(v);
+        if (c < 0)
+          throw Error(test->name + ": label " + format_value(v) +
+                      " is a class the training data lacks (classes: " + join(p.classes) + ")");
+        test_y.data()[i] = static_cast<float>(c);
+      }
     p.test_note = "test set: " + test->name +
                   (test == &fallback_test ? " (its test split, " : " (") +
                   std::to_string(test_y.numel()) + " rows)";
@@ -326,7 +352,7 @@ void prepare_arrays(const Settings& s, const Source& train_src, const Source* te
     for (size_t k : kept) fit_rows.push_back(train_rows[k]);
     for (size_t k : held) val_rows.push_back(train_rows[k]);
   }
-  Tensor y_all = p.classification ? train_src.labels : train_src.labels.reshape({n, 1});
+  Tensor y_all = p.classification ? y_index : train_src.labels.reshape({n, 1});
   p.x_fit = take_rows(x, fit_rows);
   p.y_fit = take_rows(y_all, fit_rows);
   if (!val_rows.empty()) {

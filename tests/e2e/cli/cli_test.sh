@@ -96,6 +96,19 @@ classification)
   done
   expect 0 "" -- "$PLEXUS" inspect model.plx --json
   grep -q '"format_version":1' out.txt || fail "inspect --json has no format_version"
+  # Exactly two features: the report draws decision regions.
+  cut -d, -f3,4,6 train.csv > two.csv
+  expect 0 "" -- "$PLEXUS" train --data two.csv --report two --quiet --epochs 20
+  grep -q 'class="mark region' two/regions.svg 2> /dev/null && ok "decision regions drawn" ||
+    fail "no decision regions in two/regions.svg"
+  # SIGINT stops training cleanly with exit code 130.
+  "$PLEXUS" train --data train.csv --epochs 1000000 --early-stopping 0 --quiet > /dev/null 2>&1 &
+  pid=$!
+  sleep 1
+  kill -INT "$pid"
+  wait "$pid"
+  rc=$?
+  [ "$rc" -eq 130 ] && ok "SIGINT -> 130" || fail "SIGINT gave exit code $rc"
   ;;
 regression)
   make_regression train.csv 3 600
@@ -183,6 +196,16 @@ idx)
   expect 0 "" -- "$PLEXUS" predict --model img.plx --data images --proba --output img.csv
   [ "$(wc -l < img.csv)" -eq 101 ] || fail "predict wrote $(wc -l < img.csv) lines, expected 101"
   head -n 1 img.csv | grep -q "^prediction,proba_0," || fail "predict header: $(head -n 1 img.csv)"
+  # NumPy arrays: labels that are not 0..K-1 name the classes; float64 values make a regression.
+  expect 0 "" -- "$PLEXUS" train --data images/x.npy --labels images/y.npy --save arr.plx --json --quiet
+  acc=$(json_number test_accuracy out.txt)
+  above "$acc" 0.85 && ok ".npy test accuracy $acc" || fail ".npy test accuracy '$acc' <= 0.85"
+  expect 0 "" -- "$PLEXUS" predict --model arr.plx --data images/x.npy --proba
+  head -n 1 out.txt | grep -qx "prediction,proba_5,proba_7" || fail "npy header: $(head -n 1 out.txt)"
+  expect 0 "" -- "$PLEXUS" train --data images/x.npy --labels images/v.npy --json --quiet
+  r2=$(json_number test_r2 out.txt)
+  above "$r2" 0.9 && ok ".npy test R2 $r2" || fail ".npy test R2 '$r2' <= 0.9"
+  expect 1 "labels" -- "$PLEXUS" eval --model arr.plx --data images/x.npy
   ;;
 *)
   echo "unknown flow $FLOW"
