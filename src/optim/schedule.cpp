@@ -273,4 +273,64 @@ double ReduceLROnPlateau::compute_lr(size_t /*group*/, double current_lr) {
   return current_lr - reduced > options_.eps ? reduced : current_lr;
 }
 
+// ---- state, for checkpoints -------------------------------------------------------------------
+
+namespace {
+using State = std::vector<std::pair<std::string, double>>;
+
+double entry(const State& state, const std::string& name) {
+  for (const auto& [key, value] : state)
+    if (key == name) return value;
+  detail::throw_error("LRScheduler::load_state_dict: the state has no \"", name,
+                      "\" (a state of another schedule?)");
+}
+}  // namespace
+
+State LRScheduler::state_dict() const {
+  State state{{"last_epoch", static_cast<double>(last_epoch_)}};
+  for (size_t g = 0; g < base_lrs_.size(); ++g) {
+    state.emplace_back("base_lr." + std::to_string(g), base_lrs_[g]);
+    state.emplace_back("last_lr." + std::to_string(g), last_lr_[g]);
+  }
+  return state;
+}
+
+void LRScheduler::load_state_dict(const State& state) {
+  last_epoch_ = static_cast<int64_t>(entry(state, "last_epoch"));
+  for (size_t g = 0; g < base_lrs_.size(); ++g) {
+    base_lrs_[g] = entry(state, "base_lr." + std::to_string(g));
+    last_lr_[g] = entry(state, "last_lr." + std::to_string(g));
+  }
+}
+
+State CosineAnnealingWarmRestarts::state_dict() const {
+  State state = LRScheduler::state_dict();
+  state.emplace_back("T_i", static_cast<double>(T_i_));
+  state.emplace_back("T_cur", static_cast<double>(T_cur_));
+  return state;
+}
+
+void CosineAnnealingWarmRestarts::load_state_dict(const State& state) {
+  LRScheduler::load_state_dict(state);
+  T_i_ = static_cast<int64_t>(entry(state, "T_i"));
+  T_cur_ = static_cast<int64_t>(entry(state, "T_cur"));
+}
+
+State ReduceLROnPlateau::state_dict() const {
+  State state = LRScheduler::state_dict();
+  state.emplace_back("best", best_);
+  state.emplace_back("num_bad_epochs", static_cast<double>(num_bad_epochs_));
+  state.emplace_back("cooldown_counter", static_cast<double>(cooldown_counter_));
+  state.emplace_back("reducing", reducing_ ? 1.0 : 0.0);
+  return state;
+}
+
+void ReduceLROnPlateau::load_state_dict(const State& state) {
+  LRScheduler::load_state_dict(state);
+  best_ = entry(state, "best");
+  num_bad_epochs_ = static_cast<int64_t>(entry(state, "num_bad_epochs"));
+  cooldown_counter_ = static_cast<int64_t>(entry(state, "cooldown_counter"));
+  reducing_ = entry(state, "reducing") != 0.0;
+}
+
 }  // namespace plexus::optim

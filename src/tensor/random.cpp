@@ -1,9 +1,12 @@
 // PCG32 (O'Neill, "PCG: A Family of Simple Fast Space-Efficient Statistically Good Algorithms"),
 // and the global seed sequence that layers and px::init draw their seeds from.
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <mutex>
 #include <numbers>
 
+#include "base/check.hpp"
 #include "plexus/tensor/random.hpp"
 
 namespace plexus {
@@ -20,6 +23,20 @@ Generator::Generator(uint64_t seed) {
   state_ = splitmix64(seed);
   increment_ = splitmix64(seed) | 1u;
   next_u32();
+}
+
+std::vector<uint64_t> Generator::get_state() const {
+  return {state_, increment_, std::bit_cast<uint32_t>(spare_normal_), has_spare_ ? 1u : 0u};
+}
+
+void Generator::set_state(const std::vector<uint64_t>& state) {
+  PLEXUS_CHECK(state.size() == 4 && state[2] <= UINT32_MAX && state[3] <= 1,
+               "Generator::set_state: expected the four numbers of get_state(), got ", state.size(),
+               " numbers");
+  state_ = state[0];
+  increment_ = state[1];
+  spare_normal_ = std::bit_cast<float>(static_cast<uint32_t>(state[2]));
+  has_spare_ = state[3] == 1;
 }
 
 uint32_t Generator::next_u32() {

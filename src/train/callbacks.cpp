@@ -210,4 +210,62 @@ void HistoryLoggerCallback::on_epoch_end(size_t epoch, const EpochLog& logs) {
 
 void HistoryLoggerCallback::on_train_end(const History& /*history*/) { out_.close(); }
 
+// ---- state, for checkpoints -------------------------------------------------------------------
+
+namespace {
+// An optional count as a number: -1 for none.
+double optional_count(const std::optional<size_t>& value) {
+  return value ? static_cast<double>(*value) : -1.0;
+}
+std::optional<size_t> count_or_none(double value) {
+  if (value < 0) return std::nullopt;
+  return static_cast<size_t>(value);
+}
+double scalar(const CallbackState& state, const std::string& name, const char* callback) {
+  for (const auto& [key, value] : state.scalars)
+    if (key == name) return value;
+  detail::throw_error(callback, ": the checkpoint's state has no \"", name, "\"");
+}
+}  // namespace
+
+CallbackState EarlyStoppingCallback::state() const {
+  CallbackState state{{{"best", best_},
+                       {"best_epoch", optional_count(best_epoch_)},
+                       {"stopped_epoch", optional_count(stopped_epoch_)},
+                       {"wait", static_cast<double>(wait_)}},
+                      {}};
+  for (const auto& [name, tensor] : best_weights_) state.tensors.emplace_back("best." + name, tensor);
+  return state;
+}
+
+void EarlyStoppingCallback::load_state(const CallbackState& state) {
+  best_ = scalar(state, "best", "EarlyStopping");
+  best_epoch_ = count_or_none(scalar(state, "best_epoch", "EarlyStopping"));
+  stopped_epoch_ = count_or_none(scalar(state, "stopped_epoch", "EarlyStopping"));
+  wait_ = static_cast<size_t>(scalar(state, "wait", "EarlyStopping"));
+  best_weights_.clear();
+  for (const auto& [name, tensor] : state.tensors)
+    if (name.starts_with("best.")) best_weights_.emplace_back(name.substr(5), tensor.clone());
+}
+
+CallbackState ModelCheckpointCallback::state() const {
+  return {{{"has_best", best_ ? 1.0 : 0.0},
+           {"best", best_.value_or(0.0)},
+           {"saved_epoch", optional_count(saved_epoch_)}},
+          {}};
+}
+
+void ModelCheckpointCallback::load_state(const CallbackState& state) {
+  best_.reset();
+  if (scalar(state, "has_best", "ModelCheckpoint") != 0.0)
+    best_ = scalar(state, "best", "ModelCheckpoint");
+  saved_epoch_ = count_or_none(scalar(state, "saved_epoch", "ModelCheckpoint"));
+}
+
+CallbackState LRScheduleCallback::state() const { return {options_.scheduler->state_dict(), {}}; }
+
+void LRScheduleCallback::load_state(const CallbackState& state) {
+  options_.scheduler->load_state_dict(state.scalars);
+}
+
 }  // namespace plexus::train

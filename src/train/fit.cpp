@@ -164,6 +164,67 @@ class ContextGuard {
   const std::vector<Callback*>& callbacks_;
 };
 
+// Copies, so that later training does not change what was saved.
+NamedTensors copies(const NamedTensors& tensors) {
+  NamedTensors out;
+  for (const auto& [name, tensor] : tensors) out.emplace_back(name, tensor.clone());
+  return out;
+}
+
+Checkpoint make_checkpoint(nn::Module& model, const optim::Optimizer& optimizer,
+                           const std::vector<CallbackRef>& callbacks, const History& history,
+                           size_t epochs_done, const std::string& config, bool stopped) {
+  Checkpoint checkpoint{epochs_done,
+                        history,
+                        copies(model.state_dict()),
+                        optimizer.state_dict(),
+                        {},
+                        generator_states(model),
+                        config,
+                        stopped};
+  checkpoint.optimizer.tensors = copies(checkpoint.optimizer.tensors);
+  for (const CallbackRef& ref : callbacks) {
+    CallbackState state = ref.get().state();
+    state.tensors = copies(state.tensors);
+    checkpoint.callbacks.push_back(std::move(state));
+  }
+  return checkpoint;
+}
+
+void resume_from(const Checkpoint& checkpoint, nn::Module& model, optim::Optimizer& optimizer,
+                 const std::vector<CallbackRef>& callbacks, size_t epochs) {
+  PLEXUS_CHECK(checkpoint.epochs_done <= epochs, "fit: the checkpoint has ", checkpoint.epochs_done,
+               " epochs done, more than the ", epochs, " asked for (epochs counts them all)");
+  PLEXUS_CHECK(checkpoint.callbacks.size() == callbacks.size(),
+               "fit: the checkpoint was made with ", checkpoint.callbacks.size(),
+               " callbacks, this run has ", callbacks.size(),
+               "; resume with the callbacks it was made with");
+  model.load_state_dict(checkpoint.model);
+  optimizer.load_state_dict(checkpoint.optimizer);
+  for (size_t i = 0; i < callbacks.size(); ++i)
+    callbacks[i].get().load_state(checkpoint.callbacks[i]);
+  set_generator_states(model, checkpoint.generators);
+}
+
+[[noreturn]] void throw_interrupted(const FitOptions& options,
+                                    const std::optional<Checkpoint>& last, size_t epoch,
+                                    size_t steps) {
+  std::filesystem::path dir;
+  if (options.interrupt_checkpoint_dir)
+    dir = *options.interrupt_checkpoint_dir;
+  else if (options.checkpoint_dir)
+    dir = *options.checkpoint_dir;
+  std::string where = "no checkpoint was asked for";
+  if (!dir.empty() && last) {
+    save_checkpoint(dir, *last);
+    where = "checkpoint of " + std::to_string(last->epochs_done) + " finished epochs in " +
+            dir.string();
+  }
+  throw Interrupted("fit: interrupted in epoch " + std::to_string(epoch + 1) + " after " +
+                        std::to_string(steps) + " steps; " + where,
+                    epoch, steps, last && !dir.empty() ? dir : std::filesystem::path());
+}
+
 }  // namespace
 
 Loss::Loss(const std::string& name) : function_(loss::by_name(name)), name_(name) {}
@@ -233,7 +294,29 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
   for (Callback* callback : callbacks) callback->on_train_begin();
 
   History history;
-  for (size_t epoch = 0; epoch < options.epochs && !stop_requested(); ++epoch) {
+  size_t first_epoch = 0;
+  if (options.resume) {
+    resume_from(*options.resume, model, optimizer, options.callbacks, options.epochs);
+    history = options.resume->history;
+    first_epoch = options.resume->epochs_done;
+    if (options.resume->stopped) first_epoch = options.epochs;  // it had ended: nothing to run
+    loader.set_epoch(first_epoch);
+  }
+  // The run as of the last finished epoch, kept while checkpoints may be asked for.
+  const bool keep_checkpoint =
+      options.checkpoint_dir || (options.interrupt && options.interrupt_checkpoint_dir);
+  std::optional<Checkpoint> last;
+  const auto remember = [&](size_t epochs_done) {
+    if (!keep_checkpoint) return;
+    last = make_checkpoint(model, optimizer, options.callbacks, history, epochs_done,
+                           options.checkpoint_config, stop_requested());
+    if (options.checkpoint_dir) save_checkpoint(*options.checkpoint_dir, *last);
+  };
+  if (keep_checkpoint)
+    last = make_checkpoint(model, optimizer, options.callbacks, history, first_epoch,
+                           options.checkpoint_config, false);
+
+  for (size_t epoch = first_epoch; epoch < options.epochs && !stop_requested(); ++epoch) {
     const auto start = Clock::now();
     EpochLog log;
     log.epoch = epoch;
@@ -265,6 +348,8 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
       ++log.steps;
       const BatchLog batch_log{epoch, step, b, batch_loss, loss_sum / static_cast<double>(seen)};
       for (Callback* callback : callbacks) callback->on_batch_end(step, batch_log);
+      if (options.interrupt && options.interrupt->load())
+        throw_interrupted(options, last, epoch, log.steps);
       if (stop_requested()) break;
     }
 
@@ -279,6 +364,7 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
     log.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     history.append(std::move(log));
     for (Callback* callback : callbacks) callback->on_epoch_end(epoch, history.last());
+    remember(epoch + 1);
   }
   for (Callback* callback : callbacks) callback->on_train_end(history);
   return history;

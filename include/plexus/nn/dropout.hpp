@@ -28,6 +28,7 @@ class Dropout : public Module {
   LayerSpec spec() const override;
 
   float p() const { return p_; }
+  Generator* generator() override { return &generator_; }
 
  private:
   float p_;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "plexus/tensor/named_tensors.hpp"
+#include "plexus/tensor/random.hpp"
 #include "plexus/tensor/tensor.hpp"
 
 namespace plexus::nn {
@@ -49,6 +50,9 @@ class Module {
   virtual std::optional<int64_t> in_features() const { return std::nullopt; }
   /// The size of the last dimension forward() returns, when this module fixes it.
   virtual std::optional<int64_t> out_features() const { return std::nullopt; }
+  /// The generator this module draws random numbers from while training (Dropout's masks), or
+  /// nullptr: checkpoints save where its sequence stands, so a resumed run draws the same masks.
+  virtual Generator* generator() { return nullptr; }
 
   /// Every trainable tensor, this module's first, then its children's, in a stable order.
   std::vector<Tensor> parameters() const;

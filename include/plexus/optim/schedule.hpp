@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "plexus/optim/optimizer.hpp"
@@ -31,6 +33,13 @@ class LRScheduler {
   const std::vector<double>& last_lr() const { return last_lr_; }
   /// The epoch the learning rates are for: 0 after construction, +1 per step().
   int64_t last_epoch() const { return last_epoch_; }
+
+  /// Where the schedule stands, as named numbers (last_epoch, base_lr.<g>, last_lr.<g>, and a
+  /// schedule's own counters), for checkpoints; the optimizer's state holds the current lrs.
+  virtual std::vector<std::pair<std::string, double>> state_dict() const;
+  /// Restores a state_dict() of a schedule of the same kind over as many groups; throws naming a
+  /// missing entry.
+  virtual void load_state_dict(const std::vector<std::pair<std::string, double>>& state);
 
  protected:
   /// Remembers each group's current lr as its base lr.
@@ -101,6 +110,8 @@ class CosineAnnealingWarmRestarts final : public LRScheduler {
                               double eta_min = 0.0);
   using LRScheduler::step;
   void step() override;
+  std::vector<std::pair<std::string, double>> state_dict() const override;
+  void load_state_dict(const std::vector<std::pair<std::string, double>>& state) override;
 
  private:
   double compute_lr(size_t group, double current_lr) override;
@@ -192,6 +203,8 @@ class ReduceLROnPlateau final : public LRScheduler {
 
   double best() const { return best_; }
   int64_t num_bad_epochs() const { return num_bad_epochs_; }
+  std::vector<std::pair<std::string, double>> state_dict() const override;
+  void load_state_dict(const std::vector<std::pair<std::string, double>>& state) override;
 
  private:
   double compute_lr(size_t group, double current_lr) override;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace plexus {
 
@@ -19,6 +20,12 @@ class Generator {
   float normal();
   /// Uniform integer in [0, n), without modulo bias.
   uint64_t below(uint64_t n);
+
+  /// Where the sequence stands, as four numbers (for checkpoints): a generator given this state
+  /// draws the same numbers from here on as this one.
+  std::vector<uint64_t> get_state() const;
+  /// Restores a get_state(); throws unless it has four numbers.
+  void set_state(const std::vector<uint64_t>& state);
 
  private:
   uint64_t state_ = 0;

@@ -50,9 +50,20 @@ struct BatchLog {
   double mean_loss = 0;   ///< mean loss per sample over the epoch so far
 };
 
+/// What a callback needs to go on where it stood when a run resumes (see train/checkpoint.hpp):
+/// named numbers and named tensors.
+struct CallbackState {
+  std::vector<std::pair<std::string, double>> scalars;
+  NamedTensors tensors;
+};
+
 class Callback {
  public:
   virtual ~Callback() = default;
+  /// Checkpoints save state() at each epoch's end; a resumed fit() calls load_state() right after
+  /// on_train_begin(). Callbacks without state keep the defaults.
+  virtual CallbackState state() const { return {}; }
+  virtual void load_state(const CallbackState& /*state*/) {}
 
   virtual void on_train_begin() {}
   virtual void on_epoch_begin(size_t /*epoch*/) {}
@@ -144,6 +155,8 @@ class EarlyStoppingCallback : public Callback {
   void on_train_begin() override;
   void on_epoch_end(size_t epoch, const EpochLog& logs) override;
   void on_train_end(const History& history) override;
+  CallbackState state() const override;
+  void load_state(const CallbackState& state) override;
 
   /// The epoch after which training stopped, if it stopped early.
   std::optional<size_t> stopped_epoch() const { return stopped_epoch_; }
@@ -186,6 +199,8 @@ class ModelCheckpointCallback : public Callback {
 
   void on_train_begin() override;
   void on_epoch_end(size_t epoch, const EpochLog& logs) override;
+  CallbackState state() const override;
+  void load_state(const CallbackState& state) override;
 
   /// The epoch saved last, if any, and its file.
   std::optional<size_t> saved_epoch() const { return saved_epoch_; }
@@ -226,6 +241,9 @@ class LRScheduleCallback : public Callback {
 
   void on_batch_end(size_t step, const BatchLog& log) override;
   void on_epoch_end(size_t epoch, const EpochLog& logs) override;
+  /// The schedule's own state_dict().
+  CallbackState state() const override;
+  void load_state(const CallbackState& state) override;
 
  private:
   Options options_;

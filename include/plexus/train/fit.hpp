@@ -5,9 +5,11 @@
 // It does not build models or optimizers: pass your own.
 #pragma once
 
+#include <atomic>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -19,6 +21,7 @@
 #include "plexus/data/dataset.hpp"
 #include "plexus/tensor/tensor.hpp"
 #include "plexus/train/callbacks.hpp"
+#include "plexus/train/checkpoint.hpp"
 #include "plexus/train/history.hpp"
 #include "plexus/train/metrics.hpp"
 
@@ -79,6 +82,21 @@ struct FitOptions {
   double clip_grad_norm = 0.0;
   /// Check the loss and every gradient for NaN/Inf after each backward (a pass over the gradients).
   bool check_finite = true;
+
+  // ---- checkpoints and resuming (train/checkpoint.hpp) ----
+  /// Writes a checkpoint into this folder after every epoch.
+  std::optional<std::filesystem::path> checkpoint_dir;
+  /// The run's configuration (JSON text) that every checkpoint carries.
+  std::string checkpoint_config = "{}";
+  /// Continues the run this checkpoint holds (made by fit with the same model architecture,
+  /// optimizer and callbacks); `epochs` counts all epochs, those already done included.
+  const Checkpoint* resume = nullptr;
+  /// When this flag turns true (a signal handler may set it), fit stops after the running step,
+  /// writes the last finished epoch's checkpoint into interrupt_checkpoint_dir (or
+  /// checkpoint_dir; none when neither is set) and throws Interrupted. Resuming from it runs the
+  /// interrupted epoch again from its start, so the result is the uninterrupted run's.
+  const std::atomic<bool>* interrupt = nullptr;
+  std::optional<std::filesystem::path> interrupt_checkpoint_dir;
 };
 
 /// Trains `model` on `train_data` and returns one EpochLog per epoch run. The model is in train()
