@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The report of a real `plexus train --report` run, loaded from disk by headless Chromium: every
+# figure present and drawn, no error logged (tests/browser/check_report.mjs). A classifier on two
+# features, so the page has its decision regions too, and a regressor for its own plots.
+# Exits 77 (skipped, for ctest) where Chromium or Node.js is missing.
+# Usage: report_in_browser.sh PLEXUS WORK_DIR
+set -euo pipefail
+browser=$(cd "$(dirname "$0")/../browser" && pwd)
+plexus=${1:?usage: report_in_browser.sh PLEXUS WORK_DIR}
+work=${2:?usage: report_in_browser.sh PLEXUS WORK_DIR}
+for tool in chromium node; do
+  command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed"; exit 77; }
+done
+mkdir -p "$work" && cd "$work"
+"$browser/setup.sh" "$work"
+
+awk 'BEGIN { srand(3); print "x,y,label";
+  for (i = 0; i < 400; i++) { x = rand() * 4 - 2; y = rand() * 4 - 2;
+    printf "%.4f,%.4f,%s\n", x, y, (x * x + y * y < 1.5 ? "inside" : "outside") } }' > circles.csv
+awk 'BEGIN { srand(5); print "a,b,kind,price";
+  for (i = 0; i < 400; i++) { a = rand() * 4 - 2; b = rand() * 4 - 2; k = int(rand() * 2);
+    printf "%.4f,%.4f,%s,%.3f\n", a, b, (k ? "new" : "old"), 50 + 10 * a - 5 * b + (k ? 8 : -8) } }' \
+  > prices.csv
+
+rm -rf classification regression
+"$plexus" train --data circles.csv --report classification --epochs 40 --quiet > /dev/null
+"$plexus" train --data prices.csv --report regression --epochs 40 --quiet > /dev/null
+for page in classification regression; do
+  PLEXUS_NODE_PREFIX="$work" node "$browser/check_report.mjs" "$work/$page/index.html"
+done
+# The classifier on two features draws its decision regions.
+grep -q 'class="mark region' classification/*.svg || { echo "no decision regions drawn" >&2; exit 1; }
