@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/atomic_file.hpp"
 #include "base/check.hpp"
 
 namespace plexus::data {
@@ -181,51 +182,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   detail::throw_error(what, ": ", std::strerror(error));
 }
 
-// Write to a new file next to `path`, fsync, then rename over it: readers see the old file or
-// the whole new one. (src/io/state.cpp does the same for model files; data/ does not depend on
-// io/.)
-void write_file_atomically(const std::filesystem::path& path, std::string_view head,
-                           const float* data, size_t bytes) {
-  static std::atomic<unsigned> counter{0};
-  const std::filesystem::path tmp =
-      path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw_system_error("cannot create " + tmp.string(), errno);
-  auto write_all = [&](const char* p, size_t n) {
-    while (n > 0) {
-      const ssize_t done = ::write(fd, p, n);
-      if (done < 0 && errno == EINTR) continue;
-      if (done < 0) return false;
-      p += done;
-      n -= static_cast<size_t>(done);
-    }
-    return true;
-  };
-  if (!write_all(head.data(), head.size()) ||
-      !write_all(reinterpret_cast<const char*>(data), bytes)) {
-    const int error = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw_system_error("cannot write " + tmp.string(), error);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(tmp.c_str());
-    throw_system_error("cannot flush " + tmp.string(), error);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(tmp.c_str());
-    throw_system_error("cannot rename " + tmp.string() + " to " + path.string(), error);
-  }
-  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
-  const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {  // makes the rename durable; a folder that cannot be opened is no error
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
-
 }  // namespace
 
 Tensor read_npy(const std::filesystem::path& path) {
@@ -356,7 +312,9 @@ void write_npy(const Tensor& tensor, const std::filesystem::path& path) {
   prefix += '\x00';
   prefix += static_cast<char>(length & 0xff);
   prefix += static_cast<char>(length >> 8);
-  write_file_atomically(path, prefix + head, tensor.data(), tensor.numel() * sizeof(float));
+  detail::write_file_atomically(
+      path, {prefix + head, std::string_view(reinterpret_cast<const char*>(tensor.data()),
+                                             tensor.numel() * sizeof(float))});
 }
 
 }  // namespace plexus::data

@@ -14,6 +14,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "base/atomic_file.hpp"
 #include "base/check.hpp"
 #include "nn/module_detail.hpp"
 #include "plexus/nn/module.hpp"
@@ -146,38 +147,7 @@ NamedTensors read_tensors(std::istream& in, std::string_view source) {
 }
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw_system_error("cannot create " + tmp.string(), errno);
-  size_t written = 0;
-  while (written < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw_system_error("cannot write " + tmp.string(), error);
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(tmp.c_str());
-    throw_system_error("cannot flush " + tmp.string(), error);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(tmp.c_str());
-    throw_system_error("cannot rename " + tmp.string() + " to " + path.string(), error);
-  }
-  // Makes the rename itself durable; a directory that cannot be opened is not an error.
-  const std::filesystem::path parent = path.has_parent_path() ? path.parent_path() : ".";
-  const int dir = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
+  detail::write_file_atomically(path, {bytes});
 }
 
 void save_tensors(const NamedTensors& tensors, const std::filesystem::path& path) {

@@ -13,6 +13,38 @@ using autograd::BackwardContext;
 using autograd::Op;
 
 namespace {
+// The inputs of a normalisation op: x, then weight and bias where defined. Their positions are
+// what the backward needs to find the gradient buffers.
+struct AffineIndices {
+  size_t weight = 0, bias = 0;  // 0: not an input
+
+  struct Buffers {
+    const float* w;
+    float *dx, *dw, *db;
+  };
+  Buffers buffers(BackwardContext& c) const {
+    return {weight ? c.input_data(weight) : nullptr, c.input_grad(0),
+            weight ? c.input_grad(weight) : nullptr, bias ? c.input_grad(bias) : nullptr};
+  }
+};
+
+struct AffineInputs {
+  std::vector<Tensor> inputs;
+  AffineIndices positions;
+
+  AffineInputs(const Tensor& x, const Tensor& weight, const Tensor& bias) : inputs{x} {
+    if (weight.defined()) {
+      positions.weight = inputs.size();
+      inputs.push_back(weight);
+    }
+    if (bias.defined()) {
+      positions.bias = inputs.size();
+      inputs.push_back(bias);
+    }
+  }
+  AffineIndices indices() const { return positions; }
+};
+
 void check_channel_vector(const Tensor& t, int64_t channels, const char* what, const Tensor& x) {
   if (!t.defined()) return;
   PLEXUS_CHECK(t.rank() == 1 && t.shape()[0] == channels, "batch_norm: ", what, " of shape ",
@@ -91,25 +123,18 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
   for (size_t r = 0; r < rows; ++r)
     for (size_t c = 0; c < cols; ++c) py[r * cols + c] = px[r * cols + c] * alpha[c] + beta[c];
 
-  std::vector<Tensor> inputs{x};
-  const size_t weight_index = weight.defined() ? inputs.size() : 0;
-  if (weight.defined()) inputs.push_back(weight);
-  const size_t bias_index = bias.defined() ? inputs.size() : 0;
-  if (bias.defined()) inputs.push_back(bias);
+  const AffineInputs affine(x, weight, bias);
 
   return autograd::record(
-      Op::batch_norm, std::move(y), std::span<const Tensor>(inputs),
-      [stats, training, weight_index, bias_index](BackwardContext& c) {
+      Op::batch_norm, std::move(y), std::span<const Tensor>(affine.inputs),
+      [stats, training, affine = affine.indices()](BackwardContext& c) {
         const size_t n_rows = c.input_shape(0)[0];
         const size_t n_cols = c.input_shape(0)[1];
         const float* xs = c.input_data(0);
         const float* dy = c.output_grad();
         const float* mu = stats.data();
         const float* rs = mu + n_cols;
-        const float* w = weight_index ? c.input_data(weight_index) : nullptr;
-        float* dx = c.input_grad(0);
-        float* dw = weight_index ? c.input_grad(weight_index) : nullptr;
-        float* db = bias_index ? c.input_grad(bias_index) : nullptr;
+        const auto [w, dx, dw, db] = affine.buffers(c);
         for (size_t ch = 0; ch < n_cols; ++ch) {
           double sum_dy = 0.0, sum_dy_xhat = 0.0;
           for (size_t r = 0; r < n_rows; ++r) {
@@ -176,23 +201,16 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
     }
   }
 
-  std::vector<Tensor> inputs{x};
-  const size_t weight_index = weight.defined() ? inputs.size() : 0;
-  if (weight.defined()) inputs.push_back(weight);
-  const size_t bias_index = bias.defined() ? inputs.size() : 0;
-  if (bias.defined()) inputs.push_back(bias);
+  const AffineInputs affine(x, weight, bias);
 
   return autograd::record(
-      Op::layer_norm, std::move(y), std::span<const Tensor>(inputs),
-      [stats, rows, n, weight_index, bias_index](BackwardContext& c) {
+      Op::layer_norm, std::move(y), std::span<const Tensor>(affine.inputs),
+      [stats, rows, n, affine = affine.indices()](BackwardContext& c) {
         const float* xs = c.input_data(0);
         const float* dy = c.output_grad();
         const float* mu = stats.data();
         const float* rs = mu + rows;
-        const float* w = weight_index ? c.input_data(weight_index) : nullptr;
-        float* dx = c.input_grad(0);
-        float* dw = weight_index ? c.input_grad(weight_index) : nullptr;
-        float* db = bias_index ? c.input_grad(bias_index) : nullptr;
+        const auto [w, dx, dw, db] = affine.buffers(c);
         for (size_t r = 0; r < rows; ++r) {
           const float* x_row = xs + r * n;
           const float* dy_row = dy + r * n;

@@ -1,0 +1,19 @@
+// Writing a file so that a crash never leaves half of it under its name: the bytes go to a new
+// temporary file beside it, are fsynced, and the temporary is renamed over the name (and the
+// folder fsynced, so the rename itself survives a power cut). Readers see the old file or the
+// whole new one. Every file plexus writes (model files, checkpoints, state and .npy files,
+// predictions) goes through here.
+#pragma once
+
+#include <filesystem>
+#include <initializer_list>
+#include <string_view>
+
+namespace plexus::detail {
+
+/// Writes the concatenation of `parts` to `path` atomically; throws plexus::Error naming the file
+/// and the system's reason.
+void write_file_atomically(const std::filesystem::path& path,
+                           std::initializer_list<std::string_view> parts);
+
+}  // namespace plexus::detail
