@@ -234,7 +234,8 @@ CallbackState EarlyStoppingCallback::state() const {
                        {"stopped_epoch", optional_count(stopped_epoch_)},
                        {"wait", static_cast<double>(wait_)}},
                       {}};
-  for (const auto& [name, tensor] : best_weights_) state.tensors.emplace_back("best." + name, tensor);
+  for (const auto& [name, tensor] : best_weights_)
+    state.tensors.emplace_back("best." + name, tensor);
   return state;
 }
 
