@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libopenblas-dev libgtest-dev libgmock-dev
           nlohmann-json3-dev zlib1g-dev libcli11-dev clang-format dataset-fashion-mnist chromium nodejs
-          python3-torch)
+          python3-torch clang libprotobuf-dev protobuf-compiler libonnx-dev python3-onnx)
 # npm fetches playwright-core for the browser test; some nodejs builds ship it (and conflict with
 # Debian's npm package), so it is installed only where missing.
 command -v npm >/dev/null || packages+=(npm)
