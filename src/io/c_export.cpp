@@ -272,7 +272,8 @@ std::string header_text(const ExportPlan& plan, const std::string& name) {
     h << "the predicted values.\n";
   }
   h << " *\n * No allocation, no global state (safe from several threads): " << name
-    << "_predict uses\n * " << (2 * plan.widest * 4) << " bytes of stack. Link with -lm.\n */\n"
+    << "_predict uses\n * about " << (2 * plan.widest * 4)
+    << " bytes of stack. Link with -lm.\n */\n"
     << "#ifndef " << macro << "_H\n#define " << macro << "_H\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
     << "#define " << macro << "_FEATURES " << plan.inputs << "\n"
