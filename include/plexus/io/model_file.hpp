@@ -33,8 +33,8 @@ struct InputPipeline {
 /// What a model file holds besides the weights.
 struct ModelInfo {
   std::string task = "classification";  ///< "classification" or "regression"
-  std::vector<std::string> classes;      ///< class names in output order (classification)
-  std::vector<std::string> features;     ///< the raw input columns, in the order the model takes
+  std::vector<std::string> classes;     ///< class names in output order (classification)
+  std::vector<std::string> features;    ///< the raw input columns, in the order the model takes
   InputPipeline input;
   std::string training = "{}";  ///< JSON object: data, settings, metrics, date, plexus version
 };
