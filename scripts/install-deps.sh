@@ -3,13 +3,16 @@
 # Debian 12.
 #   install-deps.sh          what the library and the plexus command build with (and the data set)
 #   install-deps.sh --test   also what the test suite checks with: GoogleTest, Chromium and Node.js
-#                            for the report pages, PyTorch for the model-file interop test
+#                            for the report pages, PyTorch for the model-file interop test, clang
+#                            and protobuf with ONNX's schema for the exports (ONNX export is built
+#                            where protobuf is found; without it the command says what to install)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libopenblas-dev nlohmann-json3-dev zlib1g-dev
           libcli11-dev dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(libgtest-dev libgmock-dev clang-format chromium nodejs python3-torch)
+  packages+=(libgtest-dev libgmock-dev clang-format chromium nodejs python3-torch clang
+             libprotobuf-dev protobuf-compiler libonnx-dev python3-onnx)
   # npm fetches playwright-core for the browser test; some nodejs builds ship it (and conflict
   # with Debian's npm package), so it is installed only where missing.
   command -v npm >/dev/null || packages+=(npm)

@@ -1,0 +1,424 @@
+// C export: the plan of io/export_plan.hpp written as C99. Each step mirrors the plexus kernel it
+// replaces (float arithmetic in the same order, doubles where plexus uses doubles), so that the C
+// outputs agree with plexus to rounding. Helpers are emitted only when a layer uses them, since
+// an unused static function is a warning and users compile with -Werror.
+#include "plexus/io/c_export.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/check.hpp"
+#include "io/export_plan.hpp"
+
+namespace plexus::io {
+
+namespace {
+
+using detail::ExportLayer;
+using detail::ExportPlan;
+using detail::LayerKind;
+
+constexpr const char* kWhat = "C export";
+
+bool is_c_identifier(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (const char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  return true;
+}
+
+// A float literal that reads back as exactly `v`: 9 significant digits suffice for binary32.
+std::string c_float(float v) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.9g", static_cast<double>(v));
+  std::string out = text;
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out + "f";
+}
+
+std::string c_double(double v) {
+  char text[40];
+  std::snprintf(text, sizeof(text), "%.17g", v);
+  std::string out = text;
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
+}
+
+// Names from the data go into comments: nothing in them may end the comment, start a trigraph
+// (C99 replaces those even in comments) or break the line.
+std::string comment_text(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (std::iscntrl(static_cast<unsigned char>(c))) {
+      out += ' ';
+    } else if ((c == '*' && next == '/') || (c == '?' && next == '?') ||
+               (c == '/' && next == '*')) {
+      out += c;
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string upper(const std::string& name) {
+  std::string out = name;
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+void write_array(std::ostringstream& c, const std::string& name, const std::vector<float>& values) {
+  c << "static const float " << name << "[" << values.size() << "] = {";
+  for (size_t i = 0; i < values.size(); ++i) {
+    c << (i % 8 == 0 ? "\n  " : " ") << c_float(values[i]) << (i + 1 < values.size() ? "," : "");
+  }
+  c << "\n};\n";
+}
+
+// The helper functions, keyed by what needs them; the constants are spelled as in
+// ops/activation.cpp so that they round to the same floats.
+const char* helper_source(const std::string& helper) {
+  if (helper == "linear")
+    return "static void px_linear(const float* w, const float* b, int in, int out, const float* "
+           "x,\n"
+           "                      float* y) {\n"
+           "  for (int o = 0; o < out; ++o) {\n"
+           "    const float* row = w + (long)o * in;\n"
+           "    float s = 0.0f;\n"
+           "    for (int i = 0; i < in; ++i) s += row[i] * x[i];\n"
+           "    y[o] = b ? s + b[o] : s;\n"
+           "  }\n"
+           "}\n";
+  if (helper == "batch_norm")
+    return "static void px_batch_norm(float* x, int n, const float* alpha, const float* beta) {\n"
+           "  for (int i = 0; i < n; ++i) x[i] = x[i] * alpha[i] + beta[i];\n"
+           "}\n";
+  if (helper == "layer_norm")
+    return "static void px_layer_norm(float* x, int n, const float* w, const float* b, float eps) "
+           "{\n"
+           "  double sum = 0.0, squares = 0.0;\n"
+           "  for (int i = 0; i < n; ++i) sum += x[i];\n"
+           "  const double mu = sum / n;\n"
+           "  for (int i = 0; i < n; ++i) squares += (x[i] - mu) * (x[i] - mu);\n"
+           "  const float mean = (float)mu;\n"
+           "  const float rstd = (float)(1.0 / sqrt(squares / n + eps));\n"
+           "  for (int i = 0; i < n; ++i) {\n"
+           "    const float xhat = (x[i] - mean) * rstd;\n"
+           "    x[i] = w ? xhat * w[i] + b[i] : xhat;\n"
+           "  }\n"
+           "}\n";
+  if (helper == "relu")
+    return "static void px_relu(float* x, int n) {\n"
+           "  for (int i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;\n"
+           "}\n";
+  if (helper == "sigmoid")
+    return "static void px_sigmoid(float* x, int n) {\n"
+           "  for (int i = 0; i < n; ++i) x[i] = 1.0f / (1.0f + expf(-x[i]));\n"
+           "}\n";
+  if (helper == "tanh")
+    return "static void px_tanh(float* x, int n) {\n"
+           "  for (int i = 0; i < n; ++i) x[i] = tanhf(x[i]);\n"
+           "}\n";
+  if (helper == "leaky_relu")
+    return "static void px_leaky_relu(float* x, int n, float slope) {\n"
+           "  for (int i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : slope * x[i];\n"
+           "}\n";
+  if (helper == "scaled_elu")  // ELU (scale 1) and SELU
+    return "static void px_scaled_elu(float* x, int n, float scale, float negative_scale) {\n"
+           "  for (int i = 0; i < n; ++i)\n"
+           "    x[i] = x[i] > 0.0f ? scale * x[i] : negative_scale * expm1f(x[i]);\n"
+           "}\n";
+  if (helper == "gelu")
+    return "static void px_gelu(float* x, int n) {\n"
+           "  for (int i = 0; i < n; ++i)\n"
+           "    x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752440f));\n"
+           "}\n";
+  if (helper == "gelu_tanh")
+    return "static void px_gelu_tanh(float* x, int n) {\n"
+           "  for (int i = 0; i < n; ++i) {\n"
+           "    const float v = x[i];\n"
+           "    const float u = 0.79788456080286535588f * (v + 0.044715f * v * v * v);\n"
+           "    x[i] = 0.5f * v * (1.0f + tanhf(u));\n"
+           "  }\n"
+           "}\n";
+  if (helper == "silu")
+    return "static void px_silu(float* x, int n) {\n"
+           "  for (int i = 0; i < n; ++i) x[i] = x[i] / (1.0f + expf(-x[i]));\n"
+           "}\n";
+  if (helper == "softplus")
+    return "static void px_softplus(float* x, int n, float beta, float threshold) {\n"
+           "  for (int i = 0; i < n; ++i) {\n"
+           "    const float bx = beta * x[i];\n"
+           "    if (!(bx > threshold)) x[i] = (fmaxf(bx, 0.0f) + log1pf(expf(-fabsf(bx)))) / "
+           "beta;\n"
+           "  }\n"
+           "}\n";
+  if (helper == "softmax")
+    return "static void px_softmax(float* x, int n) {\n"
+           "  float m = -INFINITY, total = 0.0f;\n"
+           "  for (int i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;\n"
+           "  for (int i = 0; i < n; ++i) {\n"
+           "    x[i] = expf(x[i] - m);\n"
+           "    total += x[i];\n"
+           "  }\n"
+           "  const float inverse = 1.0f / total;\n"
+           "  for (int i = 0; i < n; ++i) x[i] *= inverse;\n"
+           "}\n";
+  // log_softmax
+  return "static void px_log_softmax(float* x, int n) {\n"
+         "  float m = -INFINITY, total = 0.0f;\n"
+         "  for (int i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;\n"
+         "  for (int i = 0; i < n; ++i) total += expf(x[i] - m);\n"
+         "  const float log_total = logf(total);\n"
+         "  for (int i = 0; i < n; ++i) x[i] = (x[i] - m) - log_total;\n"
+         "}\n";
+}
+
+std::string helper_of(LayerKind kind) {
+  switch (kind) {
+    case LayerKind::linear:
+      return "linear";
+    case LayerKind::batch_norm:
+      return "batch_norm";
+    case LayerKind::layer_norm:
+      return "layer_norm";
+    case LayerKind::relu:
+      return "relu";
+    case LayerKind::sigmoid:
+      return "sigmoid";
+    case LayerKind::tanh:
+      return "tanh";
+    case LayerKind::leaky_relu:
+      return "leaky_relu";
+    case LayerKind::elu:
+    case LayerKind::selu:
+      return "scaled_elu";
+    case LayerKind::gelu:
+      return "gelu";
+    case LayerKind::gelu_tanh:
+      return "gelu_tanh";
+    case LayerKind::silu:
+      return "silu";
+    case LayerKind::softplus:
+      return "softplus";
+    case LayerKind::softmax:
+      return "softmax";
+    case LayerKind::log_softmax:
+      return "log_softmax";
+  }
+  return "";
+}
+
+// SELU's constants as plexus' ops/activation.cpp has them.
+constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
+constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+
+std::string feature_name(const ExportPlan& plan, size_t i) {
+  return i < plan.features.size() ? comment_text(plan.features[i]) : "feature " + std::to_string(i);
+}
+
+std::string header_text(const ExportPlan& plan, const std::string& name) {
+  const std::string macro = upper(name);
+  std::ostringstream h;
+  h << "/* " << name << ".h: a plexus model exported as C99 (generated; do not edit).\n *\n";
+  if (plan.classifier)
+    h << " * Task: classification into " << plan.outputs << " classes.\n *\n";
+  else
+    h << " * Task: regression, " << plan.outputs << (plan.outputs == 1 ? " value" : " values")
+      << ".\n *\n";
+  h << " * Input: features[" << macro << "_FEATURES], the raw values in this order.";
+  if (plan.tabular) {
+    h << " A categorical\n"
+         " * column takes its category's index as a float (0..K-1; any other value reads as a\n"
+         " * category unseen in training: all zeros). NaN marks a missing value: it takes the\n"
+         " * training fill where one is listed; otherwise it makes the outputs NaN (numeric) or\n"
+         " * reads as unseen (categorical).\n";
+    for (size_t i = 0; i < plan.columns.size(); ++i) {
+      const auto& column = plan.columns[i];
+      h << " *   [" << i << "] " << feature_name(plan, i) << ": ";
+      if (!column.categorical) {
+        h << "numeric (standardised with mean " << column.mean << ", std " << column.std;
+        if (column.fill) h << "; missing -> " << *column.fill;
+        h << ")\n";
+        continue;
+      }
+      h << "categorical, " << column.categories.size() << " categories";
+      if (column.fill)
+        h << " (missing -> " << *column.fill << " = "
+          << comment_text(column.categories[static_cast<size_t>(*column.fill)]) << ")";
+      h << ":\n";
+      for (size_t k = 0; k < column.categories.size(); ++k)
+        h << " *         " << k << " = " << comment_text(column.categories[k]) << "\n";
+    }
+  } else {
+    h << " Each is multiplied by\n * " << plan.scale << " before the network.\n";
+    for (size_t i = 0; i < plan.features.size(); ++i)
+      h << " *   [" << i << "] " << feature_name(plan, i) << "\n";
+  }
+  h << " *\n * Output: outputs[" << macro << "_OUTPUTS], ";
+  if (plan.classifier) {
+    h << "the probability of each class:\n";
+    for (size_t k = 0; k < plan.classes.size(); ++k)
+      h << " *   [" << k << "] " << comment_text(plan.classes[k]) << "\n";
+  } else {
+    h << "the predicted values.\n";
+  }
+  h << " *\n * No allocation, no global state (safe from several threads): " << name
+    << "_predict uses\n * about " << (2 * plan.widest * 4)
+    << " bytes of stack. Link with -lm.\n */\n"
+    << "#ifndef " << macro << "_H\n#define " << macro << "_H\n\n"
+    << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+    << "#define " << macro << "_FEATURES " << plan.inputs << "\n"
+    << "#define " << macro << "_OUTPUTS " << plan.outputs << "\n\n"
+    << "/* features: " << macro << "_FEATURES values; outputs: room for " << macro
+    << "_OUTPUTS. */\n"
+    << "void " << name << "_predict(const float* features, float* outputs);\n";
+  if (plan.classifier)
+    h << "/* The most probable class: an index into the class list above. */\n"
+      << "int " << name << "_predict_class(const float* features);\n";
+  h << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << macro << "_H */\n";
+  return h.str();
+}
+
+std::string source_text(const ExportPlan& plan, const std::string& name) {
+  std::ostringstream c;
+  c << "/* " << name << ".c: a plexus model exported as C99 (generated; do not edit). See " << name
+    << ".h. */\n#include \"" << name << ".h\"\n\n#include <math.h>\n\n";
+
+  std::set<std::string> helpers;
+  bool any_linear = false;
+  for (size_t i = 0; i < plan.layers.size(); ++i) {
+    const ExportLayer& layer = plan.layers[i];
+    helpers.insert(helper_of(layer.kind));
+    any_linear = any_linear || layer.kind == LayerKind::linear;
+    const std::string prefix = "layer" + std::to_string(i) + "_";
+    if (layer.kind == LayerKind::linear || layer.kind == LayerKind::batch_norm ||
+        (layer.kind == LayerKind::layer_norm && !layer.weight.empty())) {
+      c << "/* layer " << i << ": " << comment_text(layer.description)
+        << (layer.kind == LayerKind::batch_norm ? ", folded: x * alpha + beta" : "") << " */\n";
+      write_array(c, prefix + "weight", layer.weight);
+      if (!layer.bias.empty()) write_array(c, prefix + "bias", layer.bias);
+      c << "\n";
+    }
+  }
+  if (plan.classifier) helpers.insert("softmax");
+  for (const std::string& helper : helpers) c << helper_source(helper) << "\n";
+
+  c << "static void px_preprocess(const float* features, float* x) {\n";
+  if (plan.tabular) {
+    size_t offset = 0;
+    for (size_t i = 0; i < plan.columns.size(); ++i) {
+      const auto& column = plan.columns[i];
+      c << "  { /* [" << i << "] " << feature_name(plan, i) << " */\n"
+        << "    double v = features[" << i << "];\n";
+      if (column.fill) c << "    if (isnan(v)) v = " << c_double(*column.fill) << ";\n";
+      if (column.categorical) {
+        c << "    for (int k = 0; k < " << column.categories.size() << "; ++k) x[" << offset
+          << " + k] = v == k ? 1.0f : 0.0f;\n  }\n";
+        offset += column.categories.size();
+      } else {
+        c << "    x[" << offset << "] = (float)((v - " << c_double(column.mean) << ") / "
+          << c_double(column.std) << ");\n  }\n";
+        offset += 1;
+      }
+    }
+  } else {
+    c << "  for (int i = 0; i < " << plan.inputs << "; ++i) x[i] = features[i] * "
+      << c_float(plan.scale) << ";\n";
+  }
+  c << "}\n\n";
+
+  c << "void " << name << "_predict(const float* features, float* outputs) {\n"
+    << "  float a[" << plan.widest << "];\n";
+  if (any_linear) c << "  float b[" << plan.widest << "];\n";
+  c << "  px_preprocess(features, a);\n";
+  std::string x = "a", y = "b";
+  for (size_t i = 0; i < plan.layers.size(); ++i) {
+    const ExportLayer& layer = plan.layers[i];
+    const std::string prefix = "layer" + std::to_string(i) + "_";
+    const std::string n = std::to_string(layer.in);
+    c << "  ";
+    switch (layer.kind) {
+      case LayerKind::linear:
+        c << "px_linear(" << prefix << "weight, "
+          << (layer.bias.empty() ? "(const float*)0" : prefix + "bias") << ", " << layer.in << ", "
+          << layer.out << ", " << x << ", " << y << ");";
+        std::swap(x, y);
+        break;
+      case LayerKind::batch_norm:
+        c << "px_batch_norm(" << x << ", " << n << ", " << prefix << "weight, " << prefix
+          << "bias);";
+        break;
+      case LayerKind::layer_norm:
+        c << "px_layer_norm(" << x << ", " << n << ", "
+          << (layer.weight.empty() ? "(const float*)0, (const float*)0"
+                                   : prefix + "weight, " + prefix + "bias")
+          << ", " << c_float(layer.a) << ");";
+        break;
+      case LayerKind::leaky_relu:
+        c << "px_leaky_relu(" << x << ", " << n << ", " << c_float(layer.a) << ");";
+        break;
+      case LayerKind::elu:
+        c << "px_scaled_elu(" << x << ", " << n << ", 1.0f, " << c_float(layer.a) << ");";
+        break;
+      case LayerKind::selu:
+        c << "px_scaled_elu(" << x << ", " << n << ", " << c_float(kSeluScale) << ", "
+          << c_float(kSeluAlpha * kSeluScale) << ");";
+        break;
+      case LayerKind::softplus:
+        c << "px_softplus(" << x << ", " << n << ", " << c_float(layer.a) << ", "
+          << c_float(layer.b) << ");";
+        break;
+      default:
+        c << "px_" << helper_of(layer.kind) << "(" << x << ", " << n << ");";
+    }
+    c << " /* " << comment_text(layer.description) << " */\n";
+  }
+  if (plan.classifier) c << "  px_softmax(" << x << ", " << plan.outputs << ");\n";
+  c << "  for (int k = 0; k < " << plan.outputs << "; ++k) outputs[k] = " << x << "[k];\n}\n";
+
+  if (plan.classifier)
+    c << "\nint " << name << "_predict_class(const float* features) {\n"
+      << "  float p[" << plan.outputs << "];\n"
+      << "  int best = 0;\n"
+      << "  " << name << "_predict(features, p);\n"
+      << "  for (int k = 1; k < " << plan.outputs << "; ++k)\n"
+      << "    if (p[k] > p[best]) best = k;\n"
+      << "  return best;\n}\n";
+  return c.str();
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text,
+                const std::filesystem::path& dir) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  PLEXUS_CHECK(out.is_open(), kWhat, ": cannot write into the folder ", dir.string(), " (",
+               std::strerror(errno), ")");
+  out << text;
+  out.close();
+  PLEXUS_CHECK(!out.fail(), kWhat, ": writing ", path.string(), " failed (disk full?)");
+}
+
+}  // namespace
+
+void export_c(const Model& model, const std::filesystem::path& dir, const std::string& name) {
+  PLEXUS_CHECK(is_c_identifier(name), kWhat, ": the name '", name,
+               "' is not a C identifier (letters, digits and '_', not starting with a digit); it "
+               "names the files and prefixes the functions, as in <name>_predict");
+  const ExportPlan plan = detail::plan_export(model, kWhat);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  PLEXUS_CHECK(!error && std::filesystem::is_directory(dir), kWhat, ": cannot create the folder ",
+               dir.string(), " (", error ? error.message() : "a file of that name exists", ")");
+  write_text(dir / (name + ".h"), header_text(plan, name), dir);
+  write_text(dir / (name + ".c"), source_text(plan, name), dir);
+}
+
+}  // namespace plexus::io

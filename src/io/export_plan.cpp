@@ -1,0 +1,189 @@
+// Flattens a model for the exporters: nested Sequentials become one list of layers, weights are
+// copied out, and batch norm is folded exactly as plexus evaluates it (ops/norm.cpp), so that the
+// exported computation rounds the same way.
+#include "io/export_plan.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+
+#include "base/check.hpp"
+#include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/layernorm.hpp"
+#include "plexus/nn/linear.hpp"
+
+namespace plexus::io::detail {
+
+namespace {
+
+double arg(const nn::LayerSpec& spec, const std::string& name, double fallback) {
+  for (const auto& [key, value] : spec.args)
+    if (key == name) return value;
+  return fallback;
+}
+
+std::vector<float> values_of(const Tensor& t, std::string_view what, const std::string& layer) {
+  if (!t.defined()) return {};
+  std::vector<float> values = t.to_vector();
+  PLEXUS_CHECK(std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }),
+               what, ": layer ", layer, " has a weight that is not finite (the training diverged)");
+  return values;
+}
+
+void flatten(const nn::Module& module, std::vector<const nn::Module*>& out) {
+  if (module.type() != "Sequential") {
+    out.push_back(&module);
+    return;
+  }
+  for (const auto& [name, child] : module.children()) flatten(*child, out);
+}
+
+const std::map<std::string, LayerKind, std::less<>> kElementwise = {
+    {"ReLU", LayerKind::relu},
+    {"Sigmoid", LayerKind::sigmoid},
+    {"Tanh", LayerKind::tanh},
+    {"LeakyReLU", LayerKind::leaky_relu},
+    {"ELU", LayerKind::elu},
+    {"SELU", LayerKind::selu},
+    {"SiLU", LayerKind::silu},
+    {"Softplus", LayerKind::softplus},
+    {"GELU", LayerKind::gelu},
+    {"Softmax", LayerKind::softmax},
+    {"LogSoftmax", LayerKind::log_softmax},
+};
+
+void plan_input(const Model& model, std::string_view what, ExportPlan& plan) {
+  const ModelInfo& info = model.info;
+  if (info.input.tabular) {
+    plan.tabular = true;
+    for (const data::ColumnInfo& column : info.input.tabular->columns()) {
+      if (column.kind == data::ColumnKind::ignored) continue;
+      ExportColumn out{column.name,       column.kind == data::ColumnKind::categorical,
+                       column.mean,       column.std,
+                       column.categories, std::nullopt};
+      if (column.fill && out.categorical) {
+        const auto it = std::find(out.categories.begin(), out.categories.end(), *column.fill);
+        PLEXUS_CHECK(it != out.categories.end(), what, ": column '", column.name,
+                     "' fills missing cells with '", *column.fill, "', which is not a category");
+        out.fill = static_cast<double>(it - out.categories.begin());
+      } else if (column.fill) {
+        double value = 0;
+        const std::string& text = *column.fill;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        PLEXUS_CHECK(error == std::errc() && end == text.data() + text.size(), what, ": column '",
+                     column.name, "' has a fill value '", text, "' that is not a number");
+        out.fill = value;
+      }
+      plan.features.push_back(column.name);
+      plan.columns.push_back(std::move(out));
+    }
+    PLEXUS_CHECK(info.features.empty() || info.features == plan.features, what,
+                 ": the model's feature names disagree with its preprocessing's columns");
+    plan.inputs = static_cast<int64_t>(plan.columns.size());
+    plan.network_inputs = static_cast<int64_t>(info.input.tabular->output_features());
+    const auto width = model.network.in_features();
+    PLEXUS_CHECK(!width || *width == plan.network_inputs, what, ": the preprocessing gives ",
+                 plan.network_inputs, " inputs but the network takes ", width.value_or(0));
+    return;
+  }
+  plan.scale = info.input.scale;
+  const auto width = model.network.in_features();
+  PLEXUS_CHECK(width || !info.features.empty(), what,
+               ": cannot tell how many inputs the network takes (no layer states it and the "
+               "model lists no features)");
+  plan.inputs = width ? *width : static_cast<int64_t>(info.features.size());
+  PLEXUS_CHECK(info.features.empty() || static_cast<int64_t>(info.features.size()) == plan.inputs,
+               what, ": the model lists ", info.features.size(), " features but the network takes ",
+               plan.inputs, " inputs");
+  plan.features = info.features;
+  plan.network_inputs = plan.inputs;
+}
+
+}  // namespace
+
+ExportPlan plan_export(const Model& model, std::string_view what) {
+  ExportPlan plan;
+  PLEXUS_CHECK(model.info.task == "classification" || model.info.task == "regression", what,
+               ": task \"", model.info.task, "\" must be classification or regression");
+  plan.classifier = model.info.task == "classification";
+  plan_input(model, what, plan);
+
+  std::vector<const nn::Module*> modules;
+  flatten(model.network, modules);
+  int64_t width = plan.network_inputs;
+  plan.widest = width;
+  for (size_t i = 0; i < modules.size(); ++i) {
+    const nn::Module& module = *modules[i];
+    const nn::LayerSpec spec = module.spec();
+    const std::string label = std::to_string(i) + " (" + module.name() + ")";
+    ExportLayer layer{LayerKind::relu, module.name(), width, width, {}, {}, 0, 0};
+    if (const auto* linear = dynamic_cast<const nn::Linear*>(&module)) {
+      PLEXUS_CHECK(*linear->in_features() == width, what, ": layer ", label, " takes ",
+                   *linear->in_features(), " inputs but gets ", width);
+      layer.kind = LayerKind::linear;
+      layer.out = *linear->out_features();
+      layer.weight = values_of(linear->weight, what, label);
+      layer.bias = values_of(linear->bias, what, label);
+    } else if (const auto* bn = dynamic_cast<const nn::BatchNorm1d*>(&module)) {
+      PLEXUS_CHECK(bn->features() == width, what, ": layer ", label, " normalises ", bn->features(),
+                   " features but gets ", width);
+      layer.kind = LayerKind::batch_norm;
+      const std::vector<float> mean = values_of(bn->running_mean, what, label);
+      const std::vector<float> var = values_of(bn->running_var, what, label);
+      const std::vector<float> w = values_of(bn->weight, what, label);
+      const std::vector<float> b = values_of(bn->bias, what, label);
+      const auto eps = static_cast<float>(arg(spec, "eps", 1e-5));
+      for (size_t c = 0; c < mean.size(); ++c) {
+        const auto rstd = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var[c]) + eps));
+        const float alpha = (w.empty() ? 1.0f : w[c]) * rstd;
+        layer.weight.push_back(alpha);
+        layer.bias.push_back((b.empty() ? 0.0f : b[c]) - mean[c] * alpha);
+      }
+    } else if (const auto* ln = dynamic_cast<const nn::LayerNorm*>(&module)) {
+      PLEXUS_CHECK(ln->features() == width, what, ": layer ", label, " normalises ", ln->features(),
+                   " features but gets ", width);
+      layer.kind = LayerKind::layer_norm;
+      layer.weight = values_of(ln->weight, what, label);
+      layer.bias = values_of(ln->bias, what, label);
+      layer.a = static_cast<float>(arg(spec, "eps", 1e-5));
+    } else if (module.type() == "Dropout") {
+      continue;  // the identity in inference
+    } else {
+      const auto found = kElementwise.find(module.type());
+      PLEXUS_CHECK(found != kElementwise.end(), what, ": layer ", label, " of type ", module.type(),
+                   " has no export (supported: Linear, BatchNorm1d, LayerNorm, Dropout and the "
+                   "built-in activations)");
+      layer.kind = found->second;
+      if (layer.kind == LayerKind::leaky_relu)
+        layer.a = static_cast<float>(arg(spec, "negative_slope", 0.01));
+      if (layer.kind == LayerKind::elu) layer.a = static_cast<float>(arg(spec, "alpha", 1.0));
+      if (layer.kind == LayerKind::gelu && arg(spec, "approximate", 0) != 0)
+        layer.kind = LayerKind::gelu_tanh;
+      if (layer.kind == LayerKind::softplus) {
+        layer.a = static_cast<float>(arg(spec, "beta", 1.0));
+        layer.b = static_cast<float>(arg(spec, "threshold", 20.0));
+      }
+      if (layer.kind == LayerKind::softmax || layer.kind == LayerKind::log_softmax) {
+        const double dim = arg(spec, "dim", -1);
+        PLEXUS_CHECK(dim == -1 || dim == 1, what, ": layer ", label, " normalises over dimension ",
+                     dim, "; only the feature dimension (-1 or 1) exports");
+      }
+    }
+    width = layer.out;
+    plan.widest = std::max(plan.widest, width);
+    plan.layers.push_back(std::move(layer));
+  }
+  plan.outputs = width;
+  if (plan.classifier) {
+    plan.classes = model.info.classes;
+    if (plan.classes.empty())
+      for (int64_t k = 0; k < plan.outputs; ++k) plan.classes.push_back(std::to_string(k));
+    PLEXUS_CHECK(static_cast<int64_t>(plan.classes.size()) == plan.outputs, what,
+                 ": the model has ", plan.classes.size(), " classes but the network gives ",
+                 plan.outputs, " outputs");
+  }
+  return plan;
+}
+
+}  // namespace plexus::io::detail

@@ -1,0 +1,70 @@
+// What the ONNX and C exporters share: a model flattened into its input convention, preprocessing
+// constants and a list of layers with their weights, checked once, so that both write the same
+// computation and fail with the same messages.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plexus/io/model_file.hpp"
+
+namespace plexus::io::detail {
+
+/// One raw input column. The exporters take a categorical column as its category index.
+struct ExportColumn {
+  std::string name;
+  bool categorical = false;
+  double mean = 0, std = 1;             ///< numeric: (x - mean) / std
+  std::vector<std::string> categories;  ///< categorical: index -> name, the one-hot order
+  std::optional<double> fill;           ///< what NaN becomes: the value, or the category's index
+};
+
+enum class LayerKind {
+  linear,
+  batch_norm,  ///< folded, as plexus computes it in eval mode: y = x * alpha + beta
+  layer_norm,
+  relu,
+  sigmoid,
+  tanh,
+  leaky_relu,
+  elu,
+  selu,
+  gelu,
+  gelu_tanh,
+  silu,
+  softplus,
+  softmax,
+  log_softmax,
+};
+
+struct ExportLayer {
+  LayerKind kind;
+  std::string description;          ///< the module's name(), for comments
+  int64_t in = 0, out = 0;          ///< widths
+  std::vector<float> weight, bias;  ///< linear: [out, in] and [out] (empty without bias);
+                                    ///< batch_norm: alpha and beta; layer_norm: its affine ones
+  float a = 0, b = 0;               ///< leaky_relu: slope; elu: alpha; softplus: beta, threshold;
+                                    ///< layer_norm: eps
+};
+
+struct ExportPlan {
+  bool classifier = false;
+  std::vector<std::string> classes;  ///< classifier: one name per output
+  bool tabular = false;
+  std::vector<ExportColumn> columns;  ///< tabular: the raw columns in input order
+  float scale = 1.0f;                 ///< not tabular: every feature is multiplied by this
+  std::vector<std::string> features;  ///< the raw feature names, in input order
+  int64_t inputs = 0;                 ///< raw features
+  int64_t network_inputs = 0;         ///< after preprocessing
+  int64_t outputs = 0;
+  int64_t widest = 0;  ///< the widest row any step holds, preprocessed input included
+  std::vector<ExportLayer> layers;
+};
+
+/// The plan for `model`; `what` ("ONNX export", "C export") starts every error message.
+ExportPlan plan_export(const Model& model, std::string_view what);
+
+}  // namespace plexus::io::detail

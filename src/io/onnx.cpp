@@ -1,0 +1,299 @@
+// ONNX export: the plan of io/export_plan.hpp as an opset-17 graph of standard operators. The
+// messages are the C++ classes protoc generates from ONNX's own onnx.proto (libonnx-dev) at build
+// time: the encoding is then the reference one, field numbers and all, instead of a hand-written
+// wire format that could drift from the schema unnoticed. Without protobuf plexus still builds and
+// export_onnx says what to install.
+#include "plexus/io/onnx.hpp"
+
+#include "base/check.hpp"
+
+#ifdef PLEXUS_HAVE_ONNX
+#include <bit>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "io/export_plan.hpp"
+#include "io/onnx.pb.h"
+#endif
+
+namespace plexus::io {
+
+#ifndef PLEXUS_HAVE_ONNX
+
+bool onnx_export_available() { return false; }
+
+void export_onnx(const Model&, const std::filesystem::path&, const OnnxOptions&) {
+  detail::throw_error(
+      "ONNX export needs protobuf: install libprotobuf-dev protobuf-compiler libonnx-dev and "
+      "rebuild");
+}
+
+#else
+
+namespace {
+
+using detail::ExportLayer;
+using detail::ExportPlan;
+using detail::LayerKind;
+
+constexpr const char* kWhat = "ONNX export";
+// Opset 17 is the newest that common checkers (python3-onnx 1.12) and runtimes know; it has
+// LayerNormalization but no Gelu, so GELU is composed. IR version 8 goes with it.
+constexpr int64_t kOpset = 17;
+constexpr int64_t kIrVersion = 8;
+
+struct Attribute {
+  std::string name;
+  std::variant<int64_t, float> value;
+};
+
+// Appends nodes and constants to a graph; every value gets a fresh name.
+class Graph {
+ public:
+  explicit Graph(onnx::GraphProto& graph) : graph_(graph) {}
+
+  std::string constant(const std::string& hint, const std::vector<int64_t>& dims,
+                       const std::vector<float>& values) {
+    onnx::TensorProto& t = add_initializer(hint, dims, onnx::TensorProto::FLOAT);
+    // raw_data is little-endian; plexus runs on little-endian machines only.
+    static_assert(std::endian::native == std::endian::little);
+    t.set_raw_data(values.data(), values.size() * sizeof(float));
+    return t.name();
+  }
+  std::string scalar(const std::string& hint, float value) { return constant(hint, {}, {value}); }
+  std::string int64s(const std::string& hint, const std::vector<int64_t>& values) {
+    onnx::TensorProto& t =
+        add_initializer(hint, {static_cast<int64_t>(values.size())}, onnx::TensorProto::INT64);
+    t.set_raw_data(values.data(), values.size() * sizeof(int64_t));
+    return t.name();
+  }
+
+  std::string node(const std::string& op, const std::vector<std::string>& inputs,
+                   std::initializer_list<Attribute> attributes = {}) {
+    onnx::NodeProto& n = *graph_.add_node();
+    n.set_op_type(op);
+    n.set_name(op + "_" + std::to_string(graph_.node_size()));
+    for (const std::string& input : inputs) n.add_input(input);
+    const std::string output = fresh(op);
+    n.add_output(output);
+    for (const Attribute& a : attributes) {
+      onnx::AttributeProto& attribute = *n.add_attribute();
+      attribute.set_name(a.name);
+      if (const auto* i = std::get_if<int64_t>(&a.value)) {
+        attribute.set_type(onnx::AttributeProto::INT);
+        attribute.set_i(*i);
+      } else {
+        attribute.set_type(onnx::AttributeProto::FLOAT);
+        attribute.set_f(std::get<float>(a.value));
+      }
+    }
+    return output;
+  }
+  std::string node(const std::string& op, const std::string& input) {
+    return node(op, std::vector<std::string>{input});
+  }
+
+  // Renames the value `value` to `name` (the graph output's), by an Identity node.
+  void output(const std::string& value, const std::string& name) {
+    onnx::NodeProto& n = *graph_.add_node();
+    n.set_op_type("Identity");
+    n.set_name("output");
+    n.add_input(value);
+    n.add_output(name);
+  }
+
+ private:
+  std::string fresh(const std::string& hint) { return hint + "_" + std::to_string(next_++); }
+  onnx::TensorProto& add_initializer(const std::string& hint, const std::vector<int64_t>& dims,
+                                     onnx::TensorProto::DataType type) {
+    onnx::TensorProto& t = *graph_.add_initializer();
+    t.set_name(fresh(hint));
+    t.set_data_type(type);
+    for (const int64_t d : dims) t.add_dims(d);
+    return t;
+  }
+
+  onnx::GraphProto& graph_;
+  int next_ = 0;
+};
+
+void set_type(onnx::ValueInfoProto& value, const std::string& name, int64_t width) {
+  value.set_name(name);
+  onnx::TypeProto_Tensor& tensor = *value.mutable_type()->mutable_tensor_type();
+  tensor.set_elem_type(onnx::TensorProto::FLOAT);
+  tensor.mutable_shape()->add_dim()->set_dim_param("batch");
+  tensor.mutable_shape()->add_dim()->set_dim_value(width);
+}
+
+// Raw features [batch, F] -> the network's input [batch, network_inputs], as
+// data::Preprocessing::transform computes it (in float instead of double).
+std::string preprocess(Graph& g, const ExportPlan& plan, const std::string& features) {
+  if (!plan.tabular)
+    return plan.scale == 1.0f ? features : g.node("Mul", {features, g.scalar("scale", plan.scale)});
+  std::string x = features;
+  bool any_fill = false;
+  std::vector<float> fill, mean, std;
+  for (const auto& column : plan.columns) {
+    any_fill = any_fill || column.fill.has_value();
+    // NaN fills keep NaN: a column without a fill lets a missing value through.
+    fill.push_back(column.fill ? static_cast<float>(*column.fill)
+                               : std::numeric_limits<float>::quiet_NaN());
+    mean.push_back(column.categorical ? 0.0f : static_cast<float>(column.mean));
+    std.push_back(column.categorical ? 1.0f : static_cast<float>(column.std));
+  }
+  const int64_t f = plan.inputs;
+  if (any_fill) x = g.node("Where", {g.node("IsNaN", x), g.constant("fill", {f}, fill), x});
+  const std::string z = g.node(
+      "Div", {g.node("Sub", {x, g.constant("mean", {f}, mean)}), g.constant("std", {f}, std)});
+  // Runs of numeric columns are gathered from z at once; each categorical column is compared
+  // with its category indices 0..K-1.
+  std::vector<std::string> pieces;
+  std::vector<int64_t> run;
+  auto flush = [&] {
+    if (run.empty()) return;
+    pieces.push_back(run.size() == static_cast<size_t>(f)
+                         ? z
+                         : g.node("Gather", {z, g.int64s("numeric_columns", run)}, {{"axis", 1}}));
+    run.clear();
+  };
+  for (size_t i = 0; i < plan.columns.size(); ++i) {
+    const auto& column = plan.columns[i];
+    if (!column.categorical) {
+      run.push_back(static_cast<int64_t>(i));
+      continue;
+    }
+    flush();
+    const std::string index =
+        g.node("Gather", {x, g.int64s("column", {static_cast<int64_t>(i)})}, {{"axis", 1}});
+    std::vector<float> range(column.categories.size());
+    for (size_t k = 0; k < range.size(); ++k) range[k] = static_cast<float>(k);
+    const std::string hot = g.node(
+        "Equal", {index, g.constant("categories", {static_cast<int64_t>(range.size())}, range)});
+    pieces.push_back(g.node("Cast", {hot}, {{"to", int64_t{onnx::TensorProto::FLOAT}}}));
+  }
+  flush();
+  return pieces.size() == 1 ? pieces[0] : g.node("Concat", pieces, {{"axis", 1}});
+}
+
+std::string layer(Graph& g, const ExportLayer& l, const std::string& x) {
+  switch (l.kind) {
+    case LayerKind::linear: {
+      std::vector<std::string> inputs{x, g.constant("weight", {l.out, l.in}, l.weight)};
+      if (!l.bias.empty()) inputs.push_back(g.constant("bias", {l.out}, l.bias));
+      return g.node("Gemm", inputs, {{"transB", 1}});
+    }
+    case LayerKind::batch_norm:  // folded as plexus evaluates it: x * alpha + beta
+      return g.node("Add", {g.node("Mul", {x, g.constant("bn_alpha", {l.in}, l.weight)}),
+                            g.constant("bn_beta", {l.in}, l.bias)});
+    case LayerKind::layer_norm: {
+      const std::vector<float> ones(static_cast<size_t>(l.in), 1.0f);
+      const std::vector<float> zeros(static_cast<size_t>(l.in), 0.0f);
+      return g.node("LayerNormalization",
+                    {x, g.constant("ln_weight", {l.in}, l.weight.empty() ? ones : l.weight),
+                     g.constant("ln_bias", {l.in}, l.bias.empty() ? zeros : l.bias)},
+                    {{"axis", -1}, {"epsilon", l.a}});
+    }
+    case LayerKind::relu:
+      return g.node("Relu", x);
+    case LayerKind::sigmoid:
+      return g.node("Sigmoid", x);
+    case LayerKind::tanh:
+      return g.node("Tanh", x);
+    case LayerKind::leaky_relu:
+      return g.node("LeakyRelu", {x}, {{"alpha", l.a}});
+    case LayerKind::elu:
+      return g.node("Elu", {x}, {{"alpha", l.a}});
+    case LayerKind::selu:
+      return g.node("Selu", x);  // its default constants are PyTorch's
+    case LayerKind::gelu: {      // x (1 + erf(x / sqrt 2)) / 2
+      const std::string e =
+          g.node("Erf", {g.node("Mul", {x, g.scalar("inv_sqrt2", 0.70710678118654752440f)})});
+      return g.node("Mul", {g.node("Mul", {x, g.node("Add", {e, g.scalar("one", 1.0f)})}),
+                            g.scalar("half", 0.5f)});
+    }
+    case LayerKind::gelu_tanh: {  // x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2
+      // ((0.044715 x) x) x, the order plexus multiplies in.
+      const std::string cube = g.node(
+          "Mul", {g.node("Mul", {g.node("Mul", {x, g.scalar("gelu_cubic", 0.044715f)}), x}), x});
+      const std::string t =
+          g.node("Tanh", {g.node("Mul", {g.node("Add", {x, cube}),
+                                         g.scalar("sqrt_2_over_pi", 0.79788456080286535588f)})});
+      return g.node("Mul", {g.node("Mul", {x, g.node("Add", {t, g.scalar("one", 1.0f)})}),
+                            g.scalar("half", 0.5f)});
+    }
+    case LayerKind::silu:
+      return g.node("Mul", {x, g.node("Sigmoid", x)});
+    case LayerKind::softplus: {  // log(1 + e^(beta x)) / beta, or x where beta x > threshold
+      const std::string bx = l.a == 1.0f ? x : g.node("Mul", {x, g.scalar("beta", l.a)});
+      std::string soft = g.node("Softplus", bx);
+      if (l.a != 1.0f) soft = g.node("Div", {soft, g.scalar("beta", l.a)});
+      return g.node("Where", {g.node("Greater", {bx, g.scalar("threshold", l.b)}), x, soft});
+    }
+    case LayerKind::softmax:
+      return g.node("Softmax", {x}, {{"axis", 1}});
+    case LayerKind::log_softmax:
+      return g.node("LogSoftmax", {x}, {{"axis", 1}});
+  }
+  return x;
+}
+
+}  // namespace
+
+bool onnx_export_available() { return true; }
+
+void export_onnx(const Model& model, const std::filesystem::path& path,
+                 const OnnxOptions& options) {
+  const ExportPlan plan = detail::plan_export(model, kWhat);
+  PLEXUS_CHECK(plan.classifier || !options.logits, kWhat,
+               ": logits are a classifier's output; this model is a regressor");
+  onnx::ModelProto proto;
+  proto.set_ir_version(kIrVersion);
+  proto.set_producer_name("plexus");
+  proto.add_opset_import()->set_version(kOpset);
+  auto add_metadata = [&](const std::string& key, const std::string& value) {
+    onnx::StringStringEntryProto& entry = *proto.add_metadata_props();
+    entry.set_key(key);
+    entry.set_value(value);
+  };
+  add_metadata("plexus.task", model.info.task);
+  add_metadata("plexus.features", nlohmann::json(plan.features).dump());
+  if (plan.classifier) add_metadata("plexus.classes", nlohmann::json(plan.classes).dump());
+
+  onnx::GraphProto& graph = *proto.mutable_graph();
+  graph.set_name("plexus");
+  Graph g(graph);
+  set_type(*graph.add_input(), "features", plan.inputs);
+  std::string x = preprocess(g, plan, "features");
+  for (const ExportLayer& l : plan.layers) x = layer(g, l, x);
+  std::string output = "predictions";
+  if (plan.classifier && options.logits) {
+    output = "logits";
+  } else if (plan.classifier) {
+    output = "probabilities";
+    x = g.node("Softmax", {x}, {{"axis", 1}});
+  }
+  g.output(x, output);
+  set_type(*graph.add_output(), output, plan.outputs);
+
+  // Protobuf messages are limited to 2 GiB.
+  PLEXUS_CHECK(proto.ByteSizeLong() < (size_t{1} << 31), kWhat,
+               ": the model is over 2 GiB, more "
+               "than an ONNX file (a protobuf message) can hold");
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  PLEXUS_CHECK(out.is_open(), kWhat, ": cannot write ", path.string(), " (", std::strerror(errno),
+               ")");
+  PLEXUS_CHECK(proto.SerializeToOstream(&out), kWhat, ": writing ", path.string(), " failed");
+  out.close();
+  PLEXUS_CHECK(!out.fail(), kWhat, ": writing ", path.string(), " failed (disk full?)");
+}
+
+#endif
+
+}  // namespace plexus::io
