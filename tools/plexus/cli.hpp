@@ -59,7 +59,8 @@ struct Settings {
   // training
   std::string optimizer = "adam";
   double lr = 1e-3;
-  double weight_decay = 0.0;
+  /// Unset: the default for the data, 1e-4 for tables (CSV), 0 for arrays (images, .npy).
+  std::optional<double> weight_decay;
   std::string schedule = "none";
   double clip_grad = 0.0;
   int64_t batch_size = 128;
@@ -70,7 +71,13 @@ struct Settings {
   int threads = 0;  // 0 = the library's default
   // outputs
   std::string save, report;
+  std::string checkpoint;  ///< folder of the checkpoint written after every epoch
 };
+
+/// The default weight decay of tabular (CSV) data; arrays (images, .npy) get 0.
+inline constexpr double kTabularWeightDecay = 1e-4;
+/// Fills the settings whose defaults depend on the data (weight_decay); needs `data`.
+void resolve_defaults(Settings& settings);
 
 /// The settings as the JSON object --config reads and --dump-config prints.
 json settings_to_json(const Settings& settings);
@@ -209,6 +216,7 @@ struct InspectArgs {
 struct TrainFlags {
   Settings settings;
   std::string config;
+  std::string resume;  ///< a checkpoint folder to continue
   bool dump_config = false, json = false, quiet = false;
 };
 

@@ -1,4 +1,5 @@
 // --config and --dump-config: the training settings as a JSON object, read back key by key.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -91,7 +92,7 @@ json settings_to_json(const Settings& s) {
   out["loss"] = s.loss;
   out["optimizer"] = s.optimizer;
   out["lr"] = s.lr;
-  out["weight_decay"] = s.weight_decay;
+  out["weight_decay"] = s.weight_decay ? json(*s.weight_decay) : json(nullptr);
   out["schedule"] = s.schedule;
   out["clip_grad"] = s.clip_grad;
   out["batch_size"] = s.batch_size;
@@ -102,6 +103,7 @@ json settings_to_json(const Settings& s) {
   out["threads"] = s.threads;
   out["save"] = s.save;
   out["report"] = s.report;
+  out["checkpoint"] = s.checkpoint;
   return out;
 }
 
@@ -153,9 +155,12 @@ void apply_config(const json& config, Settings& s, const std::string& source) {
       s.optimizer = get<std::string>(value, key, source);
     else if (key == "lr")
       s.lr = get<double>(value, key, source);
-    else if (key == "weight_decay")
-      s.weight_decay = get<double>(value, key, source);
-    else if (key == "schedule")
+    else if (key == "weight_decay") {
+      if (value.is_null())
+        s.weight_decay.reset();
+      else
+        s.weight_decay = get<double>(value, key, source);
+    } else if (key == "schedule")
       s.schedule = get<std::string>(value, key, source);
     else if (key == "clip_grad")
       s.clip_grad = get<double>(value, key, source);
@@ -175,6 +180,8 @@ void apply_config(const json& config, Settings& s, const std::string& source) {
       s.save = get<std::string>(value, key, source);
     else if (key == "report")
       s.report = get<std::string>(value, key, source);
+    else if (key == "checkpoint")
+      s.checkpoint = get<std::string>(value, key, source);
     else
       throw UsageError(source + ": unknown key \"" + key + "\"; known: " + join([] {
                          std::vector<std::string> keys;
@@ -212,6 +219,15 @@ std::vector<std::string> schedule_names() {
   return names;
 }
 
+void resolve_defaults(Settings& s) {
+  if (s.weight_decay || s.data.empty()) return;
+  // The formats load_source reads as arrays: fashion-mnist, an IDX folder, a .npy file.
+  std::error_code ec;
+  const bool arrays = s.data == "fashion-mnist" || std::filesystem::is_directory(s.data, ec) ||
+                      (s.data.size() >= 4 && s.data.compare(s.data.size() - 4, 4, ".npy") == 0);
+  s.weight_decay = arrays ? 0.0 : kTabularWeightDecay;
+}
+
 void validate_settings(const Settings& s) {
   check_member("activation", s.activation, activation_names());
   check_member("optimizer", s.optimizer, optimizer_names());
@@ -221,7 +237,7 @@ void validate_settings(const Settings& s) {
   if (!s.task.empty()) check_member("task", s.task, {"classification", "regression"});
   if (s.dropout < 0 || s.dropout >= 1) throw UsageError("dropout must be in [0, 1)");
   if (s.lr <= 0) throw UsageError("lr must be positive");
-  if (s.weight_decay < 0) throw UsageError("weight_decay must be >= 0");
+  if (s.weight_decay && *s.weight_decay < 0) throw UsageError("weight_decay must be >= 0");
   if (s.clip_grad < 0) throw UsageError("clip_grad must be >= 0");
   if (s.batch_size < 1) throw UsageError("batch_size must be at least 1");
   if (s.epochs < 1) throw UsageError("epochs must be at least 1");

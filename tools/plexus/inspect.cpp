@@ -1,13 +1,58 @@
 // `plexus inspect`: what a model file holds: architecture, preprocessing, classes, features and
-// how it was trained.
+// how it was trained; or what a checkpoint folder (plexus train --checkpoint DIR) holds.
+#include <filesystem>
 #include <iostream>
 
 #include "cli.hpp"
 #include "plexus/nn/registry.hpp"
+#include "plexus/train/checkpoint.hpp"
 
 namespace plexus::cli {
+namespace {
+
+int inspect_checkpoint(const InspectArgs& args) {
+  const train::Checkpoint checkpoint = train::load_checkpoint(args.model);
+  json run = json::parse(checkpoint.config, nullptr, false);
+  if (run.is_discarded()) run = checkpoint.config;
+  size_t values = 0;
+  for (const auto& [name, tensor] : checkpoint.model) values += tensor.numel();
+  json epochs = json::array();
+  for (size_t e = 0; e < checkpoint.history.epochs(); ++e) {
+    json row;
+    row["loss"] = checkpoint.history[e].loss;
+    if (checkpoint.history[e].val_loss) row["val_loss"] = *checkpoint.history[e].val_loss;
+    epochs.push_back(row);
+  }
+  if (args.json) {
+    json out;
+    out["checkpoint"] = args.model;
+    out["epochs_done"] = checkpoint.epochs_done;
+    out["stopped"] = checkpoint.stopped;
+    out["tensors"] = checkpoint.model.size();
+    out["values"] = values;
+    out["history"] = epochs;
+    out["run"] = run;
+    print_json_line(out);
+    return kExitOk;
+  }
+  std::cout << "checkpoint: " << args.model << "\n"
+            << "epochs done: " << checkpoint.epochs_done
+            << (checkpoint.stopped ? " (early stopping had ended the run)" : "") << "\n"
+            << "model: " << checkpoint.model.size() << " tensors, " << values << " values\n";
+  if (!epochs.empty()) std::cout << "last epoch: " << epochs.back().dump() << "\n";
+  if (run.is_object() && run.contains("settings"))
+    std::cout << "settings: " << run["settings"].dump() << "\n";
+  std::cout << "continue with: plexus train --resume " << args.model << "\n";
+  return kExitOk;
+}
+
+}  // namespace
 
 int run_inspect(const InspectArgs& args) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(args.model, ec) ||
+      std::filesystem::path(args.model).filename() == "checkpoint.plx")
+    return inspect_checkpoint(args);
   io::Model model = io::load_model(args.model);
   const auto& info = model.info;
   json training = json::parse(info.training, nullptr, false);

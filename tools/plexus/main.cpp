@@ -129,8 +129,12 @@ int main_impl(int argc, char** argv) {
                    "optimizer: " + list(optimizer_names()) + " (default: adam)")
       ->check(CLI::IsMember(optimizer_names()));
   train->add_option("--lr", s.lr, "learning rate (default: 0.001)")->check(kPositive);
-  train->add_option("--weight-decay", s.weight_decay, "L2 weight decay (default: 0)")
-      ->check(kNonNegative);
+  double weight_decay = 0;
+  auto* weight_decay_option =
+      train
+          ->add_option("--weight-decay", weight_decay,
+                       "L2 weight decay (default: 0.0001 for CSV data, 0 for images and .npy)")
+          ->check(kNonNegative);
   train
       ->add_option("--schedule", s.schedule,
                    "learning-rate schedule: " + list(schedule_names()) + " (default: none)")
@@ -158,6 +162,11 @@ int main_impl(int argc, char** argv) {
       ->check(kNonNegative);
   train->add_option("--save", s.save, "write the trained model here (model.plx)");
   train->add_option("--report", s.report, "write an HTML report into this folder");
+  train->add_option("--checkpoint", s.checkpoint,
+                    "write a checkpoint into this folder after every epoch (and on Ctrl-C)");
+  train->add_option("--resume", tf.resume,
+                    "continue the run whose checkpoint is in this folder, with its settings; "
+                    "--epochs counts all epochs");
   train->add_flag("--json", tf.json, "print the results as one JSON object on the last line");
   train->add_option("--config", tf.config, "read settings from this JSON file (flags override it)");
   train->add_flag("--dump-config", tf.dump_config,
@@ -168,7 +177,12 @@ int main_impl(int argc, char** argv) {
       "  plexus train --data fashion-mnist --save fashion.plx\n"
       "  plexus train --data houses.csv --target price --ignore id --save houses.plx --json\n"
       "  plexus train --data x.npy --labels y.npy --hidden 64,64 --epochs 30\n"
-      "  plexus train --config run.json --lr 0.01 --dump-config > run2.json");
+      "  plexus train --config run.json --lr 0.01 --dump-config > run2.json\n"
+      "  plexus train --data big.csv --epochs 200 --checkpoint run.ckpt --save big.plx\n"
+      "  plexus train --resume run.ckpt            (after Ctrl-C or a crash: continue the run)\n\n"
+      "Ctrl-C stops after the running step and leaves a checkpoint of the finished epochs (in\n"
+      "--checkpoint DIR, else beside --save as MODEL.checkpoint, else in plexus-checkpoint);\n"
+      "plexus train --resume DIR continues it to the same result as an uninterrupted run.");
 
   // ---- eval
   EvalArgs ea;
@@ -203,8 +217,9 @@ int main_impl(int argc, char** argv) {
 
   // ---- inspect
   InspectArgs ia;
-  auto* inspect = app.add_subcommand("inspect", "show what a model file holds");
-  inspect->add_option("model", ia.model, "the model file (.plx)")->required();
+  auto* inspect = app.add_subcommand("inspect", "show what a model file or a checkpoint holds");
+  inspect->add_option("model", ia.model, "the model file (.plx), or a checkpoint folder")
+      ->required();
   inspect->add_flag("--json", ia.json, "print it as one JSON object");
   inspect->footer("Example:\n  plexus inspect iris.plx --json");
 
@@ -229,6 +244,7 @@ int main_impl(int argc, char** argv) {
         if (c == '-') c = '_';
       given.push_back(name);
     }
+    if (weight_decay_option->count() > 0) s.weight_decay = weight_decay;
     if (!hidden.empty()) s.hidden = parse_hidden(hidden);
     if (!features.empty()) s.features = split_list(features);
     if (!ignore.empty()) s.ignore = split_list(ignore);

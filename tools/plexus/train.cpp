@@ -1,15 +1,18 @@
 // `plexus train`: load, split (test, then validation) by row index, fit the preprocessing on the
 // training rows only, train with early stopping, score on the test rows, save, report.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
 #include <random>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "cli.hpp"
 #include "plexus/cpu/threads.hpp"
@@ -21,6 +24,7 @@
 #include "plexus/optim/registry.hpp"
 #include "plexus/tensor/random.hpp"
 #include "plexus/train/callbacks.hpp"
+#include "plexus/train/checkpoint.hpp"
 #include "plexus/train/fit.hpp"
 
 namespace plexus::cli {
@@ -63,13 +67,49 @@ Tensor take_rows(const Tensor& x, const Rows& rows) {
   return out;
 }
 
-/// Stops fit() at the next batch once SIGINT arrived.
-class InterruptCallback : public train::Callback {
- public:
-  void on_batch_end(size_t, const train::BatchLog&) override {
-    if (g_interrupted) stop_training();
-  }
-};
+namespace fs = std::filesystem;
+
+/// Settings a resumed run may change: where its outputs go, how many epochs in all, threads.
+bool may_differ_on_resume(const std::string& key) {
+  return key == "epochs" || key == "save" || key == "report" || key == "checkpoint" ||
+         key == "threads";
+}
+
+std::string shown(const json& value) {
+  if (value.is_string())
+    return value.get<std::string>().empty() ? "\"\"" : value.get<std::string>();
+  return value.dump();
+}
+
+/// `text` as one shell word.
+std::string shell_word(const std::string& text) {
+  const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("_-./+,:=@").find(c) != std::string_view::npos;
+  });
+  if (plain) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+/// The folder of a --resume argument (a checkpoint folder, or the checkpoint file in it).
+fs::path resume_folder(const std::string& arg) {
+  std::error_code ec;
+  if (fs::is_directory(arg, ec)) return arg;
+  const fs::path parent = fs::path(arg).parent_path();
+  return parent.empty() ? fs::path(".") : parent;
+}
+
+train::Checkpoint read_checkpoint(const std::string& arg) {
+  std::error_code ec;
+  const fs::path file = fs::is_directory(arg, ec) ? train::checkpoint_file(arg) : fs::path(arg);
+  if (!fs::is_regular_file(file, ec))
+    throw Error("--resume " + arg + ": no checkpoint there (" + file.string() +
+                " does not exist); plexus train --checkpoint DIR writes one after every epoch, "
+                "and Ctrl-C leaves one");
+  return train::load_checkpoint(arg);
+}
 
 std::string now_iso() {
   std::time_t t = std::time(nullptr);
@@ -379,13 +419,60 @@ void prepare_arrays(const Settings& s, const Source& train_src, const Source* te
 
 int run_train(TrainFlags flags, const std::vector<std::string>& given) {
   Settings s;
-  if (!flags.config.empty()) apply_config(read_json_file(flags.config), s, flags.config);
+  // --resume: the checkpoint's settings; flags (and --config) may only repeat them, except
+  // where the outputs go and the number of epochs.
+  std::optional<train::Checkpoint> checkpoint;
+  json saved_run;
+  if (!flags.resume.empty()) {
+    checkpoint = read_checkpoint(flags.resume);
+    saved_run = json::parse(checkpoint->config, nullptr, false);
+    if (!saved_run.is_object() || !saved_run.contains("settings"))
+      throw Error("--resume " + flags.resume +
+                  ": the checkpoint holds no plexus train settings (it was not written by "
+                  "plexus train)");
+    apply_config(saved_run["settings"], s, "the checkpoint in " + flags.resume);
+  }
+  const auto apply_stage = [&](const json& stage, const std::string& source, bool from_flags) {
+    if (!checkpoint) return apply_config(stage, s, source);
+    if (!stage.is_object()) throw UsageError(source + ": the configuration must be a JSON object");
+    const json current = settings_to_json(s);
+    json changes = json::object();
+    for (const auto& [key, value] : stage.items()) {
+      if (may_differ_on_resume(key)) {
+        changes[key] = value;
+        continue;
+      }
+      Settings probe = s;
+      json one = json::object();
+      one[key] = value;
+      apply_config(one, probe, source);
+      resolve_defaults(probe);
+      const std::string name = key == "layers" ? "hidden" : key;
+      const json wanted = settings_to_json(probe)[name];
+      if (wanted == current[name]) continue;
+      std::string flag = name;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      throw UsageError((from_flags ? "--" + flag + " " + shown(wanted)
+                                   : source + ": \"" + name + "\": " + shown(wanted)) +
+                       " contradicts the checkpoint in " + flags.resume + ", which has " + name +
+                       " " + shown(current[name]) +
+                       "; leave it out to resume with the checkpoint's settings, or train afresh "
+                       "without --resume");
+    }
+    apply_config(changes, s, source);
+  };
+  if (!flags.config.empty()) apply_stage(read_json_file(flags.config), flags.config, false);
   json from_flags = settings_to_json(flags.settings);
   json overrides = json::object();
   for (const auto& key : given)
     if (from_flags.contains(key)) overrides[key] = from_flags[key];
-  apply_config(overrides, s, "command line");
+  apply_stage(overrides, "command line", true);
+  resolve_defaults(s);
   validate_settings(s);
+  if (checkpoint && checkpoint->epochs_done > static_cast<size_t>(s.epochs))
+    throw UsageError("--epochs " + std::to_string(s.epochs) + ": the checkpoint in " +
+                     flags.resume + " has run " + std::to_string(checkpoint->epochs_done) +
+                     " epochs already (--epochs counts all epochs, those done included)");
   if (flags.dump_config) {
     std::cout << settings_to_json(s).dump(2) << "\n";
     return kExitOk;
@@ -475,7 +562,7 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
   nn::Sequential network = build_network(s, p.x_fit.shape(1), outputs);
   if (loss_name == "nll") network.push_back(nn::make_activation("log_softmax"));
   optim::OptimizerSettings opt_settings{
-      .lr = s.lr, .weight_decay = s.weight_decay, .momentum = std::nullopt};
+      .lr = s.lr, .weight_decay = s.weight_decay.value_or(0.0), .momentum = std::nullopt};
   auto optimizer = optim::make_optimizer(s.optimizer, network.parameters(), opt_settings);
   const size_t fit_rows = static_cast<size_t>(p.x_fit.shape(0));
   const size_t batch = std::min<size_t>(static_cast<size_t>(s.batch_size), fit_rows);
@@ -506,21 +593,75 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
                                         .mode = train::Mode::automatic,
                                         .restore_best_weights = true});
   if (early) fit.callbacks.push_back(stopper);
-  fit.callbacks.push_back(InterruptCallback());
+
+  // Checkpoints: the configuration travels with them, and what the data came to, to check that
+  // a resumed run sees the same data.
+  json run;
+  run["settings"] = settings_to_json(s);
+  run["data_rows"] = train_src.rows();
+  run["training_rows"] = fit_rows;
+  run["inputs"] = p.x_fit.shape(1);
+  run["outputs"] = outputs;
+  run["plexus_version"] = PLEXUS_CLI_VERSION;
+  if (checkpoint) {
+    for (const char* key : {"data_rows", "training_rows", "inputs", "outputs"})
+      if (saved_run.contains(key) && saved_run[key] != run[key])
+        throw Error("--resume " + flags.resume + ": the data changed since the checkpoint (" + key +
+                    ": " + saved_run[key].dump() + " then, " + run[key].dump() +
+                    " now); resume with the data it was trained on");
+    const json then = saved_run["settings"].value("epochs", json(nullptr));
+    const bool planned = s.schedule == "none" || s.schedule == "exponential" ||
+                         s.schedule == "plateau" || s.schedule == "step";
+    if (!planned && then != json(s.epochs))
+      warn("the " + s.schedule + " schedule was planned for " + shown(then) +
+           " epochs and now runs to " + std::to_string(s.epochs) +
+           "; the result differs from an uninterrupted run of " + std::to_string(s.epochs));
+    fit.resume = &*checkpoint;
+  }
+  fit.checkpoint_config = run.dump();
+  if (!s.checkpoint.empty()) fit.checkpoint_dir = s.checkpoint;
+  fs::path interrupt_dir = !s.checkpoint.empty() ? fs::path(s.checkpoint)
+                           : checkpoint          ? resume_folder(flags.resume)
+                           : !s.save.empty()     ? fs::path(s.save + ".checkpoint")
+                                                 : fs::path("plexus-checkpoint");
+  fit.interrupt = &g_interrupted;
+  fit.interrupt_checkpoint_dir = interrupt_dir;
+
   out << "network: " << network.name() << " (" << parameter_count(network) << " parameters), "
       << s.optimizer << " lr " << format_value(s.lr) << ", batch " << batch << ", up to "
-      << s.epochs << " epochs\n"
-      << std::flush;
+      << s.epochs << " epochs\n";
+  if (checkpoint)
+    out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done"
+        << (checkpoint->stopped ? ", early stopping had ended the run" : "") << ")\n";
+  if (!s.checkpoint.empty()) out << "checkpoint: " << s.checkpoint << " (after every epoch)\n";
+  out << std::flush;
 
   auto start = std::chrono::steady_clock::now();
-  train::History history =
-      train::fit(network, *optimizer, loss_name, data::Dataset(p.x_fit, p.y_fit), fit);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (g_interrupted) {
-    std::cerr << "plexus: interrupted after " << history.epochs() << " epochs; nothing saved\n";
+  train::History history;
+  try {
+    history = train::fit(network, *optimizer, loss_name, data::Dataset(p.x_fit, p.y_fit), fit);
+  } catch (const train::Interrupted& e) {
+    std::cerr << "\nplexus: interrupted in epoch " << e.epoch + 1 << " after " << e.step
+              << " steps\n";
+    if (e.checkpoint.empty()) {
+      std::cerr << "plexus: nothing saved\n";
+    } else {
+      std::cerr << "plexus: the checkpoint in " << e.checkpoint.string() << " holds " << e.epoch
+                << " finished epochs\n"
+                << "plexus: to continue: plexus train --resume "
+                << shell_word(e.checkpoint.string()) << "\n";
+    }
     return kExitInterrupted;
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.find("hint: lower the learning rate") != std::string::npos)
+      throw Error(what + " (plexus train: a smaller --lr than " + format_value(s.lr) +
+                  ", or --clip-grad 1)");
+    throw;
   }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const size_t epochs_run = history.epochs();
+  const size_t epochs_now = epochs_run - (checkpoint ? checkpoint->epochs_done : 0);
   size_t best_epoch = epochs_run - 1;
   if (early && stopper.best_epoch())
     best_epoch = *stopper.best_epoch();
@@ -542,7 +683,7 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
   result["epochs_run"] = epochs_run;
   result["best_epoch"] = best_epoch + 1;
   result["samples_per_second"] =
-      seconds > 0 ? static_cast<double>(fit_rows * epochs_run) / seconds : 0.0;
+      seconds > 0 ? static_cast<double>(fit_rows * epochs_now) / seconds : 0.0;
   result["test_rows"] = have_test ? p.x_test.shape(0) : 0;
   result["model"] = s.save.empty() ? json(nullptr) : json(s.save);
   if (classification) result["classes"] = p.classes;
@@ -562,6 +703,17 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
     training["metrics"] = metrics;
     training["date"] = now_iso();
     training["epochs_run"] = epochs_run;
+    json epochs = json::array();
+    for (size_t e = 0; e < history.epochs(); ++e) {
+      const train::EpochLog& log = history[e];
+      json row;
+      row["loss"] = log.loss;
+      if (log.val_loss) row["val_loss"] = *log.val_loss;
+      for (const auto& [name, value] : log.metrics) row[name] = value;
+      row["lr"] = log.lr;
+      epochs.push_back(row);
+    }
+    training["history"] = epochs;
     training["best_epoch"] = best_epoch + 1;
     training["train_seconds"] = seconds;
     training["plexus_version"] = PLEXUS_CLI_VERSION;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end tests of the plexus command, one flow per call:
 #   cli_test.sh PLEXUS MAKE_IDX WORKDIR FLOW
-# FLOW: classification, regression, config, errors, idx. The data are made here (awk, make_idx).
+# FLOW: classification, regression, config, errors, idx, resume, interrupt, threads, numeric.
+# The data are made here (awk, make_idx).
 set -u
 PLEXUS=$1
 MAKE_IDX=$2
@@ -27,6 +28,16 @@ expect() {
     ok "$* -> $rc"
   fi
 }
+
+# data_section FILE: a safetensors file's tensor bytes (after the 8-byte length and the header).
+data_section() {
+  n=$(od -An -t u8 -N 8 "$1" | tr -d ' ')
+  tail -c +$((9 + n)) "$1"
+}
+# history FILE: the per-epoch history a model file keeps (plexus inspect --json).
+history() { "$PLEXUS" inspect "$1" --json | grep -o '"history":\[[^]]*\]'; }
+# now_ms: milliseconds since the epoch.
+now_ms() { date +%s%N | cut -c1-13; }
 
 # json_number KEY FILE: the number after "KEY": on the last line of FILE.
 json_number() { tail -n 1 "$2" | grep -o "\"$1\":[-0-9.eE+]*" | head -n 1 | cut -d: -f2; }
@@ -137,6 +148,14 @@ config)
   grep -q '"lr": 0.01' one.json || fail "the dump lacks lr 0.01"
   "$PLEXUS" train --config one.json --lr 0.5 --dump-config > three.json || fail "override"
   grep -q '"lr": 0.5' three.json && ok "flags override --config" || fail "--lr did not override"
+  # The default weight decay depends on the data: 1e-4 for CSV tables, 0 for arrays.
+  "$PLEXUS" train --data train.csv --dump-config | grep -q '"weight_decay": 0.0001' &&
+    ok "CSV default weight decay 1e-4" || fail "CSV default weight decay is not 1e-4"
+  "$PLEXUS" train --data x.npy --labels y.npy --dump-config | grep -q '"weight_decay": 0.0$' &&
+    ok ".npy default weight decay 0" || fail ".npy default weight decay is not 0"
+  "$PLEXUS" train --data train.csv --weight-decay 0 --dump-config | grep -q '"weight_decay": 0.0$' ||
+    fail "--weight-decay 0 does not override the CSV default"
+  "$PLEXUS" train --help | grep -q "0.0001 for CSV data" || fail "--help does not give the default"
   echo '{"lr": 0.1, "bogus": 1}' > bad.json
   expect 2 "bogus" -- "$PLEXUS" train --config bad.json --dump-config
   echo '{"activation": "nope"}' > bad.json
@@ -206,6 +225,130 @@ idx)
   r2=$(json_number test_r2 out.txt)
   above "$r2" 0.9 && ok ".npy test R2 $r2" || fail ".npy test R2 '$r2' <= 0.9"
   expect 1 "labels" -- "$PLEXUS" eval --model arr.plx --data images/x.npy
+  ;;
+resume)
+  # A run of 10 epochs stopped after its fifth and resumed is the run left alone, bit for bit:
+  # the tensors, the predictions and the history. Dropout and Adam carry state across the break.
+  make_classification train.csv 7 600
+  run="--data train.csv --ignore id --hidden 32,16 --early-stopping 0 --quiet --seed 4"
+  expect 0 "" -- "$PLEXUS" train $run --epochs 10 --save b.plx
+  expect 0 "" -- "$PLEXUS" train $run --epochs 5 --checkpoint ck
+  expect 0 "" -- "$PLEXUS" inspect ck
+  grep -q "epochs done: 5" out.txt || fail "inspect ck: $(cat out.txt)"
+  expect 0 "" -- "$PLEXUS" train --resume ck --epochs 10 --save a.plx --json
+  grep -q "resumed: ck (5 epochs done)" out.txt || fail "train --resume did not say it resumed"
+  tail -n 1 out.txt | grep -q '"epochs_run":10' || fail "the resumed run did not run 10 epochs"
+  data_section a.plx > a.bin
+  data_section b.plx > b.bin
+  [ -s a.bin ] && cmp -s a.bin b.bin && ok "resumed weights are bit-identical ($(wc -c < a.bin) bytes)" ||
+    fail "the resumed model's tensors differ from the uninterrupted run's"
+  history a.plx > ha.txt
+  history b.plx > hb.txt
+  [ -s ha.txt ] && cmp -s ha.txt hb.txt && ok "resumed history is identical" ||
+    fail "histories differ: $(cat ha.txt) vs $(cat hb.txt)"
+  make_classification new.csv 11 200
+  "$PLEXUS" predict --model a.plx --data new.csv --proba > pa.csv &&
+    "$PLEXUS" predict --model b.plx --data new.csv --proba > pb.csv || fail "predict failed"
+  cmp -s pa.csv pb.csv && ok "resumed predictions are identical" || fail "predictions differ"
+  # Flags that repeat the checkpoint's settings are fine; contradicting ones are usage errors.
+  expect 0 "" -- "$PLEXUS" train --resume ck --lr 0.001 --hidden 32,16 --seed 4 --quiet
+  expect 2 "--lr 0.5 contradicts the checkpoint in ck, which has lr 0.001" -- \
+    "$PLEXUS" train --resume ck --lr 0.5
+  expect 2 "--hidden \[64\] contradicts" -- "$PLEXUS" train --resume ck --hidden 64
+  expect 2 "--data other.csv contradicts" -- "$PLEXUS" train --resume ck --data other.csv
+  expect 2 "has run 10 epochs already" -- "$PLEXUS" train --resume ck --epochs 3
+  expect 1 "no checkpoint there" -- "$PLEXUS" train --resume nowhere
+  mkdir empty
+  expect 1 "no checkpoint there" -- "$PLEXUS" train --resume empty
+  # The resumed run's settings are the checkpoint's: --dump-config shows them.
+  expect 0 "" -- "$PLEXUS" train --resume ck --dump-config
+  grep -q '"hidden": \[' out.txt && grep -q '"seed": 4' out.txt || fail "dump: $(cat out.txt)"
+  # A checkpoint whose data changed is refused.
+  head -n 500 train.csv > train_short.csv && mv train_short.csv train.csv
+  expect 1 "the data changed" -- "$PLEXUS" train --resume ck --epochs 12
+  ;;
+interrupt)
+  # Ctrl-C: exit 130, a checkpoint beside --save, the command that resumes it; resumed, the run
+  # ends as the uninterrupted run does.
+  make_classification train.csv 7 3000
+  run="--data train.csv --ignore id --early-stopping 0 --epochs 60 --batch-size 32 --seed 2"
+  # interrupt_in_epoch_3 ARGS...: starts plexus train ARGS, sends SIGINT once it finished two
+  # epochs; rc = its exit code, ms = how long it took to stop.
+  interrupt_in_epoch_3() {
+    : > out.txt
+    "$PLEXUS" train "$@" > out.txt 2> err.txt &
+    pid=$!
+    waited=0
+    while ! grep -q "^Epoch 2/" out.txt && [ "$waited" -lt 600 ]; do
+      sleep 0.05
+      waited=$((waited + 1))
+    done
+    t0=$(now_ms)
+    kill -INT "$pid"
+    wait "$pid"
+    rc=$?
+    ms=$(($(now_ms) - t0))
+  }
+  interrupt_in_epoch_3 $run --save m.plx
+  [ "$rc" -eq 130 ] && ok "SIGINT -> 130 in $ms ms" || fail "SIGINT gave exit code $rc: $(cat err.txt)"
+  grep -q "plexus train --resume m.plx.checkpoint" err.txt && ok "the resume command is printed" ||
+    fail "no resume command: $(cat err.txt)"
+  [ ! -e m.plx ] || fail "an interrupted run wrote the model file"
+  cmd=$(grep -o "plexus train --resume .*" err.txt | sed 's/^plexus //')
+  expect 0 "" -- "$PLEXUS" $cmd --quiet --json
+  tail -n 1 out.txt | grep -q '"epochs_run":60' || fail "the resumed run: $(tail -n 1 out.txt)"
+  [ -f m.plx ] || fail "the resumed run did not save m.plx"
+  expect 0 "" -- "$PLEXUS" train $run --quiet --save straight.plx
+  data_section m.plx > a.bin
+  data_section straight.plx > b.bin
+  cmp -s a.bin b.bin && ok "interrupted and resumed == uninterrupted, bit for bit" ||
+    fail "the interrupted run's weights differ from the uninterrupted run's"
+  # Without --save or --checkpoint the checkpoint goes to ./plexus-checkpoint.
+  interrupt_in_epoch_3 $run
+  [ "$rc" -eq 130 ] || fail "SIGINT gave exit code $rc"
+  grep -q "plexus train --resume plexus-checkpoint" err.txt && [ -f plexus-checkpoint/checkpoint.plx ] &&
+    ok "default checkpoint folder" || fail "no plexus-checkpoint: $(cat err.txt)"
+  ;;
+threads)
+  # The same seed on 1 and on 2 threads: the same weights, byte for byte, on products big enough
+  # for the BLAS to split them.
+  awk 'BEGIN { srand(13); printf "y"; for (j = 0; j < 50; j++) printf ",f%d", j; print "";
+    for (i = 0; i < 2000; i++) { s = 0; line = "";
+      for (j = 0; j < 50; j++) { v = rand() * 2 - 1; s += (j % 3 - 1) * v; line = line sprintf(",%.5f", v) }
+      printf "%.5f%s\n", s + 0.3 * sin(3 * s), line } }' > wide.csv
+  for t in 1 2; do
+    expect 0 "" -- "$PLEXUS" train --data wide.csv --target y --hidden 256,128 --epochs 3 \
+      --threads "$t" --save "t$t.plx" --quiet --json
+    "$PLEXUS" predict --model "t$t.plx" --data wide.csv > "p$t.csv" || fail "predict t$t"
+  done
+  data_section t1.plx > a.bin
+  data_section t2.plx > b.bin
+  cmp -s a.bin b.bin && ok "--threads 1 and 2 give bit-identical weights" ||
+    fail "--threads 1 and 2 give different weights"
+  cmp -s p1.csv p2.csv && ok "--threads 1 and 2 predict identically" ||
+    fail "--threads 1 and 2 predict differently"
+  ;;
+numeric)
+  mkdir images
+  "$MAKE_IDX" images || fail "make_idx failed"
+  # NaN and Inf in the data are named with the file, the line and the column.
+  make_classification good.csv 7 200
+  { head -n 20 good.csv; echo "id9999,red,NaN,0.5,0.5,beta"; tail -n +21 good.csv; } > nan.csv
+  expect 1 "nan.csv:21: .*x1" -- "$PLEXUS" train --data nan.csv --ignore id
+  { head -n 30 good.csv; echo "id9999,red,0.5,inf,0.5,beta"; tail -n +31 good.csv; } > inf.csv
+  expect 1 "inf.csv:31: .*x2" -- "$PLEXUS" train --data inf.csv --ignore id
+  # An exploding loss stops with the epoch, the step, the layer and a hint.
+  make_regression reg.csv 3 300
+  expect 1 "step [0-9]*: loss is" -- "$PLEXUS" train --data reg.csv --optimizer sgd --lr 1e6 --quiet
+  for word in "Linear" "hint" "--lr" "--clip-grad"; do
+    grep -q -- "$word" err.txt || fail "the exploding-loss message lacks '$word': $(cat err.txt)"
+  done
+  # Inputs of 1e4 (.npy arrays are not standardised) give logits far beyond exp's range:
+  # softmax and cross-entropy stay finite, training ends and the probabilities are numbers.
+  expect 0 "" -- "$PLEXUS" train --data images/big.npy --labels images/y.npy --epochs 5 \
+    --save big.plx --json --quiet
+  expect 0 "" -- "$PLEXUS" predict --model big.plx --data images/big.npy --proba --output big.csv
+  if grep -qi "nan\|inf" big.csv; then fail "NaN/Inf probabilities: $(grep -i -m 3 'nan\|inf' big.csv)"; else ok "finite probabilities"; fi
   ;;
 *)
   echo "unknown flow $FLOW"

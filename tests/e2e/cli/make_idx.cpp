@@ -1,7 +1,8 @@
 // Writes a small MNIST-style IDX folder (train-* and t10k-* images and labels, uncompressed) for
 // the plexus command's tests: 28x28 grey images of four classes, each a bright square in its own
 // quadrant over noise, so a working network separates them and a broken one cannot. Also writes
-// x.npy (float32 [300, 3]), y.npy (int64 labels 5 or 7) and v.npy (float64 values) beside them.
+// x.npy (float32 [300, 3]), y.npy (int64 labels 5 or 7), v.npy (float64 values) and big.npy
+// (x times 10000, for logits far beyond exp's range) beside them.
 #include <cstdint>
 #include <fstream>
 #include <iostream>
@@ -74,6 +75,8 @@ void write_arrays(const std::string& dir) {
   write_npy(dir + "/x.npy", "<f4", "(300, 3)", x.data(), x.size() * sizeof(float));
   write_npy(dir + "/y.npy", "<i8", "(300,)", y.data(), y.size() * sizeof(int64_t));
   write_npy(dir + "/v.npy", "<f8", "(300,)", v.data(), v.size() * sizeof(double));
+  for (float& value : x) value *= 10000.0f;
+  write_npy(dir + "/big.npy", "<f4", "(300, 3)", x.data(), x.size() * sizeof(float));
 }
 
 }  // namespace
