@@ -260,6 +260,14 @@ resume)
   expect 1 "no checkpoint there" -- "$PLEXUS" train --resume nowhere
   mkdir empty
   expect 1 "no checkpoint there" -- "$PLEXUS" train --resume empty
+  # --config with --resume: the same rule as flags.
+  "$PLEXUS" train --resume ck --dump-config > ck.json || fail "--resume --dump-config"
+  expect 0 "" -- "$PLEXUS" train --resume ck --config ck.json --quiet
+  sed 's/"lr": 0.001/"lr": 0.01/' ck.json > ck2.json
+  expect 2 "ck2.json: \"lr\": 0.01 contradicts" -- "$PLEXUS" train --resume ck --config ck2.json
+  mkdir cut
+  head -c 300 ck/checkpoint.plx > cut/checkpoint.plx
+  expect 1 "truncated" -- "$PLEXUS" train --resume cut
   # The resumed run's settings are the checkpoint's: --dump-config shows them.
   expect 0 "" -- "$PLEXUS" train --resume ck --dump-config
   grep -q '"hidden": \[' out.txt && grep -q '"seed": 4' out.txt || fail "dump: $(cat out.txt)"
@@ -279,7 +287,7 @@ interrupt)
     "$PLEXUS" train "$@" > out.txt 2> err.txt &
     pid=$!
     waited=0
-    while ! grep -q "^Epoch 2/" out.txt && [ "$waited" -lt 600 ]; do
+    while ! grep -q "^Epoch 2/" out.txt 2> /dev/null && [ "$waited" -lt 600 ]; do
       sleep 0.05
       waited=$((waited + 1))
     done
@@ -303,6 +311,19 @@ interrupt)
   data_section straight.plx > b.bin
   cmp -s a.bin b.bin && ok "interrupted and resumed == uninterrupted, bit for bit" ||
     fail "the interrupted run's weights differ from the uninterrupted run's"
+  # A second Ctrl-C ends the process at once; whatever checkpoint is there still loads.
+  "$PLEXUS" train $run --checkpoint twice > /dev/null 2>&1 &
+  pid=$!
+  sleep 0.5
+  kill -INT "$pid"
+  kill -INT "$pid"
+  wait "$pid"
+  rc=$?
+  [ "$rc" -eq 130 ] && ok "two SIGINTs -> 130" || fail "two SIGINTs gave exit code $rc"
+  if [ -e twice/checkpoint.plx ]; then
+    "$PLEXUS" inspect twice > /dev/null 2>&1 && ok "the checkpoint after two SIGINTs loads" ||
+      fail "the checkpoint after two SIGINTs does not load"
+  fi
   # Without --save or --checkpoint the checkpoint goes to ./plexus-checkpoint.
   interrupt_in_epoch_3 $run
   [ "$rc" -eq 130 ] || fail "SIGINT gave exit code $rc"
@@ -311,7 +332,9 @@ interrupt)
   ;;
 threads)
   # The same seed on 1 and on 2 threads: the same weights, byte for byte, on products big enough
-  # for the BLAS to split them.
+  # for the BLAS to split them (128 x 50 x 256 and 128 x 256 x 128 per batch, above OpenBLAS's
+  # threshold for threading). OpenBLAS splits a product by blocks of the output, never along the
+  # inner dimension, so each sum is added in the same order whichever thread computes it.
   awk 'BEGIN { srand(13); printf "y"; for (j = 0; j < 50; j++) printf ",f%d", j; print "";
     for (i = 0; i < 2000; i++) { s = 0; line = "";
       for (j = 0; j < 50; j++) { v = rand() * 2 - 1; s += (j % 3 - 1) * v; line = line sprintf(",%.5f", v) }
