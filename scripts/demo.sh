@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-./build/examples/perceptron
+./build/examples/primer/perceptron
 echo
 ./build/examples/fashion_mnist "${1:-5}"
