@@ -3,6 +3,7 @@
 // public API only, as the examples do; it is not part of the library.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
