@@ -111,3 +111,37 @@ inline std::vector<int> labels(const px::Tensor& y) {
 }
 
 }  // namespace primer
+
+namespace primer {
+
+/// The fitting, regularization and early-stopping examples' task: 40 noisy samples of sin(3x) to
+/// learn from, 200 more to validate on; few enough that a big network can memorise the noise.
+struct SineTask {
+  px::data::Dataset train = noisy_sine(40, 0.3f, 1);
+  px::data::Dataset validation = noisy_sine(200, 0.3f, 2);
+};
+
+/// 1 -> width (x depth, relu) -> 1, with an optional dropout after every hidden layer.
+inline px::nn::Sequential mlp(int64_t width, int depth, float dropout = 0.f) {
+  px::manual_seed(0);
+  px::nn::Sequential net;
+  int64_t in = 1;
+  for (int d = 0; d < depth; ++d) {
+    net.push_back(px::nn::Linear(in, width));
+    net.push_back(px::nn::ReLU());
+    if (dropout > 0) net.push_back(px::nn::Dropout(dropout));
+    in = width;
+  }
+  net.push_back(px::nn::Linear(in, 1));
+  return net;
+}
+
+/// The model's curve over [-1, 1], in eval mode.
+inline px::plot::Series curve_of(px::nn::Module& model, std::string label) {
+  px::NoGradGuard no_grad;
+  model.eval();
+  const px::Tensor x = px::Tensor::arange(-1.f, 1.001f, 0.01f).reshape({-1, 1});
+  return {std::move(label), to_doubles(x), to_doubles(model(x))};
+}
+
+}  // namespace primer
