@@ -106,8 +106,12 @@ int main(int argc, char** argv) {
     claim(clipped ? "clipped_first_loss" : "unclipped_first_loss", losses.front());
     claim(clipped ? "clipped_last_loss" : "unclipped_last_loss", losses.back());
     claim(clipped ? "clipped_steps" : "unclipped_steps", static_cast<double>(losses.size()));
-    clip_figure.line({clipped ? "clip_grad_norm(params, 1)" : "no clipping",
-                      primer::iota(losses.size()), losses});
+    // Unclipped, the loss overflows within a few steps: points, since a line needs two.
+    if (clipped) {
+      clip_figure.line({"clip_grad_norm(params, 1)", primer::iota(losses.size()), losses});
+    } else {
+      clip_figure.scatter({"no clipping (then inf)", primer::iota(losses.size()), losses});
+    }
   }
   primer::save(clip_figure, args, "exploding_clipping");
   return 0;
