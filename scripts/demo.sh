@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --build build --target perceptron fashion_mnist >&2
-./build/examples/perceptron
+./build/examples/primer/perceptron
 echo
 ./build/examples/fashion_mnist "${1:-5}"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The primer's figures' page in the browser: runs every primer example with its fast settings,
+# collects the figures with primer_index, then has headless Chromium check the page
+# (check_report.mjs). Exits 77 (skipped, for ctest) where Chromium or Node.js is missing.
+# Usage: run_primer.sh PRIMER_BIN_DIR WORK_DIR
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${1:?usage: run_primer.sh PRIMER_BIN_DIR WORK_DIR}
+work=${2:?usage: run_primer.sh PRIMER_BIN_DIR WORK_DIR}
+for tool in chromium node; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "browser test skipped: $tool is not installed (scripts/install-deps.sh installs it)"
+    exit 77
+  fi
+done
+if ! command -v npm >/dev/null && [ ! -d "$work/node_modules/playwright-core" ]; then
+  echo "browser test skipped: npm is not installed to fetch playwright-core"
+  exit 77
+fi
+"$here/setup.sh" "$work"
+rm -rf "$work/primer"
+for example in perceptron students activations decision_boundary loss_landscape backprop \
+               vanishing_gradients gd_variants learning_rate optimizers fitting regularization \
+               early_stopping init batchnorm; do
+  "$bin/$example" --out "$work/primer" >/dev/null
+done
+"$bin/primer_index" "$work/primer"
+PLEXUS_NODE_PREFIX="$work" node "$here/check_report.mjs" "$work/primer/index.html"
