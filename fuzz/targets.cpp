@@ -109,6 +109,8 @@ int safetensors(const uint8_t* data, size_t size) {
 int model(const uint8_t* data, size_t size) {
   return guarded([&] {
     io::Model model = io::load_model(write_temp("model.plx", bytes(data, size)));
+    if (!std::isfinite(model.info.input.scale))
+      throw std::logic_error("load_model read a non-finite input scale");
     const auto features = model.network.in_features();
     if (!features) return;
     const Tensor zeros = Tensor::zeros({1, *features});
