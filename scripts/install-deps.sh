@@ -12,7 +12,7 @@ packages=(g++ cmake ninja-build pkg-config libopenblas-dev nlohmann-json3-dev zl
           libcli11-dev dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
   packages+=(libgtest-dev libgmock-dev clang-format chromium nodejs python3-torch clang
-             libprotobuf-dev protobuf-compiler libonnx-dev python3-onnx)
+             libclang-rt-14-dev libprotobuf-dev protobuf-compiler libonnx-dev python3-onnx)
   # npm fetches playwright-core for the browser test; some nodejs builds ship it (and conflict
   # with Debian's npm package), so it is installed only where missing.
   command -v npm >/dev/null || packages+=(npm)

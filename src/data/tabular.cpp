@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -162,6 +163,11 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
     info.mean = sum / static_cast<double>(values.size());
     double squares = 0;
     for (const double v : values) squares += (v - info.mean) * (v - info.mean);
+    // Finite cells can still overflow a double's sum (1e308 + 1e308); an infinite mean or std
+    // would standardise every value to NaN or infinity.
+    PLEXUS_CHECK(std::isfinite(info.mean) && std::isfinite(squares), table.source(), ": column '",
+                 info.name, "' (", col, ") has values too large to standardise (their sum ",
+                 "overflows a double); rescale the column");
     info.std = std::sqrt(squares / static_cast<double>(values.size()));
     if (!(info.std > 0) || !std::isfinite(info.std)) info.std = 1;
     return info;
@@ -296,7 +302,13 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
         } else if (cell.kind == CellKind::non_finite) {
           not_finite(table, rows[i], col);
         }
-        x[i * width + offset] = static_cast<float>((value - column.mean) / column.std);
+        const double standard = (value - column.mean) / column.std;
+        // A value far from the training ones can leave float's range: an error, not infinity.
+        PLEXUS_CHECK(std::fabs(standard) <= std::numeric_limits<float>::max(),
+                     where(table, rows[i], col), ": '", table.cell(rows[i], col),
+                     "' is too far from the training values (mean ", column.mean, ", std ",
+                     column.std, ") to standardise as a float32");
+        x[i * width + offset] = static_cast<float>(standard);
       }
       offset += 1;
       continue;
@@ -355,7 +367,8 @@ Preprocessing Preprocessing::from_json(std::string_view text, std::string_view s
   Preprocessing out;
   try {
     const json doc = json::parse(text);
-    PLEXUS_CHECK(doc.at("version").get<int>() == 1, source, ": preprocessing: version ",
+    // Compared as a JSON number: get<int>() of a double beyond int's range is undefined.
+    PLEXUS_CHECK(doc.at("version") == 1, source, ": preprocessing: version ",
                  doc.at("version").dump(), " is not supported");
     std::set<std::string> names;
     for (const json& c : doc.at("columns")) {
@@ -460,6 +473,10 @@ Tensor Target::encode(const Table& table, std::span<const size_t> rows) const {
                             table.cell(rows[i], col), "' is not a number");
       }
       if (cell.kind == CellKind::non_finite) not_finite(table, rows[i], col);
+      // Finite as a double, but a float32 target beyond float's range would be infinity.
+      PLEXUS_CHECK(std::fabs(cell.value) <= std::numeric_limits<float>::max(),
+                   where(table, rows[i], col, "target column"), ": '", table.cell(rows[i], col),
+                   "' is beyond float32's range");
       y[i] = static_cast<float>(cell.value);
     }
     return out;
@@ -497,8 +514,9 @@ Target Target::from_json(std::string_view text, std::string_view source) {
   Target out;
   try {
     const json doc = json::parse(text);
-    PLEXUS_CHECK(doc.at("version").get<int>() == 1, source, ": target: version ",
-                 doc.at("version").dump(), " is not supported");
+    // Compared as a JSON number: get<int>() of a double beyond int's range is undefined.
+    PLEXUS_CHECK(doc.at("version") == 1, source, ": target: version ", doc.at("version").dump(),
+                 " is not supported");
     const std::string task = doc.at("task").get<std::string>();
     PLEXUS_CHECK(task == "classification" || task == "regression", source, ": target: task '", task,
                  "' (classification or regression)");

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <iterator>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -135,7 +136,11 @@ InputPipeline pipeline_from_json(const json& pipeline, std::string_view source) 
   PLEXUS_CHECK(kind == "scale" && pipeline.contains("scale") && pipeline["scale"].is_number(),
                source, ": ", kPreprocessingKey, ": unknown kind \"", kind,
                "\" (this plexus reads \"tabular\" and \"scale\")");
-  input.scale = pipeline["scale"].get<float>();
+  // Checked as a double: beyond float's range the scale would turn every input into infinity.
+  const double scale = pipeline["scale"].get<double>();
+  PLEXUS_CHECK(std::isfinite(scale) && std::fabs(scale) <= std::numeric_limits<float>::max(),
+               source, ": ", kPreprocessingKey, ": the scale ", scale, " is not a finite float32");
+  input.scale = static_cast<float>(scale);
   return input;
 }
 
@@ -147,7 +152,8 @@ std::string architecture_json(const nn::Sequential& model) {
   return layers.dump();
 }
 
-nn::Sequential architecture_from_json(std::string_view text, std::string_view source) {
+nn::Sequential architecture_from_json(std::string_view text, std::string_view source,
+                                      uint64_t max_numbers) {
   json layers;
   try {
     layers = json::parse(text);
@@ -159,7 +165,7 @@ nn::Sequential architecture_from_json(std::string_view text, std::string_view so
   std::vector<nn::LayerSpec> specs;
   for (const auto& layer : layers) specs.push_back(spec_from_json(layer, source));
   try {
-    return nn::build(specs);
+    return nn::build(specs, max_numbers);
   } catch (const Error& e) {
     detail::throw_error(source, ": architecture: ", e.what());
   }
@@ -201,7 +207,11 @@ Model load_model(const std::filesystem::path& path) {
   const auto architecture = file.metadata.find(kArchitectureKey);
   PLEXUS_CHECK(architecture != file.metadata.end(), source, ": the model file has no ",
                kArchitectureKey);
-  model.network = architecture_from_json(architecture->second, source);
+  // Strict loading needs a number in the file for each the layers hold, so a layer bigger than
+  // the file is damage; refusing it before it is built avoids allocating what the text asks.
+  uint64_t numbers = 0;
+  for (const auto& [name, tensor] : file.tensors) numbers += tensor.numel();
+  model.network = architecture_from_json(architecture->second, source, numbers);
   try {
     model.network.load_state_dict(file.tensors, /*strict=*/true);
   } catch (const Error& e) {

@@ -3,7 +3,9 @@
 #include "plexus/nn/registry.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "base/check.hpp"
@@ -36,11 +38,18 @@ class Args {
   }
 
   double real(const std::string& name) const { return given_.at(name); }
-  float single(const std::string& name) const { return static_cast<float>(real(name)); }
+  float single(const std::string& name) const {
+    const double v = real(name);
+    // A value beyond float's range would become an infinite eps or slope.
+    PLEXUS_CHECK(std::isfinite(v) && std::fabs(v) <= std::numeric_limits<float>::max(), type_,
+                 ": argument '", name, "' must be a finite float32, got ", v);
+    return static_cast<float>(v);
+  }
   int64_t integer(const std::string& name) const {
     const double v = real(name);
-    PLEXUS_CHECK(std::isfinite(v) && v == std::trunc(v), type_, ": argument '", name,
-                 "' must be a whole number, got ", v);
+    // Casting a double beyond int64's range is undefined; 2^53 bounds it with room to spare.
+    PLEXUS_CHECK(std::isfinite(v) && v == std::trunc(v) && std::fabs(v) <= 0x1p53, type_,
+                 ": argument '", name, "' must be a whole number of at most 2^53, got ", v);
     return static_cast<int64_t>(v);
   }
   bool flag(const std::string& name) const {
@@ -66,7 +75,20 @@ struct LayerEntry {
   /// Set for activations: the name make_activation() takes.
   std::string activation;
   std::function<std::shared_ptr<Module>(const Args&)> make;
+  /// The numbers the layer's parameters and buffers hold (a lower bound), known before it is
+  /// made; none for layers without. Lets build() refuse a description that asks for more
+  /// memory than its source could hold.
+  std::function<uint64_t(const Args&)> numbers = nullptr;
 };
+
+// a * b, or UINT64_MAX when it overflows; 0 for sizes <= 0, which the layer itself refuses.
+uint64_t product(int64_t a, int64_t b) {
+  uint64_t out = 0;
+  if (a <= 0 || b <= 0) return 0;
+  return __builtin_mul_overflow(static_cast<uint64_t>(a), static_cast<uint64_t>(b), &out)
+             ? UINT64_MAX
+             : out;
+}
 
 template <typename M>
 std::function<std::shared_ptr<Module>(const Args&)> plain() {
@@ -82,7 +104,8 @@ const std::vector<LayerEntry>& table() {
        [](const Args& a) -> std::shared_ptr<Module> {
          return std::make_shared<Linear>(a.integer("in_features"), a.integer("out_features"),
                                          a.flag("bias"));
-       }},
+       },
+       [](const Args& a) { return product(a.integer("in_features"), a.integer("out_features")); }},
       {{"BatchNorm1d",
         {{"num_features", {}}, {"eps", 1e-5}, {"momentum", 0.1}, {"affine", 1.0}},
         "batch normalisation over the batch, with running statistics"},
@@ -90,7 +113,8 @@ const std::vector<LayerEntry>& table() {
        [](const Args& a) -> std::shared_ptr<Module> {
          return std::make_shared<BatchNorm1d>(a.integer("num_features"), a.single("eps"),
                                               a.single("momentum"), a.flag("affine"));
-       }},
+       },
+       [](const Args& a) { return product(a.integer("num_features"), 2); }},
       {{"LayerNorm",
         {{"normalized_shape", {}}, {"eps", 1e-5}, {"elementwise_affine", 1.0}},
         "normalisation of each sample over its last dimension"},
@@ -98,6 +122,9 @@ const std::vector<LayerEntry>& table() {
        [](const Args& a) -> std::shared_ptr<Module> {
          return std::make_shared<LayerNorm>(a.integer("normalized_shape"), a.single("eps"),
                                             a.flag("elementwise_affine"));
+       },
+       [](const Args& a) {
+         return a.flag("elementwise_affine") ? product(a.integer("normalized_shape"), 2) : 0;
        }},
       {{"Dropout", {{"p", 0.5}}, "zeroes elements with probability p while training"},
        "",
@@ -176,31 +203,52 @@ std::vector<LayerInfo> layers() {
   return out;
 }
 
-std::shared_ptr<Module> make_layer(const LayerSpec& spec) {
+namespace {
+
+Sequential build_within(const std::vector<LayerSpec>& specs, uint64_t& budget);
+
+// make_layer, taking the layer's numbers from `budget` before anything is allocated.
+std::shared_ptr<Module> make_within(const LayerSpec& spec, uint64_t& budget) {
   if (spec.type == "Sequential") {
     PLEXUS_CHECK(spec.args.empty(), "Sequential: takes no arguments, only children");
-    return std::make_shared<Sequential>(build(spec.children));
+    return std::make_shared<Sequential>(build_within(spec.children, budget));
   }
   for (const LayerEntry& entry : table()) {
     if (entry.info.type != spec.type) continue;
     PLEXUS_CHECK(spec.children.empty(), spec.type, ": takes no children");
-    return entry.make(Args(spec, entry.info.args));
+    const Args args(spec, entry.info.args);
+    const uint64_t numbers = entry.numbers ? entry.numbers(args) : 0;
+    PLEXUS_CHECK(numbers <= budget, spec.type, ": its parameters would hold ", numbers,
+                 " numbers, more than the ", budget, " left of the limit");
+    budget -= numbers;
+    return entry.make(args);
   }
   detail::throw_error("unknown layer type \"", spec.type, "\"; known: ", known_types());
 }
 
-std::vector<LayerSpec> describe(const Sequential& model) { return model.spec().children; }
-
-Sequential build(const std::vector<LayerSpec>& specs) {
+Sequential build_within(const std::vector<LayerSpec>& specs, uint64_t& budget) {
   Sequential model;
   for (size_t i = 0; i < specs.size(); ++i) {
     try {
-      model.push_back(make_layer(specs[i]));
+      model.push_back(make_within(specs[i], budget));
     } catch (const Error& e) {
       throw Error("layer " + std::to_string(i) + ": " + e.what());
     }
   }
   return model;
+}
+
+}  // namespace
+
+std::shared_ptr<Module> make_layer(const LayerSpec& spec) {
+  uint64_t budget = UINT64_MAX;
+  return make_within(spec, budget);
+}
+
+std::vector<LayerSpec> describe(const Sequential& model) { return model.spec().children; }
+
+Sequential build(const std::vector<LayerSpec>& specs, uint64_t max_numbers) {
+  return build_within(specs, max_numbers);
 }
 
 }  // namespace plexus::nn

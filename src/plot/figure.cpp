@@ -680,8 +680,9 @@ void Canvas::draw_axes_figure() {
     const size_t rows = g.z.size(), cols = g.z[0].size();
     const double dx = (g.x1 - g.x0) / static_cast<double>(cols);
     const double dy = (g.y1 - g.y0) / static_cast<double>(rows);
-    // A band index (contour) or a class (regions) per cell; -1 for none.
-    const auto index = [&](double v) {
+    // A band index (contour) or a class (regions) per cell; -1 for none. The limits are copied
+    // in: clang before 16 cannot capture structured bindings.
+    const auto index = [&, zlo = zlo, zhi = zhi](double v) {
       if (!std::isfinite(v)) return -1;
       if (g.levels == 0) return v < 0 ? -1 : static_cast<int>(v);
       return std::clamp(static_cast<int>((v - zlo) / (zhi - zlo) * g.levels), 0, g.levels - 1);

@@ -5,6 +5,7 @@
 // docs/MODEL_FORMAT.md documents every key.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -64,6 +65,8 @@ Model load_model(const std::filesystem::path& path);
 /// The architecture as JSON text: [{"type": "Linear", "in_features": 784, ...}, ...], the layer
 /// types and argument names of PyTorch's torch.nn classes.
 std::string architecture_json(const nn::Sequential& model);
-nn::Sequential architecture_from_json(std::string_view json, std::string_view source);
+/// `max_numbers` bounds the parameters the layers may hold (see nn::build).
+nn::Sequential architecture_from_json(std::string_view json, std::string_view source,
+                                      uint64_t max_numbers = UINT64_MAX);
 
 }  // namespace plexus::io

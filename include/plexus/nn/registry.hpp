@@ -6,6 +6,7 @@
 // One table per kind feeds the lookup, the help text and the error for an unknown name.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +51,9 @@ std::shared_ptr<Module> make_layer(const LayerSpec& spec);
 /// Each layer's spec(), in order (nested Sequentials as specs with children).
 std::vector<LayerSpec> describe(const Sequential& model);
 /// A new model of the described layers, freshly initialised; its state_dict() has the names and
-/// shapes of the described model's.
-Sequential build(const std::vector<LayerSpec>& specs);
+/// shapes of the described model's. Throws, before allocating, when the layers' parameters and
+/// buffers would hold more than `max_numbers` numbers (for a description read from a file, what
+/// the file holds: a few bytes of text must not ask for terabytes).
+Sequential build(const std::vector<LayerSpec>& specs, uint64_t max_numbers = UINT64_MAX);
 
 }  // namespace plexus::nn
