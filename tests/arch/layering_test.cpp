@@ -8,7 +8,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -76,12 +75,24 @@ std::optional<std::string> layer_of_include(const std::string& target) {
   return first_folder(path);
 }
 
+// The target of a line `#include "target"`; none for <system> includes and other lines.
+std::optional<std::string> included(const std::string& line) {
+  const size_t hash = line.find_first_not_of(" \t");
+  if (hash == std::string::npos || line[hash] != '#') return std::nullopt;
+  const size_t word = line.find_first_not_of(" \t", hash + 1);
+  if (word == std::string::npos || line.compare(word, 7, "include") != 0) return std::nullopt;
+  const size_t open = line.find_first_not_of(" \t", word + 7);
+  if (open == std::string::npos || line[open] != '"') return std::nullopt;
+  const size_t close = line.find('"', open + 1);
+  if (close == std::string::npos) return std::nullopt;
+  return line.substr(open + 1, close - open - 1);
+}
+
 }  // namespace
 
 // Every violation in the tree under `root`, one line each: "file:line: includes X: why".
 std::vector<std::string> layering_violations(const fs::path& root) {
   std::vector<std::string> violations;
-  const std::regex include_line(R"(^\s*#\s*include\s*"([^"]+)\")");
   for (const char* top : {"src", "include", "tools"}) {
     if (!fs::exists(root / top)) continue;
     for (const auto& entry : fs::recursive_directory_iterator(root / top)) {
@@ -96,9 +107,9 @@ std::vector<std::string> layering_violations(const fs::path& root) {
       std::ifstream in(entry.path());
       std::string line;
       for (int number = 1; std::getline(in, line); ++number) {
-        std::smatch match;
-        if (!std::regex_search(line, match, include_line)) continue;
-        const std::string target = match[1];
+        const auto target_of = included(line);
+        if (!target_of) continue;
+        const std::string& target = *target_of;
         const std::string where =
             relative.string() + ":" + std::to_string(number) + ": includes \"" + target + "\": ";
         if (relative.begin()->string() == "include" && first_folder(target) != "plexus") {
