@@ -48,8 +48,10 @@ class Args {
   int64_t integer(const std::string& name) const {
     const double v = real(name);
     // Casting a double beyond int64's range is undefined; 2^53 bounds it with room to spare.
-    PLEXUS_CHECK(std::isfinite(v) && v == std::trunc(v) && std::fabs(v) <= 0x1p53, type_,
-                 ": argument '", name, "' must be a whole number of at most 2^53, got ", v);
+    PLEXUS_CHECK(std::isfinite(v) && v == std::trunc(v), type_, ": argument '", name,
+                 "' must be a whole number, got ", v);
+    PLEXUS_CHECK(std::fabs(v) <= 0x1p53, type_, ": argument '", name,
+                 "' must be at most 2^53, got ", v);
     return static_cast<int64_t>(v);
   }
   bool flag(const std::string& name) const {
