@@ -213,6 +213,10 @@ struct InspectArgs {
   std::string model;
   bool json = false;
 };
+struct ExportArgs {
+  std::string model, format, output, name;
+  bool logits = false;
+};
 struct TrainFlags {
   Settings settings;
   std::string config;
@@ -224,5 +228,6 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given);
 int run_evaluate(const EvalArgs& args);
 int run_predict(const PredictArgs& args);
 int run_inspect(const InspectArgs& args);
+int run_export(const ExportArgs& args);
 
 }  // namespace plexus::cli

@@ -77,7 +77,8 @@ int main_impl(int argc, char** argv) {
       "  plexus train --data iris.csv --target species --save iris.plx --report iris-report\n"
       "  plexus eval --model iris.plx --data iris-test.csv\n"
       "  plexus predict --model iris.plx --data new.csv --proba --output predictions.csv\n"
-      "  plexus inspect iris.plx\n\n"
+      "  plexus inspect iris.plx\n"
+      "  plexus export --model iris.plx --format onnx --output iris.onnx\n\n"
       "Exit codes: 0 done, 1 bad data or model file or a failure, 2 bad usage, 130 interrupted.");
 
   // ---- train
@@ -223,6 +224,28 @@ int main_impl(int argc, char** argv) {
   inspect->add_flag("--json", ia.json, "print it as one JSON object");
   inspect->footer("Example:\n  plexus inspect iris.plx --json");
 
+  // ---- export
+  ExportArgs xa;
+  auto* exporter = app.add_subcommand(
+      "export", "write a model as ONNX or as a dependency-free C file, preprocessing included");
+  exporter->add_option("--model", xa.model, "the model file (.plx)")->required();
+  exporter->add_option("--format", xa.format, "onnx or c")
+      ->required()
+      ->check(CLI::IsMember({"onnx", "c"}));
+  exporter
+      ->add_option("--output", xa.output,
+                   "onnx: the file to write; c: the folder for NAME.h and NAME.c")
+      ->required();
+  exporter->add_option("--name", xa.name,
+                       "c: the prefix of the files and functions (default: the model file's name)");
+  exporter->add_flag("--logits", xa.logits,
+                     "onnx: a classifier outputs its raw scores instead of probabilities");
+  exporter->footer(
+      "Inputs: the raw feature row in the model's feature order (plexus inspect lists it), a "
+      "categorical column as its category's index; outputs: what plexus predict --proba prints.\n"
+      "Examples:\n  plexus export --model iris.plx --format onnx --output iris.onnx\n"
+      "  plexus export --model iris.plx --format c --output iris_c --name iris");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -260,6 +283,8 @@ int main_impl(int argc, char** argv) {
     code = run_predict(pa);
   } else if (inspect->parsed()) {
     code = run_inspect(ia);
+  } else if (exporter->parsed()) {
+    code = run_export(xa);
   }
   if (g_interrupted) return kExitInterrupted;
   return code;
