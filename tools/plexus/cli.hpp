@@ -206,6 +206,13 @@ struct InspectArgs {
   std::string model;
   bool json = false;
 };
+struct ServeArgs {
+  std::string model;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;             ///< request threads; 0 = max(8, cores)
+  int64_t max_body = 1 << 20;  ///< bytes
+};
 struct TrainFlags {
   Settings settings;
   std::string config;
@@ -216,5 +223,9 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given);
 int run_evaluate(const EvalArgs& args);
 int run_predict(const PredictArgs& args);
 int run_inspect(const InspectArgs& args);
+int run_serve(const ServeArgs& args);
+
+/// What `plexus inspect --json` prints for `model`, read from `path`.
+json model_json(const io::Model& model, const std::string& path);
 
 }  // namespace plexus::cli

@@ -77,7 +77,8 @@ int main_impl(int argc, char** argv) {
       "  plexus train --data iris.csv --target species --save iris.plx --report iris-report\n"
       "  plexus eval --model iris.plx --data iris-test.csv\n"
       "  plexus predict --model iris.plx --data new.csv --proba --output predictions.csv\n"
-      "  plexus inspect iris.plx\n\n"
+      "  plexus inspect iris.plx\n"
+      "  plexus serve --model iris.plx --port 8080\n\n"
       "Exit codes: 0 done, 1 bad data or model file or a failure, 2 bad usage, 130 interrupted.");
 
   // ---- train
@@ -208,6 +209,27 @@ int main_impl(int argc, char** argv) {
   inspect->add_flag("--json", ia.json, "print it as one JSON object");
   inspect->footer("Example:\n  plexus inspect iris.plx --json");
 
+  // ---- serve
+  ServeArgs sa;
+  auto* serve = app.add_subcommand(
+      "serve", "answer predictions over HTTP: GET /health, GET /model, POST /predict");
+  serve->add_option("--model", sa.model, "the model file (.plx)")->required();
+  serve->add_option("--host", sa.host, "the address to listen on (default: 127.0.0.1)");
+  serve->add_option("--port", sa.port, "the TCP port (default: 8080)")->check(CLI::Range(0, 65535));
+  serve
+      ->add_option("--threads", sa.threads,
+                   "request threads; each open connection holds one (default: max(8, cores))")
+      ->check(CLI::Range(1, 4096));
+  serve
+      ->add_option("--max-body", sa.max_body,
+                   "the largest request body in bytes; larger ones get 413 (default: 1048576)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  serve->footer(
+      "Example:\n  plexus serve --model iris.plx --port 8080 &\n"
+      "  curl -s localhost:8080/predict -d '{\"rows\": [{\"sepal_length\": 5.1, ...}], "
+      "\"proba\": true}'\n"
+      "SIGTERM or SIGINT finish the requests in flight and exit 0; see docs/SERVE.md.");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -244,6 +266,8 @@ int main_impl(int argc, char** argv) {
     code = run_predict(pa);
   } else if (inspect->parsed()) {
     code = run_inspect(ia);
+  } else if (serve->parsed()) {
+    code = run_serve(sa);
   }
   if (g_interrupted) return kExitInterrupted;
   return code;
