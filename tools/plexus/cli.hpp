@@ -210,7 +210,7 @@ struct ServeArgs {
   std::string model;
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 0;             ///< request threads; 0 = max(8, cores)
+  int threads = 0;             ///< request threads; 0 = max(16, cores)
   int64_t max_body = 1 << 20;  ///< bytes
 };
 struct TrainFlags {

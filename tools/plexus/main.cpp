@@ -218,7 +218,7 @@ int main_impl(int argc, char** argv) {
   serve->add_option("--port", sa.port, "the TCP port (default: 8080)")->check(CLI::Range(0, 65535));
   serve
       ->add_option("--threads", sa.threads,
-                   "request threads; each open connection holds one (default: max(8, cores))")
+                   "request threads; each open connection holds one (default: max(16, cores))")
       ->check(CLI::Range(1, 4096));
   serve
       ->add_option("--max-body", sa.max_body,
