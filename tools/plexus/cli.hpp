@@ -217,6 +217,13 @@ struct ExportArgs {
   std::string model, format, output, name;
   bool logits = false;
 };
+struct ServeArgs {
+  std::string model;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;             ///< request threads; 0 = max(16, cores)
+  int64_t max_body = 1 << 20;  ///< bytes
+};
 struct TrainFlags {
   Settings settings;
   std::string config;
@@ -229,5 +236,9 @@ int run_evaluate(const EvalArgs& args);
 int run_predict(const PredictArgs& args);
 int run_inspect(const InspectArgs& args);
 int run_export(const ExportArgs& args);
+int run_serve(const ServeArgs& args);
+
+/// What `plexus inspect --json` prints for `model`, read from `path`.
+json model_json(const io::Model& model, const std::string& path);
 
 }  // namespace plexus::cli

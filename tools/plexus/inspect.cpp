@@ -48,12 +48,7 @@ int inspect_checkpoint(const InspectArgs& args) {
 
 }  // namespace
 
-int run_inspect(const InspectArgs& args) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(args.model, ec) ||
-      std::filesystem::path(args.model).filename() == "checkpoint.plx")
-    return inspect_checkpoint(args);
-  io::Model model = io::load_model(args.model);
+json model_json(const io::Model& model, const std::string& path) {
   const auto& info = model.info;
   json training = json::parse(info.training, nullptr, false);
   if (training.is_discarded()) training = info.training;
@@ -63,20 +58,32 @@ int run_inspect(const InspectArgs& args) {
   if (info.input.target)
     preprocessing["target"] = json::parse(info.input.target->to_json(), nullptr, false);
   preprocessing["scale"] = info.input.scale;
+  json out;
+  out["model"] = path;
+  out["format_version"] = model.format_version;
+  out["task"] = info.task;
+  out["classes"] = info.classes;
+  out["features"] = info.features;
+  out["parameters"] = parameter_count(model.network);
+  out["architecture"] = json::parse(io::architecture_json(model.network), nullptr, false);
+  out["preprocessing"] = preprocessing;
+  out["training"] = training;
+  return out;
+}
+
+int run_inspect(const InspectArgs& args) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(args.model, ec) ||
+      std::filesystem::path(args.model).filename() == "checkpoint.plx")
+    return inspect_checkpoint(args);
+  io::Model model = io::load_model(args.model);
+  const auto& info = model.info;
   if (args.json) {
-    json out;
-    out["model"] = args.model;
-    out["format_version"] = model.format_version;
-    out["task"] = info.task;
-    out["classes"] = info.classes;
-    out["features"] = info.features;
-    out["parameters"] = parameter_count(model.network);
-    out["architecture"] = json::parse(io::architecture_json(model.network), nullptr, false);
-    out["preprocessing"] = preprocessing;
-    out["training"] = training;
-    print_json_line(out);
+    print_json_line(model_json(model, args.model));
     return kExitOk;
   }
+  json training = json::parse(info.training, nullptr, false);
+  if (training.is_discarded()) training = info.training;
   std::cout << "model: " << args.model << " (plexus model format version " << model.format_version
             << ")\n"
             << "task: " << info.task << "\n";

@@ -78,7 +78,8 @@ int main_impl(int argc, char** argv) {
       "  plexus eval --model iris.plx --data iris-test.csv\n"
       "  plexus predict --model iris.plx --data new.csv --proba --output predictions.csv\n"
       "  plexus inspect iris.plx\n"
-      "  plexus export --model iris.plx --format onnx --output iris.onnx\n\n"
+      "  plexus export --model iris.plx --format onnx --output iris.onnx\n"
+      "  plexus serve --model iris.plx --port 8080\n\n"
       "Exit codes: 0 done, 1 bad data or model file or a failure, 2 bad usage, 130 interrupted.");
 
   // ---- train
@@ -245,6 +246,26 @@ int main_impl(int argc, char** argv) {
       "categorical column as its category's index; outputs: what plexus predict --proba prints.\n"
       "Examples:\n  plexus export --model iris.plx --format onnx --output iris.onnx\n"
       "  plexus export --model iris.plx --format c --output iris_c --name iris");
+  // ---- serve
+  ServeArgs sa;
+  auto* serve = app.add_subcommand(
+      "serve", "answer predictions over HTTP: GET /health, GET /model, POST /predict");
+  serve->add_option("--model", sa.model, "the model file (.plx)")->required();
+  serve->add_option("--host", sa.host, "the address to listen on (default: 127.0.0.1)");
+  serve->add_option("--port", sa.port, "the TCP port (default: 8080)")->check(CLI::Range(0, 65535));
+  serve
+      ->add_option("--threads", sa.threads,
+                   "request threads; each open connection holds one (default: max(16, cores))")
+      ->check(CLI::Range(1, 4096));
+  serve
+      ->add_option("--max-body", sa.max_body,
+                   "the largest request body in bytes; larger ones get 413 (default: 1048576)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  serve->footer(
+      "Example:\n  plexus serve --model iris.plx --port 8080 &\n"
+      "  curl -s localhost:8080/predict -d '{\"rows\": [{\"sepal_length\": 5.1, ...}], "
+      "\"proba\": true}'\n"
+      "SIGTERM or SIGINT finish the requests in flight and exit 0; see docs/SERVE.md.");
 
   try {
     app.parse(argc, argv);
@@ -285,6 +306,8 @@ int main_impl(int argc, char** argv) {
     code = run_inspect(ia);
   } else if (exporter->parsed()) {
     code = run_export(xa);
+  } else if (serve->parsed()) {
+    code = run_serve(sa);
   }
   if (g_interrupted) return kExitInterrupted;
   return code;

@@ -1,0 +1,519 @@
+// `plexus serve`: one loaded model answering predictions over HTTP (cpp-httplib). Request threads
+// parse and preprocess; one inference thread owns the network (Model::forward switches it to eval
+// mode and so writes to it) and runs the rows of every request waiting at that moment as one batch.
+#include <iostream>
+
+#include "cli.hpp"
+
+#ifdef PLEXUS_HAVE_HTTPLIB
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <httplib.h>
+
+#include "plexus/error.hpp"
+#endif
+
+namespace plexus::cli {
+
+#ifndef PLEXUS_HAVE_HTTPLIB
+
+int run_serve(const ServeArgs&) {
+  std::cerr << "plexus: error: this plexus was built without cpp-httplib, which `plexus serve` "
+               "needs; install it (apt-get install libcpp-httplib-dev, or scripts/install-deps.sh) "
+               "and rebuild\n";
+  return kExitFailure;
+}
+
+#else
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+// A forward pass takes the waiting requests up to this many rows (a bigger request runs alone).
+constexpr size_t kBatchRows = 4096;
+
+/// A request the server answers with `status` and {"error": message}.
+struct HttpError : std::runtime_error {
+  HttpError(int status, const std::string& message) : std::runtime_error(message), code(status) {}
+  int code;
+};
+
+std::string dump(const json& value) {
+  // Cells and class names may hold bytes that are not UTF-8; they must not abort the answer.
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void answer(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(dump(body), kJson);
+}
+
+// ---- batching -----------------------------------------------------------------------------------
+
+/// Runs Model::forward on one thread; concurrent callers' rows share a forward pass.
+class Batcher {
+ public:
+  explicit Batcher(io::Model& model) : model_(model), worker_([this] { loop(); }) {}
+  ~Batcher() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    worker_.join();
+  }
+
+  /// The network's outputs for preprocessed `inputs` [N, F], row-major [N, K].
+  std::vector<float> run(const Tensor& inputs, int64_t* width) {
+    Job job{inputs, {}, 0, nullptr, false};
+    std::unique_lock lock(mutex_);
+    queue_.push_back(&job);
+    wake_.notify_one();
+    done_.wait(lock, [&] { return job.done; });
+    if (job.error) std::rethrow_exception(job.error);
+    *width = job.width;
+    return std::move(job.outputs);
+  }
+
+ private:
+  struct Job {
+    Tensor inputs;
+    std::vector<float> outputs;
+    int64_t width;
+    std::exception_ptr error;
+    bool done;
+  };
+
+  void loop() {
+    for (;;) {
+      std::vector<Job*> batch;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and nothing left to answer
+        size_t rows = 0;
+        while (!queue_.empty()) {
+          const auto n = static_cast<size_t>(queue_.front()->inputs.shape(0));
+          if (!batch.empty() && rows + n > kBatchRows) break;
+          rows += n;
+          batch.push_back(queue_.front());
+          queue_.pop_front();
+        }
+      }
+      forward(batch);
+      {
+        std::lock_guard lock(mutex_);
+        for (Job* job : batch) job->done = true;
+      }
+      done_.notify_all();
+    }
+  }
+
+  void forward(const std::vector<Job*>& batch) {
+    try {
+      Tensor inputs = batch.front()->inputs;
+      if (batch.size() > 1) {
+        const int64_t features = inputs.shape(1);
+        int64_t rows = 0;
+        for (const Job* job : batch) rows += job->inputs.shape(0);
+        inputs = Tensor::empty({rows, features});
+        float* out = inputs.data();
+        for (const Job* job : batch)
+          out = std::copy_n(job->inputs.data(), job->inputs.numel(), out);
+      }
+      Tensor outputs = model_.forward(inputs);
+      const int64_t width = outputs.rank() == 1 ? 1 : outputs.shape(1);
+      const float* o = outputs.data();
+      for (Job* job : batch) {
+        const size_t n = static_cast<size_t>(job->inputs.shape(0) * width);
+        job->outputs.assign(o, o + n);
+        job->width = width;
+        o += n;
+      }
+    } catch (...) {
+      for (Job* job : batch) job->error = std::current_exception();
+    }
+  }
+
+  io::Model& model_;
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::deque<Job*> queue_;
+  bool stop_ = false;
+  std::thread worker_;  // last: it starts once the members above exist
+};
+
+// ---- requests -----------------------------------------------------------------------------------
+
+/// An RFC 4180 field, always quoted: the parser then keeps blanks and reads delimiters as text.
+void append_field(std::string& csv, std::string_view text) {
+  csv += '"';
+  for (char c : text) {
+    if (c == '"') csv += '"';
+    csv += c;
+  }
+  csv += '"';
+}
+
+std::string cell_text(const json& value, const std::string& where) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "";  // a missing value: imputed, or an error naming the cell
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_number()) return value.dump();
+  throw HttpError(400, where + ": a cell is a string, a number or null, not " +
+                           std::string(value.is_object() ? "an object" : "an array"));
+}
+
+std::string type_name(const json& value) {
+  switch (value.type()) {
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::null:
+      return "null";
+    default:
+      return "a number";
+  }
+}
+
+/// Replaces the "request:LINE" that library messages start with by the row it names.
+std::string locate(const std::string& message, const data::Table* table) {
+  const std::string prefix = "request:";
+  if (!table || message.rfind(prefix, 0) != 0) return message;
+  size_t end = prefix.size();
+  while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
+  if (end == prefix.size()) return message;
+  const size_t line = std::stoul(message.substr(prefix.size(), end - prefix.size()));
+  for (size_t r = 0; r < table->rows(); ++r)
+    if (table->line(r) == line) return "rows[" + std::to_string(r) + "]" + message.substr(end);
+  return message;
+}
+
+class Service {
+ public:
+  Service(io::Model& model, const std::string& path)
+      : model_(model), batcher_(model), model_json_(dump(model_json(model, path)) + "\n") {
+    const auto& info = model.info;
+    // Keys of an object row that are fine to leave out of the model: its target and ignored
+    // columns.
+    if (info.input.target) expected_.insert(info.input.target->column);
+    if (info.input.tabular)
+      for (const auto& column : info.input.tabular->columns())
+        if (column.kind == data::ColumnKind::ignored) expected_.insert(column.name);
+  }
+
+  const std::string& model_text() const { return model_json_; }
+  int in_flight() const { return in_flight_; }
+
+  json predict(const std::string& body) {
+    struct Count {
+      std::atomic<int>& n;
+      explicit Count(std::atomic<int>& counter) : n(counter) { ++n; }
+      ~Count() { --n; }
+    } count(in_flight_);
+
+    json request;
+    try {
+      request = json::parse(body);
+    } catch (const json::exception& e) {
+      throw HttpError(400, std::string("malformed JSON: ") + e.what());
+    }
+    if (!request.is_object())
+      throw HttpError(400,
+                      "the body is a JSON object {\"rows\": [...]}, not " + type_name(request));
+    for (const auto& [key, value] : request.items())
+      if (key != "rows" && key != "proba")
+        throw HttpError(400, "unknown key \"" + key + "\"; the keys are rows and proba");
+    if (!request.contains("rows")) throw HttpError(400, "no \"rows\": give {\"rows\": [...]}");
+    const json& rows = request["rows"];
+    if (!rows.is_array()) throw HttpError(400, "\"rows\" is an array, not " + type_name(rows));
+    bool proba = false;
+    if (request.contains("proba")) {
+      if (!request["proba"].is_boolean())
+        throw HttpError(400, "\"proba\" is true or false, not " + type_name(request["proba"]));
+      proba = request["proba"].get<bool>();
+    }
+    const auto& info = model_.info;
+    const bool classification = info.task == "classification";
+    if (proba && !classification)
+      throw HttpError(400, "proba: the model is a regressor; probabilities need a classifier");
+
+    std::vector<std::string> warnings;
+    json out = json::object();
+    out["predictions"] = json::array();
+    if (proba) out["probabilities"] = json::array();
+    if (rows.empty()) return out;
+
+    std::optional<data::Table> table;
+    Tensor inputs;
+    try {
+      table = to_table(rows, warnings);
+      inputs = model_.preprocess(*table, &warnings);
+    } catch (const HttpError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw HttpError(400, locate(e.what(), table ? &*table : nullptr));
+    }
+    for (auto& w : warnings) w = locate(w, &*table);
+
+    int64_t k = 0;
+    const std::vector<float> o = batcher_.run(inputs, &k);
+    const size_t n = rows.size();
+    for (size_t i = 0; i < n; ++i) {
+      const float* logits = o.data() + i * static_cast<size_t>(k);
+      if (!classification) {
+        out["predictions"].push_back(static_cast<double>(logits[0]));
+        continue;
+      }
+      int64_t best = 0;
+      for (int64_t j = 1; j < k; ++j)
+        if (logits[j] > logits[best]) best = j;
+      out["predictions"].push_back(info.classes.at(static_cast<size_t>(best)));
+      if (proba) {
+        // As `plexus predict --proba` computes them, so both print the same numbers.
+        double max = logits[best], sum = 0;
+        std::vector<double> e(static_cast<size_t>(k));
+        for (int64_t j = 0; j < k; ++j) sum += e[j] = std::exp(logits[j] - max);
+        json p = json::array();
+        for (int64_t j = 0; j < k; ++j) p.push_back(e[j] / sum);
+        out["probabilities"].push_back(std::move(p));
+      }
+    }
+    if (!warnings.empty()) out["warnings"] = warnings;
+    return out;
+  }
+
+ private:
+  /// The rows as a table with the model's features as columns, via CSV text that read_csv parses.
+  data::Table to_table(const json& rows, std::vector<std::string>& warnings) const {
+    const auto& features = model_.info.features;
+    std::string csv;
+    for (size_t c = 0; c < features.size(); ++c) {
+      if (c) csv += ',';
+      append_field(csv, features[c]);
+    }
+    csv += '\n';
+    std::vector<std::string> unused;  // keys the model does not take, in first-seen order
+    for (size_t r = 0; r < rows.size(); ++r) {
+      const json& row = rows[r];
+      const std::string where = "rows[" + std::to_string(r) + "]";
+      if (row.is_array()) {
+        if (row.size() != features.size())
+          throw HttpError(400, where + ": " + std::to_string(row.size()) +
+                                   " values; an array row has one per feature, in the order of " +
+                                   "GET /model's \"features\" (" + std::to_string(features.size()) +
+                                   ")");
+        for (size_t c = 0; c < features.size(); ++c) {
+          if (c) csv += ',';
+          append_field(
+              csv, cell_text(row[c], where + "[" + std::to_string(c) + "] (" + features[c] + ")"));
+        }
+      } else if (row.is_object()) {
+        for (size_t c = 0; c < features.size(); ++c) {
+          auto it = row.find(features[c]);
+          if (it == row.end())
+            throw HttpError(400, where + ": no column \"" + features[c] + "\"; the model takes " +
+                                     feature_list());
+          if (c) csv += ',';
+          append_field(csv, cell_text(*it, where + "." + features[c]));
+        }
+        for (const auto& [key, value] : row.items())
+          if (std::find(features.begin(), features.end(), key) == features.end() &&
+              !expected_.count(key) && std::find(unused.begin(), unused.end(), key) == unused.end())
+            unused.push_back(key);
+      } else {
+        throw HttpError(400, where + ": a row is an object keyed by column name or an array in " +
+                                 "feature order, not " + type_name(row));
+      }
+      csv += '\n';
+    }
+    if (!unused.empty()) {
+      std::string list;
+      for (const auto& u : unused) list += (list.empty() ? "" : ", ") + u;
+      warnings.push_back("ignoring " + std::to_string(unused.size()) +
+                         " column(s) the model does not use: " + list);
+    }
+    std::istringstream in(csv);
+    data::CsvOptions options;
+    options.header = true;
+    options.delimiter = ',';
+    data::Table table = data::read_csv(in, "request", options);
+    if (table.rows() != rows.size())
+      throw HttpError(500, "internal: " + std::to_string(rows.size()) + " rows became " +
+                               std::to_string(table.rows()) + " table rows");
+    return table;
+  }
+
+  std::string feature_list() const {
+    std::string list;
+    size_t shown = 0;
+    for (const auto& f : model_.info.features) {
+      if (++shown > 20) return list + ", ... (" + std::to_string(model_.info.features.size()) + ")";
+      list += (list.empty() ? "" : ", ") + f;
+    }
+    return list;
+  }
+
+  io::Model& model_;
+  Batcher batcher_;
+  std::string model_json_;
+  std::set<std::string> expected_;
+  std::atomic<int> in_flight_{0};
+};
+
+// ---- signals ------------------------------------------------------------------------------------
+
+// SIGTERM and SIGINT write a byte here; a thread reads it and stops the server. A handler rather
+// than a blocked mask: BLAS' threads start before main and would take a masked signal's default.
+int g_stop_pipe[2] = {-1, -1};
+std::atomic<int> g_stop_signal{0};
+
+void wake_stopper() {
+  const char byte = 1;
+  [[maybe_unused]] const ssize_t written = ::write(g_stop_pipe[1], &byte, 1);
+}
+
+extern "C" void on_stop_signal(int signal) {
+  g_stop_signal = signal;
+  wake_stopper();
+}
+
+}  // namespace
+
+int run_serve(const ServeArgs& args) {
+  if (args.port < 0 || args.port > 65535)
+    throw UsageError("--port " + std::to_string(args.port) + " is not a port (0 to 65535)");
+  if (args.threads < 0) throw UsageError("--threads is at least 1 (0: the default)");
+  if (args.max_body < 1) throw UsageError("--max-body is at least 1 byte");
+  // Loaded first: a bad model file exits 1 before anything listens.
+  io::Model model = io::load_model(args.model);
+  Service service(model, args.model);
+
+  httplib::Server server;
+  const size_t threads = args.threads > 0
+                             ? static_cast<size_t>(args.threads)
+                             : std::max<size_t>(16, std::thread::hardware_concurrency());
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const auto max_body = static_cast<size_t>(args.max_body);
+  server.set_payload_max_length(max_body);
+  server.set_keep_alive_max_count(100);
+  server.set_tcp_nodelay(true);  // else Nagle and delayed ACKs add 40 ms to each answer
+  // httplib's default sets SO_REUSEPORT, which lets a second server share a port in use; only
+  // SO_REUSEADDR, so that a port taken is a bind error and a restart still binds at once.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+
+  server.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"status\":\"ok\"}", kJson);
+  });
+  server.Get("/model", [&service](const httplib::Request&, httplib::Response& res) {
+    res.set_content(service.model_text(), kJson);
+  });
+  server.Post("/predict", [&](const httplib::Request& req, httplib::Response& res) {
+    try {
+      // httplib checks Content-Length; a chunked body is only checked here.
+      if (req.body.size() > max_body)
+        throw HttpError(413, "the body is over --max-body (" + std::to_string(max_body) +
+                                 " bytes); send fewer rows per request");
+      answer(res, 200, service.predict(req.body));
+    } catch (const HttpError& e) {
+      answer(res, e.code, {{"error", e.what()}});
+    } catch (const std::exception& e) {
+      answer(res, 500, {{"error", e.what()}});
+    }
+  });
+  server.set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;  // a handler's own answer
+    std::string message;
+    if (res.status == 413)
+      message = "the body is over --max-body (" + std::to_string(max_body) +
+                " bytes); send fewer rows per request";
+    else if (res.status == 404)
+      message = "no endpoint " + req.method + " " + req.path +
+                "; the endpoints are GET /health, GET /model and POST /predict";
+    else
+      message = "bad request (HTTP " + std::to_string(res.status) + ")";
+    res.set_content(dump({{"error", message}}), kJson);
+  });
+
+  errno = 0;
+  int port = args.port;
+  const bool bound = port == 0 ? (port = server.bind_to_any_port(args.host)) > 0
+                               : server.bind_to_port(args.host, port);
+  if (!bound) {
+    const int error = errno;
+    std::cerr << "plexus: error: cannot listen on " << args.host << ":" << args.port;
+    if (error) std::cerr << " (" << std::strerror(error) << ")";
+    std::cerr << "; is another server on that port? pick another with --port\n";
+    return kExitFailure;
+  }
+
+  if (::pipe2(g_stop_pipe, O_CLOEXEC) != 0) throw Error("serve: cannot create a pipe");
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the server
+
+  std::atomic<bool> finished{false};
+  std::thread stopper([&] {
+    char byte = 0;
+    while (::read(g_stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    if (finished) return;
+    // stop() only acts on a running server; a signal during start-up waits for it.
+    while (!server.is_running() && !finished)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::cerr << "plexus: " << (g_stop_signal == SIGINT ? "SIGINT" : "SIGTERM") << ": finishing "
+              << service.in_flight() << " request(s) in flight, then exiting\n";
+    server.stop();
+  });
+
+  std::cerr << "plexus: serving " << args.model << " (" << model.info.task << ", "
+            << model.info.features.size() << " features) on http://" << args.host << ":" << port
+            << " with " << threads << " threads: GET /health, GET /model, POST /predict"
+            << std::endl;
+  // Returns once stopped, after the request threads finished what they were answering.
+  const bool ok = server.listen_after_bind();
+  finished = true;
+  wake_stopper();  // when no signal did
+  stopper.join();
+  if (!ok && g_stop_signal == 0) {
+    std::cerr << "plexus: error: the server stopped accepting connections\n";
+    return kExitFailure;
+  }
+  std::cerr << "plexus: stopped\n";
+  return kExitOk;
+}
+
+#endif
+
+}  // namespace plexus::cli
