@@ -51,6 +51,8 @@ while [ "$kills" -lt "$KILLS" ] && [ "$tries" -lt $((KILLS * 3)) ]; do
     rc=$?
     [ "$rc" -eq 0 ] || fail "a run that finished before its kill exited $rc: $(tail -c 300 run.txt)"
     what="run $tries (finished before ${delay}s)"
+    # The machine runs faster than the calibration said: longer runs, so the next kills land.
+    epochs=$((epochs * 3 / 2 + 1))
   fi
   if [ -e D/checkpoint.plx ]; then
     checkpoints=$((checkpoints + 1))
