@@ -30,6 +30,8 @@
 #include "plexus/tensor/shape.hpp"
 #include "plexus/tensor/tensor.hpp"
 #include "plexus/train/callbacks.hpp"
+#include "plexus/train/checkpoint.hpp"
+#include "plexus/train/diagnostics.hpp"
 #include "plexus/train/fit.hpp"
 #include "plexus/train/history.hpp"
 #include "plexus/train/metrics.hpp"
