@@ -195,14 +195,22 @@ void resume_from(const Checkpoint& checkpoint, nn::Module& model, optim::Optimiz
                  const std::vector<CallbackRef>& callbacks, size_t epochs) {
   PLEXUS_CHECK(checkpoint.epochs_done <= epochs, "fit: the checkpoint has ", checkpoint.epochs_done,
                " epochs done, more than the ", epochs, " asked for (epochs counts them all)");
-  PLEXUS_CHECK(checkpoint.callbacks.size() == callbacks.size(),
-               "fit: the checkpoint was made with ", checkpoint.callbacks.size(),
-               " callbacks, this run has ", callbacks.size(),
-               "; resume with the callbacks it was made with");
+  // Callbacks with state (early stopping, schedules, checkpoints) are matched in order; those
+  // without (progress, diagnostics, loggers) may come and go between the runs.
+  std::vector<const CallbackState*> saved;
+  for (const CallbackState& state : checkpoint.callbacks)
+    if (!state.scalars.empty() || !state.tensors.empty()) saved.push_back(&state);
+  std::vector<Callback*> stateful;
+  for (const CallbackRef& ref : callbacks) {
+    const CallbackState state = ref.get().state();
+    if (!state.scalars.empty() || !state.tensors.empty()) stateful.push_back(&ref.get());
+  }
+  PLEXUS_CHECK(saved.size() == stateful.size(), "fit: the checkpoint was made with ", saved.size(),
+               " callbacks that keep state (early stopping, schedules), this run has ",
+               stateful.size(), "; resume with the callbacks it was made with");
   model.load_state_dict(checkpoint.model);
   optimizer.load_state_dict(checkpoint.optimizer);
-  for (size_t i = 0; i < callbacks.size(); ++i)
-    callbacks[i].get().load_state(checkpoint.callbacks[i]);
+  for (size_t i = 0; i < stateful.size(); ++i) stateful[i]->load_state(*saved[i]);
   set_generator_states(model, checkpoint.generators);
 }
 

@@ -23,10 +23,14 @@ awk 'BEGIN { srand(5); print "a,b,kind,price";
   > prices.csv
 
 rm -rf classification regression
-"$plexus" train --data circles.csv --report classification --epochs 40 --quiet > /dev/null
+"$plexus" train --data circles.csv --report classification --epochs 40 --diagnostics --quiet > /dev/null
 "$plexus" train --data prices.csv --report regression --epochs 40 --quiet > /dev/null
 for page in classification regression; do
   PLEXUS_NODE_PREFIX="$work" node "$browser/check_report.mjs" "$work/$page/index.html"
 done
 # The classifier on two features draws its decision regions.
 grep -q 'class="mark region' classification/*.svg || { echo "no decision regions drawn" >&2; exit 1; }
+# --diagnostics adds the per-layer plots.
+for figure in gradient_norms units; do
+  [ -s "classification/$figure.svg" ] || { echo "--diagnostics drew no $figure" >&2; exit 1; }
+done

@@ -142,9 +142,9 @@ TEST(Checkpoint, InterruptedMidEpochResumesFromTheLastFinishedEpoch) {
       EXPECT_THAT(e.what(), HasSubstr("3 finished epochs"));
     }
   }
-  px::train::Checkpoint checkpoint = px::train::load_checkpoint(dir);
+  const px::train::Checkpoint checkpoint = px::train::load_checkpoint(dir);
   EXPECT_EQ(checkpoint.epochs_done, 3u);
-  checkpoint.callbacks.pop_back();  // the raiser's (stateless) entry: the resumed run has none
+  // The raiser has no state: the resumed run may leave it out.
 
   TrainingRun resumed;
   auto options = resumed.options(8);

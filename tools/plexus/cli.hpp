@@ -17,6 +17,7 @@
 #include "plexus/io/model_file.hpp"
 #include "plexus/nn/sequential.hpp"
 #include "plexus/tensor/tensor.hpp"
+#include "plexus/train/diagnostics.hpp"
 #include "plexus/train/history.hpp"
 
 namespace plexus::cli {
@@ -174,6 +175,8 @@ struct ReportInput {
   std::vector<int> point_class;
   std::function<std::vector<int>(const std::vector<double>& x, const std::vector<double>& y)>
       classify;
+  /// --diagnostics: each epoch's layers (train/diagnostics.hpp); empty without it.
+  std::vector<std::vector<train::LayerDiagnostics>> diagnostics;
 };
 void write_report(const std::string& dir, const ReportInput& input);
 
@@ -229,6 +232,7 @@ struct TrainFlags {
   std::string config;
   std::string resume;  ///< a checkpoint folder to continue
   bool dump_config = false, json = false, quiet = false;
+  bool diagnostics = false;  ///< a per-layer table each epoch, and its plots in the report
 };
 
 int run_train(TrainFlags flags, const std::vector<std::string>& given);

@@ -174,6 +174,9 @@ int main_impl(int argc, char** argv) {
   train->add_flag("--dump-config", tf.dump_config,
                   "print the effective settings as JSON (for --config) and exit");
   train->add_flag("--quiet", tf.quiet, "no progress output");
+  train->add_flag("--diagnostics", tf.diagnostics,
+                  "after each epoch, a table per layer: gradient norm, output mean and std, "
+                  "saturated sigmoid/tanh units, dead ReLUs (and their plots in --report)");
   train->footer(
       "Examples:\n"
       "  plexus train --data fashion-mnist --save fashion.plx\n"

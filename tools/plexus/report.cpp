@@ -41,6 +41,37 @@ void write_report(const std::string& dir, const ReportInput& in) {
           metric, curve(metric, metric),
           in.scores.classification ? "accuracy per epoch" : "R2 per epoch (standardised target)");
   }
+  if (!in.diagnostics.empty()) {
+    // Per layer, over the epochs: where gradients vanish or explode, where units die.
+    report.section("Diagnostics");
+    plot::Figure grads;
+    grads.title("gradient norm per layer").xlabel("epoch").ylabel("L2 norm").log_y();
+    plot::Figure dead;
+    dead.title("saturated and dead units").xlabel("epoch").ylabel("fraction");
+    bool any_units = false;
+    const size_t layers = in.diagnostics.front().size();
+    for (size_t l = 0; l < layers; ++l) {
+      std::vector<double> x, g, u;
+      for (size_t e = 0; e < in.diagnostics.size(); ++e) {
+        const auto& d = in.diagnostics[e][l];
+        x.push_back(static_cast<double>(e + 1));
+        g.push_back(d.grad_norm.value_or(std::nan("")));
+        u.push_back(d.dead ? *d.dead : d.saturated.value_or(std::nan("")));
+      }
+      const auto& first = in.diagnostics.front()[l];
+      if (first.grad_norm) grads.line({first.layer, x, g});
+      if (first.dead || first.saturated) {
+        dead.line({first.layer + (first.dead ? " dead" : " saturated"), x, u});
+        any_units = true;
+      }
+    }
+    report.figure("gradient_norms", grads,
+                  "L2 norm of each layer's gradients, last step of each epoch");
+    if (any_units)
+      report.figure(
+          "units", dead,
+          "fraction of dead ReLU units and of saturated sigmoid/tanh outputs (probe rows)");
+  }
   report.section("Test set");
   if (in.scores.classification && !in.scores.confusion.empty()) {
     std::vector<std::vector<double>> cells;

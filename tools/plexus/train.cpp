@@ -25,6 +25,7 @@
 #include "plexus/tensor/random.hpp"
 #include "plexus/train/callbacks.hpp"
 #include "plexus/train/checkpoint.hpp"
+#include "plexus/train/diagnostics.hpp"
 #include "plexus/train/fit.hpp"
 
 namespace plexus::cli {
@@ -593,6 +594,22 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
                                         .mode = train::Mode::automatic,
                                         .restore_best_weights = true});
   if (early) fit.callbacks.push_back(stopper);
+  // Diagnostics print after each epoch's progress line; the probe is the first training rows.
+  std::optional<train::DiagnosticsCallback> diagnostics;
+  struct DiagnosticsPrinter : train::Callback {
+    const train::DiagnosticsCallback* source = nullptr;
+    void on_epoch_end(size_t epoch, const train::EpochLog&) override {
+      std::cout << "diagnostics, epoch " << epoch + 1 << ":\n"
+                << train::DiagnosticsCallback::table(source->epochs().back()) << std::flush;
+    }
+  } printer;
+  if (flags.diagnostics) {
+    const int64_t probe_rows = std::min<int64_t>(p.x_fit.shape(0), 512);
+    diagnostics.emplace(train::Diagnostics{.probe = p.x_fit.slice_rows(0, probe_rows)});
+    fit.callbacks.push_back(*diagnostics);
+    printer.source = &*diagnostics;
+    if (!flags.quiet) fit.callbacks.push_back(printer);
+  }
 
   // Checkpoints: the configuration travels with them, and what the data came to, to check that
   // a resumed run sees the same data.
@@ -733,6 +750,7 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
         r.metrics.emplace_back(
             key, value.is_number() ? format_value(value.get<double>()) : value.dump());
     r.history = &history;
+    if (diagnostics) r.diagnostics = diagnostics->epochs();
     r.best_epoch = best_epoch;
     r.scores = scores;
     r.classes = p.classes;
