@@ -6,16 +6,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sample=${1:?usage: run.sh SAMPLE_REPORT WORK_DIR}
 work=${2:?usage: run.sh SAMPLE_REPORT WORK_DIR}
-for tool in chromium node; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "browser test skipped: $tool is not installed (scripts/install-deps.sh installs it)"
-    exit 77
-  fi
-done
-if ! command -v npm >/dev/null && [ ! -d "$work/node_modules/playwright-core" ]; then
-  echo "browser test skipped: npm is not installed to fetch playwright-core"
-  exit 77
-fi
 "$here/setup.sh" "$work"
 rm -rf "$work/report"
 "$sample" "$work/report"

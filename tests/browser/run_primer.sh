@@ -7,16 +7,6 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:?usage: run_primer.sh PRIMER_BIN_DIR WORK_DIR}
 work=${2:?usage: run_primer.sh PRIMER_BIN_DIR WORK_DIR}
-for tool in chromium node; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "browser test skipped: $tool is not installed (scripts/install-deps.sh installs it)"
-    exit 77
-  fi
-done
-if ! command -v npm >/dev/null && [ ! -d "$work/node_modules/playwright-core" ]; then
-  echo "browser test skipped: npm is not installed to fetch playwright-core"
-  exit 77
-fi
 "$here/setup.sh" "$work"
 rm -rf "$work/primer"
 for example in perceptron students activations decision_boundary loss_landscape backprop \

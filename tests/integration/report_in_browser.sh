@@ -8,9 +8,6 @@ set -euo pipefail
 browser=$(cd "$(dirname "$0")/../browser" && pwd)
 plexus=${1:?usage: report_in_browser.sh PLEXUS WORK_DIR}
 work=${2:?usage: report_in_browser.sh PLEXUS WORK_DIR}
-for tool in chromium node; do
-  command -v "$tool" >/dev/null || { echo "skipped: $tool is not installed"; exit 77; }
-done
 mkdir -p "$work" && cd "$work"
 "$browser/setup.sh" "$work"
 
