@@ -192,16 +192,10 @@ void prepare_tabular(const Settings& s, const Source& train_src, const Source* t
                   ", held out before fitting anything)";
   }
   auto train_strata = p.classification ? pick(strata, train_rows) : std::vector<int>{};
-  Rows positions(train_rows.size());
-  for (size_t i = 0; i < positions.size(); ++i) positions[i] = i;
   Rows fit_rows = train_rows, val_rows;
-  if (s.validation_split > 0) {
-    auto [kept, held] = split_rows(positions, p.classification ? &train_strata : nullptr,
-                                   s.validation_split, s.seed + 1);
-    fit_rows.clear();
-    for (size_t k : kept) fit_rows.push_back(train_rows[k]);
-    for (size_t k : held) val_rows.push_back(train_rows[k]);
-  }
+  if (s.validation_split > 0)
+    std::tie(fit_rows, val_rows) = split_rows(
+        train_rows, p.classification ? &train_strata : nullptr, s.validation_split, s.seed + 1);
   if (fit_rows.empty()) throw Error(table.source() + ": too few rows to train on");
   data::Preprocessing pre = data::Preprocessing::fit(table, fit_rows, opt);
   data::Target target = data::Target::fit(table, train_rows, opt);
@@ -383,16 +377,10 @@ void prepare_arrays(const Settings& s, const Source& train_src, const Source* te
                   std::to_string(test_y.numel()) + " rows)";
   }
   auto train_labels = p.classification ? pick(labels, train_rows) : std::vector<int>{};
-  Rows positions(train_rows.size());
-  for (size_t i = 0; i < positions.size(); ++i) positions[i] = i;
   Rows fit_rows = train_rows, val_rows;
-  if (s.validation_split > 0) {
-    auto [kept, held] = split_rows(positions, p.classification ? &train_labels : nullptr,
-                                   s.validation_split, s.seed + 1);
-    fit_rows.clear();
-    for (size_t k : kept) fit_rows.push_back(train_rows[k]);
-    for (size_t k : held) val_rows.push_back(train_rows[k]);
-  }
+  if (s.validation_split > 0)
+    std::tie(fit_rows, val_rows) = split_rows(
+        train_rows, p.classification ? &train_labels : nullptr, s.validation_split, s.seed + 1);
   Tensor y_all = p.classification ? y_index : train_src.labels.reshape({n, 1});
   p.x_fit = take_rows(x, fit_rows);
   p.y_fit = take_rows(y_all, fit_rows);
