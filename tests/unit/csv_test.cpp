@@ -11,10 +11,13 @@
 #include <sstream>
 #include <string>
 
+#include "support/error_of.hpp"
+
 namespace px = plexus;
 using px::data::CsvOptions;
 using px::data::read_csv;
 using px::data::Table;
+using px::testing::error_of;
 using ::testing::HasSubstr;
 
 namespace {
@@ -22,15 +25,6 @@ namespace {
 Table parse(const std::string& text, const CsvOptions& options = {}) {
   std::istringstream in(text);
   return read_csv(in, "data.csv", options);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const px::Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 std::string parse_error(const std::string& text, const CsvOptions& options = {}) {

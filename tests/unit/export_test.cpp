@@ -15,7 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.hpp"
+
 namespace px = plexus;
+using px::testing::error_of;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -64,15 +67,6 @@ fs::path temp_dir(const std::string& name) {
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), {}};
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const px::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 class Custom : public px::nn::Module {

@@ -12,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.hpp"
+
 namespace px = plexus;
+using px::testing::error_of;
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
@@ -51,15 +54,6 @@ class Idx : public ::testing::Test {
     // gzread reads uncompressed bytes as they are, so a plain file may carry the .gz name.
     std::ofstream(dir_ / (prefix + "-images-idx3-ubyte" + suffix), std::ios::binary) << images;
     std::ofstream(dir_ / (prefix + "-labels-idx1-ubyte" + suffix), std::ios::binary) << labels;
-  }
-
-  std::string error_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const px::Error& e) {
-      return e.what();
-    }
-    return "no error";
   }
 
   fs::path dir_;

@@ -14,7 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.hpp"
+
 namespace px = plexus;
+using px::testing::error_of;
 namespace fs = std::filesystem;
 using px::Tensor;
 using px::data::read_npy;
@@ -62,15 +65,6 @@ class Npy : public ::testing::Test {
   static std::string dict(const std::string& descr, const std::string& shape,
                           const std::string& fortran = "False") {
     return "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
-  }
-
-  std::string error_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const px::Error& e) {
-      return e.what();
-    }
-    return "no error";
   }
 
   fs::path dir_;

@@ -11,20 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.hpp"
+
 namespace px = plexus;
+using px::testing::error_of;
 namespace nn = plexus::nn;
 using px::Tensor;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const px::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // Every name in `names` appears in `message`.
 void expect_lists_all(const std::string& message, const std::vector<std::string>& names) {

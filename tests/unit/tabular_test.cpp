@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.hpp"
+
 namespace px = plexus;
 using px::Tensor;
 using px::data::ColumnKind;
@@ -23,6 +25,7 @@ using px::data::Table;
 using px::data::TabularOptions;
 using px::data::Target;
 using px::data::Task;
+using px::testing::error_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -37,15 +40,6 @@ std::vector<size_t> all_rows(const Table& table) {
   std::vector<size_t> rows(table.rows());
   std::iota(rows.begin(), rows.end(), size_t{0});
   return rows;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const px::Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 const std::string kPeople =
