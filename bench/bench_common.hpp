@@ -21,12 +21,14 @@
 
 namespace bench {
 
-// ---- command line: <program> --workload W1|W2|W3|W4 [--threads T] [--epochs E] [--quick] ----
+// ---- command line: <program> --workload W1|W2|W3|W4 [--threads T] [--epochs E] [--seed S]
+// [--quick] ----
 
 struct Args {
   std::string workload;
   int threads = 1;
   int epochs = 5;      // W1 only
+  int seed = 0;        // W1 only: the initial weights and the shuffle (bench/seeds.py varies it)
   bool quick = false;  // fewer timed calls in W2 and W4 (a smoke run, not a measurement)
 };
 
@@ -44,6 +46,8 @@ inline Args parse_args(int argc, char** argv) {
       args.threads = std::stoi(value());
     else if (flag == "--epochs")
       args.epochs = std::stoi(value());
+    else if (flag == "--seed")
+      args.seed = std::stoi(value());
     else if (flag == "--quick")
       args.quick = true;
     else

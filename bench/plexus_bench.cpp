@@ -27,13 +27,13 @@ double accuracy(px::nn::Module& model, const Tensor& images, const Tensor& label
 void w1(const bench::Args& args) {
   const auto train = px::data::load_fashion_mnist(true);
   const auto test = px::data::load_fashion_mnist(false);
-  px::manual_seed(0);
+  px::manual_seed(static_cast<uint64_t>(args.seed));
   px::nn::Sequential model = w1_model();
   px::optim::Adam optimizer(model.parameters(), {.lr = 1e-3});
   const auto n = static_cast<size_t>(train.images.shape(0));
   std::vector<int64_t> order(n);
   for (size_t i = 0; i < n; ++i) order[i] = static_cast<int64_t>(i);
-  px::Generator generator(1);
+  px::Generator generator(static_cast<uint64_t>(args.seed) + 1);
 
   const double start = bench::now_s();
   size_t samples = 0;

@@ -3,7 +3,7 @@
 bench/run.py collects (the format is in bench/README.md). Run it with Debian's /usr/bin/python3
 (python3-torch 1.13):
 
-    /usr/bin/python3 bench/torch_bench.py --workload W1 --threads 2 [--epochs 5] [--quick]
+    /usr/bin/python3 bench/torch_bench.py --workload W1 --threads 2 [--epochs 5] [--seed S] [--quick]
 
 Timed sections contain only the training loop or the forward calls; loading and evaluation are
 outside them. The call counts match bench_common.hpp.
@@ -71,9 +71,11 @@ def train_fashion(args):
     """W1: 784-256-128-10 ReLU, cross-entropy, Adam lr 1e-3, batch 128, shuffled."""
     x, y = read_split("train")
     test_x, test_y = read_split("t10k")
+    if args.seed is not None:  # without --seed: PyTorch's own default seed, as before
+        torch.manual_seed(args.seed)
     model = mlp([784, 256, 128, 10])
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    generator = torch.Generator().manual_seed(0)
+    generator = torch.Generator().manual_seed(args.seed or 0)
 
     start = time.perf_counter()
     for _ in range(args.epochs):
@@ -155,6 +157,7 @@ def main():
     parser.add_argument("--workload", required=True, choices=["W1", "W2", "W3", "W4"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--seed", type=int, help="W1: seeds the initial weights and the shuffle")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
