@@ -667,9 +667,12 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   fit.interrupt = &g_interrupted;
   fit.interrupt_checkpoint_dir = interrupt_dir;
 
-  if (flags.distributed)
-    out << "distributed: " << processes << " processes, each " << batch / processes << "-"
-        << (batch + processes - 1) / processes << " rows of every batch of " << batch << "\n";
+  if (flags.distributed) {
+    const size_t fewest = batch / processes, most = (batch + processes - 1) / processes;
+    out << "distributed: " << processes << " processes, each " << fewest
+        << (most > fewest ? "-" + std::to_string(most) : std::string())
+        << " rows of every batch of " << batch << "\n";
+  }
   out << "network: " << network.name() << " (" << parameter_count(network) << " parameters), "
       << s.optimizer << " lr " << format_value(s.lr) << ", batch " << batch << ", up to "
       << s.epochs << " epochs\n";
@@ -684,6 +687,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   try {
     history = train::fit(network, *optimizer, loss_name, data::Dataset(p.x_fit, p.y_fit), fit);
   } catch (const train::Interrupted& e) {
+    if (!lead) return kExitInterrupted;  // every process stopped; rank 0 tells
     std::cerr << "\nplexus: interrupted in epoch " << e.epoch + 1 << " after " << e.step
               << " steps\n";
     if (e.checkpoint.empty()) {
