@@ -104,8 +104,8 @@ struct FitOptions {
   /// batch's mean loss are summed over the processes in a fixed order, and every process applies
   /// the same step, so each holds the model one process trains on the same batches (to float
   /// rounding) and the processes hold the same bits. Validation runs whole on every process.
-  /// Only rank 0 shows progress and writes checkpoints. Every batch needs at least one row per
-  /// process.
+  /// Only rank 0 shows progress and writes checkpoints; callbacks run on every process (one that
+  /// writes files should ask distributed::rank()). Every batch needs at least one row per process.
   bool distributed = false;
   /// With distributed: batch norm normalises by the statistics of the global batch (synchronised
   /// batch norm). false: of each process's shard, as PyTorch's DDP does by default; faster, but
