@@ -46,10 +46,4 @@ void agree_on_errors(const std::optional<std::string>& error, std::string_view w
   if (!message.empty()) throw JobError(message);
 }
 
-size_t GradientReducer::bytes() const {
-  size_t n = 0;
-  for (const Tensor& parameter : parameters_) n += parameter.numel();
-  return n * sizeof(float);
-}
-
 }  // namespace plexus::distributed

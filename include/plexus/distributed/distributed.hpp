@@ -73,8 +73,6 @@ class GradientReducer {
  public:
   explicit GradientReducer(std::vector<Tensor> parameters);
   void all_reduce();
-  /// Bytes each all_reduce sends into the sum: parameters x 4.
-  size_t bytes() const;
 
  private:
   std::vector<Tensor> parameters_;
