@@ -2,7 +2,8 @@
 # Installs the Debian packages plexus needs; a no-op when they are present. Run as root on
 # Debian 12.
 #   install-deps.sh          what the library and the plexus command build with (and the data set);
-#                            cpp-httplib is for `plexus serve`
+#                            cpp-httplib is for `plexus serve`, OpenMPI for `plexus train
+#                            --distributed` (both optional: without them the rest builds)
 #   install-deps.sh --test   also what the test suite checks with: GoogleTest, Chromium and Node.js
 #                            for the report pages, PyTorch for the model-file interop test, clang
 #                            and protobuf with ONNX's schema for the exports (ONNX export is built
@@ -11,7 +12,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libopenblas-dev nlohmann-json3-dev zlib1g-dev
-          libcli11-dev libcpp-httplib-dev dataset-fashion-mnist)
+          libcli11-dev libcpp-httplib-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
   packages+=(libgtest-dev libgmock-dev clang-format chromium nodejs python3-torch clang
              libclang-rt-14-dev libprotobuf-dev protobuf-compiler libonnx-dev python3-onnx curl)

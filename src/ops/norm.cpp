@@ -50,7 +50,17 @@ void check_channel_vector(const Tensor& t, int64_t channels, const char* what, c
   PLEXUS_CHECK(t.rank() == 1 && t.shape()[0] == channels, "batch_norm: ", what, " of shape ",
                t.shape(), " does not match input ", x.shape(), ": expected [", channels, "]");
 }
+thread_local BatchStatisticsReducer* t_reducer = nullptr;
 }  // namespace
+
+BatchStatisticsReducer* batch_statistics_reducer() { return t_reducer; }
+
+BatchStatisticsReducerGuard::BatchStatisticsReducerGuard(BatchStatisticsReducer* reducer)
+    : previous_(t_reducer) {
+  t_reducer = reducer;
+}
+
+BatchStatisticsReducerGuard::~BatchStatisticsReducerGuard() { t_reducer = previous_; }
 
 // xhat = (x - mean) * rstd,  y = xhat * w + b,  rstd = 1 / sqrt(var + eps).
 // Train (mean, var depend on x):  dx = w * rstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
@@ -66,10 +76,6 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
   check_channel_vector(running_var, channels, "running_var", x);
   check_channel_vector(weight, channels, "weight", x);
   check_channel_vector(bias, channels, "bias", x);
-  PLEXUS_CHECK(!training || batch > 1,
-               "batch_norm: Expected more than 1 value per channel when training, got input of "
-               "shape ",
-               x.shape());
   PLEXUS_CHECK(training || (running_mean.defined() && running_var.defined()),
                "batch_norm: eval mode needs running_mean and running_var");
 
@@ -80,23 +86,36 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
   Tensor stats = Tensor::empty({2, channels});
   float* mean = stats.data();
   float* rstd = mean + cols;
+  BatchStatisticsReducer* const reducer = training ? t_reducer : nullptr;
+  double total_rows = static_cast<double>(rows);
   if (training) {
-    std::vector<double> sum(cols, 0.0), squares(cols, 0.0);
+    // sum[cols] counts the rows, so that one reduction gives the global batch size too.
+    std::vector<double> sum(cols + 1, 0.0), squares(cols, 0.0);
     for (size_t r = 0; r < rows; ++r)
       for (size_t c = 0; c < cols; ++c) sum[c] += px[r * cols + c];
-    for (size_t c = 0; c < cols; ++c) sum[c] /= static_cast<double>(rows);
+    if (reducer) {
+      sum[cols] = total_rows;
+      reducer->sum(sum);
+      total_rows = sum[cols];
+    }
+    PLEXUS_CHECK(total_rows > 1,
+                 "batch_norm: Expected more than 1 value per channel when training, got input of "
+                 "shape ",
+                 x.shape(), reducer ? " in a global batch of 1 row" : "");
+    for (size_t c = 0; c < cols; ++c) sum[c] /= total_rows;
     for (size_t r = 0; r < rows; ++r)
       for (size_t c = 0; c < cols; ++c) {
         const double d = px[r * cols + c] - sum[c];
         squares[c] += d * d;
       }
+    if (reducer) reducer->sum(squares);
     const double m = momentum;
     for (size_t c = 0; c < cols; ++c) {
-      const double var = squares[c] / static_cast<double>(rows);
+      const double var = squares[c] / total_rows;
       mean[c] = static_cast<float>(sum[c]);
       rstd[c] = static_cast<float>(1.0 / std::sqrt(var + eps));
       // NOTE: the running variance is the unbiased one (divided by B - 1), as in PyTorch.
-      const double unbiased = squares[c] / static_cast<double>(rows - 1);
+      const double unbiased = squares[c] / (total_rows - 1);
       if (running_mean.defined())
         running_mean.data()[c] =
             static_cast<float>(m * sum[c] + (1.0 - m) * running_mean.data()[c]);
@@ -127,7 +146,7 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
 
   return autograd::record(
       Op::batch_norm, std::move(y), std::span<const Tensor>(affine.inputs),
-      [stats, training, affine = affine.indices()](BackwardContext& c) {
+      [stats, training, reducer, total_rows, affine = affine.indices()](BackwardContext& c) {
         const size_t n_rows = c.input_shape(0)[0];
         const size_t n_cols = c.input_shape(0)[1];
         const float* xs = c.input_data(0);
@@ -135,6 +154,8 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
         const float* mu = stats.data();
         const float* rs = mu + n_cols;
         const auto [w, dx, dw, db] = affine.buffers(c);
+        // sums[ch] = sum(dy), sums[n_cols + ch] = sum(dy * xhat), over this process's rows.
+        std::vector<double> sums(2 * n_cols, 0.0);
         for (size_t ch = 0; ch < n_cols; ++ch) {
           double sum_dy = 0.0, sum_dy_xhat = 0.0;
           for (size_t r = 0; r < n_rows; ++r) {
@@ -142,16 +163,22 @@ Tensor batch_norm(const Tensor& x, Tensor running_mean, Tensor running_var, cons
             sum_dy += dy[i];
             sum_dy_xhat += static_cast<double>(dy[i]) * (xs[i] - mu[ch]) * rs[ch];
           }
+          // The parameters' gradients stay local: data-parallel training sums them with the rest.
           if (dw) dw[ch] += static_cast<float>(sum_dy_xhat);
           if (db) db[ch] += static_cast<float>(sum_dy);
-          if (!dx) continue;
+          sums[ch] = sum_dy;
+          sums[n_cols + ch] = sum_dy_xhat;
+        }
+        if (!dx) return;
+        if (reducer) reducer->sum(sums);
+        for (size_t ch = 0; ch < n_cols; ++ch) {
           const float scale = (w ? w[ch] : 1.0f) * rs[ch];
           if (!training) {
             for (size_t r = 0; r < n_rows; ++r) dx[r * n_cols + ch] += dy[r * n_cols + ch] * scale;
             continue;
           }
-          const auto mean_dy = static_cast<float>(sum_dy / static_cast<double>(n_rows));
-          const auto mean_dy_xhat = static_cast<float>(sum_dy_xhat / static_cast<double>(n_rows));
+          const auto mean_dy = static_cast<float>(sums[ch] / total_rows);
+          const auto mean_dy_xhat = static_cast<float>(sums[n_cols + ch] / total_rows);
           for (size_t r = 0; r < n_rows; ++r) {
             const size_t i = r * n_cols + ch;
             const float xhat = (xs[i] - mu[ch]) * rs[ch];

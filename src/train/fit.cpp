@@ -3,6 +3,7 @@
 //   callbacks
 #include "plexus/train/fit.hpp"
 
+#include <array>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -12,9 +13,12 @@
 
 #include "base/check.hpp"
 #include "plexus/data/loader.hpp"
+#include "plexus/distributed/distributed.hpp"
 #include "plexus/loss/loss.hpp"
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/module.hpp"
+#include "plexus/ops/dropout.hpp"
+#include "plexus/ops/norm.hpp"
 #include "plexus/optim/clip.hpp"
 #include "plexus/optim/optimizer.hpp"
 #include "plexus/train/progress.hpp"
@@ -217,6 +221,7 @@ void resume_from(const Checkpoint& checkpoint, nn::Module& model, optim::Optimiz
 [[noreturn]] void throw_interrupted(const FitOptions& options,
                                     const std::optional<Checkpoint>& last, size_t epoch,
                                     size_t steps) {
+  // Data-parallel training keeps `last` on rank 0 only: the others write nothing.
   std::filesystem::path dir;
   if (options.interrupt_checkpoint_dir)
     dir = *options.interrupt_checkpoint_dir;
@@ -257,6 +262,21 @@ Evaluation evaluate(nn::Module& model, const Loss& loss, const data::Dataset& da
 History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
             const data::Dataset& train_data, const FitOptions& options) {
   using Clock = std::chrono::steady_clock;
+  const bool distributed = options.distributed;
+  PLEXUS_CHECK(!distributed || distributed::initialized(),
+               "fit: distributed needs distributed::init() first, in a process mpirun started");
+  const int rank = distributed ? distributed::rank() : 0;
+  const int world = distributed ? distributed::world_size() : 1;
+  const bool lead = rank == 0;
+  if (distributed) {
+    const size_t rows = train_data.size();
+    const size_t last_batch =
+        rows % options.batch_size ? rows % options.batch_size : std::min(rows, options.batch_size);
+    PLEXUS_CHECK(std::min(options.batch_size, last_batch) >= static_cast<size_t>(world),
+                 "fit: a batch of ", std::min(options.batch_size, last_batch), " rows (", rows,
+                 " rows in batches of ", options.batch_size, ") cannot give each of ", world,
+                 " processes a row; use fewer processes or another batch size");
+  }
   PLEXUS_CHECK(options.clip_grad_norm >= 0, "fit: clip_grad_norm must be >= 0, got ",
                options.clip_grad_norm);
   PLEXUS_CHECK(options.verbose >= 0 && options.verbose <= 2, "fit: verbose must be 0, 1 or 2, got ",
@@ -285,7 +305,7 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
   for (const auto& metric : train_metrics) context.metric_names.push_back(metric->name());
 
   std::optional<ProgressBar> progress;
-  if (options.verbose > 0)
+  if (options.verbose > 0 && lead)
     progress.emplace(
         ProgressBar::Options{.redraw = options.verbose == 1 ? std::nullopt : std::optional(false)});
   std::vector<Callback*> callbacks;
@@ -312,7 +332,7 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
   }
   // The run as of the last finished epoch, kept while checkpoints may be asked for.
   const bool keep_checkpoint =
-      options.checkpoint_dir || (options.interrupt && options.interrupt_checkpoint_dir);
+      lead && (options.checkpoint_dir || (options.interrupt && options.interrupt_checkpoint_dir));
   std::optional<Checkpoint> last;
   const auto remember = [&](size_t epochs_done) {
     if (!keep_checkpoint) return;
@@ -323,6 +343,12 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
   if (keep_checkpoint)
     last = make_checkpoint(model, optimizer, options.callbacks, history, first_epoch,
                            options.checkpoint_config, false);
+
+  std::optional<distributed::GradientReducer> gradients;
+  distributed::SyncBatchStatistics batch_statistics;
+  const BatchStatisticsReducerGuard synchronised(
+      distributed && options.sync_batch_norm ? &batch_statistics : batch_statistics_reducer());
+  if (distributed) gradients.emplace(parameter_list);
 
   for (size_t epoch = first_epoch; epoch < options.epochs && !stop_requested(); ++epoch) {
     const auto start = Clock::now();
@@ -335,29 +361,55 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
     for (auto& metric : train_metrics) metric->reset();
     double loss_sum = 0;
     size_t seen = 0;
-    for (const data::Batch& batch : loader) {
+    for (const data::Batch& global_batch : loader) {
       const size_t step = log.steps;
+      const int64_t global_rows = global_batch.x.shape(0);
+      const distributed::Shard shard = distributed ? distributed::shard_of(global_rows, rank, world)
+                                                   : distributed::Shard{0, global_rows};
+      const data::Batch batch =
+          distributed
+              ? data::Batch{global_batch.x.slice_rows(shard.offset, shard.offset + shard.rows),
+                            global_batch.y.slice_rows(shard.offset, shard.offset + shard.rows)}
+              : global_batch;
+      const BatchRowOffsetGuard rows_at(shard.offset);
       optimizer.zero_grad();
       const Tensor pred = model(batch.x);
       const Tensor value = loss(pred, batch.y);
       PLEXUS_CHECK(value.numel() == 1, "fit: the loss (", loss.name(), ") must be a scalar, got ",
                    value.shape(), "; hint: use Reduction::mean");
-      const double batch_loss = value.item();
-      value.backward();
+      double batch_loss = value.item();
+      if (distributed) {
+        // The global batch's mean loss is the shards' means weighted by their share of its rows.
+        value.backward(
+            Tensor::scalar(static_cast<float>(shard.rows) / static_cast<float>(global_rows)));
+        gradients->all_reduce();
+        std::array<double, 1> loss_sum_of_shard{batch_loss * static_cast<double>(shard.rows)};
+        distributed::all_reduce_sum(loss_sum_of_shard);
+        batch_loss = loss_sum_of_shard[0] / static_cast<double>(global_rows);
+      } else {
+        value.backward();
+      }
       if (options.check_finite && (!std::isfinite(batch_loss) || !gradients_finite(parameters)))
         throw_non_finite(model, parameters, epoch, step, batch_loss);
       if (options.clip_grad_norm > 0) clip_grad_norm(parameter_list, options.clip_grad_norm);
       optimizer.step();
 
-      const auto b = static_cast<size_t>(batch.x.shape(0));
+      const auto b = static_cast<size_t>(global_rows);
       loss_sum += batch_loss * static_cast<double>(b);
       seen += b;
-      for (auto& metric : train_metrics) metric->update(pred, batch.y);
+      if (!train_metrics.empty()) {
+        const Tensor global_pred = distributed ? distributed::all_gather_rows(pred) : pred;
+        for (auto& metric : train_metrics) metric->update(global_pred, global_batch.y);
+      }
       ++log.steps;
       const BatchLog batch_log{epoch, step, b, batch_loss, loss_sum / static_cast<double>(seen)};
       for (Callback* callback : callbacks) callback->on_batch_end(step, batch_log);
-      if (options.interrupt && options.interrupt->load())
-        throw_interrupted(options, last, epoch, log.steps);
+      if (options.interrupt) {
+        // Under distributed the processes agree, so that they all stop after the same step.
+        std::array<double, 1> raised{options.interrupt->load() ? 1.0 : 0.0};
+        if (distributed) distributed::all_reduce_sum(raised);
+        if (raised[0] > 0) throw_interrupted(options, last, epoch, log.steps);
+      }
       if (stop_requested()) break;
     }
 

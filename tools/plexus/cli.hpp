@@ -232,7 +232,9 @@ struct TrainFlags {
   std::string config;
   std::string resume;  ///< a checkpoint folder to continue
   bool dump_config = false, json = false, quiet = false;
-  bool diagnostics = false;  ///< a per-layer table each epoch, and its plots in the report
+  bool diagnostics = false;       ///< a per-layer table each epoch, and its plots in the report
+  bool distributed = false;       ///< one process of an mpirun job (data-parallel training)
+  bool local_batch_norm = false;  ///< with distributed: batch statistics per process
 };
 
 int run_train(TrainFlags flags, const std::vector<std::string>& given);

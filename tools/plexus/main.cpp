@@ -1,6 +1,8 @@
 // plexus: train, evaluate, predict with and inspect fully-connected networks from the shell.
 // Exit codes: 0 done; 1 bad data, bad model file or a failure while running; 2 bad usage;
-// 130 interrupted.
+// 130 interrupted. Under mpirun (train --distributed) the job ends with the same codes: a failure
+// every process shares (a rank that cannot read its data) is reported once by rank 0; one of a
+// single process ends the whole job through MPI_Abort with its code.
 #include <csignal>
 #include <iostream>
 
@@ -177,6 +179,13 @@ int main_impl(int argc, char** argv) {
   train->add_flag("--diagnostics", tf.diagnostics,
                   "after each epoch, a table per layer: gradient norm, output mean and std, "
                   "saturated sigmoid/tanh units, dead ReLUs (and their plots in --report)");
+  train->add_flag("--distributed", tf.distributed,
+                  "data-parallel training: run as one of the processes of mpirun -np N; each "
+                  "takes its share of every batch, and the model is the one a single process "
+                  "trains (see docs/DISTRIBUTED.md)");
+  train->add_flag("--local-batch-norm", tf.local_batch_norm,
+                  "with --distributed: batch norm statistics of each process's share of the batch "
+                  "(less communication; the model then depends on the number of processes)");
   train->footer(
       "Examples:\n"
       "  plexus train --data fashion-mnist --save fashion.plx\n"
@@ -184,10 +193,14 @@ int main_impl(int argc, char** argv) {
       "  plexus train --data x.npy --labels y.npy --hidden 64,64 --epochs 30\n"
       "  plexus train --config run.json --lr 0.01 --dump-config > run2.json\n"
       "  plexus train --data big.csv --epochs 200 --checkpoint run.ckpt --save big.plx\n"
-      "  plexus train --resume run.ckpt            (after Ctrl-C or a crash: continue the run)\n\n"
+      "  plexus train --resume run.ckpt            (after Ctrl-C or a crash: continue the run)\n"
+      "  mpirun -np 4 plexus train --data big.csv --distributed --threads 1 --save big.plx\n\n"
       "Ctrl-C stops after the running step and leaves a checkpoint of the finished epochs (in\n"
       "--checkpoint DIR, else beside --save as MODEL.checkpoint, else in plexus-checkpoint);\n"
-      "plexus train --resume DIR continues it to the same result as an uninterrupted run.");
+      "plexus train --resume DIR continues it to the same result as an uninterrupted run.\n"
+      "With --distributed only rank 0 prints and writes files; a process that fails or dies\n"
+      "ends the whole job with an error naming its rank (exit code 1, 2 for bad usage), and\n"
+      "--resume continues from the last checkpoint with any number of processes.");
 
   // ---- eval
   EvalArgs ea;

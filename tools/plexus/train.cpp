@@ -18,6 +18,7 @@
 #include "plexus/cpu/threads.hpp"
 #include "plexus/data/dataset.hpp"
 #include "plexus/data/fashion_mnist.hpp"
+#include "plexus/distributed/distributed.hpp"
 #include "plexus/error.hpp"
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/registry.hpp"
@@ -404,9 +405,26 @@ void prepare_arrays(const Settings& s, const Source& train_src, const Source* te
       "inputs", std::to_string(width) + " numeric values, scaled by " + format_value(scale));
 }
 
-}  // namespace
+/// Under --distributed: every process must train on the same rows (each reads the whole file, see
+/// docs/DISTRIBUTED.md); a process that read other data would silently train another model.
+void check_same_data(const Prepared& p) {
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a over the training tensors' bytes
+  for (const Tensor* t : {&p.x_fit, &p.y_fit}) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(t->data());
+    for (size_t i = 0; i < t->numel() * sizeof(float); ++i)
+      hash = (hash ^ bytes[i]) * 1099511628211ull;
+  }
+  const std::string mine =
+      std::to_string(p.x_fit.shape(0)) + " training rows, hash " + std::to_string(hash);
+  const std::vector<std::string> all = distributed::all_gather(mine);
+  std::optional<std::string> error;
+  if (mine != all[0])
+    error = "its training data (" + mine + ") differ from rank 0's (" + all[0] +
+            "); give every process the same --data";
+  distributed::agree_on_errors(error, "checking the data");
+}
 
-int run_train(TrainFlags flags, const std::vector<std::string>& given) {
+int train_process(const TrainFlags& flags, const std::vector<std::string>& given) {
   Settings s;
   // --resume: the checkpoint's settings; flags (and --config) may only repeat them, except
   // where the outputs go and the number of epochs.
@@ -473,22 +491,37 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
 
   SourceOptions options{
       .header = s.header, .delimiter = s.delimiter, .labels = s.labels, .train = true};
-  Source train_src = load_source(s.data, options);
+  Source train_src;
   std::optional<Source> test_src;
-  if (!s.test.empty()) {
-    SourceOptions test_options = options;
-    test_options.labels = s.test_labels;
-    test_options.train = false;
-    test_src = load_source(s.test, test_options);
-  }
   Prepared p;
-  if (train_src.is_table()) {
-    if (test_src && !test_src->is_table())
-      throw Error(test_src->name + ": --test must be a CSV like --data");
-    prepare_tabular(s, train_src, test_src ? &*test_src : nullptr, p, !flags.quiet);
-  } else {
-    prepare_arrays(s, train_src, test_src ? &*test_src : nullptr, p);
+  // Under --distributed every process reads and prepares the data itself (the same preprocessing
+  // and splits everywhere, from the seed); one that fails makes all fail, rank 0 saying which.
+  std::optional<std::string> read_error;
+  try {
+    train_src = load_source(s.data, options);
+    if (!s.test.empty()) {
+      SourceOptions test_options = options;
+      test_options.labels = s.test_labels;
+      test_options.train = false;
+      test_src = load_source(s.test, test_options);
+    }
+    if (train_src.is_table()) {
+      if (test_src && !test_src->is_table())
+        throw Error(test_src->name + ": --test must be a CSV like --data");
+      prepare_tabular(s, train_src, test_src ? &*test_src : nullptr, p, !flags.quiet);
+    } else {
+      prepare_arrays(s, train_src, test_src ? &*test_src : nullptr, p);
+    }
+  } catch (const std::exception& e) {
+    if (!flags.distributed) throw;
+    read_error = e.what();
   }
+  if (flags.distributed) {
+    distributed::agree_on_errors(read_error, "reading the data");
+    check_same_data(p);
+  }
+  const bool lead = distributed::rank() == 0;
+  const int processes = distributed::world_size();
   const bool classification = p.classification;
   if (classification && p.classes.size() < 2)
     throw Error(s.data + ": the target has one class only (" + join(p.classes) +
@@ -564,6 +597,8 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
   fit.clip_grad_norm = s.clip_grad;
   fit.verbose = flags.quiet ? 0 : 1;
   fit.metrics = {classification ? "accuracy" : "r2"};
+  fit.distributed = flags.distributed;
+  fit.sync_batch_norm = !flags.local_batch_norm;
   if (has_val) fit.validation = data::Dataset(p.x_val, p.y_val);
   if (s.schedule != "none") {
     schedule = optim::make_schedule(
@@ -632,6 +667,12 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
   fit.interrupt = &g_interrupted;
   fit.interrupt_checkpoint_dir = interrupt_dir;
 
+  if (flags.distributed) {
+    const size_t fewest = batch / processes, most = (batch + processes - 1) / processes;
+    out << "distributed: " << processes << " processes, each " << fewest
+        << (most > fewest ? "-" + std::to_string(most) : std::string())
+        << " rows of every batch of " << batch << "\n";
+  }
   out << "network: " << network.name() << " (" << parameter_count(network) << " parameters), "
       << s.optimizer << " lr " << format_value(s.lr) << ", batch " << batch << ", up to "
       << s.epochs << " epochs\n";
@@ -646,6 +687,7 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
   try {
     history = train::fit(network, *optimizer, loss_name, data::Dataset(p.x_fit, p.y_fit), fit);
   } catch (const train::Interrupted& e) {
+    if (!lead) return kExitInterrupted;  // every process stopped; rank 0 tells
     std::cerr << "\nplexus: interrupted in epoch " << e.epoch + 1 << " after " << e.step
               << " steps\n";
     if (e.checkpoint.empty()) {
@@ -690,10 +732,11 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
   result["samples_per_second"] =
       seconds > 0 ? static_cast<double>(fit_rows * epochs_now) / seconds : 0.0;
   result["test_rows"] = have_test ? p.x_test.shape(0) : 0;
+  result["processes"] = processes;
   result["model"] = s.save.empty() ? json(nullptr) : json(s.save);
   if (classification) result["classes"] = p.classes;
 
-  if (!s.save.empty()) {
+  if (!s.save.empty() && lead) {
     io::ModelInfo info;
     info.task = result["task"];
     info.classes = p.classes;
@@ -726,7 +769,7 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
     io::save_model(network, s.save, info);
   }
 
-  if (!s.report.empty()) {
+  if (!s.report.empty() && lead) {
     ReportInput r;
     r.title = "plexus train: " + s.data;
     const json effective = settings_to_json(s);
@@ -779,13 +822,42 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
   out << "epochs run: " << epochs_run << ", best epoch " << best_epoch + 1
       << (early ? " (weights restored)" : "") << "\n";
   out << "time: " << std::fixed << std::setprecision(1) << seconds << " s (" << std::setprecision(0)
-      << result["samples_per_second"].get<double>() << " samples/s)\n"
+      << result["samples_per_second"].get<double>() << " samples/s"
+      << (flags.distributed ? " in all, " + std::to_string(processes) + " processes" : "") << ")\n"
       << std::defaultfloat;
   out << "model: " << (s.save.empty() ? std::string("not saved (use --save model.plx)") : s.save)
       << "\n";
   if (!s.report.empty()) out << "report: " << s.report << "/index.html\n";
   if (flags.json) print_json_line(result);
   return kExitOk;
+}
+
+}  // namespace
+
+int run_train(TrainFlags flags, const std::vector<std::string>& given) {
+  if (!flags.distributed) {
+    if (flags.local_batch_norm) throw UsageError("--local-batch-norm goes with --distributed");
+    return train_process(flags, given);
+  }
+  distributed::init();
+  const int rank = distributed::rank();
+  if (rank != 0) std::cout.setstate(std::ios::badbit);  // only rank 0 prints
+  int code = kExitFailure;
+  try {
+    code = train_process(flags, given);
+  } catch (const distributed::JobError& e) {
+    // Every process stopped at the same point: rank 0 reports, and all leave in order.
+    if (rank == 0) std::cerr << "plexus: error: " << e.what() << "\n";
+    distributed::finalize();
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    // This process may be alone in failing: the others would wait for it forever, so the whole
+    // job ends here.
+    std::cerr << "plexus: error: rank " << rank << ": " << e.what() << std::endl;
+    distributed::abort(dynamic_cast<const UsageError*>(&e) ? kExitUsage : kExitFailure);
+  }
+  distributed::finalize();
+  return code;
 }
 
 }  // namespace plexus::cli

@@ -97,6 +97,20 @@ struct FitOptions {
   /// interrupted epoch again from its start, so the result is the uninterrupted run's.
   const std::atomic<bool>* interrupt = nullptr;
   std::optional<std::filesystem::path> interrupt_checkpoint_dir;
+
+  // ---- data-parallel training (distributed/distributed.hpp) ----
+  /// Every process of an MPI job (distributed::init() called) runs fit on the same data: each
+  /// takes its shard of every global batch (distributed::shard_of), the gradients of the global
+  /// batch's mean loss are summed over the processes in a fixed order, and every process applies
+  /// the same step, so each holds the model one process trains on the same batches (to float
+  /// rounding) and the processes hold the same bits. Validation runs whole on every process.
+  /// Only rank 0 shows progress and writes checkpoints; callbacks run on every process (one that
+  /// writes files should ask distributed::rank()). Every batch needs at least one row per process.
+  bool distributed = false;
+  /// With distributed: batch norm normalises by the statistics of the global batch (synchronised
+  /// batch norm). false: of each process's shard, as PyTorch's DDP does by default; faster, but
+  /// the model then depends on the number of processes.
+  bool sync_batch_norm = true;
 };
 
 /// Trains `model` on `train_data` and returns one EpochLog per epoch run. The model is in train()
