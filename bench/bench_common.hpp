@@ -21,13 +21,15 @@
 
 namespace bench {
 
-// ---- command line: <program> --workload W1|W2|W3|W4 [--threads T] [--epochs E] [--quick] ----
+// ---- command line: <program> --workload W1|W2|W3|W4 [--threads T] [--epochs E] [--quick]
+//      [--steps S] ----
 
 struct Args {
   std::string workload;
   int threads = 1;
   int epochs = 5;      // W1 only
   bool quick = false;  // fewer timed calls in W2 and W4 (a smoke run, not a measurement)
+  size_t steps = 0;    // W3's timed steps, 0 for kW3Steps (bench/callgrind_w3.sh varies it)
 };
 
 inline Args parse_args(int argc, char** argv) {
@@ -46,6 +48,8 @@ inline Args parse_args(int argc, char** argv) {
       args.epochs = std::stoi(value());
     else if (flag == "--quick")
       args.quick = true;
+    else if (flag == "--steps")
+      args.steps = std::stoul(value());
     else
       throw std::runtime_error("unknown argument " + flag);
   }
@@ -135,6 +139,7 @@ inline double weight_count(std::initializer_list<size_t> widths) {
 
 constexpr size_t kW1Batch = 128, kW2Batch = 1024, kW4Batch = 256;
 constexpr size_t kW3Steps = 10000;
+inline size_t w3_steps(const Args& a) { return a.steps ? a.steps : kW3Steps; }
 // How many timed calls (after warm-up) W2 and W4 take; torch_bench.py uses the same counts.
 inline size_t w2_latency_calls(const Args& a) { return a.quick ? 300 : 3000; }
 inline size_t w2_throughput_calls(const Args& a) { return a.quick ? 5 : 30; }
