@@ -3,7 +3,6 @@
 #include "tensor/storage.hpp"
 
 #include <bit>
-#include <cstdlib>
 #include <new>
 
 #include "base/check.hpp"
@@ -14,6 +13,8 @@ namespace {
 constexpr size_t kMinFloats = 16;
 constexpr size_t kClassCount = 4 * 64;
 constexpr size_t kCacheLimitBytes = size_t{1} << 30;
+// Blocks come from the aligned operator new, so that a test counting allocations sees them.
+constexpr std::align_val_t kAlignment{64};
 
 // Class c holds 2^(c/4) * (4 + c%4) / 4 floats (rounded up to kMinFloats).
 size_t class_of(size_t numel) {
@@ -47,22 +48,22 @@ class StorageCache {
     for (FreeBlock*& head : free_)
       while (head) {
         FreeBlock* next = head->next;
-        std::free(head);
+        ::operator delete(head, kAlignment);
         head = next;
       }
   }
 
-  void* take(size_t size_class) {
+  // `bytes` is block_bytes of the class's floats, which the caller knows already.
+  void* take(size_t size_class, size_t bytes) {
     FreeBlock* block = free_[size_class];
     if (!block) return nullptr;
     free_[size_class] = block->next;
-    cached_bytes_ -= block_bytes(class_floats(size_class));
+    cached_bytes_ -= bytes;
     return block;
   }
 
   // Returns false when the block should go back to the system instead.
-  bool give(void* memory, size_t size_class) {
-    const size_t bytes = block_bytes(class_floats(size_class));
+  bool give(void* memory, size_t size_class, size_t bytes) {
     if (cached_bytes_ + bytes > kCacheLimitBytes) return false;
     auto* block = static_cast<FreeBlock*>(memory);
     block->next = free_[size_class];
@@ -94,15 +95,16 @@ StorageCache* cache() {
 Storage* allocate_storage(size_t numel) {
   const size_t size_class = class_of(numel);
   PLEXUS_CHECK(size_class < kClassCount, "tensor of ", numel, " elements is too large");
+  const size_t floats = class_floats(size_class);
+  const size_t bytes = block_bytes(floats);
   void* memory = nullptr;
-  if (StorageCache* c = cache()) memory = c->take(size_class);
+  if (StorageCache* c = cache()) memory = c->take(size_class, bytes);
   if (!memory) {
-    memory = std::aligned_alloc(64, block_bytes(class_floats(size_class)));
-    if (!memory) throw std::bad_alloc();
+    memory = ::operator new(bytes, kAlignment);
   }
   auto* storage = new (memory) Storage;
   storage->size_class = static_cast<uint32_t>(size_class);
-  storage->capacity = class_floats(size_class);
+  storage->capacity = floats;
   return storage;
 }
 
@@ -114,9 +116,10 @@ void release(Storage* storage) {
       storage->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
     return;
   const size_t size_class = storage->size_class;
+  const size_t bytes = block_bytes(storage->capacity);
   storage->~Storage();
   StorageCache* c = cache();
-  if (!c || !c->give(storage, size_class)) std::free(storage);
+  if (!c || !c->give(storage, size_class, bytes)) ::operator delete(storage, kAlignment);
 }
 
 }  // namespace plexus::detail

@@ -57,7 +57,8 @@ void* take_impl_memory() {
   return c ? c->take() : ::operator new(sizeof(TensorImpl));
 }
 
-void check_shape(const Shape& shape) {
+// The element count of `shape`, checked (computed once, here, for new tensors).
+size_t checked_numel(const Shape& shape) {
   // NOTE: the element count must not overflow, or a too-small buffer would be allocated.
   constexpr size_t kMaxElements = size_t{1} << 48;
   size_t numel = 1;
@@ -67,30 +68,20 @@ void check_shape(const Shape& shape) {
     PLEXUS_CHECK(!overflow && numel <= kMaxElements, "tensor shape ", shape,
                  " has too many elements");
   }
+  return numel;
 }
 
 }  // namespace
 
 TensorImpl* new_tensor(const Shape& shape) {
-  check_shape(shape);
-  const size_t numel = shape.numel();
+  const size_t numel = checked_numel(shape);
   Storage* storage = allocate_storage(numel);
-  auto* impl = new (take_impl_memory()) TensorImpl;
-  impl->shape = shape;
-  impl->numel = numel;
-  impl->storage = storage;
-  impl->data = storage->data();
-  return impl;
+  return new (take_impl_memory()) TensorImpl(shape, numel, storage, storage->data());
 }
 
 TensorImpl* new_view(const Shape& shape, Storage* storage, float* data) {
   retain(storage);
-  auto* impl = new (take_impl_memory()) TensorImpl;
-  impl->shape = shape;
-  impl->numel = shape.numel();
-  impl->storage = storage;
-  impl->data = data;
-  return impl;
+  return new (take_impl_memory()) TensorImpl(shape, shape.numel(), storage, data);
 }
 
 namespace {
@@ -102,6 +93,8 @@ thread_local bool draining = false;
 void destroy(TensorImpl* impl) {
   release_node(impl);
   if (impl->grad) release(impl->grad);
+  if (impl->spare_grad) release(impl->spare_grad);
+  if (impl->node_grad) release(impl->node_grad);
   release(impl->storage);
   impl->~TensorImpl();
   if (ImplCache* c = impl_cache()) {
@@ -129,6 +122,31 @@ void release(TensorImpl* impl) {
     destroy(next);
   }
   draining = false;
+}
+
+float* new_grad(TensorImpl& t) {
+  if (t.has_node()) {
+    t.node_grad = allocate_storage(t.numel);
+    return t.node_grad->data();
+  }
+  t.grad = t.spare_grad ? t.spare_grad : new_tensor(t.shape);
+  t.spare_grad = nullptr;
+  return t.grad->data;
+}
+
+void drop_grad(TensorImpl& t) {
+  TensorImpl* grad = t.grad;
+  t.grad = nullptr;
+  // Only a plain buffer that no handle, view or graph can reach may be written again later.
+  const bool unseen = grad->refs.load(std::memory_order_acquire) == 1 &&
+                      grad->storage->refs.load(std::memory_order_acquire) == 1 &&
+                      !grad->has_node() && !grad->requires_grad && !grad->grad &&
+                      !grad->spare_grad && !grad->graph_freed;
+  if (unseen && !t.spare_grad) {
+    t.spare_grad = grad;
+  } else {
+    release(grad);
+  }
 }
 
 void release_node(TensorImpl* impl) {
@@ -336,7 +354,7 @@ void Tensor::set_grad(const Tensor& grad) const {
                  " for a tensor of shape ", impl.shape);
     detail::retain(grad.impl_);
   }
-  if (impl.grad) detail::release(impl.grad);
+  if (impl.grad) detail::drop_grad(impl);
   impl.grad = grad.impl_;
 }
 
