@@ -99,9 +99,7 @@ Storage* allocate_storage(size_t numel) {
   const size_t bytes = block_bytes(floats);
   void* memory = nullptr;
   if (StorageCache* c = cache()) memory = c->take(size_class, bytes);
-  if (!memory) {
-    memory = ::operator new(bytes, kAlignment);
-  }
+  if (!memory) memory = ::operator new(bytes, kAlignment);
   auto* storage = new (memory) Storage;
   storage->size_class = static_cast<uint32_t>(size_class);
   storage->capacity = floats;
