@@ -2,7 +2,9 @@
 // steps per power of two (at most 25% slack); freed blocks wait in a free list per class.
 #include "tensor/storage.hpp"
 
+#include <array>
 #include <bit>
+#include <cstdint>
 #include <new>
 
 #include "base/check.hpp"
@@ -17,7 +19,7 @@ constexpr size_t kCacheLimitBytes = size_t{1} << 30;
 constexpr std::align_val_t kAlignment{64};
 
 // Class c holds 2^(c/4) * (4 + c%4) / 4 floats (rounded up to kMinFloats).
-size_t class_of(size_t numel) {
+constexpr size_t class_of(size_t numel) {
   if (numel <= kMinFloats) numel = kMinFloats;
   const size_t exponent = std::bit_width(numel - 1) - 1;  // 2^exponent < numel <= 2^(exponent+1)
   const size_t step = size_t{1} << (exponent >= 2 ? exponent - 2 : 0);
@@ -25,17 +27,26 @@ size_t class_of(size_t numel) {
   return exponent * 4 + quarter - 1;
 }
 
-size_t class_floats(size_t size_class) {
+constexpr size_t class_floats(size_t size_class) {
   const size_t exponent = size_class / 4;
   const size_t quarter = size_class % 4 + 1;
   const size_t step = size_t{1} << (exponent >= 2 ? exponent - 2 : 0);
   return (size_t{1} << exponent) + quarter * step;
 }
 
-size_t block_bytes(size_t floats) {
+constexpr size_t block_bytes(size_t floats) {
   const size_t bytes = Storage::kHeaderBytes + floats * sizeof(float);
   return (bytes + 63) / 64 * 64;
 }
+
+// The classes of tensors of up to kTableFloats elements, looked up rather than computed: small
+// tensors are the ones made and freed at a rate where it shows.
+constexpr size_t kTableFloats = 256;
+constexpr auto kSmallClasses = [] {
+  std::array<uint8_t, kTableFloats + 1> classes{};
+  for (size_t n = 0; n <= kTableFloats; ++n) classes[n] = static_cast<uint8_t>(class_of(n));
+  return classes;
+}();
 
 struct FreeBlock {
   FreeBlock* next;
@@ -45,6 +56,7 @@ class StorageCache {
  public:
   ~StorageCache() {
     alive_ = false;
+    current_ = nullptr;
     for (FreeBlock*& head : free_)
       while (head) {
         FreeBlock* next = head->next;
@@ -74,6 +86,9 @@ class StorageCache {
 
   // NOTE: tensors in static objects die after this thread's cache; they bypass it.
   static inline thread_local bool alive_ = false;
+  // This thread's cache while it lives, else nullptr: a plain thread-local load, where reaching
+  // the function-local instance checks its guards on every call.
+  static inline thread_local StorageCache* current_ = nullptr;
 
  private:
   FreeBlock* free_[kClassCount] = {};
@@ -84,16 +99,19 @@ StorageCache* cache() {
 #if PLEXUS_NO_CACHE
   return nullptr;
 #endif
+  if (StorageCache* c = StorageCache::current_) return c;
   static thread_local StorageCache instance;
   static thread_local bool constructed = (StorageCache::alive_ = true);
   (void)constructed;
-  return StorageCache::alive_ ? &instance : nullptr;
+  if (!StorageCache::alive_) return nullptr;
+  StorageCache::current_ = &instance;
+  return &instance;
 }
 
 }  // namespace
 
 Storage* allocate_storage(size_t numel) {
-  const size_t size_class = class_of(numel);
+  const size_t size_class = numel <= kTableFloats ? kSmallClasses[numel] : class_of(numel);
   PLEXUS_CHECK(size_class < kClassCount, "tensor of ", numel, " elements is too large");
   const size_t floats = class_floats(size_class);
   const size_t bytes = block_bytes(floats);

@@ -20,6 +20,7 @@ class ImplCache {
  public:
   ~ImplCache() {
     alive_ = false;
+    current_ = nullptr;
     for (void* p : free_) ::operator delete(p);
   }
   void* take() {
@@ -36,6 +37,8 @@ class ImplCache {
     }
   }
   static inline thread_local bool alive_ = false;
+  // This thread's cache while it lives (see StorageCache::current_).
+  static inline thread_local ImplCache* current_ = nullptr;
 
  private:
   static constexpr size_t kLimit = 1 << 14;
@@ -46,10 +49,13 @@ ImplCache* impl_cache() {
 #if PLEXUS_NO_CACHE
   return nullptr;
 #endif
+  if (ImplCache* c = ImplCache::current_) return c;
   static thread_local ImplCache instance;
   static thread_local bool constructed = (ImplCache::alive_ = true);
   (void)constructed;
-  return ImplCache::alive_ ? &instance : nullptr;
+  if (!ImplCache::alive_) return nullptr;
+  ImplCache::current_ = &instance;
+  return &instance;
 }
 
 void* take_impl_memory() {
