@@ -10,6 +10,7 @@
 
 #include "base/check.hpp"
 #include "plexus/tensor/random.hpp"
+#include "tensor/gradient.hpp"
 #include "tensor/tensor_impl.hpp"
 
 namespace plexus {
@@ -365,5 +366,10 @@ void Tensor::set_grad(const Tensor& grad) const {
 }
 
 void Tensor::zero_grad() const { set_grad(Tensor()); }
+
+const float* detail::grad_data(const Tensor& t) {
+  const TensorImpl& impl = checked(t, "grad");
+  return impl.grad ? impl.grad->data : nullptr;
+}
 
 }  // namespace plexus
