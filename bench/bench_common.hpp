@@ -22,7 +22,7 @@
 namespace bench {
 
 // ---- command line: <program> --workload W1|W2|W3|W4 [--threads T] [--epochs E] [--seed S]
-// [--quick] ----
+//      [--steps S] [--quick] ----
 
 struct Args {
   std::string workload;
@@ -30,6 +30,7 @@ struct Args {
   int epochs = 5;      // W1 only
   int seed = 0;        // W1 only: the initial weights and the shuffle (bench/seeds.py varies it)
   bool quick = false;  // fewer timed calls in W2 and W4 (a smoke run, not a measurement)
+  size_t steps = 0;    // W3's timed steps, 0 for kW3Steps (bench/callgrind_w3.sh varies it)
 };
 
 inline Args parse_args(int argc, char** argv) {
@@ -50,6 +51,8 @@ inline Args parse_args(int argc, char** argv) {
       args.seed = std::stoi(value());
     else if (flag == "--quick")
       args.quick = true;
+    else if (flag == "--steps")
+      args.steps = std::stoul(value());
     else
       throw std::runtime_error("unknown argument " + flag);
   }
@@ -139,6 +142,7 @@ inline double weight_count(std::initializer_list<size_t> widths) {
 
 constexpr size_t kW1Batch = 128, kW2Batch = 1024, kW4Batch = 256;
 constexpr size_t kW3Steps = 10000;
+inline size_t w3_steps(const Args& a) { return a.steps ? a.steps : kW3Steps; }
 // How many timed calls (after warm-up) W2 and W4 take; torch_bench.py uses the same counts.
 inline size_t w2_latency_calls(const Args& a) { return a.quick ? 300 : 3000; }
 inline size_t w2_throughput_calls(const Args& a) { return a.quick ? 5 : 30; }

@@ -91,11 +91,12 @@ void w3(const bench::Args& args) {
     return loss;
   };
   for (int i = 0; i < 100; ++i) step();
+  const size_t steps = bench::w3_steps(args);
   const double start = bench::now_s();
   Tensor loss;
-  for (size_t i = 0; i < bench::kW3Steps; ++i) loss = step();
+  for (size_t i = 0; i < steps; ++i) loss = step();
   const double seconds = bench::now_s() - start;
-  bench::emit("plexus", args, "us_per_step", seconds / bench::kW3Steps * 1e6,
+  bench::emit("plexus", args, "us_per_step", seconds / static_cast<double>(steps) * 1e6,
               {bench::extra("final_loss", loss.item())});
 }
 

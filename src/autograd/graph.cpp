@@ -62,12 +62,17 @@ void attach_inputs(TensorImpl& output, Op op, std::span<const Tensor> inputs) {
 }
 
 namespace {
+// The gradient buffer of `t` if it has one, else nullptr.
+float* grad_of(TensorImpl& t) {
+  if (t.has_node()) return t.node_grad ? t.node_grad->data() : nullptr;
+  return t.grad ? t.grad->data : nullptr;
+}
+
 float* ensure_grad(TensorImpl& t) {
-  if (!t.grad) {
-    t.grad = detail::new_tensor(t.shape);
-    std::memset(t.grad->data, 0, t.numel * sizeof(float));
-  }
-  return t.grad->data;
+  if (float* grad = grad_of(t)) return grad;
+  float* grad = detail::new_grad(t);
+  std::memset(grad, 0, t.numel * sizeof(float));
+  return grad;
 }
 }  // namespace
 
@@ -79,9 +84,9 @@ float* BackwardContext::input_grad(size_t i) {
 float* BackwardContext::input_grad_or_new(size_t i, float& beta) {
   TensorImpl& input = *node_.inputs()[i];
   if (!input.requires_grad) return nullptr;
-  beta = input.grad ? 1.0f : 0.0f;
-  if (!input.grad) input.grad = detail::new_tensor(input.shape);  // no zero fill: beta = 0
-  return input.grad->data;
+  float* grad = grad_of(input);
+  beta = grad ? 1.0f : 0.0f;
+  return grad ? grad : detail::new_grad(input);  // no zero fill: beta = 0
 }
 
 Tensor BackwardContext::output_tensor() const {
@@ -90,8 +95,8 @@ Tensor BackwardContext::output_tensor() const {
 }
 
 Tensor BackwardContext::output_grad_tensor() const {
-  retain(node_.grad);
-  return detail::adopt(node_.grad);
+  detail::Storage* grad = node_.node_grad;
+  return detail::adopt(detail::new_view(node_.shape, grad, grad->data()));
 }
 
 Tensor BackwardContext::input_tensor(size_t i) const {
@@ -171,9 +176,9 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
       for (size_t i = base; i < order.size(); ++i) {
         TensorImpl* node = order[i];
         node->graph_freed = true;
-        if (node->grad) {
-          release(node->grad);
-          node->grad = nullptr;
+        if (node->node_grad) {
+          release(node->node_grad);
+          node->node_grad = nullptr;
         }
         detail::release_node(node);
       }
@@ -185,7 +190,7 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
   NoGradGuard no_grad;  // gradients are plain values: the backward pass records nothing
   for (size_t i = order.size(); i-- > base;) {
     TensorImpl& node = *order[i];
-    if (node.grad && node.backward) {
+    if (node.node_grad && node.backward) {
       BackwardContext context(node);
       node.backward(context);
     }

@@ -25,7 +25,7 @@ class BackwardContext {
   size_t numel() const { return node_.numel; }
   const Shape& output_shape() const { return node_.shape; }
   const float* output() const { return node_.data; }
-  const float* output_grad() const { return node_.grad->data; }
+  const float* output_grad() const { return node_.node_grad->data(); }
 
   size_t input_count() const { return node_.input_count; }
   const float* input_data(size_t i) const { return node_.inputs()[i]->data; }

@@ -4,11 +4,16 @@
 
 #include <algorithm>
 
+#include "cpu/small_gemm.hpp"
+
 namespace plexus::cpu {
 
 void gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
           const float* a, const float* b, float beta, float* c) {
   if (m == 0 || n == 0) return;
+  // Below a few thousand multiply-adds BLAS's fixed cost per call is most of the time.
+  if (is_small_gemm(m, n, k))
+    return small_gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
   // A product with one output column or row is a matrix-vector product; sgemv skips sgemm's
   // packing buffers, which dominate at the sizes of a batch of one or a single output.
   if (n == 1 && k > 0) {

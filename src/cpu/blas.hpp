@@ -1,5 +1,5 @@
 // Kernels only: raw pointers and sizes, no Tensor, no autograd. Matrix products go to the CBLAS
-// sgemm of the BLAS plexus was built with (OpenBLAS by default).
+// sgemm of the BLAS plexus was built with (OpenBLAS by default), small ones to cpu::small_gemm.
 #pragma once
 
 #include <cstddef>

@@ -40,11 +40,12 @@ Module& Sequential::operator[](size_t i) {
 const Module& Sequential::operator[](size_t i) const { return const_cast<Sequential&>(*this)[i]; }
 
 Tensor Sequential::forward(const Tensor& x) {
-  Tensor h = x;
+  if (size() == 0) return x;
+  Tensor h;  // the first layer reads x itself: no handle copied, no reference count touched
   for (size_t i = 0; i < size(); ++i) {
     Module& layer = *children()[i].second;
     try {
-      h = layer(h);
+      h = layer(i == 0 ? x : h);
     } catch (const Error& e) {
       throw Error(in_context(std::to_string(i), layer, e));
     }

@@ -22,10 +22,11 @@ size_t normalize_dim(int64_t dim, size_t rank, const char* op, const Shape& shap
 template <typename Forward, typename Derivative>
 Tensor unary(Op op, const Tensor& x, Forward forward, Derivative derivative) {
   require_defined(x, autograd::op_name(op).data());
-  Tensor y = Tensor::empty(x.shape());
-  const float* in = x.data();
-  float* out = y.data();
-  const size_t n = y.numel();
+  const detail::TensorImpl& input = detail::impl_of(x);  // defined: no checked accessor needed
+  Tensor y = Tensor::empty(input.shape);
+  const float* in = input.data;
+  float* out = detail::impl_of(y).data;
+  const size_t n = input.numel;
   for (size_t i = 0; i < n; ++i) out[i] = forward(in[i]);
   return record(op, std::move(y), {x}, [derivative](BackwardContext& c) {
     float* dx = c.input_grad(0);

@@ -17,9 +17,9 @@ namespace plexus::ops {
 // Fused: it is the loss of every regression step, so its cost is the per-step overhead of small
 // networks. Tested against the composition square(pred - target).
 Tensor mse(const Tensor& pred, const Tensor& target, float scale) {
-  const size_t n = pred.numel();
-  const float* p = pred.data();
-  const float* t = target.data();
+  const size_t n = detail::impl_of(pred).numel;  // loss::mse checked both: same shape, defined
+  const float* p = detail::impl_of(pred).data;
+  const float* t = detail::impl_of(target).data;
   double total = 0.0;
   for (size_t i = 0; i < n; ++i) {
     const float e = p[i] - t[i];

@@ -21,7 +21,7 @@ inline size_t class_index(const char* loss, float value, size_t row, size_t clas
   return static_cast<size_t>(value);
 }
 
-/// scale * sum (pred - target)^2, a scalar; pred and target of one shape.
+/// scale * sum (pred - target)^2, a scalar; pred and target defined and of one shape.
 Tensor mse(const Tensor& pred, const Tensor& target, float scale);
 
 /// Per-element -(t log p + (1 - t) log(1 - p)), logs clamped at -100; probs in [0, 1].

@@ -40,27 +40,36 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   ops::require_defined(x, "linear");
   ops::require_defined(weight, "linear");
-  PLEXUS_CHECK(weight.rank() == 2, "linear: weight must be 2-D [Out, In], got ", weight.shape());
-  const int64_t in = weight.shape()[1];
-  const int64_t out = weight.shape()[0];
-  PLEXUS_CHECK(x.rank() >= 1 && x.shape().back() == in, "linear: input of shape ", x.shape(),
-               " does not match weight ", weight.shape(), ": expected ", in,
+  // Both are defined: their fields are read directly, not through the handles' checked calls,
+  // which add up at W3's sizes.
+  const detail::TensorImpl& x_impl = detail::impl_of(x);
+  const detail::TensorImpl& w_impl = detail::impl_of(weight);
+  const Shape& x_shape = x_impl.shape;
+  const Shape& w_shape = w_impl.shape;
+  PLEXUS_CHECK(w_shape.rank() == 2, "linear: weight must be 2-D [Out, In], got ", w_shape);
+  const int64_t in = w_shape[1];
+  const int64_t out = w_shape[0];
+  PLEXUS_CHECK(x_shape.rank() >= 1 && x_shape.back() == in, "linear: input of shape ", x_shape,
+               " does not match weight ", w_shape, ": expected ", in,
                " features in its last dimension");
-  if (bias.defined())
+  const float* b = nullptr;
+  if (bias.defined()) {
     PLEXUS_CHECK(bias.rank() == 1 && bias.shape()[0] == out, "linear: bias of shape ", bias.shape(),
-                 " does not match weight ", weight.shape(), ": expected [", out, "]");
-  const size_t rows = x.numel() / static_cast<size_t>(in == 0 ? 1 : in);
-  Shape y_shape = x.shape();
+                 " does not match weight ", w_shape, ": expected [", out, "]");
+    b = bias.data();
+  }
+  const size_t rows = x_impl.numel / static_cast<size_t>(in == 0 ? 1 : in);
+  Shape y_shape = x_shape;
   y_shape[y_shape.rank() - 1] = out;
   Tensor y = Tensor::empty(y_shape);
-  float* py = y.data();
-  if (bias.defined()) {
-    for (size_t r = 0; r < rows; ++r) std::copy_n(bias.data(), out, py + r * out);
+  float* py = detail::impl_of(y).data;
+  if (b) {
+    for (size_t r = 0; r < rows; ++r) std::copy_n(b, out, py + r * out);
   } else {
-    std::fill_n(py, y.numel(), 0.0f);
+    std::fill_n(py, rows * static_cast<size_t>(out), 0.0f);
   }
-  cpu::gemm(false, true, rows, static_cast<size_t>(out), static_cast<size_t>(in), 1.0f, x.data(),
-            weight.data(), 1.0f, py);
+  cpu::gemm(false, true, rows, static_cast<size_t>(out), static_cast<size_t>(in), 1.0f, x_impl.data,
+            w_impl.data, 1.0f, py);
 
   auto backward = [rows, in, out](BackwardContext& c) {
     const float* dy = c.output_grad();

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "cpu/denormals.hpp"
+#include "tensor/gradient.hpp"
 
 #include "base/check.hpp"
 
@@ -114,8 +115,8 @@ void Optimizer::step() {
   for (Group& group : groups_) {
     for (Tensor& param : group.params) {
       ParamState& state = states_[index++];
-      const Tensor grad = param.grad();
-      if (!grad.defined()) continue;
+      const float* grad = detail::grad_data(param);
+      if (!grad) continue;
       if (state.step == 0) {  // the first update allocates the state; later ones allocate nothing
         state.buffers.clear();
         for (const BufferSpec& spec : buffer_specs_)
@@ -123,7 +124,7 @@ void Optimizer::step() {
               Tensor::full(spec.scalar ? Shape() : param.shape(), spec.initial));
       }
       ++state.step;
-      update(group, param.data(), grad.data(), param.numel(), state);
+      update(group, param.data(), grad, param.numel(), state);
     }
   }
 }

@@ -2,8 +2,9 @@
 // steps per power of two (at most 25% slack); freed blocks wait in a free list per class.
 #include "tensor/storage.hpp"
 
+#include <array>
 #include <bit>
-#include <cstdlib>
+#include <cstdint>
 #include <new>
 
 #include "base/check.hpp"
@@ -14,9 +15,11 @@ namespace {
 constexpr size_t kMinFloats = 16;
 constexpr size_t kClassCount = 4 * 64;
 constexpr size_t kCacheLimitBytes = size_t{1} << 30;
+// Blocks come from the aligned operator new, so that a test counting allocations sees them.
+constexpr std::align_val_t kAlignment{64};
 
 // Class c holds 2^(c/4) * (4 + c%4) / 4 floats (rounded up to kMinFloats).
-size_t class_of(size_t numel) {
+constexpr size_t class_of(size_t numel) {
   if (numel <= kMinFloats) numel = kMinFloats;
   const size_t exponent = std::bit_width(numel - 1) - 1;  // 2^exponent < numel <= 2^(exponent+1)
   const size_t step = size_t{1} << (exponent >= 2 ? exponent - 2 : 0);
@@ -24,17 +27,26 @@ size_t class_of(size_t numel) {
   return exponent * 4 + quarter - 1;
 }
 
-size_t class_floats(size_t size_class) {
+constexpr size_t class_floats(size_t size_class) {
   const size_t exponent = size_class / 4;
   const size_t quarter = size_class % 4 + 1;
   const size_t step = size_t{1} << (exponent >= 2 ? exponent - 2 : 0);
   return (size_t{1} << exponent) + quarter * step;
 }
 
-size_t block_bytes(size_t floats) {
+constexpr size_t block_bytes(size_t floats) {
   const size_t bytes = Storage::kHeaderBytes + floats * sizeof(float);
   return (bytes + 63) / 64 * 64;
 }
+
+// The classes of tensors of up to kTableFloats elements, looked up rather than computed: small
+// tensors are the ones made and freed at a rate where it shows.
+constexpr size_t kTableFloats = 256;
+constexpr auto kSmallClasses = [] {
+  std::array<uint8_t, kTableFloats + 1> classes{};
+  for (size_t n = 0; n <= kTableFloats; ++n) classes[n] = static_cast<uint8_t>(class_of(n));
+  return classes;
+}();
 
 struct FreeBlock {
   FreeBlock* next;
@@ -44,25 +56,26 @@ class StorageCache {
  public:
   ~StorageCache() {
     alive_ = false;
+    current_ = nullptr;
     for (FreeBlock*& head : free_)
       while (head) {
         FreeBlock* next = head->next;
-        std::free(head);
+        ::operator delete(head, kAlignment);
         head = next;
       }
   }
 
-  void* take(size_t size_class) {
+  // `bytes` is block_bytes of the class's floats, which the caller knows already.
+  void* take(size_t size_class, size_t bytes) {
     FreeBlock* block = free_[size_class];
     if (!block) return nullptr;
     free_[size_class] = block->next;
-    cached_bytes_ -= block_bytes(class_floats(size_class));
+    cached_bytes_ -= bytes;
     return block;
   }
 
   // Returns false when the block should go back to the system instead.
-  bool give(void* memory, size_t size_class) {
-    const size_t bytes = block_bytes(class_floats(size_class));
+  bool give(void* memory, size_t size_class, size_t bytes) {
     if (cached_bytes_ + bytes > kCacheLimitBytes) return false;
     auto* block = static_cast<FreeBlock*>(memory);
     block->next = free_[size_class];
@@ -73,6 +86,9 @@ class StorageCache {
 
   // NOTE: tensors in static objects die after this thread's cache; they bypass it.
   static inline thread_local bool alive_ = false;
+  // This thread's cache while it lives, else nullptr: a plain thread-local load, where reaching
+  // the function-local instance checks its guards on every call.
+  static inline thread_local StorageCache* current_ = nullptr;
 
  private:
   FreeBlock* free_[kClassCount] = {};
@@ -83,26 +99,28 @@ StorageCache* cache() {
 #if PLEXUS_NO_CACHE
   return nullptr;
 #endif
+  if (StorageCache* c = StorageCache::current_) return c;
   static thread_local StorageCache instance;
   static thread_local bool constructed = (StorageCache::alive_ = true);
   (void)constructed;
-  return StorageCache::alive_ ? &instance : nullptr;
+  if (!StorageCache::alive_) return nullptr;
+  StorageCache::current_ = &instance;
+  return &instance;
 }
 
 }  // namespace
 
 Storage* allocate_storage(size_t numel) {
-  const size_t size_class = class_of(numel);
+  const size_t size_class = numel <= kTableFloats ? kSmallClasses[numel] : class_of(numel);
   PLEXUS_CHECK(size_class < kClassCount, "tensor of ", numel, " elements is too large");
+  const size_t floats = class_floats(size_class);
+  const size_t bytes = block_bytes(floats);
   void* memory = nullptr;
-  if (StorageCache* c = cache()) memory = c->take(size_class);
-  if (!memory) {
-    memory = std::aligned_alloc(64, block_bytes(class_floats(size_class)));
-    if (!memory) throw std::bad_alloc();
-  }
+  if (StorageCache* c = cache()) memory = c->take(size_class, bytes);
+  if (!memory) memory = ::operator new(bytes, kAlignment);
   auto* storage = new (memory) Storage;
   storage->size_class = static_cast<uint32_t>(size_class);
-  storage->capacity = class_floats(size_class);
+  storage->capacity = floats;
   return storage;
 }
 
@@ -114,9 +132,10 @@ void release(Storage* storage) {
       storage->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
     return;
   const size_t size_class = storage->size_class;
+  const size_t bytes = block_bytes(storage->capacity);
   storage->~Storage();
   StorageCache* c = cache();
-  if (!c || !c->give(storage, size_class)) std::free(storage);
+  if (!c || !c->give(storage, size_class, bytes)) ::operator delete(storage, kAlignment);
 }
 
 }  // namespace plexus::detail

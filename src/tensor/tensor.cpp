@@ -10,6 +10,7 @@
 
 #include "base/check.hpp"
 #include "plexus/tensor/random.hpp"
+#include "tensor/gradient.hpp"
 #include "tensor/tensor_impl.hpp"
 
 namespace plexus {
@@ -20,6 +21,7 @@ class ImplCache {
  public:
   ~ImplCache() {
     alive_ = false;
+    current_ = nullptr;
     for (void* p : free_) ::operator delete(p);
   }
   void* take() {
@@ -36,6 +38,8 @@ class ImplCache {
     }
   }
   static inline thread_local bool alive_ = false;
+  // This thread's cache while it lives (see StorageCache::current_).
+  static inline thread_local ImplCache* current_ = nullptr;
 
  private:
   static constexpr size_t kLimit = 1 << 14;
@@ -46,10 +50,13 @@ ImplCache* impl_cache() {
 #if PLEXUS_NO_CACHE
   return nullptr;
 #endif
+  if (ImplCache* c = ImplCache::current_) return c;
   static thread_local ImplCache instance;
   static thread_local bool constructed = (ImplCache::alive_ = true);
   (void)constructed;
-  return ImplCache::alive_ ? &instance : nullptr;
+  if (!ImplCache::alive_) return nullptr;
+  ImplCache::current_ = &instance;
+  return &instance;
 }
 
 void* take_impl_memory() {
@@ -57,7 +64,8 @@ void* take_impl_memory() {
   return c ? c->take() : ::operator new(sizeof(TensorImpl));
 }
 
-void check_shape(const Shape& shape) {
+// The element count of `shape`, checked (computed once, here, for new tensors).
+size_t checked_numel(const Shape& shape) {
   // NOTE: the element count must not overflow, or a too-small buffer would be allocated.
   constexpr size_t kMaxElements = size_t{1} << 48;
   size_t numel = 1;
@@ -67,30 +75,20 @@ void check_shape(const Shape& shape) {
     PLEXUS_CHECK(!overflow && numel <= kMaxElements, "tensor shape ", shape,
                  " has too many elements");
   }
+  return numel;
 }
 
 }  // namespace
 
 TensorImpl* new_tensor(const Shape& shape) {
-  check_shape(shape);
-  const size_t numel = shape.numel();
+  const size_t numel = checked_numel(shape);
   Storage* storage = allocate_storage(numel);
-  auto* impl = new (take_impl_memory()) TensorImpl;
-  impl->shape = shape;
-  impl->numel = numel;
-  impl->storage = storage;
-  impl->data = storage->data();
-  return impl;
+  return new (take_impl_memory()) TensorImpl(shape, numel, storage, storage->data());
 }
 
 TensorImpl* new_view(const Shape& shape, Storage* storage, float* data) {
   retain(storage);
-  auto* impl = new (take_impl_memory()) TensorImpl;
-  impl->shape = shape;
-  impl->numel = shape.numel();
-  impl->storage = storage;
-  impl->data = data;
-  return impl;
+  return new (take_impl_memory()) TensorImpl(shape, shape.numel(), storage, data);
 }
 
 namespace {
@@ -102,6 +100,8 @@ thread_local bool draining = false;
 void destroy(TensorImpl* impl) {
   release_node(impl);
   if (impl->grad) release(impl->grad);
+  if (impl->spare_grad) release(impl->spare_grad);
+  if (impl->node_grad) release(impl->node_grad);
   release(impl->storage);
   impl->~TensorImpl();
   if (ImplCache* c = impl_cache()) {
@@ -129,6 +129,31 @@ void release(TensorImpl* impl) {
     destroy(next);
   }
   draining = false;
+}
+
+float* new_grad(TensorImpl& t) {
+  if (t.has_node()) {
+    t.node_grad = allocate_storage(t.numel);
+    return t.node_grad->data();
+  }
+  t.grad = t.spare_grad ? t.spare_grad : new_tensor(t.shape);
+  t.spare_grad = nullptr;
+  return t.grad->data;
+}
+
+void drop_grad(TensorImpl& t) {
+  TensorImpl* grad = t.grad;
+  t.grad = nullptr;
+  // Only a plain buffer that no handle, view or graph can reach may be written again later.
+  const bool unseen = grad->refs.load(std::memory_order_acquire) == 1 &&
+                      grad->storage->refs.load(std::memory_order_acquire) == 1 &&
+                      !grad->has_node() && !grad->requires_grad && !grad->grad &&
+                      !grad->spare_grad && !grad->graph_freed;
+  if (unseen && !t.spare_grad) {
+    t.spare_grad = grad;
+  } else {
+    release(grad);
+  }
 }
 
 void release_node(TensorImpl* impl) {
@@ -336,10 +361,15 @@ void Tensor::set_grad(const Tensor& grad) const {
                  " for a tensor of shape ", impl.shape);
     detail::retain(grad.impl_);
   }
-  if (impl.grad) detail::release(impl.grad);
+  if (impl.grad) detail::drop_grad(impl);
   impl.grad = grad.impl_;
 }
 
 void Tensor::zero_grad() const { set_grad(Tensor()); }
+
+const float* detail::grad_data(const Tensor& t) {
+  const TensorImpl& impl = checked(t, "grad");
+  return impl.grad ? impl.grad->data : nullptr;
+}
 
 }  // namespace plexus

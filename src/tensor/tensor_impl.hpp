@@ -39,7 +39,9 @@ class Closure {
     if constexpr (sizeof(Fn) <= kInlineBytes && alignof(Fn) <= alignof(std::max_align_t)) {
       new (buffer_) Fn(std::forward<F>(f));
       invoke_ = [](void* p, autograd::BackwardContext& c) { (*static_cast<Fn*>(p))(c); };
-      destroy_ = [](void* p) { static_cast<Fn*>(p)->~Fn(); };
+      // Most closures capture sizes only: nothing to destroy, no call to make.
+      if constexpr (!std::is_trivially_destructible_v<Fn>)
+        destroy_ = [](void* p) { static_cast<Fn*>(p)->~Fn(); };
     } else {
       *reinterpret_cast<Fn**>(buffer_) = new Fn(std::forward<F>(f));
       invoke_ = [](void* p, autograd::BackwardContext& c) { (**static_cast<Fn**>(p))(c); };
@@ -63,6 +65,9 @@ class Closure {
 };
 
 struct TensorImpl {
+  TensorImpl(const Shape& dims, size_t count, Storage* buffer, float* first)
+      : shape(dims), numel(count), storage(buffer), data(first) {}
+
   std::atomic<int32_t> refs{1};
   Shape shape;
   size_t numel = 0;
@@ -73,8 +78,15 @@ struct TensorImpl {
   bool requires_grad = false;  // a parameter, or computed from one while recording
   bool graph_freed = false;    // its node ran in a backward() and was released
   autograd::Op op = autograd::Op::none;
-  uint32_t visit_mark = 0;  // traversal stamp of backward()
-  TensorImpl* grad = nullptr;
+  uint32_t visit_mark = 0;     // traversal stamp of backward()
+  TensorImpl* grad = nullptr;  // a leaf's gradient: a tensor, which grad() hands out
+  // An op output's gradient while backward() runs: a bare buffer, no tensor around it (no one
+  // reads it but the backward closures, and it is freed with the graph).
+  Storage* node_grad = nullptr;
+  // The gradient zero_grad() dropped, when nothing else held it: the next backward() writes into
+  // it instead of allocating one (the same shape every step, as with PyTorch's set_to_none=False,
+  // while grad() still reads as none in between).
+  TensorImpl* spare_grad = nullptr;
   TensorImpl* next_dying = nullptr;  // release()'s work list
 
   // The node: inputs (references held) and the backward closure. Most ops have one or two inputs;
@@ -91,6 +103,11 @@ struct TensorImpl {
 
 /// A new tensor with fresh (uninitialised) storage and one reference.
 TensorImpl* new_tensor(const Shape& shape);
+/// A new gradient buffer for `t`, uninitialised: t.node_grad for an op's output, else t.grad
+/// (its spare one if it has it).
+float* new_grad(TensorImpl& t);
+/// Drops t.grad, keeping it as t.spare_grad when no one else can see it.
+void drop_grad(TensorImpl& t);
 /// A new tensor viewing `numel` floats of `storage` starting at `data`.
 TensorImpl* new_view(const Shape& shape, Storage* storage, float* data);
 inline void retain(TensorImpl* impl) { impl->refs.fetch_add(1, std::memory_order_relaxed); }

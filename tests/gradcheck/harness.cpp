@@ -59,7 +59,7 @@ TEST(Gradcheck, EveryOpMatchesFiniteDifferences) {
       for (size_t k = 0; k < varied.size(); ++k) full[varied[k]] = in[k];
       return c.f(full);
     };
-    const GradcheckResult result = gradcheck(f, checked, {.tolerance = c.tolerance});
+    const GradcheckResult result = gradcheck(f, checked, {.eps = c.eps, .tolerance = c.tolerance});
     EXPECT_TRUE(result.ok) << c.name << "\n" << result.report;
   }
 }

@@ -32,6 +32,30 @@ TEST(Autograd, GradientsAccumulateAcrossBackwardCalls) {
   EXPECT_FALSE(w.grad().defined());
 }
 
+// zero_grad() keeps a gradient's buffer for the next backward() only when no one else holds it:
+// a handle taken before keeps its values, and the reused buffer starts from nothing.
+TEST(Autograd, ZeroGradReusesOnlyAGradientNoOneHolds) {
+  Tensor w = Tensor::from({2, 3}, {2}).requires_grad();
+  (w * 3.f).sum().backward();
+  const Tensor held = w.grad();
+  w.zero_grad();
+  (w * 5.f).sum().backward();
+  EXPECT_EQ(held.to_vector(), (V{3, 3}));
+  EXPECT_EQ(w.grad().to_vector(), (V{5, 5}));
+  const float* buffer = w.grad().data();
+  w.zero_grad();
+  EXPECT_FALSE(w.grad().defined());
+  (w * 7.f).sum().backward();  // written into the kept buffer (zero-filled first)
+  EXPECT_EQ(w.grad().data(), buffer);
+  EXPECT_EQ(w.grad().to_vector(), (V{7, 7}));
+  const Tensor x = Tensor::from({1, 2, 3, 4}, {2, 2});
+  Tensor m = Tensor::from({1, 0, 0, 1}, {2, 2}).requires_grad();
+  px::matmul(x, m).sum().backward();
+  m.zero_grad();
+  px::matmul(x, m).sum().backward();  // into the kept buffer with beta = 0: not added to
+  EXPECT_EQ(m.grad().to_vector(), (V{4, 4, 6, 6}));
+}
+
 // Products write a new gradient buffer with beta = 0 and add to an existing one with beta = 1.
 TEST(Autograd, MatrixProductGradientsAccumulateAcrossBackwardCalls) {
   const Tensor x = Tensor::randn({5, 3}, 1);

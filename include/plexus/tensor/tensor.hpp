@@ -88,7 +88,8 @@ class Tensor {
   /// The accumulated gradient (same shape), or an empty tensor if none was computed.
   Tensor grad() const;
   void set_grad(const Tensor& grad) const;
-  /// Drops the accumulated gradient.
+  /// Drops the accumulated gradient: grad() is empty after. Its buffer, if nothing else holds
+  /// it, is kept for the next backward() to write into.
   void zero_grad() const;
   /// Back-propagates from this scalar; gradients accumulate into the leaves' grad().
   void backward() const;

@@ -1,0 +1,104 @@
+// cpu::small_gemm against BLAS's sgemm on every transpose pair, a sweep of small shapes (m, n or
+// k = 1 included), several alpha and beta, and C holding NaN where beta = 0 says it is not read.
+#include <cblas.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "cpu/blas.hpp"
+#include "cpu/small_gemm.hpp"
+#include "plexus/tensor/random.hpp"
+
+namespace {
+
+using plexus::cpu::small_gemm;
+
+struct Case {
+  bool transpose_a, transpose_b;
+  size_t m, n, k;
+  float alpha, beta;
+};
+
+std::vector<float> random_values(size_t count, plexus::Generator& generator) {
+  std::vector<float> v(count);
+  for (float& x : v) x = generator.uniform(-2.0f, 2.0f);
+  return v;
+}
+
+void blas_gemm(const Case& s, const float* a, const float* b, float* c) {
+  const auto m = static_cast<int>(s.m), n = static_cast<int>(s.n), k = static_cast<int>(s.k);
+  cblas_sgemm(CblasRowMajor, s.transpose_a ? CblasTrans : CblasNoTrans,
+              s.transpose_b ? CblasTrans : CblasNoTrans, m, n, k, s.alpha, a,
+              std::max(1, s.transpose_a ? m : k), b, std::max(1, s.transpose_b ? k : n), s.beta, c,
+              n);
+}
+
+std::string describe(const Case& s) {
+  return std::string(s.transpose_a ? "A^T" : "A") + (s.transpose_b ? " B^T" : " B") +
+         " m=" + std::to_string(s.m) + " n=" + std::to_string(s.n) + " k=" + std::to_string(s.k) +
+         " alpha=" + std::to_string(s.alpha) + " beta=" + std::to_string(s.beta);
+}
+
+// Same sums in another order: equal to a few ulps of the sum of magnitudes.
+void expect_matches_blas(const Case& s, plexus::Generator& generator) {
+  const std::vector<float> a = random_values(s.m * s.k, generator);
+  const std::vector<float> b = random_values(s.k * s.n, generator);
+  std::vector<float> expected = random_values(s.m * s.n, generator);
+  std::vector<float> got = expected;
+  if (s.beta == 0.0f) std::fill(got.begin(), got.end(), std::numeric_limits<float>::quiet_NaN());
+  blas_gemm(s, a.data(), b.data(), expected.data());
+  small_gemm(s.transpose_a, s.transpose_b, s.m, s.n, s.k, s.alpha, a.data(), b.data(), s.beta,
+             got.data());
+  const float tolerance = 1e-5f * static_cast<float>(s.k + 1) * 4.0f * (std::abs(s.alpha) + 1.0f);
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], expected[i], tolerance) << describe(s) << " at element " << i;
+}
+
+TEST(SmallGemm, MatchesBlasOnEveryTransposeShapeAlphaAndBeta) {
+  plexus::Generator generator(7);
+  size_t cases = 0;
+  for (const bool ta : {false, true})
+    for (const bool tb : {false, true})
+      for (const size_t m : {1, 2, 3, 4, 5, 8})
+        for (const size_t n : {1, 2, 3, 7, 8, 15, 16, 17, 33})
+          for (const size_t k : {1, 2, 4, 5, 8})
+            for (const float alpha : {1.0f, -0.5f, 0.0f})
+              for (const float beta : {0.0f, 1.0f, 0.25f}) {
+                expect_matches_blas({ta, tb, m, n, k, alpha, beta}, generator);
+                ++cases;
+              }
+  EXPECT_EQ(cases, 4u * 6 * 9 * 5 * 3 * 3);
+}
+
+// K = 0: the product is empty, so C becomes beta C (zeros for beta = 0, even over NaN).
+TEST(SmallGemm, AnEmptyInnerDimensionScalesC) {
+  std::vector<float> c = {1.0f, -2.0f, 3.0f, std::numeric_limits<float>::quiet_NaN()};
+  small_gemm(false, true, 2, 2, 0, 1.0f, nullptr, nullptr, 0.5f, c.data());
+  EXPECT_EQ(c[0], 0.5f);
+  EXPECT_EQ(c[2], 1.5f);
+  small_gemm(false, false, 2, 2, 0, 1.0f, nullptr, nullptr, 0.0f, c.data());
+  EXPECT_EQ(c, (std::vector<float>{0, 0, 0, 0}));
+}
+
+// cpu::gemm takes the small path only below the threshold; either side gives BLAS's values.
+TEST(SmallGemm, GemmAgreesWithBlasOnBothSidesOfTheThreshold) {
+  EXPECT_TRUE(plexus::cpu::is_small_gemm(4, 8, 2));
+  EXPECT_FALSE(plexus::cpu::is_small_gemm(16, 16, 16));
+  EXPECT_FALSE(plexus::cpu::is_small_gemm(size_t{1} << 40, size_t{1} << 40, 1));
+  plexus::Generator generator(3);
+  for (const size_t size : {4, 5, 6, 16, 40}) {
+    const Case s{false, true, size, size, size, 1.0f, 1.0f};
+    const std::vector<float> a = random_values(size * size, generator);
+    const std::vector<float> b = random_values(size * size, generator);
+    std::vector<float> expected = random_values(size * size, generator);
+    std::vector<float> got = expected;
+    blas_gemm(s, a.data(), b.data(), expected.data());
+    plexus::cpu::gemm(false, true, size, size, size, 1.0f, a.data(), b.data(), 1.0f, got.data());
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_NEAR(got[i], expected[i], 1e-4f * static_cast<float>(size)) << "size " << size;
+  }
+}
+
+}  // namespace
