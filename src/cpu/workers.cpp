@@ -38,22 +38,29 @@ void relax() {
 }
 
 // Returns the value of `counter` once it differs from `seen`: spinning for up to the budget, then
-// sleeping until notified.
+// sleeping until notified. After the first 64 checks (a few microseconds) the spin yields the core
+// between checks: where the thread it waits for shares this core (more threads than cores, as on
+// a busy machine), that one runs at once instead of after the whole spin (measured on W2 there:
+// 15 us per call instead of 100).
 uint32_t wait_for_change(const std::atomic<uint32_t>& counter, uint32_t seen) {
   const auto budget = spin_budget();
   if (budget.count() > 0) {
     const auto deadline = Clock::now() + budget;
     for (unsigned i = 1;; ++i) {
-      const uint32_t now = counter.load(std::memory_order_acquire);
-      if (now != seen) return now;
-      relax();
-      if (i % 64 == 0 && Clock::now() >= deadline) break;  // reading the clock costs ~20 ns
+      const uint32_t value = counter.load(std::memory_order_acquire);
+      if (value != seen) return value;
+      if (i < 64) {
+        relax();
+        continue;
+      }
+      std::this_thread::yield();
+      if (Clock::now() >= deadline) break;
     }
   }
   for (;;) {
     counter.wait(seen, std::memory_order_acquire);
-    const uint32_t now = counter.load(std::memory_order_acquire);
-    if (now != seen) return now;
+    const uint32_t value = counter.load(std::memory_order_acquire);
+    if (value != seen) return value;
   }
 }
 
