@@ -1,5 +1,6 @@
 // The worker pool behind run_on_workers. Each worker owns one cache line of state: a job counter
-// the caller bumps and a done counter the worker sets, so a hand-off touches no shared lock.
+// the caller bumps, a claim that the worker (or, when the worker is late, the caller) takes, and a
+// done counter the worker sets, so a hand-off touches no shared lock.
 // Waiting (worker for a job, caller for the parts) is a bounded spin, then std::atomic::wait
 // (a futex on Linux).
 #include "cpu/workers.hpp"
@@ -66,9 +67,16 @@ uint32_t wait_for_change(const std::atomic<uint32_t>& counter, uint32_t seen) {
 
 // NOTE: 64, not std::hardware_destructive_interference_size, which GCC warns may change.
 struct alignas(64) Slot {
-  std::atomic<uint32_t> jobs{0};  // bumped by the caller for each job
-  std::atomic<uint32_t> done{0};  // set to `jobs` by the worker when its part is finished
+  std::atomic<uint32_t> jobs{0};     // bumped by the caller for each job
+  std::atomic<uint32_t> claimed{0};  // set to the job by whoever runs its part: worker or caller
+  std::atomic<uint32_t> done{0};     // set to the job by the worker when it has run its part
 };
+
+// Takes `job`'s part for the calling thread unless the other side took it first.
+bool claim(Slot& slot, uint32_t job) {
+  uint32_t previous = job - 1;
+  return slot.claimed.compare_exchange_strong(previous, job, std::memory_order_acq_rel);
+}
 
 class Pool {
  public:
@@ -94,9 +102,15 @@ class Pool {
       slot.jobs.notify_one();
     }
     task(context, 0);
+    // A worker that has not taken its part by now is asleep or off its core (a busy machine):
+    // the caller runs that part itself rather than wait for it.
     for (size_t p = 1; p < parts; ++p) {
       Slot& slot = *slots_[p - 1];
       const uint32_t job = slot.jobs.load(std::memory_order_relaxed);
+      if (claim(slot, job)) {
+        task(context, p);
+        continue;
+      }
       for (uint32_t done = slot.done.load(std::memory_order_acquire); done != job;)
         done = wait_for_change(slot.done, done);
     }
@@ -116,6 +130,7 @@ class Pool {
     for (;;) {
       seen = wait_for_change(slot.jobs, seen);
       if (stopping_.load(std::memory_order_relaxed)) return;
+      if (!claim(slot, seen)) continue;  // the caller ran it
       task_(context_, part);
       slot.done.store(seen, std::memory_order_release);
       slot.done.notify_one();

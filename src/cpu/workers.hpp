@@ -15,8 +15,9 @@ namespace plexus::cpu {
 using Task = void (*)(const void* context, size_t part);
 
 /// Runs task(context, part) for part = 0 .. parts-1 and returns when all are done: part 0 on the
-/// calling thread, part p on worker p, the same worker every call. While another thread uses the
-/// workers, every part runs on the calling thread instead.
+/// calling thread, part p on worker p, the same worker every call, unless that worker has not
+/// started it when part 0 is done (asleep, or off its core on a busy machine): then the calling
+/// thread runs it. While another thread uses the workers, every part runs on the calling thread.
 void run_on_workers(size_t parts, Task task, const void* context);
 
 /// The same with any callable f(part).

@@ -106,11 +106,12 @@ TEST(Workers, RecordedBatchOneProductsStillGetGradients) {
     for (size_t k = 0; k < 300; ++k) ASSERT_EQ(grad[j * 300 + k], xs[k]);
 }
 
-TEST(Workers, EveryPartRunsOnceAndOnTheSameThreadEachCall) {
+TEST(Workers, EveryPartRunsOnceOnItsOwnWorkerOrTheCaller) {
+  // A worker late to its part (asleep, or off its core on a busy machine) leaves it to the caller;
+  // otherwise part p runs on worker p, the same thread every call, and no part on another's.
   constexpr size_t kParts = 4;
-  std::vector<std::thread::id> first(kParts);
-  px::cpu::run_on_workers(kParts, [&](size_t part) { first[part] = std::this_thread::get_id(); });
-  EXPECT_EQ(first[0], std::this_thread::get_id());
+  const auto caller = std::this_thread::get_id();
+  std::vector<std::thread::id> worker_of(kParts, caller);
   for (int call = 0; call < 200; ++call) {
     std::vector<std::atomic<int>> runs(kParts);
     std::vector<std::thread::id> ids(kParts);
@@ -118,10 +119,17 @@ TEST(Workers, EveryPartRunsOnceAndOnTheSameThreadEachCall) {
       runs[part].fetch_add(1);
       ids[part] = std::this_thread::get_id();
     });
+    ASSERT_EQ(ids[0], caller);
     for (size_t p = 0; p < kParts; ++p) {
       ASSERT_EQ(runs[p].load(), 1) << "part " << p << ", call " << call;
-      ASSERT_EQ(ids[p], first[p]) << "part " << p << ", call " << call;
+      if (ids[p] == caller) continue;
+      if (worker_of[p] == caller) worker_of[p] = ids[p];
+      ASSERT_EQ(ids[p], worker_of[p]) << "part " << p << ", call " << call;
     }
+  }
+  for (size_t p = 1; p < kParts; ++p) {
+    if (worker_of[p] == caller) continue;
+    for (size_t q = 1; q < p; ++q) EXPECT_NE(worker_of[p], worker_of[q]);
   }
 }
 
