@@ -60,6 +60,14 @@ struct Layer {
       : in(in_), out(out_), weights(in * out, 1e-3f), bias((out + kLanes - 1) / kLanes * kLanes) {}
 };
 
+// Spins until done() holds. After 64 checks it yields the core between checks: where the threads
+// share a core (a busy machine), a pure spin would wait out a whole time slice per hand-off.
+template <class Done>
+void spin_until(Done done) {
+  for (unsigned i = 0; !done(); ++i)
+    if (i >= 64) std::this_thread::yield();
+}
+
 // Thread t's share of a layer: rows [out * t / threads, out * (t + 1) / threads) and the same
 // share of the bias's 16-float blocks.
 float read_share(const Layer& layer, size_t t, size_t threads) {
@@ -72,8 +80,8 @@ float read_share(const Layer& layer, size_t t, size_t threads) {
 }
 
 // Threads 1..T-1 spin on `calls` for the next call and on `arrived` at each hand-off; thread 0
-// (the timing thread) starts each call. Pure spinning: the cheapest hand-off, not a fair use of a
-// shared machine, which is why plexus' workers sleep after a short spin.
+// (the timing thread) starts each call. They never sleep: the cheapest hand-off, not a fair use of
+// a shared machine, which is why plexus' workers sleep after a short spin.
 class Streamer {
  public:
   Streamer(const std::vector<Layer>& layers, size_t threads, bool per_layer)
@@ -99,9 +107,8 @@ class Streamer {
  private:
   void help(size_t t) {
     for (uint64_t seen = 0;;) {
-      uint64_t now;
-      while ((now = calls_.load(std::memory_order_acquire)) == seen) {
-      }
+      uint64_t now = seen;
+      spin_until([&] { return (now = calls_.load(std::memory_order_acquire)) != seen; });
       if (stop_.load()) return;
       seen = now;
       run(t, now);
@@ -119,8 +126,7 @@ class Streamer {
         const size_t h = per_layer_ ? l + 1 : 1;
         const uint64_t target = ((call - 1) * handoffs + h) * threads_;
         arrived_.fetch_add(1, std::memory_order_acq_rel);
-        while (arrived_.load(std::memory_order_acquire) < target) {
-        }
+        spin_until([&] { return arrived_.load(std::memory_order_acquire) >= target; });
       }
     }
   }
