@@ -83,6 +83,55 @@ void BM_TinyNetworkStep(benchmark::State& state) {
 }
 BENCHMARK(BM_TinyNetworkStep);
 
+// One training step of W1 (784-256-128-10, Adam, batch 128) or W4 (784-2048-2048-10, SGD, batch
+// 256) beside batch-1 inference, which wakes plexus' workers. Second argument: 0, no inference
+// (the workers do not exist yet, so run each W in its own process:
+// --benchmark_filter=BM_TrainStep/W:1/ and then W:4/);
+// 1, one inference before the steps (the workers exist, asleep); 2, an inference before every
+// step, untimed (the workers may still be spinning when the step's BLAS threads start).
+void BM_TrainStep(benchmark::State& state) {
+  const bool wide = state.range(0) == 4;
+  const int64_t hidden = wide ? 2048 : 256, batch = wide ? 256 : 128;
+  px::manual_seed(0);
+  px::nn::Sequential model{px::nn::Linear(784, hidden), px::nn::ReLU(),
+                           px::nn::Linear(hidden, wide ? 2048 : 128), px::nn::ReLU(),
+                           px::nn::Linear(wide ? 2048 : 128, 10)};
+  std::unique_ptr<px::optim::Optimizer> optimizer;
+  if (wide)
+    optimizer =
+        std::make_unique<px::optim::SGD>(model.parameters(), px::optim::SGDOptions{.lr = 0.01});
+  else
+    optimizer =
+        std::make_unique<px::optim::Adam>(model.parameters(), px::optim::AdamOptions{.lr = 1e-3});
+  const Tensor x = Tensor::randn({batch, 784}, 1);
+  Tensor labels = Tensor::empty({batch});
+  for (int64_t i = 0; i < batch; ++i) labels.data()[i] = static_cast<float>(i % 10);
+  const Tensor one = x.slice_rows(0, 1);
+  auto infer = [&] {
+    px::NoGradGuard no_grad;
+    model.eval();
+    benchmark::DoNotOptimize(model(one));
+    model.train();
+  };
+  if (state.range(1) == 1) infer();
+  for (auto _ : state) {
+    if (state.range(1) == 2) {
+      state.PauseTiming();
+      infer();
+      state.ResumeTiming();
+    }
+    const Tensor loss = px::loss::cross_entropy(model(x), labels);
+    optimizer->zero_grad();
+    loss.backward();
+    optimizer->step();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+BENCHMARK(BM_TrainStep)
+    ->ArgsProduct({{1, 4}, {0, 1, 2}})
+    ->ArgNames({"W", "inference"})
+    ->UseRealTime();
+
 }  // namespace
 
 BENCHMARK_MAIN();

@@ -12,7 +12,7 @@ log=build-bench/bench-build.log
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DPLEXUS_BUILD_BENCH=ON \
       -DPLEXUS_BUILD_TESTS=OFF -DPLEXUS_BUILD_EXAMPLES=OFF >"$log" 2>&1 ||
   { cat "$log" >&2; exit 1; }
-cmake --build build-bench --target sgemm_ceiling dlib_bench fann_bench >"$log" 2>&1 ||
+cmake --build build-bench --target sgemm_ceiling weight_stream dlib_bench fann_bench >"$log" 2>&1 ||
   { tail -40 "$log" >&2; exit 1; }
 
 skip=()

@@ -1,7 +1,7 @@
 // The thread setting. BLAS does the parallel work (the matrix products); plexus' own element-wise
-// loops run on the calling thread. NOTE: they are deliberately not OpenMP-threaded: libgomp's
-// workers spin after each parallel region and fight OpenBLAS's for the cores (an OpenMP Adam
-// update took W1 from 112k to 30k samples/s on 2 cores).
+// loops run on the calling thread (batch-1 inference aside: cpu/workers.hpp). NOTE: they are
+// deliberately not OpenMP-threaded: libgomp's workers spin after each parallel region and fight
+// OpenBLAS's for the cores (an OpenMP Adam update took W1 from 112k to 30k samples/s on 2 cores).
 #include "plexus/cpu/threads.hpp"
 
 #include <cstdlib>

@@ -1,7 +1,9 @@
 // Matrix products: matmul and the fused linear layer y = x W^T + b, both through BLAS sgemm.
 // M, K, N: the sizes in [M, K] x [K, N]; B = batch rows, In/Out = features of a linear layer.
 #include "cpu/blas.hpp"
+#include "cpu/linear_row.hpp"
 #include "ops/common.hpp"
+#include "plexus/cpu/threads.hpp"
 #include "plexus/ops.hpp"
 
 namespace plexus {
@@ -36,6 +38,25 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   });
 }
 
+namespace {
+
+// Inference at batch 1 (one row, nothing to record) on several threads: plexus' workers split W's
+// rows, so each core streams its share of the weights from its own cache. False where it does not
+// apply; the caller then takes the BLAS path.
+bool linear_one_row(const Tensor& x, const Tensor& weight, const Tensor& bias, size_t rows,
+                    Tensor& y) {
+  if (rows != 1 || num_threads() == 1) return false;
+  if (bias.defined() ? autograd::should_record({x, weight, bias})
+                     : autograd::should_record({x, weight}))
+    return false;
+  cpu::linear_row(x.data(), weight.data(), bias.defined() ? bias.data() : nullptr, y.data(),
+                  static_cast<size_t>(weight.shape()[1]), static_cast<size_t>(weight.shape()[0]),
+                  static_cast<size_t>(num_threads()));
+  return true;
+}
+
+}  // namespace
+
 // y = x W^T + b;  dx += dy W,  dW += dy^T x,  db += column sums of dy
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   ops::require_defined(x, "linear");
@@ -62,6 +83,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Shape y_shape = x_shape;
   y_shape[y_shape.rank() - 1] = out;
   Tensor y = Tensor::empty(y_shape);
+  if (linear_one_row(x, weight, bias, rows, y)) return y;
   float* py = detail::impl_of(y).data;
   if (b) {
     for (size_t r = 0; r < rows; ++r) std::copy_n(b, out, py + r * out);
