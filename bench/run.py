@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import seeds  # bench/seeds.py, beside this file
+
 BENCH = Path(__file__).resolve().parent
 PEERS = ["pytorch", "dlib", "fann"]
 SINGLE_THREADED = {"fann"}  # run with 1 thread only; that figure stands for every thread count
@@ -237,34 +239,22 @@ def target_line(results, impls, threads, thread_counts, target):
             f"| {shown} | {target.meaning} | {'yes' if met else '**no**'} |")
 
 
-def accuracies(entry):
-    """The test accuracies of one library in the seeds file: a list, or {"accuracies": [...]}."""
-    values = entry.get("accuracies") if isinstance(entry, dict) else entry
-    if not isinstance(values, list):
-        return []
-    return [v for v in values if isinstance(v, (int, float))]
-
-
 def seeds_row(path):
-    """W1's mean test accuracy over seeds against PyTorch's, from bench/seeds.py's JSON file
-    ({"plexus": [accuracy, ...], "pytorch": [...]}, fractions). The spread of the difference of
-    the means is the standard error sqrt(s_plexus² / n_plexus + s_torch² / n_torch)."""
+    """W1's mean test accuracy over seeds against PyTorch's, from bench/seeds.py's JSON file (its
+    summary and comparison: the difference of the means and its Welch standard error)."""
     label = "| W1 | mean test accuracy over seeds | "
     meaning = "within 0.5 points of PyTorch's mean and 2 s.e."
     try:
-        seeds = json.loads(path.read_text())
-        mine, torch = accuracies(seeds.get("plexus")), accuracies(seeds.get("pytorch"))
-    except (OSError, ValueError, AttributeError):
-        mine, torch = [], []
-    if len(mine) < 2 or len(torch) < 2:
-        return label + f"not measured ({path.name}: none) | — | — | {meaning} | — |"
-    difference = statistics.mean(mine) - statistics.mean(torch)
-    error = (statistics.variance(mine) / len(mine) + statistics.variance(torch) / len(torch)) ** 0.5
-    met = abs(difference) <= 0.005 and abs(difference) <= 2 * error
-    return (label + f"{100 * statistics.mean(mine):.2f}% (n = {len(mine)}) | pytorch: "
-            f"{100 * statistics.mean(torch):.2f}% (n = {len(torch)}) | "
-            f"{100 * difference:+.2f} ± {100 * error:.2f} points (1 s.e.) | {meaning} | "
-            f"{'yes' if met else '**no**'} |")
+        found = json.loads(path.read_text())
+        mine, torch = found["plexus"], found["pytorch"]
+        c = seeds.compare(mine, torch)
+    except (OSError, ValueError, KeyError, TypeError):
+        return label + f"not measured (no {path.name}: bench/run.sh --seeds 5) | — | — | {meaning} | — |"
+    met = c["within_half_point"] and c["within_two_standard_errors"]
+    return (label + f"{100 * mine['mean']:.2f}% (n = {mine['n']}) | pytorch: "
+            f"{100 * torch['mean']:.2f}% (n = {torch['n']}) | "
+            f"{100 * c['difference']:+.2f} ± {100 * c['standard_error']:.2f} points (1 s.e.) | "
+            f"{meaning} | {'yes' if met else '**no**'} |")
 
 
 def targets_table(results, impls, threads, thread_counts, targets, extra_lines=()):
@@ -298,8 +288,10 @@ def main():
     parser.add_argument("--impls", default="plexus,pytorch,dlib,fann,sgemm,stream")
     parser.add_argument("--skip", action="append", default=[], help="leave out this impl")
     parser.add_argument("--jsonl", type=Path, help="raw lines (default BUILD/bench-results.jsonl)")
-    parser.add_argument("--seeds", type=Path,
-                        help="bench/seeds.py's results (default BUILD/seeds.json)")
+    parser.add_argument("--seeds", type=int, default=0,
+                        help="also run W1 over this many seeds (bench/seeds.py) into BUILD/seeds.json")
+    parser.add_argument("--seeds-json", type=Path,
+                        help="an earlier seeds run to read (default BUILD/seeds.json)")
     args = parser.parse_args()
     args.reps = args.reps or (3 if args.quick else 5)
     args.epochs = args.epochs or (1 if args.quick else 5)
@@ -346,8 +338,12 @@ def main():
         top = max(thread_counts)
         print(f"## Targets (issue 13): plexus with {threads_label(top)}, each peer at its best "
               "setting\n")
-        seeds = seeds_row(args.seeds or args.build / "seeds.json")
-        print(targets_table(results, impls, top, thread_counts, TARGETS_13, [seeds]) + "\n")
+        seeds_json = args.seeds_json or args.build / "seeds.json"
+        if args.seeds:
+            summary = seeds.run(args.build.resolve(), args.seeds, args.epochs)
+            seeds_json.write_text(json.dumps(summary, indent=1) + "\n")
+        line = seeds_row(seeds_json)
+        print(targets_table(results, impls, top, thread_counts, TARGETS_13, [line]) + "\n")
         print(f"## Targets (issue 5, kept as a check): plexus with {threads_label(top)}\n")
         print(targets_table(results, impls, top, thread_counts, TARGETS_5) + "\n")
 
