@@ -29,12 +29,19 @@ Tensor unary(Op op, const Tensor& x, Forward forward, Derivative derivative) {
   const size_t n = input.numel;
   for (size_t i = 0; i < n; ++i) out[i] = forward(in[i]);
   return record(op, std::move(y), {x}, [derivative](BackwardContext& c) {
-    float* dx = c.input_grad(0);
-    const float* xs = c.input_data(0);
-    const float* ys = c.output();
-    const float* dy = c.output_grad();
+    // Usually x's first gradient (a layer's output): written, not added to a zero-filled buffer.
+    // The restrict pointers let the compiler vectorise without checking for overlap.
+    float beta = 0.0f;
+    float* __restrict dx = c.input_grad_or_new(0, beta);
+    if (!dx) return;
+    const float* __restrict xs = c.input_data(0);
+    const float* __restrict ys = c.output();
+    const float* __restrict dy = c.output_grad();
     const size_t count = c.numel();
-    for (size_t i = 0; i < count; ++i) dx[i] += dy[i] * derivative(xs[i], ys[i]);
+    if (beta == 0.0f)
+      for (size_t i = 0; i < count; ++i) dx[i] = dy[i] * derivative(xs[i], ys[i]);
+    else
+      for (size_t i = 0; i < count; ++i) dx[i] += dy[i] * derivative(xs[i], ys[i]);
   });
 }
 
