@@ -79,7 +79,11 @@ void rows_baseline(const float* x, const float* w, const float* bias, float* y, 
   rows(x, w, bias, y, in, begin, end);
 }
 
-#if defined(__x86_64__)
+// A build for AVX2 or more already (-march=native, PLEXUS_NATIVE) uses its own level: the
+// x86-64-v3/v4 versions would be narrower than the build's target, and GCC refuses to inline into
+// them a function compiled for a wider one.
+#if defined(__x86_64__) && !defined(__AVX2__)
+#define PLEXUS_PICK_KERNEL 1
 [[gnu::target("arch=x86-64-v3")]] void rows_avx2(const float* x, const float* w, const float* bias,
                                                  float* y, size_t in, size_t begin, size_t end) {
   rows(x, w, bias, y, in, begin, end);
@@ -92,7 +96,7 @@ void rows_baseline(const float* x, const float* w, const float* bias, float* y, 
 #endif
 
 RowsKernel best_rows_kernel() {
-#if defined(__x86_64__)
+#ifdef PLEXUS_PICK_KERNEL
   __builtin_cpu_init();
   if (__builtin_cpu_supports("x86-64-v4")) return rows_avx512;
   if (__builtin_cpu_supports("x86-64-v3")) return rows_avx2;
