@@ -39,6 +39,16 @@ int as_count(size_t n) {
   return static_cast<int>(n);
 }
 
+// Every process's count, and where each one's part starts in the gathered buffer (for Allgatherv).
+std::pair<std::vector<int>, std::vector<int>> counts_and_starts(int mine) {
+  const auto p = static_cast<size_t>(g_size);
+  std::vector<int> counts(p), starts(p);
+  check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
+        "MPI_Allgather");
+  std::exclusive_scan(counts.begin(), counts.end(), starts.begin(), 0);
+  return {std::move(counts), std::move(starts)};
+}
+
 }  // namespace
 
 bool available() { return true; }
@@ -115,12 +125,8 @@ Tensor all_gather_rows(const Tensor& local) {
                local.shape());
   if (g_size == 1) return local;
   const int64_t width = local.rank() == 1 ? 1 : local.shape(1);
-  const auto p = static_cast<size_t>(g_size);
-  int mine = as_count(local.numel());
-  std::vector<int> counts(p), starts(p);
-  check(MPI_Allgather(&mine, 1, MPI_INT, counts.data(), 1, MPI_INT, MPI_COMM_WORLD),
-        "MPI_Allgather");
-  std::exclusive_scan(counts.begin(), counts.end(), starts.begin(), 0);
+  const int mine = as_count(local.numel());
+  const auto [counts, starts] = counts_and_starts(mine);
   const int64_t total = (starts.back() + counts.back()) / std::max<int64_t>(width, 1);
   Tensor out = local.rank() == 1 ? Tensor::empty({total}) : Tensor::empty({total, width});
   check(MPI_Allgatherv(local.data(), mine, MPI_FLOAT, out.data(), counts.data(), starts.data(),
@@ -132,11 +138,8 @@ Tensor all_gather_rows(const Tensor& local) {
 std::vector<std::string> all_gather(const std::string& text) {
   require_initialized("all_gather");
   const auto p = static_cast<size_t>(g_size);
-  int length = as_count(text.size());
-  std::vector<int> lengths(p), starts(p);
-  check(MPI_Allgather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, MPI_COMM_WORLD),
-        "MPI_Allgather");
-  std::exclusive_scan(lengths.begin(), lengths.end(), starts.begin(), 0);
+  const int length = as_count(text.size());
+  const auto [lengths, starts] = counts_and_starts(length);
   std::string all(static_cast<size_t>(starts.back() + lengths.back()), '\0');
   check(MPI_Allgatherv(text.data(), length, MPI_CHAR, all.data(), lengths.data(), starts.data(),
                        MPI_CHAR, MPI_COMM_WORLD),

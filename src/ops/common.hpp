@@ -30,10 +30,10 @@ Tensor unary(Op op, const Tensor& x, Forward forward, Derivative derivative) {
   for (size_t i = 0; i < n; ++i) out[i] = forward(in[i]);
   return record(op, std::move(y), {x}, [derivative](BackwardContext& c) {
     // Usually x's first gradient (a layer's output): written, not added to a zero-filled buffer.
-    // The restrict pointers let the compiler vectorise without checking for overlap.
+    // The restrict pointers let the compiler vectorise without checking for overlap. (Recorded
+    // only when x needs a gradient, so dx is never null.)
     float beta = 0.0f;
     float* __restrict dx = c.input_grad_or_new(0, beta);
-    if (!dx) return;
     const float* __restrict xs = c.input_data(0);
     const float* __restrict ys = c.output();
     const float* __restrict dy = c.output_grad();
