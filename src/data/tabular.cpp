@@ -118,7 +118,8 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
                       Impute impute) {
   ColumnInfo info{table.columns()[col], ColumnKind::numeric};
   bool categorical = forced;
-  std::optional<size_t> first_missing, first_non_finite;
+  std::optional<size_t> first_missing, first_non_finite, first_text;
+  size_t texts = 0;
   std::vector<double> values;
   values.reserve(rows.size());
   for (const size_t row : rows) {
@@ -126,7 +127,8 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
     if (cell.kind == CellKind::missing) {
       if (!first_missing) first_missing = row;
     } else if (cell.kind == CellKind::text) {
-      categorical = true;
+      if (!first_text) first_text = row;
+      ++texts;
     } else if (cell.kind == CellKind::non_finite) {
       if (!first_non_finite) first_non_finite = row;
     } else {
@@ -134,6 +136,10 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
     }
   }
   if (first_missing && impute == Impute::none) missing_cell(table, *first_missing, col);
+  // A column of numbers with a few words in it is more likely a typo than categories: saying so
+  // beats one-hot encoding every number as a category of its own.
+  if (!forced && texts > 0 && values.size() > texts) not_a_number(table, *first_text, col);
+  categorical = categorical || texts > 0;
   if (!categorical) {
     if (first_non_finite) not_finite(table, *first_non_finite, col);
     PLEXUS_CHECK(!values.empty(), table.source(), ": column '", info.name, "' (", col,

@@ -1,12 +1,28 @@
-// Train/validation split of an in-memory Dataset: a seeded random split, optionally stratified so
-// that every class keeps its share in both parts. It does not do k-fold cross-validation.
+// Seeded random splits, optionally stratified so that every class keeps its share in both parts:
+// of row positions (split_rows, what the tabular pipeline holds out its test and validation rows
+// with) and of an in-memory Dataset (train_validation_split). No k-fold cross-validation.
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "plexus/data/dataset.hpp"
 
 namespace plexus::data {
+
+/// Row positions in two parts, each in increasing order.
+struct RowSplit {
+  std::vector<size_t> kept;
+  std::vector<size_t> held_out;
+};
+
+/// Holds out round(fraction * rows.size()) of `rows`, drawn with plexus' Generator from `seed`.
+/// With `strata` (one class per row of `rows`), each class c holds out round(fraction * N_c) of its
+/// N_c rows, classes taken in increasing order, so class proportions are kept. Either part may
+/// be empty; both keep the order of `rows`.
+RowSplit split_rows(std::span<const size_t> rows, double fraction, uint64_t seed,
+                    std::span<const int64_t> strata = {});
 
 struct Split {
   Dataset train;

@@ -55,6 +55,11 @@ class JobError : public Error {
 /// error (or none); if any has one, every process throws JobError "<what> failed on rank R:
 /// <error>" naming each failed rank.
 void agree_on_errors(const std::optional<std::string>& error, std::string_view what);
+/// A collective that checks every process holds the same `tensors` (their shapes and a hash of
+/// their bytes): each process reads its own copy of the data, and one that read other data would
+/// silently train another model. Throws JobError (through agree_on_errors) naming the ranks that
+/// differ from rank 0, with `hint` (what to do) appended.
+void check_same_data(std::span<const Tensor> tensors, std::string_view hint);
 /// Ends every process of the job with `exit_code` (MPI_Abort); std::exit without MPI.
 [[noreturn]] void abort(int exit_code);
 

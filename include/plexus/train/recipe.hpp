@@ -1,0 +1,84 @@
+// The training recipe of `plexus train` as a library: the network a recipe describes, trained on
+// prepared data (data/prepare.hpp) with the recipe's optimizer, schedule and early stopping, the
+// regression target standardised while training and folded back into the last layer after. With
+// data::prepare_table, the whole pipeline of the command in a few lines:
+//
+//   auto data = px::data::prepare_table(px::data::read_csv("houses.csv"), {.target = "price"});
+//   auto trained = px::train::train_model(data, px::train::Recipe{.epochs = 50});
+//   auto scores = px::train::score(trained.network, data.x_test, data.y_test, data.classes.size());
+//   px::io::save_model(trained.network, "houses.plx", px::train::model_info(data));
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plexus/data/prepare.hpp"
+#include "plexus/io/model_file.hpp"
+#include "plexus/nn/sequential.hpp"
+#include "plexus/train/fit.hpp"
+#include "plexus/train/history.hpp"
+
+namespace plexus::train {
+
+/// What is trained and how; the defaults are plexus train's.
+struct Recipe {
+  // the network: per hidden layer Linear -> BatchNorm1d (batch_norm) -> activation -> Dropout
+  std::vector<int64_t> hidden = {256, 128};
+  std::string activation = "relu";
+  double dropout = 0.1;
+  bool batch_norm = false;
+  /// Empty: cross_entropy for classification, mse for regression.
+  std::string loss;
+  // the training
+  std::string optimizer = "adam";
+  double lr = 1e-3;
+  /// plexus train uses 1e-4 for tables and 0 for arrays (images, .npy).
+  double weight_decay = 1e-4;
+  std::string schedule = "none";  ///< "none" or a name of optim::schedules()
+  double clip_grad = 0.0;         ///< the gradients' largest global L2 norm; 0: no clipping
+  int64_t batch_size = 128;
+  int64_t epochs = 100;
+  /// Epochs without a better val_loss before stopping (and restoring the best weights); 0: off.
+  int64_t early_stopping = 10;
+  /// Seeds the initialisation, dropout and shuffling.
+  uint64_t seed = 0;
+};
+
+/// Per hidden layer Linear -> BatchNorm1d -> activation -> Dropout, then Linear to `outputs`.
+nn::Sequential build_network(const Recipe& recipe, int64_t inputs, int64_t outputs);
+/// The recipe's network for `data`: its inputs, one output per class (or one value), and
+/// log_softmax after the last layer for the nll loss.
+nn::Sequential build_network(const Recipe& recipe, const data::PreparedData& data);
+/// Scales the last Linear layer so the network outputs y * std + mean.
+void fold_target_scaling(nn::Sequential& network, double mean, double std);
+int64_t parameter_count(const nn::Module& module);
+
+/// The recipe's loss for a task: its own, or cross_entropy / mse.
+std::string loss_name(const Recipe& recipe, data::Task task);
+/// Whether the loss `name` trains a task (class indices for classification, values else).
+bool loss_fits(const std::string& name, data::Task task);
+
+struct TrainedModel {
+  nn::Sequential network;  ///< in eval mode; a regressor outputs the target's units
+  History history;
+  size_t best_epoch = 0;        ///< from 0: the restored epoch with early stopping, else the best
+  bool early_stopping = false;  ///< early stopping was on, and restored the best epoch's weights
+  size_t training_rows = 0;
+  size_t batch_size = 0;  ///< the recipe's, at most the training rows
+};
+
+/// Trains the recipe on data.x_train (validating on data.x_validation when there is one).
+/// `options` carries what the recipe does not say: progress (verbose), extra callbacks,
+/// checkpoints, interruption, resuming, data-parallel training; train_model sets the rest.
+TrainedModel train_model(const data::PreparedData& data, const Recipe& recipe,
+                         FitOptions options = {});
+/// The same, training `network` (build_network(recipe, data), built by the caller to show it).
+TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
+                         const Recipe& recipe, FitOptions options = {});
+
+/// What a model file needs besides the weights: task, classes, features, the input pipeline.
+io::ModelInfo model_info(const data::PreparedData& data);
+
+}  // namespace plexus::train

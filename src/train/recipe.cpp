@@ -1,0 +1,197 @@
+// The recipe: build the network, standardise a regression target, wire the optimizer, schedule and
+// early stopping into fit, and fold the target's scale back into the last layer.
+#include "plexus/train/recipe.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "base/check.hpp"
+#include "plexus/loss/registry.hpp"
+#include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/dropout.hpp"
+#include "plexus/nn/linear.hpp"
+#include "plexus/nn/registry.hpp"
+#include "plexus/optim/registry.hpp"
+#include "plexus/train/callbacks.hpp"
+
+namespace plexus::train {
+namespace {
+
+struct Standardisation {
+  double mean = 0, std = 1;
+};
+
+/// The mean and population std of regression targets (std 0 counts as 1).
+Standardisation standardisation_of(const Tensor& y) {
+  Standardisation out;
+  const size_t n = std::max<size_t>(1, y.numel());
+  for (size_t i = 0; i < y.numel(); ++i) out.mean += y.data()[i];
+  out.mean /= static_cast<double>(n);
+  double variance = 0;
+  for (size_t i = 0; i < y.numel(); ++i)
+    variance += (y.data()[i] - out.mean) * (y.data()[i] - out.mean);
+  out.std = std::sqrt(variance / static_cast<double>(n));
+  if (!(out.std > 0)) out.std = 1;
+  return out;
+}
+
+Tensor standardised(const Tensor& y, const Standardisation& s) {
+  if (!y.defined()) return y;
+  Tensor out = y.clone();
+  for (size_t i = 0; i < out.numel(); ++i)
+    out.data()[i] = static_cast<float>((out.data()[i] - s.mean) / s.std);
+  return out;
+}
+
+bool schedule_steps_per_batch(const std::string& name) {
+  for (const auto& info : optim::schedules())
+    if (info.name == name) return info.per_batch;
+  return false;
+}
+
+}  // namespace
+
+std::string loss_name(const Recipe& recipe, data::Task task) {
+  if (!recipe.loss.empty()) return recipe.loss;
+  return task == data::Task::classification ? "cross_entropy" : "mse";
+}
+
+bool loss_fits(const std::string& name, data::Task task) {
+  for (const auto& info : loss::registry())
+    if (info.name == name)
+      return (info.target == loss::TargetKind::class_indices) ==
+             (task == data::Task::classification);
+  return false;
+}
+
+nn::Sequential build_network(const Recipe& recipe, int64_t inputs, int64_t outputs) {
+  nn::Sequential network;
+  uint64_t seed = recipe.seed * 1000003u + 17u;
+  int64_t width = inputs;
+  for (const int64_t hidden : recipe.hidden) {
+    network.push_back(nn::Linear(width, hidden, true, seed++));
+    if (recipe.batch_norm) network.push_back(nn::BatchNorm1d(hidden));
+    network.push_back(nn::make_activation(recipe.activation));
+    if (recipe.dropout > 0)
+      network.push_back(nn::Dropout(static_cast<float>(recipe.dropout), seed++));
+    width = hidden;
+  }
+  network.push_back(nn::Linear(width, outputs, true, seed++));
+  return network;
+}
+
+void fold_target_scaling(nn::Sequential& network, double mean, double std) {
+  for (size_t i = network.size(); i-- > 0;) {
+    auto* linear = dynamic_cast<nn::Linear*>(&network[i]);
+    if (linear == nullptr) continue;
+    for (auto& [name, tensor] : linear->state_dict()) {
+      float* p = tensor.data();
+      for (size_t k = 0; k < tensor.numel(); ++k) {
+        p[k] = static_cast<float>(p[k] * std);
+        if (name == "bias") p[k] = static_cast<float>(p[k] + mean);
+      }
+    }
+    return;
+  }
+}
+
+nn::Sequential build_network(const Recipe& recipe, const data::PreparedData& data) {
+  const int64_t outputs = data.classification() ? static_cast<int64_t>(data.classes.size()) : 1;
+  PLEXUS_CHECK(data.x_train.defined() && data.x_train.rank() == 2,
+               "build_network: the data has no training inputs");
+  nn::Sequential network = build_network(recipe, data.x_train.shape(1), outputs);
+  if (loss_name(recipe, data.task) == "nll") network.push_back(nn::make_activation("log_softmax"));
+  return network;
+}
+
+int64_t parameter_count(const nn::Module& module) {
+  int64_t count = 0;
+  for (const auto& p : module.parameters()) count += static_cast<int64_t>(p.numel());
+  return count;
+}
+
+TrainedModel train_model(const data::PreparedData& data, const Recipe& recipe, FitOptions options) {
+  return train_model(build_network(recipe, data), data, recipe, std::move(options));
+}
+
+TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
+                         const Recipe& recipe, FitOptions options) {
+  const std::string loss = loss_name(recipe, data.task);
+  PLEXUS_CHECK(loss_fits(loss, data.task), "train_model: the loss ", loss, " does not fit a ",
+               data.classification() ? "classification" : "regression", " task");
+  PLEXUS_CHECK(data.x_train.defined() && data.x_train.shape(0) > 0,
+               "train_model: no training rows");
+  PLEXUS_CHECK(!data.classification() || data.classes.size() >= 2,
+               "train_model: classification needs at least two classes");
+  const bool classification = data.classification();
+  // A regression target is standardised while training, so that one learning rate suits any
+  // target's units; the last layer takes the scale back afterwards.
+  const Standardisation target =
+      classification ? Standardisation{} : standardisation_of(data.y_train);
+  const Tensor y_train = classification ? data.y_train : standardised(data.y_train, target);
+
+  TrainedModel out;
+  out.network = std::move(network);
+  auto optimizer = optim::make_optimizer(
+      recipe.optimizer, out.network.parameters(),
+      {.lr = recipe.lr, .weight_decay = recipe.weight_decay, .momentum = std::nullopt});
+  out.training_rows = static_cast<size_t>(data.x_train.shape(0));
+  out.batch_size = std::min<size_t>(static_cast<size_t>(recipe.batch_size), out.training_rows);
+
+  options.epochs = static_cast<size_t>(recipe.epochs);
+  options.batch_size = out.batch_size;
+  options.seed = recipe.seed;
+  options.clip_grad_norm = recipe.clip_grad;
+  options.metrics = {classification ? "accuracy" : "r2"};
+  const bool validating = data.has_validation();
+  if (validating)
+    options.validation =
+        data::Dataset(data.x_validation,
+                      classification ? data.y_validation : standardised(data.y_validation, target));
+  // The recipe's callbacks go first, in the order checkpoints record them.
+  std::vector<CallbackRef> callbacks;
+  std::unique_ptr<optim::LRScheduler> schedule;
+  if (recipe.schedule != "none") {
+    const size_t steps = (out.training_rows + out.batch_size - 1) / out.batch_size;
+    schedule = optim::make_schedule(
+        recipe.schedule, *optimizer,
+        {.epochs = options.epochs, .steps_per_epoch = steps, .gamma = std::nullopt});
+    callbacks.push_back(LRSchedule{.scheduler = schedule.get(),
+                                   .monitor = validating ? "val_loss" : "loss",
+                                   .per_batch = schedule_steps_per_batch(recipe.schedule)});
+  }
+  EarlyStoppingCallback stopper({.monitor = "val_loss",
+                                 .patience = static_cast<size_t>(recipe.early_stopping),
+                                 .min_delta = 0.0,
+                                 .mode = Mode::automatic,
+                                 .restore_best_weights = true});
+  out.early_stopping = validating && recipe.early_stopping > 0;
+  if (out.early_stopping) callbacks.push_back(stopper);
+  callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
+  options.callbacks = std::move(callbacks);
+
+  out.history = fit(out.network, *optimizer, loss, data::Dataset(data.x_train, y_train), options);
+  const size_t epochs_run = out.history.epochs();
+  out.best_epoch = epochs_run - 1;
+  if (out.early_stopping && stopper.best_epoch())
+    out.best_epoch = *stopper.best_epoch();
+  else if (validating)
+    out.best_epoch = out.history.best_epoch("val_loss");
+  if (!classification) fold_target_scaling(out.network, target.mean, target.std);
+  out.network.eval();
+  return out;
+}
+
+io::ModelInfo model_info(const data::PreparedData& data) {
+  io::ModelInfo info;
+  info.task = data.classification() ? "classification" : "regression";
+  info.classes = data.classes;
+  info.features = data.features;
+  info.input.tabular = data.preprocessing;
+  info.input.target = data.target;
+  info.input.scale = data.scale;
+  return info;
+}
+
+}  // namespace plexus::train
