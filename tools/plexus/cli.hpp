@@ -13,12 +13,15 @@
 #include <nlohmann/json.hpp>
 
 #include "plexus/data/csv.hpp"
+#include "plexus/data/prepare.hpp"
 #include "plexus/data/tabular.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/nn/sequential.hpp"
 #include "plexus/tensor/tensor.hpp"
+#include "plexus/train/checkpoint.hpp"
 #include "plexus/train/diagnostics.hpp"
 #include "plexus/train/history.hpp"
+#include "plexus/train/recipe.hpp"
 
 namespace plexus::cli {
 
@@ -95,6 +98,12 @@ std::vector<std::string> activation_names();
 std::vector<std::string> optimizer_names();
 std::vector<std::string> schedule_names();
 
+struct TrainFlags;
+/// The settings of a train run: --resume's checkpoint (read into *checkpoint, its record into
+/// *saved_run), then --config, then the flags given; defaults resolved and validated.
+Settings resolve_settings(const TrainFlags& flags, const std::vector<std::string>& given,
+                          std::optional<train::Checkpoint>& checkpoint, json& saved_run);
+
 // ---- data sources (data_source.cpp)
 // --------------------------------------------------------------
 
@@ -122,21 +131,20 @@ struct SourceOptions {
 /// (CSV on standard input).
 Source load_source(const std::string& spec, const SourceOptions& options);
 
-/// The names of array features: "x0", "x1", ... ("pixel0", ... for images).
-std::vector<std::string> array_feature_names(const Source& source, int64_t count);
-
 /// Inputs of a model from any source: preprocessed [N, F] features; *targets = encoded targets
 /// when the source has them (class indices [N] or values [N, 1]), else undefined.
 Tensor model_inputs(const io::Model& model, const Source& source,
                     std::vector<std::string>* warnings);
 Tensor model_targets(const io::Model& model, const Source& source, const std::string& target);
 
-// ---- recipe (recipe.cpp) -----------------------------------------------------------------------
+// ---- the settings as library options (recipe.cpp) -------------------------------------------
 
-nn::Sequential build_network(const Settings& settings, int64_t inputs, int64_t outputs);
-/// Scales the last Linear layer so the network outputs y * std + mean.
-void fold_target_scaling(nn::Sequential& network, double mean, double std);
-int64_t parameter_count(const nn::Module& module);
+/// --task: unset for "" (inferred).
+std::optional<data::Task> task_of(const std::string& name);
+data::TabularOptions tabular_options(const Settings& settings);
+train::Recipe recipe_of(const Settings& settings);
+data::Arrays arrays_of(const Source& source);
+using train::parameter_count;
 
 // ---- metrics shared by train and eval ----------------------------------------------------------
 

@@ -1,4 +1,5 @@
 // --config and --dump-config: the training settings as a JSON object, read back key by key.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,7 @@
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/optim/registry.hpp"
+#include "plexus/train/checkpoint.hpp"
 
 namespace plexus::cli {
 namespace {
@@ -249,6 +251,92 @@ void validate_settings(const Settings& s) {
     throw UsageError("delimiter must be one character (or \\t)");
   for (auto width : s.hidden)
     if (width < 1) throw UsageError("hidden layer widths must be positive");
+}
+
+namespace {
+
+/// Settings a resumed run may change: where its outputs go, how many epochs in all, threads.
+bool may_differ_on_resume(const std::string& key) {
+  return key == "epochs" || key == "save" || key == "report" || key == "checkpoint" ||
+         key == "threads";
+}
+
+std::string shown(const json& value) {
+  if (value.is_string())
+    return value.get<std::string>().empty() ? "\"\"" : value.get<std::string>();
+  return value.dump();
+}
+
+train::Checkpoint read_checkpoint(const std::string& arg) {
+  std::error_code ec;
+  const std::filesystem::path file = std::filesystem::is_directory(arg, ec)
+                                         ? train::checkpoint_file(arg)
+                                         : std::filesystem::path(arg);
+  if (!std::filesystem::is_regular_file(file, ec))
+    throw Error("--resume " + arg + ": no checkpoint there (" + file.string() +
+                " does not exist); plexus train --checkpoint DIR writes one after every epoch, "
+                "and Ctrl-C leaves one");
+  return train::load_checkpoint(arg);
+}
+
+}  // namespace
+
+Settings resolve_settings(const TrainFlags& flags, const std::vector<std::string>& given,
+                          std::optional<train::Checkpoint>& checkpoint, json& saved_run) {
+  Settings s;
+  // --resume: the checkpoint's settings; flags (and --config) may only repeat them, except
+  // where the outputs go and the number of epochs.
+  if (!flags.resume.empty()) {
+    checkpoint = read_checkpoint(flags.resume);
+    saved_run = json::parse(checkpoint->config, nullptr, false);
+    if (!saved_run.is_object() || !saved_run.contains("settings"))
+      throw Error("--resume " + flags.resume +
+                  ": the checkpoint holds no plexus train settings (it was not written by "
+                  "plexus train)");
+    apply_config(saved_run["settings"], s, "the checkpoint in " + flags.resume);
+  }
+  const auto apply_stage = [&](const json& stage, const std::string& source, bool from_flags) {
+    if (!checkpoint) return apply_config(stage, s, source);
+    if (!stage.is_object()) throw UsageError(source + ": the configuration must be a JSON object");
+    const json current = settings_to_json(s);
+    json changes = json::object();
+    for (const auto& [key, value] : stage.items()) {
+      if (may_differ_on_resume(key)) {
+        changes[key] = value;
+        continue;
+      }
+      Settings probe = s;
+      json one = json::object();
+      one[key] = value;
+      apply_config(one, probe, source);
+      resolve_defaults(probe);
+      const std::string name = key == "layers" ? "hidden" : key;
+      const json wanted = settings_to_json(probe)[name];
+      if (wanted == current[name]) continue;
+      std::string flag = name;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      throw UsageError((from_flags ? "--" + flag + " " + shown(wanted)
+                                   : source + ": \"" + name + "\": " + shown(wanted)) +
+                       " contradicts the checkpoint in " + flags.resume + ", which has " + name +
+                       " " + shown(current[name]) +
+                       "; leave it out to resume with the checkpoint's settings, or train afresh "
+                       "without --resume");
+    }
+    apply_config(changes, s, source);
+  };
+  if (!flags.config.empty()) apply_stage(read_json_file(flags.config), flags.config, false);
+  const json from_flags = settings_to_json(flags.settings);
+  json overrides = json::object();
+  for (const auto& key : given)
+    if (from_flags.contains(key)) overrides[key] = from_flags[key];
+  apply_stage(overrides, "command line", true);
+  resolve_defaults(s);
+  validate_settings(s);
+  if (checkpoint && checkpoint->epochs_done > static_cast<size_t>(s.epochs))
+    throw UsageError("--epochs " + std::to_string(s.epochs) + ": the checkpoint in " +
+                     flags.resume + " has run " + std::to_string(checkpoint->epochs_done) +
+                     " epochs already (--epochs counts all epochs, those done included)");
+  return s;
 }
 
 }  // namespace plexus::cli

@@ -93,13 +93,6 @@ Source load_source(const std::string& spec, const SourceOptions& options) {
   return source;
 }
 
-std::vector<std::string> array_feature_names(const Source& source, int64_t count) {
-  std::vector<std::string> names;
-  const char* prefix = source.prescaled != 1.0f ? "pixel" : "x";
-  for (int64_t i = 0; i < count; ++i) names.push_back(prefix + std::to_string(i));
-  return names;
-}
-
 namespace {
 
 /// An array model's inputs from a table: the columns named in the model's features, as numbers.

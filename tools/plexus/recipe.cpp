@@ -1,49 +1,50 @@
-// The network a run's settings describe: per hidden layer Linear -> BatchNorm1d (--batch-norm) ->
-// activation -> Dropout (--dropout), then one output per class (two for binary) or one value.
+// The command's settings as the library's options: the columns of a table, the task, the recipe,
+// and a loaded array source as data::Arrays.
 #include "cli.hpp"
-#include "plexus/nn/batchnorm.hpp"
-#include "plexus/nn/dropout.hpp"
-#include "plexus/nn/linear.hpp"
-#include "plexus/nn/registry.hpp"
 
 namespace plexus::cli {
 
-nn::Sequential build_network(const Settings& settings, int64_t inputs, int64_t outputs) {
-  nn::Sequential network;
-  uint64_t seed = settings.seed * 1000003u + 17u;
-  int64_t width = inputs;
-  for (int64_t hidden : settings.hidden) {
-    network.push_back(nn::Linear(width, hidden, true, seed++));
-    if (settings.batch_norm) network.push_back(nn::BatchNorm1d(hidden));
-    network.push_back(nn::make_activation(settings.activation));
-    if (settings.dropout > 0)
-      network.push_back(nn::Dropout(static_cast<float>(settings.dropout), seed++));
-    width = hidden;
-  }
-  network.push_back(nn::Linear(width, outputs, true, seed++));
-  return network;
+std::optional<data::Task> task_of(const std::string& name) {
+  if (name.empty()) return std::nullopt;
+  return name == "regression" ? data::Task::regression : data::Task::classification;
 }
 
-void fold_target_scaling(nn::Sequential& network, double mean, double std) {
-  for (size_t i = network.size(); i-- > 0;) {
-    auto* linear = dynamic_cast<nn::Linear*>(&network[i]);
-    if (linear == nullptr) continue;
-    auto state = linear->state_dict();
-    for (auto& [name, tensor] : state) {
-      float* p = tensor.data();
-      for (size_t k = 0; k < tensor.numel(); ++k) {
-        p[k] = static_cast<float>(p[k] * std);
-        if (name == "bias") p[k] = static_cast<float>(p[k] + mean);
-      }
-    }
-    return;
-  }
+data::TabularOptions tabular_options(const Settings& s) {
+  data::Impute impute = data::Impute::none;
+  if (s.impute == "mean") impute = data::Impute::mean;
+  if (s.impute == "median") impute = data::Impute::median;
+  if (s.impute == "most-frequent") impute = data::Impute::most_frequent;
+  return {.target = s.target,
+          .features = s.features,
+          .ignore = s.ignore,
+          .categorical = s.categorical,
+          .impute = impute,
+          .task = task_of(s.task)};
 }
 
-int64_t parameter_count(const nn::Module& module) {
-  int64_t count = 0;
-  for (const auto& p : module.parameters()) count += static_cast<int64_t>(p.numel());
-  return count;
+train::Recipe recipe_of(const Settings& s) {
+  return {.hidden = s.hidden,
+          .activation = s.activation,
+          .dropout = s.dropout,
+          .batch_norm = s.batch_norm,
+          .loss = s.loss,
+          .optimizer = s.optimizer,
+          .lr = s.lr,
+          .weight_decay = s.weight_decay.value_or(0.0),
+          .schedule = s.schedule,
+          .clip_grad = s.clip_grad,
+          .batch_size = s.batch_size,
+          .epochs = s.epochs,
+          .early_stopping = s.early_stopping,
+          .seed = s.seed};
+}
+
+data::Arrays arrays_of(const Source& source) {
+  return {.name = source.name,
+          .features = source.features,
+          .labels = source.labels,
+          .prescaled = source.prescaled,
+          .class_names = source.class_names};
 }
 
 }  // namespace plexus::cli

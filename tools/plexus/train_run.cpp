@@ -1,0 +1,241 @@
+// What `plexus train` prints, records and reports around the library's pipeline.
+#include "train_run.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <iostream>
+#include <sstream>
+#include <string_view>
+
+#include "plexus/io/model_file.hpp"
+
+namespace plexus::cli {
+namespace {
+
+std::string now_iso() {
+  std::time_t t = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buffer;
+}
+
+std::string kind_name(data::ColumnKind kind) {
+  switch (kind) {
+    case data::ColumnKind::numeric:
+      return "numeric";
+    case data::ColumnKind::categorical:
+      return "categorical";
+    default:
+      return "ignored";
+  }
+}
+
+/// The folder of a --resume argument (a checkpoint folder, or the checkpoint file in it).
+std::filesystem::path resume_folder(const std::string& arg) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(arg, ec)) return arg;
+  const std::filesystem::path parent = std::filesystem::path(arg).parent_path();
+  return parent.empty() ? std::filesystem::path(".") : parent;
+}
+
+}  // namespace
+
+std::string join(const std::vector<std::string>& items, size_t limit) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < limit; ++i) out += (i ? ", " : "") + items[i];
+  if (items.size() > limit) out += ", ... (" + std::to_string(items.size()) + " in all)";
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> column_descriptions(
+    const data::PreparedData& data) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  if (!data.preprocessing) {
+    rows.emplace_back("inputs", std::to_string(data.features.size()) +
+                                    " numeric values, scaled by " + format_value(data.scale));
+    return rows;
+  }
+  for (const auto& column : data.preprocessing->columns()) {
+    std::string what = kind_name(column.kind);
+    if (column.kind == data::ColumnKind::numeric) {
+      what += " (mean " + format_value(column.mean) + ", std " + format_value(column.std) + ")";
+    } else if (column.kind == data::ColumnKind::categorical) {
+      what += " (" + std::to_string(column.categories.size()) +
+              " categories: " + join(column.categories, 8) + ")";
+    }
+    if (column.fill) what += ", missing -> " + *column.fill;
+    rows.emplace_back(column.name, what);
+  }
+  rows.emplace_back(
+      data.target->column,
+      "target (" + std::string(data.classification() ? "classification" : "regression") + ")");
+  return rows;
+}
+
+void DiagnosticsPrinter::on_epoch_end(size_t epoch, const train::EpochLog&) {
+  std::cout << "diagnostics, epoch " << epoch + 1 << ":\n"
+            << train::DiagnosticsCallback::table(source->epochs().back()) << std::flush;
+}
+
+json run_record(const Settings& settings, size_t data_rows, const data::PreparedData& data) {
+  json run;
+  run["settings"] = settings_to_json(settings);
+  run["data_rows"] = data_rows;
+  run["training_rows"] = data.x_train.shape(0);
+  run["inputs"] = data.x_train.shape(1);
+  run["outputs"] = data.classification() ? data.classes.size() : 1;
+  run["plexus_version"] = PLEXUS_CLI_VERSION;
+  return run;
+}
+
+void set_checkpointing(train::FitOptions& fit, const Settings& s, const TrainFlags& flags,
+                       const train::Checkpoint* checkpoint, const json& saved_run,
+                       const json& run) {
+  namespace fs = std::filesystem;
+  if (checkpoint) {
+    for (const char* key : {"data_rows", "training_rows", "inputs", "outputs"})
+      if (saved_run.contains(key) && saved_run[key] != run[key])
+        throw Error("--resume " + flags.resume + ": the data changed since the checkpoint (" + key +
+                    ": " + saved_run[key].dump() + " then, " + run[key].dump() +
+                    " now); resume with the data it was trained on");
+    const json then = saved_run["settings"].value("epochs", json(nullptr));
+    const bool planned = s.schedule == "none" || s.schedule == "exponential" ||
+                         s.schedule == "plateau" || s.schedule == "step";
+    if (!planned && then != json(s.epochs))
+      warn("the " + s.schedule + " schedule was planned for " +
+           (then.is_string() ? then.get<std::string>() : then.dump()) + " epochs and now runs to " +
+           std::to_string(s.epochs) + "; the result differs from an uninterrupted run of " +
+           std::to_string(s.epochs));
+    fit.resume = checkpoint;
+  }
+  fit.checkpoint_config = run.dump();
+  if (!s.checkpoint.empty()) fit.checkpoint_dir = s.checkpoint;
+  fit.interrupt = &g_interrupted;
+  fit.interrupt_checkpoint_dir = !s.checkpoint.empty() ? fs::path(s.checkpoint)
+                                 : checkpoint          ? resume_folder(flags.resume)
+                                 : !s.save.empty()     ? fs::path(s.save + ".checkpoint")
+                                                       : fs::path("plexus-checkpoint");
+}
+
+std::string shell_word(const std::string& text) {
+  const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("_-./+,:=@").find(c) != std::string_view::npos;
+  });
+  if (plain) return text;
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+json result_json(const Settings& s, const data::PreparedData& data, const TrainOutcome& outcome) {
+  json result;
+  result["task"] = data.classification() ? "classification" : "regression";
+  if (data.has_test()) add_scores(result, outcome.scores, data.classes, false);
+  result["train_seconds"] = outcome.seconds;
+  result["epochs_run"] = outcome.trained.history.epochs();
+  result["best_epoch"] = outcome.trained.best_epoch + 1;
+  result["samples_per_second"] = outcome.samples_per_second;
+  result["test_rows"] = data.has_test() ? data.x_test.shape(0) : 0;
+  result["processes"] = outcome.processes;
+  result["model"] = s.save.empty() ? json(nullptr) : json(s.save);
+  if (data.classification()) result["classes"] = data.classes;
+  return result;
+}
+
+void save_trained(const Settings& s, const data::PreparedData& data, const TrainOutcome& outcome,
+                  const std::string& test_note) {
+  io::ModelInfo info = train::model_info(data);
+  json training;
+  training["data"] = s.data;
+  training["test"] = s.test.empty() ? json(test_note) : json(s.test);
+  training["settings"] = settings_to_json(s);
+  json metrics = json::object();
+  if (data.has_test()) add_scores(metrics, outcome.scores, data.classes, false);
+  training["metrics"] = metrics;
+  training["date"] = now_iso();
+  training["epochs_run"] = outcome.trained.history.epochs();
+  json epochs = json::array();
+  for (size_t e = 0; e < outcome.trained.history.epochs(); ++e) {
+    const train::EpochLog& log = outcome.trained.history[e];
+    json row;
+    row["loss"] = log.loss;
+    if (log.val_loss) row["val_loss"] = *log.val_loss;
+    for (const auto& [name, value] : log.metrics) row[name] = value;
+    row["lr"] = log.lr;
+    epochs.push_back(row);
+  }
+  training["history"] = epochs;
+  training["best_epoch"] = outcome.trained.best_epoch + 1;
+  training["train_seconds"] = outcome.seconds;
+  training["plexus_version"] = PLEXUS_CLI_VERSION;
+  info.training = training.dump();
+  io::save_model(outcome.trained.network, s.save, info);
+}
+
+void write_train_report(const Settings& s, const data::PreparedData& data,
+                        const TrainOutcome& outcome, const json& result,
+                        const std::vector<std::pair<std::string, std::string>>& columns,
+                        const data::Table* test_table,
+                        std::vector<std::vector<train::LayerDiagnostics>> diagnostics) {
+  ReportInput r;
+  r.title = "plexus train: " + s.data;
+  const json effective = settings_to_json(s);
+  for (const auto& [key, value] : effective.items())
+    r.settings.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+  r.columns = columns;
+  for (const auto& [key, value] : result.items())
+    if (key != "classes")
+      r.metrics.emplace_back(key,
+                             value.is_number() ? format_value(value.get<double>()) : value.dump());
+  r.history = &outcome.trained.history;
+  r.diagnostics = std::move(diagnostics);
+  r.best_epoch = outcome.trained.best_epoch;
+  r.scores = outcome.scores;
+  r.classes = data.classes;
+  // Decision regions: exactly two features, both numeric.
+  const auto& pre = data.preprocessing;
+  const bool two_numeric =
+      pre && test_table && data.classification() && data.features.size() == 2 &&
+      std::count_if(pre->columns().begin(), pre->columns().end(), [](const auto& column) {
+        return column.kind == data::ColumnKind::numeric;
+      }) == 2;
+  nn::Sequential& network = const_cast<nn::Sequential&>(outcome.trained.network);
+  if (two_numeric) {
+    r.axis_names = data.features;
+    const int ax = test_table->column_index(data.features[0]);
+    const int ay = test_table->column_index(data.features[1]);
+    const int target = test_table->column_index(data.target->column);
+    for (const size_t row : data.test_rows) {
+      r.point_x.push_back(std::strtod(std::string(test_table->cell(row, ax)).c_str(), nullptr));
+      r.point_y.push_back(std::strtod(std::string(test_table->cell(row, ay)).c_str(), nullptr));
+      const auto it = std::find(data.classes.begin(), data.classes.end(),
+                                std::string(test_table->cell(row, target)));
+      r.point_class.push_back(static_cast<int>(it - data.classes.begin()));
+    }
+    r.classify = [&](const std::vector<double>& gx, const std::vector<double>& gy) {
+      std::ostringstream csv;
+      csv << csv_field(r.axis_names[0]) << "," << csv_field(r.axis_names[1]) << "\n";
+      for (size_t i = 0; i < gx.size(); ++i)
+        csv << format_value(gx[i]) << "," << format_value(gy[i]) << "\n";
+      std::istringstream in(csv.str());
+      data::Table grid = data::read_csv(in, "<grid>", {.header = true, .delimiter = ','});
+      std::vector<size_t> rows(grid.rows());
+      for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+      Tensor o = predict_outputs(network, pre->transform(grid, rows));
+      std::vector<int> cls;
+      const int64_t k = o.shape(1);
+      for (int64_t i = 0; i < o.shape(0); ++i) {
+        int best = 0;
+        for (int64_t j = 1; j < k; ++j)
+          if (o.data()[i * k + j] > o.data()[i * k + best]) best = static_cast<int>(j);
+        cls.push_back(best);
+      }
+      return cls;
+    };
+  }
+  write_report(s.report, r);
+}
+
+}  // namespace plexus::cli

@@ -1,0 +1,62 @@
+// The parts of `plexus train` around the library's pipeline: what it prints about the data, the
+// checkpoint record, the --json result, the model file's training record and the report.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli.hpp"
+#include "plexus/train/callbacks.hpp"
+#include "plexus/train/checkpoint.hpp"
+#include "plexus/train/diagnostics.hpp"
+#include "plexus/train/recipe.hpp"
+
+namespace plexus::cli {
+
+/// One line per input column (its kind, scaling, categories, fill) and the target's.
+std::vector<std::pair<std::string, std::string>> column_descriptions(
+    const data::PreparedData& data);
+
+/// Prints the diagnostics table after each epoch's progress line.
+struct DiagnosticsPrinter : train::Callback {
+  const train::DiagnosticsCallback* source = nullptr;
+  void on_epoch_end(size_t epoch, const train::EpochLog&) override;
+};
+
+/// What a checkpoint records about the run: its settings and what the data came to.
+json run_record(const Settings& settings, size_t data_rows, const data::PreparedData& data);
+/// Checkpoints after every epoch (--checkpoint), on Ctrl-C, and resuming `checkpoint` (checked
+/// against the data it was written for).
+void set_checkpointing(train::FitOptions& fit, const Settings& settings, const TrainFlags& flags,
+                       const train::Checkpoint* checkpoint, const json& saved_run, const json& run);
+
+/// "a, b, c", at most `limit` items then ", ... (N in all)".
+std::string join(const std::vector<std::string>& items, size_t limit = 20);
+/// `text` as one shell word.
+std::string shell_word(const std::string& text);
+
+struct TrainOutcome {
+  const train::TrainedModel& trained;
+  double seconds = 0;
+  int processes = 1;
+  Scores scores;  ///< on the test rows, when there are some
+  double samples_per_second = 0;
+};
+
+/// The --json object (also the report's results).
+json result_json(const Settings& settings, const data::PreparedData& data,
+                 const TrainOutcome& outcome);
+/// --save: the network with its preprocessing and the run's record.
+void save_trained(const Settings& settings, const data::PreparedData& data,
+                  const TrainOutcome& outcome, const std::string& test_note);
+/// --report: curves, scores, the decision regions of two numeric features (the test rows of
+/// `test_table`), diagnostics.
+void write_train_report(const Settings& settings, const data::PreparedData& data,
+                        const TrainOutcome& outcome, const json& result,
+                        const std::vector<std::pair<std::string, std::string>>& columns,
+                        const data::Table* test_table,
+                        std::vector<std::vector<train::LayerDiagnostics>> diagnostics);
+
+}  // namespace plexus::cli
