@@ -1,5 +1,5 @@
-// Shared by figure.cpp and report.cpp: XML/HTML escaping, number text, and writing a file
-// atomically so that a reader never sees half a report.
+// Shared by the figure (figure.cpp, canvas.cpp) and report.cpp: XML/HTML escaping, and writing
+// a file atomically so that a reader never sees half a report.
 #pragma once
 
 #include <filesystem>

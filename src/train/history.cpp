@@ -1,10 +1,43 @@
-// EpochLog lookups by name and History's per-epoch series.
+// EpochLog lookups by name, History's per-epoch series, and both as JSON text.
 #include "plexus/train/history.hpp"
+
+#include <charconv>
+#include <cmath>
 
 #include "base/check.hpp"
 #include "plexus/train/metrics.hpp"
+#include "train/json_text.hpp"
 
 namespace plexus::train {
+
+namespace {
+
+// A metric name as a JSON string (user-defined metrics may name themselves anything).
+std::string json_string(const std::string& text) {
+  std::string quoted = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) quoted += c;
+  }
+  return quoted + '"';
+}
+
+}  // namespace
+
+std::string shortest_text(double value) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof(text), value);
+  return std::string(text, result.ptr);
+}
+
+std::string json_object(const std::vector<std::pair<std::string, double>>& values) {
+  std::string text = "{";
+  for (const auto& [name, value] : values) {
+    if (text.size() > 1) text += ", ";
+    text += json_string(name) + ": " + (std::isfinite(value) ? shortest_text(value) : "null");
+  }
+  return text + "}";
+}
 
 std::optional<double> EpochLog::find(std::string_view name) const {
   if (name == "loss") return loss;
@@ -57,6 +90,18 @@ size_t History::best_epoch(std::string_view name) const {
     if (higher ? value > best_value : value < best_value) best = i;
   }
   return best;
+}
+
+std::string epoch_to_json(const EpochLog& log) {
+  std::vector<std::pair<std::string, double>> values = log.values();
+  std::erase_if(values, [](const auto& entry) { return entry.first == "seconds"; });
+  return json_object(values);
+}
+
+std::string history_to_json(const History& history) {
+  std::string text = "[";
+  for (const EpochLog& log : history) text += (text.size() > 1 ? ", " : "") + epoch_to_json(log);
+  return text + "]";
 }
 
 }  // namespace plexus::train

@@ -92,7 +92,7 @@ class Figure {
   void save(const std::string& path) const;
 
  private:
-  friend struct Canvas;  // draws a Figure (figure.cpp)
+  friend struct Canvas;  // draws a Figure (src/plot/canvas.hpp)
   struct Line {
     Series series;
     LineStyle style;

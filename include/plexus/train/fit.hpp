@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "plexus/data/dataset.hpp"
+#include "plexus/error.hpp"
 #include "plexus/tensor/tensor.hpp"
 #include "plexus/train/callbacks.hpp"
 #include "plexus/train/checkpoint.hpp"
@@ -34,6 +35,13 @@ class Optimizer;
 
 namespace plexus::train {
 
+class Loss;
+
+/// A callable (pred, target) -> Tensor that Loss wraps (a Loss itself is copied, not wrapped).
+template <typename F>
+concept LossFunction = !std::same_as<std::remove_cvref_t<F>, Loss> &&
+                       std::is_invocable_r_v<Tensor, F&, const Tensor&, const Tensor&>;
+
 /// The loss fit() minimises: any callable (pred, target) -> scalar Tensor, or a name.
 ///   [](auto& p, auto& t) { return px::loss::cross_entropy(p, t); }    or    "cross_entropy"
 /// Names: those of px::loss::registry() (loss/registry.hpp), with px::loss's defaults.
@@ -43,12 +51,9 @@ class Loss {
  public:
   using Function = std::function<Tensor(const Tensor& pred, const Tensor& target)>;
 
-  template <typename F>
-  requires(!std::same_as<std::remove_cvref_t<F>, Loss>) &&
-      std::is_invocable_r_v<Tensor, F&, const Tensor&, const Tensor&> Loss(
-          F function, std::string name = "loss")
-      : function_(std::move(function)),
-  name_(std::move(name)) {}
+  template <LossFunction F>
+  Loss(F function, std::string name = "loss")
+      : function_(std::move(function)), name_(std::move(name)) {}
   Loss(const char* name) : Loss(std::string(name)) {}
   Loss(const std::string& name);
 
@@ -113,9 +118,33 @@ struct FitOptions {
   bool sync_batch_norm = true;
 };
 
+/// Thrown by fit() when the loss or a gradient is NaN or Inf (FitOptions::check_finite). The
+/// message names the epoch, the step and the parameter to blame, with a hint.
+class DivergedError : public Error {
+ public:
+  /// What fit() blames: a gradient or a parameter that is not finite (a learning rate too high,
+  /// or gradients in need of clipping), or the loss alone, its parameters and gradients finite
+  /// (NaN or Inf in the data, log(0) in the loss).
+  enum class Cause { gradient, parameter, loss };
+
+  DivergedError(const std::string& message, size_t epoch, size_t step, double loss, Cause cause,
+                std::string parameter)
+      : Error(message),
+        epoch(epoch),
+        step(step),
+        loss(loss),
+        cause(cause),
+        parameter(std::move(parameter)) {}
+  size_t epoch;  ///< from 0
+  size_t step;   ///< within the epoch, from 0
+  double loss;   ///< the step's loss (finite when only a gradient is not)
+  Cause cause;
+  std::string parameter;  ///< the parameter blamed ("2.weight"); empty when the cause is the loss
+};
+
 /// Trains `model` on `train_data` and returns one EpochLog per epoch run. The model is in train()
 /// mode while training and eval() mode (under a NoGradGuard) while validating; afterwards it is
-/// back in the mode it had. Throws plexus::Error on a NaN/Inf loss or gradient.
+/// back in the mode it had. Throws DivergedError on a NaN/Inf loss or gradient.
 History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
             const data::Dataset& train_data, const FitOptions& options = {});
 

@@ -1,5 +1,6 @@
 // px::train::History: what fit() returns, one EpochLog per epoch (losses, metrics, learning rate,
 // time). Callbacks receive each EpochLog as it is made. It stores numbers only, no weights.
+// history_to_json is the one way the history is written as JSON (model files, the command).
 #pragma once
 
 #include <cstddef>
@@ -51,5 +52,13 @@ class History {
  private:
   std::vector<EpochLog> logs_;
 };
+
+/// An epoch's logged values as one JSON object, in values() order but without the wall time
+/// ("seconds"), so that the same run always gives the same text:
+///   {"loss": 0.25, "accuracy": 0.9, "val_loss": 0.3, "val_accuracy": 0.88, "lr": 0.001}
+/// Numbers are the shortest text that reads back as the same double; NaN and Inf are null.
+std::string epoch_to_json(const EpochLog& log);
+/// The epochs as a JSON array of epoch_to_json objects.
+std::string history_to_json(const History& history);
 
 }  // namespace plexus::train
