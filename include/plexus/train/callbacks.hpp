@@ -180,9 +180,9 @@ class EarlyStoppingCallback : public Callback {
 // -----------------------------------------------------------------------------
 
 /// ModelCheckpoint's settings, usable directly in fit's callbacks:
-///   .callbacks = {px::train::ModelCheckpoint{.path = "best.plxs", .monitor = "val_loss"}}
+///   .callbacks = {px::train::ModelCheckpoint{.path = "best.safetensors", .monitor = "val_loss"}}
 struct ModelCheckpoint {
-  /// Where the state goes (io/state.hpp format); "{epoch}" in it becomes the epoch number (from 1).
+  /// Where the state goes (safetensors); "{epoch}" in it becomes the epoch number (from 1).
   std::filesystem::path path;
   std::string monitor = "val_loss";
   /// Save only epochs that improve on the best so far; false: save every epoch.
@@ -190,7 +190,7 @@ struct ModelCheckpoint {
   Mode mode = Mode::automatic;
 };
 
-/// Saves the model's parameters and buffers with io::save_state, atomically, so an interrupted
+/// Saves the model's parameters and buffers with io::save_state_dict, atomically, so an interrupted
 /// run always leaves a whole checkpoint.
 class ModelCheckpointCallback : public Callback {
  public:
@@ -227,8 +227,6 @@ struct LRSchedule {
   /// Step after every batch (OneCycleLR) instead of after every epoch.
   bool per_batch = false;
 };
-/// The old name of the settings, before they held the scheduler.
-using LRScheduleOptions [[deprecated("use LRSchedule")]] = LRSchedule;
 
 /// Steps a learning-rate schedule during fit(): scheduler.step() after each epoch (or batch), or
 /// scheduler.step(logs[monitor]) for ReduceLROnPlateau.
@@ -263,7 +261,6 @@ struct HistoryLogger {
   /// Add to an existing file instead of starting a new one (a CSV header is then not repeated).
   bool append = false;
 };
-using HistoryLoggerOptions [[deprecated("use HistoryLogger")]] = HistoryLogger;
 
 /// Writes each epoch's values as one CSV row (header: epoch,loss,<metrics>,val_loss,...,lr,seconds)
 /// or one JSON object per line, flushed at every epoch so a crash loses at most the current one.
