@@ -62,4 +62,8 @@ void write_file_atomically(const std::filesystem::path& path,
   }
 }
 
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  write_file_atomically(path, {bytes});
+}
+
 }  // namespace plexus::detail

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <utility>
 
+#include "base/atomic_file.hpp"
 #include "base/check.hpp"
 #include "plot/svg.hpp"
 
@@ -977,6 +978,8 @@ std::string Figure::svg() const {
   return above.out;
 }
 
-void Figure::save(const std::string& path) const { detail::write_atomically(path, svg()); }
+void Figure::save(const std::string& path) const {
+  ::plexus::detail::write_file_atomically(path, svg());
+}
 
 }  // namespace plexus::plot
