@@ -18,9 +18,9 @@
 #include <set>
 #include <vector>
 
-#include "base/atomic_file.hpp"
 #include "base/check.hpp"
 #include "nn/module_detail.hpp"
+#include "plexus/base/atomic_file.hpp"
 #include "plexus/nn/module.hpp"
 
 namespace plexus::io {
@@ -276,7 +276,7 @@ std::string encode_safetensors(const NamedTensors& tensors, Metadata metadata) {
 
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
                       Metadata metadata) {
-  detail::write_file_atomically(path, encode_safetensors(tensors, std::move(metadata)));
+  write_file_atomically(path, encode_safetensors(tensors, std::move(metadata)));
 }
 
 SafetensorsFile decode_safetensors(std::string_view bytes, std::string_view source) {

@@ -11,8 +11,8 @@
 #include <tuple>
 #include <utility>
 
-#include "base/atomic_file.hpp"
 #include "base/check.hpp"
+#include "plexus/base/atomic_file.hpp"
 #include "plot/svg.hpp"
 
 namespace plexus::plot {
@@ -978,8 +978,6 @@ std::string Figure::svg() const {
   return above.out;
 }
 
-void Figure::save(const std::string& path) const {
-  ::plexus::detail::write_file_atomically(path, svg());
-}
+void Figure::save(const std::string& path) const { ::plexus::write_file_atomically(path, svg()); }
 
 }  // namespace plexus::plot

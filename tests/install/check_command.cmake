@@ -12,7 +12,8 @@ endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH ${prefix}/bin/plexus
                         --version
                 OUTPUT_VARIABLE output ERROR_VARIABLE errors RESULT_VARIABLE status)
-if(status OR NOT output STREQUAL "plexus ${VERSION}\n")
+string(STRIP "${output}" version_line)
+if(status OR NOT version_line STREQUAL "plexus ${VERSION}")
   message(FATAL_ERROR "${prefix}/bin/plexus --version printed '${output}${errors}' (exit ${status})")
 endif()
 message(STATUS "installed command: ${output}")

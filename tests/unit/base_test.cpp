@@ -3,11 +3,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <plexus/base/atomic_file.hpp>
 #include <plexus/base/text.hpp>
 #include <sstream>
 #include <string>
-
-#include "base/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -34,8 +33,8 @@ TEST(AtomicFile, WritesTextWholeAndLeavesNoTemporary) {
   fs::create_directories(dir);
   const fs::path path = dir / "out.txt";
   const std::string first = "first version\n";
-  plexus::detail::write_file_atomically(path, first);
-  plexus::detail::write_file_atomically(path, std::string("second\n"));
+  plexus::write_file_atomically(path, first);
+  plexus::write_file_atomically(path, std::string("second\n"));
   std::ostringstream read;
   read << std::ifstream(path).rdbuf();
   EXPECT_EQ(read.str(), "second\n");
