@@ -111,20 +111,3 @@ put("model", "scale_pipeline.plx",
 put("model", "regression.plx", with_metadata(**{"plexus.task": "regression",
                                                  "plexus.classes": "[]"}))
 put("model", "version_2.plx", with_metadata(**{"plexus.format_version": "2"}))
-
-
-# State files: "PLXSTATE", u32 version, u32 count, then name, rank, dims and f32 data per tensor.
-def state(tensors, version=1):
-    out = b"PLXSTATE" + struct.pack("<II", version, len(tensors))
-    for name, shape, values in tensors:
-        out += struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(shape))
-        out += b"".join(struct.pack("<q", d) for d in shape)
-        out += struct.pack(f"<{len(values)}f", *values)
-    return out
-
-
-put("state", "two_tensors.state", state([("0.weight", [2, 2], [1, 2, 3, 4]), ("0.bias", [2], [0, 1])]))
-put("state", "scalar.state", state([("s", [], [3])]))
-put("state", "zero_sized.state", state([("z", [0, 5], [])]))
-put("state", "empty.state", state([]))
-put("state", "version_2.state", state([], version=2))

@@ -19,7 +19,6 @@
 #include "plexus/error.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/io/safetensors.hpp"
-#include "plexus/io/state.hpp"
 
 namespace plexus::fuzz {
 
@@ -116,13 +115,6 @@ int model(const uint8_t* data, size_t size) {
     const Tensor zeros = Tensor::zeros({1, *features});
     model.forward(zeros);
     if (model.info.task == "classification") model.predict_proba(zeros);
-  });
-}
-
-int state(const uint8_t* data, size_t size) {
-  return guarded([&] {
-    std::istringstream in{std::string(bytes(data, size))};
-    io::read_tensors(in, "fuzz.state");
   });
 }
 

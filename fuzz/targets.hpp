@@ -21,16 +21,13 @@ int npy(const uint8_t* data, size_t size);
 int safetensors(const uint8_t* data, size_t size);
 /// load_model on the bytes as a file, then a forward pass of a row of zeros.
 int model(const uint8_t* data, size_t size);
-/// read_tensors on the bytes as a stream.
-int state(const uint8_t* data, size_t size);
 
 using Entry = int (*)(const uint8_t*, size_t);
 struct Target {
   std::string_view name;  ///< also the folder of its corpus and regressions
   Entry entry;
 };
-inline constexpr Target kTargets[] = {{"csv", csv},     {"idx", idx},
-                                      {"npy", npy},     {"safetensors", safetensors},
-                                      {"model", model}, {"state", state}};
+inline constexpr Target kTargets[] = {
+    {"csv", csv}, {"idx", idx}, {"npy", npy}, {"safetensors", safetensors}, {"model", model}};
 
 }  // namespace plexus::fuzz

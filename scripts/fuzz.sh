@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(csv idx npy safetensors model state)
+[ ${#targets[@]} -gt 0 ] || targets=(csv idx npy safetensors model)
 
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DPLEXUS_BUILD_FUZZERS=ON -DPLEXUS_WERROR=ON -DPLEXUS_BUILD_TESTS=OFF \

@@ -1,7 +1,7 @@
 // plexus: fully-connected neural networks in C++20. Include this one header for everything.
 #pragma once
 
-#include "plexus/autograd.hpp"
+#include "plexus/autograd/custom_op.hpp"
 #include "plexus/cpu/threads.hpp"
 #include "plexus/data/dataset.hpp"
 #include "plexus/data/loader.hpp"
@@ -11,7 +11,6 @@
 #include "plexus/io/model_file.hpp"
 #include "plexus/io/onnx.hpp"
 #include "plexus/io/safetensors.hpp"
-#include "plexus/io/state.hpp"
 #include "plexus/loss/loss.hpp"
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/activation.hpp"

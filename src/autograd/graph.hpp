@@ -1,6 +1,6 @@
 // Recording ops for reverse-mode autograd. An op computes its output, then calls record() with
 // its inputs and a closure that, given the output's gradient, accumulates (+=) into the inputs'
-// gradients. Internal to the library; users define ops through plexus/autograd.hpp.
+// gradients. Internal to the library; users define ops through plexus/autograd/custom_op.hpp.
 #pragma once
 
 #include <functional>

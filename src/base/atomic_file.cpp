@@ -1,4 +1,4 @@
-#include "base/atomic_file.hpp"
+#include "plexus/base/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,13 +9,13 @@
 
 #include "base/check.hpp"
 
-namespace plexus::detail {
+namespace plexus {
 
 namespace {
 
 // Throws "<what>: <the system's reason>"; `error` is errno saved before any cleanup call.
 [[noreturn]] void throw_system_error(const std::string& what, int error) {
-  throw_error(what, ": ", std::strerror(error));
+  detail::throw_error(what, ": ", std::strerror(error));
 }
 
 bool write_all(int fd, std::string_view bytes) {
@@ -62,4 +62,8 @@ void write_file_atomically(const std::filesystem::path& path,
   }
 }
 
-}  // namespace plexus::detail
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  write_file_atomically(path, {bytes});
+}
+
+}  // namespace plexus

@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "base/atomic_file.hpp"
 #include "base/check.hpp"
+#include "plexus/base/atomic_file.hpp"
 
 namespace plexus::data {
 
@@ -312,7 +312,7 @@ void write_npy(const Tensor& tensor, const std::filesystem::path& path) {
   prefix += '\x00';
   prefix += static_cast<char>(length & 0xff);
   prefix += static_cast<char>(length >> 8);
-  detail::write_file_atomically(
+  write_file_atomically(
       path, {prefix + head, std::string_view(reinterpret_cast<const char*>(tensor.data()),
                                              tensor.numel() * sizeof(float))});
 }

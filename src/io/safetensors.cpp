@@ -19,6 +19,9 @@
 #include <vector>
 
 #include "base/check.hpp"
+#include "nn/module_detail.hpp"
+#include "plexus/base/atomic_file.hpp"
+#include "plexus/nn/module.hpp"
 
 namespace plexus::io {
 
@@ -365,6 +368,15 @@ SafetensorsFile load_safetensors(const std::filesystem::path& path) {
   in.read(bytes.data(), size);
   PLEXUS_CHECK(in.good(), "cannot read ", path.string());
   return decode_safetensors(bytes, path.string());
+}
+
+void save_state_dict(const nn::Module& module, const std::filesystem::path& path) {
+  save_safetensors(path, module.state_dict(), {});
+}
+
+void load_state_dict(nn::Module& module, const std::filesystem::path& path) {
+  nn::detail::load_state_dict(module, load_safetensors(path).tensors, /*strict=*/true,
+                              path.string());
 }
 
 }  // namespace plexus::io

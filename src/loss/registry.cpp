@@ -2,6 +2,7 @@
 #include "plexus/loss/registry.hpp"
 
 #include "base/check.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/loss/loss.hpp"
 
 namespace plexus::loss {
@@ -71,9 +72,7 @@ std::vector<std::string> names() {
 LossFunction by_name(std::string_view name) {
   for (const Entry& entry : table())
     if (entry.info.name == name) return entry.function;
-  std::string known;
-  for (const Entry& entry : table()) known += (known.empty() ? "" : ", ") + entry.info.name;
-  detail::throw_error("unknown loss \"", std::string(name), "\"; known: ", known);
+  detail::throw_error(unknown_name_message("loss", name, names()));
 }
 
 }  // namespace plexus::loss

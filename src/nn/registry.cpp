@@ -9,6 +9,7 @@
 #include <map>
 
 #include "base/check.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/nn/activation.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/dropout.hpp"
@@ -63,9 +64,9 @@ class Args {
  private:
   static std::string list(const std::vector<LayerArg>& accepted) {
     if (accepted.empty()) return "none";
-    std::string out;
-    for (const LayerArg& arg : accepted) out += (out.empty() ? "" : ", ") + arg.name;
-    return out;
+    std::vector<std::string> names;
+    for (const LayerArg& arg : accepted) names.push_back(arg.name);
+    return join(names);
   }
 
   std::string type_;
@@ -173,10 +174,11 @@ const std::vector<LayerEntry>& table() {
   return entries;
 }
 
-std::string known_types() {
-  std::string out;
-  for (const LayerEntry& entry : table()) out += entry.info.type + ", ";
-  return out + "Sequential";
+std::vector<std::string> known_types() {
+  std::vector<std::string> types;
+  for (const LayerEntry& entry : table()) types.push_back(entry.info.type);
+  types.push_back("Sequential");
+  return types;
 }
 
 }  // namespace
@@ -193,9 +195,9 @@ std::shared_ptr<Module> make_activation(std::string_view name) {
   for (const LayerEntry& entry : table())
     if (!entry.activation.empty() && entry.activation == name)
       return make_layer({entry.info.type, {}, {}});
-  std::string known;
-  for (const ActivationInfo& info : activations()) known += (known.empty() ? "" : ", ") + info.name;
-  detail::throw_error("unknown activation \"", std::string(name), "\"; known: ", known);
+  std::vector<std::string> known;
+  for (const ActivationInfo& info : activations()) known.push_back(info.name);
+  detail::throw_error(unknown_name_message("activation", name, known));
 }
 
 std::vector<LayerInfo> layers() {
@@ -225,7 +227,7 @@ std::shared_ptr<Module> make_within(const LayerSpec& spec, uint64_t& budget) {
     budget -= numbers;
     return entry.make(args);
   }
-  detail::throw_error("unknown layer type \"", spec.type, "\"; known: ", known_types());
+  detail::throw_error(unknown_name_message("layer type", spec.type, known_types()));
 }
 
 Sequential build_within(const std::vector<LayerSpec>& specs, uint64_t& budget) {

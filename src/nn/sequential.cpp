@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/check.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
@@ -54,12 +55,9 @@ Tensor Sequential::forward(const Tensor& x) {
 }
 
 std::string Sequential::name() const {
-  std::string out = "Sequential(";
-  for (size_t i = 0; i < size(); ++i) {
-    if (i > 0) out += ", ";
-    out += children()[i].second->name();
-  }
-  return out + ")";
+  std::vector<std::string> names;
+  for (const auto& [index, child] : children()) names.push_back(child->name());
+  return "Sequential(" + join(names) + ")";
 }
 
 LayerSpec Sequential::spec() const {

@@ -12,6 +12,7 @@
 #include "tensor/gradient.hpp"
 
 #include "base/check.hpp"
+#include "plexus/base/text.hpp"
 
 namespace plexus::optim {
 namespace {
@@ -205,10 +206,12 @@ void Optimizer::load_state_dict(const StateDict& state) {
                  ".step' beside it");
     size_t k = 0;
     while (k < buffer_specs_.size() && buffer_specs_[k].name != field) ++k;
-    std::string known;
-    for (const BufferSpec& spec : buffer_specs_) known += (known.empty() ? "" : ", ") + spec.name;
-    PLEXUS_CHECK(k < buffer_specs_.size(), where, ": unknown buffer '", field, "' in entry '", key,
-                 "'; ", name_, " keeps ", known.empty() ? "no buffers" : known);
+    if (k == buffer_specs_.size()) {
+      std::vector<std::string> known;
+      for (const BufferSpec& spec : buffer_specs_) known.push_back(spec.name);
+      detail::throw_error(where, ": unknown buffer '", field, "' in entry '", key, "'; ", name_,
+                          " keeps ", known.empty() ? "no buffers" : join(known));
+    }
     PLEXUS_CHECK(tensor.defined(), where, ": entry '", key, "' is an empty tensor");
     const Shape expected = buffer_specs_[k].scalar ? Shape() : params[index]->shape();
     PLEXUS_CHECK(tensor.shape() == expected, where, ": entry '", key, "' has shape ",

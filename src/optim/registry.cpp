@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "base/check.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/optim/adadelta.hpp"
 #include "plexus/optim/adagrad.hpp"
 #include "plexus/optim/adam.hpp"
@@ -23,13 +24,19 @@ struct OptimizerEntry {
   std::function<std::unique_ptr<Optimizer>(std::vector<Tensor>, const OptimizerSettings&)> make;
 };
 
+// The Options of optimizers that take a momentum (SGD, RMSprop).
+template <typename Options>
+concept HasMomentum = requires(Options options) {
+  options.momentum;
+};
+
 // Fills an Options struct from the shared settings, leaving what is unset at its default.
 template <typename O>
 O options_from(const OptimizerSettings& s) {
   O options;
   if (s.lr) options.lr = *s.lr;
   if (s.weight_decay) options.weight_decay = *s.weight_decay;
-  if constexpr (requires { options.momentum; }) {
+  if constexpr (HasMomentum<O>) {
     if (s.momentum) options.momentum = *s.momentum;
   }
   return options;
@@ -38,28 +45,23 @@ O options_from(const OptimizerSettings& s) {
 template <typename T>
 OptimizerEntry optimizer(std::string name, std::string type, std::string description) {
   using Options = typename T::Options;
-  return {{std::move(name), std::move(type), Options{}.lr, requires(Options o){o.momentum;
-}
-, std::move(description)
-}  // namespace
-, [](std::vector<Tensor> params, const OptimizerSettings& s) -> std::unique_ptr<Optimizer> {
-  return std::make_unique<T>(std::move(params), options_from<Options>(s));
-}
-};  // namespace plexus::optim
+  OptimizerInfo info{std::move(name), std::move(type), Options{}.lr, HasMomentum<Options>,
+                     std::move(description)};
+  return {std::move(info), [](std::vector<Tensor> params, const OptimizerSettings& s) {
+            return std::unique_ptr<Optimizer>(
+                std::make_unique<T>(std::move(params), options_from<Options>(s)));
+          }};
 }
 
 const std::vector<OptimizerEntry>& optimizer_table() {
   static const std::vector<OptimizerEntry> table = {
       optimizer<SGD>("sgd", "SGD", "stochastic gradient descent, with optional momentum"),
       optimizer<Adagrad>("adagrad", "Adagrad",
-                         "per-parameter steps shrinking with the squared "
-                         "gradients seen so far"),
+                         "per-parameter steps shrinking with the squared gradients seen so far"),
       optimizer<Adadelta>("adadelta", "Adadelta",
-                          "Adagrad with running averages; lr 1 needs no "
-                          "tuning"),
+                          "Adagrad with running averages; lr 1 needs no tuning"),
       optimizer<RMSprop>("rmsprop", "RMSprop",
-                         "steps scaled by a running mean of squared "
-                         "gradients"),
+                         "steps scaled by a running mean of squared gradients"),
       optimizer<Adam>("adam", "Adam", "adaptive moments (Kingma & Ba); the usual default"),
       optimizer<AdamW>("adamw", "AdamW", "Adam with decoupled weight decay (default 0.01)"),
       optimizer<Nadam>("nadam", "Nadam", "Adam with Nesterov momentum"),
@@ -128,9 +130,9 @@ template <typename Entry>
 const Entry& find(const std::vector<Entry>& table, std::string_view name, const char* kind) {
   for (const Entry& entry : table)
     if (entry.info.name == name) return entry;
-  std::string known;
-  for (const Entry& entry : table) known += (known.empty() ? "" : ", ") + entry.info.name;
-  detail::throw_error("unknown ", kind, " \"", std::string(name), "\"; known: ", known);
+  std::vector<std::string> known;
+  for (const Entry& entry : table) known.push_back(entry.info.name);
+  detail::throw_error(unknown_name_message(kind, name, known));
 }
 
 }  // namespace

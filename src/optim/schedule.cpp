@@ -276,9 +276,8 @@ double ReduceLROnPlateau::compute_lr(size_t /*group*/, double current_lr) {
 // ---- state, for checkpoints -------------------------------------------------------------------
 
 namespace {
-using State = std::vector<std::pair<std::string, double>>;
 
-double entry(const State& state, const std::string& name) {
+double entry(const NamedScalars& state, const std::string& name) {
   for (const auto& [key, value] : state)
     if (key == name) return value;
   detail::throw_error("LRScheduler::load_state_dict: the state has no \"", name,
@@ -286,8 +285,8 @@ double entry(const State& state, const std::string& name) {
 }
 }  // namespace
 
-State LRScheduler::state_dict() const {
-  State state{{"last_epoch", static_cast<double>(last_epoch_)}};
+NamedScalars LRScheduler::state_dict() const {
+  NamedScalars state{{"last_epoch", static_cast<double>(last_epoch_)}};
   for (size_t g = 0; g < base_lrs_.size(); ++g) {
     state.emplace_back("base_lr." + std::to_string(g), base_lrs_[g]);
     state.emplace_back("last_lr." + std::to_string(g), last_lr_[g]);
@@ -295,7 +294,7 @@ State LRScheduler::state_dict() const {
   return state;
 }
 
-void LRScheduler::load_state_dict(const State& state) {
+void LRScheduler::load_state_dict(const NamedScalars& state) {
   last_epoch_ = static_cast<int64_t>(entry(state, "last_epoch"));
   for (size_t g = 0; g < base_lrs_.size(); ++g) {
     base_lrs_[g] = entry(state, "base_lr." + std::to_string(g));
@@ -303,21 +302,21 @@ void LRScheduler::load_state_dict(const State& state) {
   }
 }
 
-State CosineAnnealingWarmRestarts::state_dict() const {
-  State state = LRScheduler::state_dict();
+NamedScalars CosineAnnealingWarmRestarts::state_dict() const {
+  NamedScalars state = LRScheduler::state_dict();
   state.emplace_back("T_i", static_cast<double>(T_i_));
   state.emplace_back("T_cur", static_cast<double>(T_cur_));
   return state;
 }
 
-void CosineAnnealingWarmRestarts::load_state_dict(const State& state) {
+void CosineAnnealingWarmRestarts::load_state_dict(const NamedScalars& state) {
   LRScheduler::load_state_dict(state);
   T_i_ = static_cast<int64_t>(entry(state, "T_i"));
   T_cur_ = static_cast<int64_t>(entry(state, "T_cur"));
 }
 
-State ReduceLROnPlateau::state_dict() const {
-  State state = LRScheduler::state_dict();
+NamedScalars ReduceLROnPlateau::state_dict() const {
+  NamedScalars state = LRScheduler::state_dict();
   state.emplace_back("best", best_);
   state.emplace_back("num_bad_epochs", static_cast<double>(num_bad_epochs_));
   state.emplace_back("cooldown_counter", static_cast<double>(cooldown_counter_));
@@ -325,7 +324,7 @@ State ReduceLROnPlateau::state_dict() const {
   return state;
 }
 
-void ReduceLROnPlateau::load_state_dict(const State& state) {
+void ReduceLROnPlateau::load_state_dict(const NamedScalars& state) {
   LRScheduler::load_state_dict(state);
   best_ = entry(state, "best");
   num_bad_epochs_ = static_cast<int64_t>(entry(state, "num_bad_epochs"));

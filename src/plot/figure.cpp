@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/check.hpp"
+#include "plexus/base/atomic_file.hpp"
 #include "plot/canvas.hpp"
 #include "plot/svg.hpp"
 
@@ -189,6 +190,6 @@ std::string Figure::svg() const {
   return above.out;
 }
 
-void Figure::save(const std::string& path) const { detail::write_atomically(path, svg()); }
+void Figure::save(const std::string& path) const { ::plexus::write_file_atomically(path, svg()); }
 
 }  // namespace plexus::plot

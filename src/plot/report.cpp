@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "base/check.hpp"
+#include "plexus/base/atomic_file.hpp"
 #include "plot/svg.hpp"
 
 namespace plexus::plot {
@@ -141,8 +142,8 @@ void Report::write(const std::filesystem::path& dir) const {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   PLEXUS_CHECK(!error, "Report: cannot create ", dir, ": ", error.message());
-  for (const auto& f : figures_) detail::write_atomically(dir / (f.name + ".svg"), f.svg);
-  detail::write_atomically(dir / "index.html", html());
+  for (const auto& f : figures_) ::plexus::write_file_atomically(dir / (f.name + ".svg"), f.svg);
+  ::plexus::write_file_atomically(dir / "index.html", html());
 }
 
 }  // namespace plexus::plot

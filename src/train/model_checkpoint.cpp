@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "base/check.hpp"
-#include "plexus/io/state.hpp"
+#include "plexus/io/safetensors.hpp"
 #include "plexus/nn/module.hpp"
 #include "train/callback_support.hpp"
 
@@ -30,7 +30,7 @@ void ModelCheckpointCallback::on_epoch_end(size_t epoch, const EpochLog& logs) {
   const std::string placeholder = "{epoch}";
   for (size_t at = path.find(placeholder); at != std::string::npos; at = path.find(placeholder))
     path.replace(at, placeholder.size(), std::to_string(epoch + 1));
-  io::save_state(model(), path);
+  io::save_state_dict(model(), path);
   saved_epoch_ = epoch;
   saved_path_ = path;
 }

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   try {
     px::nn::Sequential model{px::nn::Linear(3, 4, true, 1), px::nn::ReLU(),
                              px::nn::Linear(4, 2, true, 2)};
-    px::io::save_safetensors(argv[1], px::io::state_dict(model), {{"plexus.format_version", "1"}});
+    px::io::save_safetensors(argv[1], model.state_dict(), {{"plexus.format_version", "1"}});
     const px::Tensor input = px::Tensor::randn({5, 3}, 3);
     const px::Tensor output = model.forward(input);
     px::io::save_safetensors(argv[2], {{"input", input}, {"output", output}}, {});

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <plexus/io/state.hpp>
+#include <plexus/io/safetensors.hpp>
 #include <plexus/optim/adam.hpp>
 #include <plexus/optim/clip.hpp>
 #include <plexus/optim/schedule.hpp>
@@ -477,7 +477,7 @@ TEST_F(CheckpointFiles, ModelCheckpointSavesImprovingEpochsAtomically) {
   EXPECT_EQ(best.saved_epoch(), history.best_epoch("val_loss"));
   EXPECT_FALSE(fs::exists(dir_ / "best.plxs.tmp"));
   px::nn::Linear loaded(2, 1);
-  px::io::load_state(loaded, dir_ / "best.plxs");
+  px::io::load_state_dict(loaded, dir_ / "best.plxs");
   EXPECT_DOUBLE_EQ(train::evaluate(loaded, "mse", val, {.batch_size = 32}).loss, best_so_far);
 }
 

@@ -1,8 +1,7 @@
 // Registries by name (losses, optimizers, schedules, activations, layers): every entry builds and
 // runs and has a help line, an unknown name lists every valid one, and describe/build round-trip
 // a model. Also Module::state_dict/load_state_dict, self-description (type(), spec(),
-// in_features()) and summary() of a module the library does not know, and the deprecated
-// spellings that still compile.
+// in_features()) and summary() of a module the library does not know.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -258,7 +257,6 @@ TEST(ModuleState, StateDictIsParametersThenBuffersSharingData) {
                                       "1.running_var", "1.num_batches_tracked"}));
   state[0].second.data()[0] = 42.0f;
   EXPECT_EQ(model.at<nn::Linear>(0).weight.data()[0], 42.0f);
-  EXPECT_EQ(px::io::state_dict(model).size(), state.size());  // the old spelling forwards
 }
 
 TEST(ModuleState, LoadStateDictCopiesInPlaceAndChecksNamesAndShapes) {
@@ -324,37 +322,3 @@ TEST(ModuleDescription, SummaryShowsALayerItDoesNotKnowByItsOwnName) {
   EXPECT_EQ(summary.find("?"), std::string::npos);
   EXPECT_THROW(nn::make_layer(Doubler().spec()), px::Error);  // not built in: no rebuild
 }
-
-// ---- deprecated spellings ----------------------------------------------------------------------
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-TEST(DeprecatedSpellings, StillCompileAndForward) {
-  Tensor a = Tensor::empty({4, 3});
-  Tensor b = Tensor::empty({4, 3});
-  EXPECT_EQ(px::init::kaiming_uniform(a, 0.0f, px::init::FanMode::fan_in, "relu", 5).to_vector(),
-            px::init::kaiming_uniform_(b, 0.0f, px::init::FanMode::fan_in, "relu", 5).to_vector());
-  EXPECT_EQ(px::init::zeros(a).to_vector(), std::vector<float>(12, 0.0f));
-  EXPECT_EQ(px::init::ones(a).to_vector(), std::vector<float>(12, 1.0f));
-  EXPECT_EQ(px::init::constant(a, 2.0f).to_vector(), std::vector<float>(12, 2.0f));
-  EXPECT_EQ(px::init::uniform(a, 0, 1, 3).to_vector(), px::init::uniform_(b, 0, 1, 3).to_vector());
-  EXPECT_EQ(px::init::normal(a, 0, 1, 3).to_vector(), px::init::normal_(b, 0, 1, 3).to_vector());
-  EXPECT_EQ(px::init::xavier_uniform(a, 1, 3).to_vector(),
-            px::init::xavier_uniform_(b, 1, 3).to_vector());
-  EXPECT_EQ(px::init::xavier_normal(a, 1, 3).to_vector(),
-            px::init::xavier_normal_(b, 1, 3).to_vector());
-  EXPECT_EQ(px::init::kaiming_normal(a, 0, px::init::FanMode::fan_in, "relu", 3).to_vector(),
-            px::nn::init::kaiming_normal_(b, 0, px::init::FanMode::fan_in, "relu", 3).to_vector());
-  EXPECT_EQ(px::init::lecun_normal(a, 3).to_vector(), px::init::lecun_normal_(b, 3).to_vector());
-  EXPECT_EQ(px::init::orthogonal(a, 1, 3).to_vector(), px::init::orthogonal_(b, 1, 3).to_vector());
-
-  nn::Linear linear(3, 2);
-  px::optim::Adam adam(linear.parameters());
-  EXPECT_EQ(adam.name(), "Adam");
-
-  const px::train::LRScheduleOptions schedule_options{.monitor = "loss"};
-  EXPECT_EQ(schedule_options.monitor, "loss");
-  const px::train::HistoryLoggerOptions logger_options{.path = "log.csv"};
-  EXPECT_EQ(logger_options.path, "log.csv");
-}
-#pragma GCC diagnostic pop

@@ -67,7 +67,7 @@ std::vector<uint32_t> bits_of(const Tensor& t) {
   return bits;
 }
 
-px::io::NamedTensors sample_tensors() {
+px::NamedTensors sample_tensors() {
   const float inf = std::numeric_limits<float>::infinity();
   return {
       {"0.weight", Tensor::randn({4, 3}, 7)},
@@ -377,7 +377,7 @@ TEST(Safetensors, EveryTruncationFails) {
 }
 
 TEST(Safetensors, RefusesTensorsItCannotWrite) {
-  const auto error = [](const px::io::NamedTensors& tensors) {
+  const auto error = [](const px::NamedTensors& tensors) {
     try {
       encode_safetensors(tensors, {});
     } catch (const px::Error& e) {

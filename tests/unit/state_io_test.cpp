@@ -1,10 +1,12 @@
-// Saving and restoring a module's parameters and buffers: a round trip restores every value, and
-// bad, truncated or mismatched files fail with a message naming the file and the tensor.
+// Saving and restoring a module's parameters and buffers as safetensors: a round trip restores
+// every value, and bad, truncated or mismatched files fail with a message naming the file and the
+// tensor.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-#include <plexus/io/state.hpp>
+#include <plexus/io/safetensors.hpp>
 #include <plexus/plexus.hpp>
 #include <string>
 
@@ -45,8 +47,8 @@ class StateIo : public ::testing::Test {
 };
 
 void expect_same_state(const px::nn::Module& a, const px::nn::Module& b) {
-  const auto sa = px::io::state_dict(a);
-  const auto sb = px::io::state_dict(b);
+  const auto sa = a.state_dict();
+  const auto sb = b.state_dict();
   ASSERT_EQ(sa.size(), sb.size());
   for (size_t i = 0; i < sa.size(); ++i) {
     EXPECT_EQ(sa[i].first, sb[i].first);
@@ -57,7 +59,7 @@ void expect_same_state(const px::nn::Module& a, const px::nn::Module& b) {
 }  // namespace
 
 TEST_F(StateIo, StateDictListsParametersThenBuffers) {
-  const auto state = px::io::state_dict(small_model(1));
+  const auto state = small_model(1).state_dict();
   std::vector<std::string> names;
   for (const auto& [name, tensor] : state) names.push_back(name);
   EXPECT_EQ(names, (std::vector<std::string>{"0.weight", "0.bias", "1.weight", "1.bias", "3.weight",
@@ -71,9 +73,9 @@ TEST_F(StateIo, RoundTripRestoresParametersAndRunningStatistics) {
   px::nn::Sequential fresh = small_model(7);
   const Tensor weight_handle = fresh.at<px::nn::Linear>(0).weight;
 
-  px::io::save_state(trained, path("model.plxs"));
+  px::io::save_state_dict(trained, path("model.plxs"));
   EXPECT_FALSE(fs::exists(path("model.plxs.tmp")));
-  px::io::load_state(fresh, path("model.plxs"));
+  px::io::load_state_dict(fresh, path("model.plxs"));
 
   expect_same_state(trained, fresh);
   // Loaded in place: handles held elsewhere (an optimizer's) see the new values.
@@ -85,73 +87,77 @@ TEST_F(StateIo, RoundTripRestoresParametersAndRunningStatistics) {
   EXPECT_EQ(trained(x).to_vector(), fresh(x).to_vector());
 }
 
-TEST_F(StateIo, SnapshotIsACopyAndLoadStateDictRestoresIt) {
+TEST_F(StateIo, ACopiedStateDictIsRestoredByLoadStateDict) {
   px::nn::Sequential model = small_model(1);
-  const auto best = px::io::snapshot(model);
+  px::NamedTensors best = model.state_dict();
+  for (auto& [name, tensor] : best) tensor = tensor.clone();
   const std::vector<float> before = model.at<px::nn::Linear>(3).bias.to_vector();
   model.at<px::nn::Linear>(3).bias.data()[0] += 1.f;
   EXPECT_EQ(best[5].second.to_vector(), before);
-  px::io::load_state_dict(model, best);
+  model.load_state_dict(best);
   EXPECT_EQ(model.at<px::nn::Linear>(3).bias.to_vector(), before);
 }
 
 TEST_F(StateIo, SavingAgainReplacesTheFileWhole) {
   px::nn::Sequential a = small_model(1), b = small_model(2), c = small_model(3);
-  px::io::save_state(a, path("m.plxs"));
-  px::io::save_state(b, path("m.plxs"));
-  px::io::load_state(c, path("m.plxs"));
+  px::io::save_state_dict(a, path("m.plxs"));
+  px::io::save_state_dict(b, path("m.plxs"));
+  px::io::load_state_dict(c, path("m.plxs"));
   expect_same_state(b, c);
 }
 
 TEST_F(StateIo, MissingFileNamesThePath) {
   px::nn::Sequential model = small_model(1);
-  const std::string message = error_of([&] { px::io::load_state(model, path("none.plxs")); });
+  const std::string message = error_of([&] { px::io::load_state_dict(model, path("none.plxs")); });
   EXPECT_EQ(message, "cannot open " + path("none.plxs").string() + ": No such file or directory");
 }
 
-TEST_F(StateIo, NotAStateFile) {
+TEST_F(StateIo, NotASafetensorsFile) {
   std::ofstream(path("notes.txt")) << "hello, this is text, not tensors";
   px::nn::Sequential model = small_model(1);
-  EXPECT_EQ(error_of([&] { px::io::load_state(model, path("notes.txt")); }),
-            path("notes.txt").string() +
-                ": not a plexus state file (it does not start with \"PLXSTATE\")");
+  // The first 8 bytes of text, read as the header length, are far more than the file holds.
+  const std::string message = error_of([&] { px::io::load_state_dict(model, path("notes.txt")); });
+  EXPECT_THAT(message, ::testing::StartsWith(path("notes.txt").string() + ": the header length "));
+  EXPECT_THAT(message, ::testing::EndsWith("the file is damaged or not safetensors"));
 }
 
 TEST_F(StateIo, TruncatedFileIsReportedWithTheTensor) {
   px::nn::Sequential model = small_model(1);
-  px::io::save_state(model, path("m.plxs"));
+  px::io::save_state_dict(model, path("m.plxs"));
   const auto size = fs::file_size(path("m.plxs"));
   // Cut inside the last tensor's data: num_batches_tracked, a scalar (4 bytes), loses 2.
   fs::resize_file(path("m.plxs"), size - 2);
-  const std::string message = error_of([&] { px::io::load_state(model, path("m.plxs")); });
+  const std::string message = error_of([&] { px::io::load_state_dict(model, path("m.plxs")); });
   EXPECT_EQ(message, path("m.plxs").string() +
-                         ": truncated: tensor \"1.num_batches_tracked\" [] needs 4 bytes, 2 left");
+                         ": tensor \"1.num_batches_tracked\"'s data_offsets [168, 172] reach "
+                         "beyond the data section (170 bytes)");
   // Cut in the middle of the header.
   fs::resize_file(path("m.plxs"), 10);
-  EXPECT_NE(error_of([&] { px::io::load_state(model, path("m.plxs")); }).find("truncated"),
+  EXPECT_NE(error_of([&] { px::io::load_state_dict(model, path("m.plxs")); }).find("truncated"),
             std::string::npos);
 }
 
 TEST_F(StateIo, TrailingBytesAreRejected) {
   px::nn::Sequential model = small_model(1);
-  px::io::save_state(model, path("m.plxs"));
+  px::io::save_state_dict(model, path("m.plxs"));
   std::ofstream(path("m.plxs"), std::ios::app | std::ios::binary) << "xx";
-  EXPECT_EQ(
-      error_of([&] { px::io::load_state(model, path("m.plxs")); }),
-      path("m.plxs").string() + ": unexpected bytes after the last tensor; the file is damaged");
+  EXPECT_EQ(error_of([&] { px::io::load_state_dict(model, path("m.plxs")); }),
+            path("m.plxs").string() +
+                ": 2 bytes after the last tensor belong to no tensor; the file is damaged");
 }
 
 TEST_F(StateIo, ShapeMismatchNamesTensorAndBothShapes) {
   px::nn::Sequential model = small_model(1);
-  px::io::save_state(model, path("m.plxs"));
+  px::io::save_state_dict(model, path("m.plxs"));
   px::nn::Sequential wider{px::nn::Linear(3, 5), px::nn::BatchNorm1d(5), px::nn::ReLU(),
                            px::nn::Linear(5, 2)};
-  const auto before = px::io::snapshot(wider);
+  px::NamedTensors before = wider.state_dict();
+  for (auto& [name, tensor] : before) tensor = tensor.clone();
   EXPECT_EQ(
-      error_of([&] { px::io::load_state(wider, path("m.plxs")); }),
+      error_of([&] { px::io::load_state_dict(wider, path("m.plxs")); }),
       path("m.plxs").string() + ": tensor \"0.weight\" has shape [4, 3] but the model's is [5, 3]");
   // Nothing was changed by the failed load.
-  const auto after = px::io::state_dict(wider);
+  const auto after = wider.state_dict();
   for (size_t i = 0; i < before.size(); ++i)
     EXPECT_EQ(before[i].second.to_vector(), after[i].second.to_vector()) << before[i].first;
 }
@@ -159,18 +165,19 @@ TEST_F(StateIo, ShapeMismatchNamesTensorAndBothShapes) {
 TEST_F(StateIo, MissingAndExtraTensorsAreNamed) {
   px::nn::Sequential model = small_model(1);
   px::nn::Sequential no_norm{px::nn::Linear(3, 4), px::nn::ReLU(), px::nn::Linear(4, 2)};
-  px::io::save_state(no_norm, path("small.plxs"));
-  EXPECT_EQ(error_of([&] { px::io::load_state(model, path("small.plxs")); }),
+  px::io::save_state_dict(no_norm, path("small.plxs"));
+  EXPECT_EQ(error_of([&] { px::io::load_state_dict(model, path("small.plxs")); }),
             path("small.plxs").string() + ": the model's tensor \"1.weight\" ([4]) is missing");
-  px::io::NamedTensors extra = px::io::state_dict(no_norm);
+  px::NamedTensors extra = no_norm.state_dict();
   extra.emplace_back("9.weight", Tensor::zeros({2, 2}));
-  EXPECT_EQ(error_of([&] { px::io::load_state_dict(no_norm, extra, "extra"); }),
-            "extra: tensor \"9.weight\" ([2, 2]) is not in the model");
+  px::io::save_safetensors(path("extra"), extra, {});
+  EXPECT_EQ(error_of([&] { px::io::load_state_dict(no_norm, path("extra")); }),
+            path("extra").string() + ": tensor \"9.weight\" ([2, 2]) is not in the model");
 }
 
 TEST_F(StateIo, UnwritableDirectoryNamesTheFile) {
   px::nn::Sequential model = small_model(1);
   const fs::path bad = path("no/such/dir/m.plxs");
-  EXPECT_EQ(error_of([&] { px::io::save_state(model, bad); }),
+  EXPECT_EQ(error_of([&] { px::io::save_state_dict(model, bad); }),
             "cannot create " + bad.string() + ".tmp: No such file or directory");
 }

@@ -11,7 +11,11 @@
 #include <string>
 #include <string_view>
 
-#include "plexus/io/state.hpp"
+#include "plexus/tensor/named_tensors.hpp"
+
+namespace plexus::nn {
+class Module;
+}
 
 namespace plexus::io {
 
@@ -26,8 +30,8 @@ struct SafetensorsFile {
 /// The metadata key of the data section's checksum: zlib's CRC-32 as 8 lowercase hex digits.
 inline constexpr std::string_view kCrc32Key = "plexus.crc32";
 
-/// Writes `tensors` (as F32, in the given order) and `metadata` to `path` atomically (see
-/// write_file_atomically), adding kCrc32Key to the metadata. Names must be distinct, valid UTF-8
+/// Writes `tensors` (as F32, in the given order) and `metadata` to `path` atomically (a temporary
+/// file, fsync, rename), adding kCrc32Key to the metadata. Names must be distinct, valid UTF-8
 /// and not "__metadata__".
 void save_safetensors(const std::filesystem::path& path, const NamedTensors& tensors,
                       Metadata metadata);
@@ -41,5 +45,12 @@ std::string encode_safetensors(const NamedTensors& tensors, Metadata metadata);
 SafetensorsFile load_safetensors(const std::filesystem::path& path);
 /// The same from bytes in memory; `source` (a file name) starts every error message.
 SafetensorsFile decode_safetensors(std::string_view bytes, std::string_view source);
+
+/// Writes module.state_dict() to `path` with save_safetensors (PyTorch: safetensors' save_model).
+void save_state_dict(const nn::Module& module, const std::filesystem::path& path);
+/// Loads a safetensors file into a module of the same architecture, in place and strictly (every
+/// tensor present, of the module's shape). Every error starts with the file's name, and a failed
+/// load changes nothing.
+void load_state_dict(nn::Module& module, const std::filesystem::path& path);
 
 }  // namespace plexus::io

@@ -1,6 +1,6 @@
 // Activation functions as modules, named as PyTorch names them, for use in a Sequential:
 // px::nn::Sequential{px::nn::Linear(2, 8), px::nn::ReLU(), px::nn::Linear(8, 1)}.
-// Each forwards to the function of the same name in plexus/activation.hpp; none has parameters.
+// Each forwards to the function of the same name in plexus/ops/activation.hpp; none has parameters.
 // type() is the class name ("ReLU"); spec() adds the constructor's arguments where there are any.
 #pragma once
 

@@ -1,8 +1,7 @@
 // px::init (also px::nn::init): parameter initialisation, as torch.nn.init. Each function fills a
 // tensor in place (a Tensor is a handle, so the caller's tensor changes) and returns it; as in
-// PyTorch, the in-place ones end in '_'. The names without '_' are deprecated forwards. Randomness
-// comes from `seed` when given, otherwise from the global seed sequence that px::manual_seed()
-// restarts.
+// PyTorch, the in-place ones end in '_'. Randomness comes from `seed` when given, otherwise from
+// the global seed sequence that px::manual_seed() restarts.
 //
 // Fans, as PyTorch computes them: for a weight of shape [Out, In, k...] (Linear's [Out, In]),
 // fan_in = In * prod(k), fan_out = Out * prod(k). A tensor needs at least 2 dimensions to have
@@ -59,47 +58,6 @@ Tensor lecun_normal_(Tensor t, std::optional<uint64_t> seed = std::nullopt);
 /// orthonormal rows (Rows <= Cols) or columns (Rows >= Cols), times `gain`: the Q of a QR
 /// decomposition of a normal matrix, signs fixed so R's diagonal is positive, as in PyTorch.
 Tensor orthogonal_(Tensor t, float gain = 1.0f, std::optional<uint64_t> seed = std::nullopt);
-
-// The old spellings, without PyTorch's '_' for in-place.
-[[deprecated("use zeros_")]] inline Tensor zeros(Tensor t) { return zeros_(std::move(t)); }
-[[deprecated("use ones_")]] inline Tensor ones(Tensor t) { return ones_(std::move(t)); }
-[[deprecated("use constant_")]] inline Tensor constant(Tensor t, float value) {
-  return constant_(std::move(t), value);
-}
-[[deprecated("use uniform_")]] inline Tensor uniform(Tensor t, float a = 0.0f, float b = 1.0f,
-                                                     std::optional<uint64_t> seed = std::nullopt) {
-  return uniform_(std::move(t), a, b, seed);
-}
-[[deprecated("use normal_")]] inline Tensor normal(Tensor t, float mean = 0.0f, float std = 1.0f,
-                                                   std::optional<uint64_t> seed = std::nullopt) {
-  return normal_(std::move(t), mean, std, seed);
-}
-[[deprecated("use xavier_uniform_")]] inline Tensor xavier_uniform(
-    Tensor t, float gain = 1.0f, std::optional<uint64_t> seed = std::nullopt) {
-  return xavier_uniform_(std::move(t), gain, seed);
-}
-[[deprecated("use xavier_normal_")]] inline Tensor xavier_normal(
-    Tensor t, float gain = 1.0f, std::optional<uint64_t> seed = std::nullopt) {
-  return xavier_normal_(std::move(t), gain, seed);
-}
-[[deprecated("use kaiming_uniform_")]] inline Tensor kaiming_uniform(
-    Tensor t, float a = 0.0f, FanMode mode = FanMode::fan_in,
-    std::string_view nonlinearity = "leaky_relu", std::optional<uint64_t> seed = std::nullopt) {
-  return kaiming_uniform_(std::move(t), a, mode, nonlinearity, seed);
-}
-[[deprecated("use kaiming_normal_")]] inline Tensor kaiming_normal(
-    Tensor t, float a = 0.0f, FanMode mode = FanMode::fan_in,
-    std::string_view nonlinearity = "leaky_relu", std::optional<uint64_t> seed = std::nullopt) {
-  return kaiming_normal_(std::move(t), a, mode, nonlinearity, seed);
-}
-[[deprecated("use lecun_normal_")]] inline Tensor lecun_normal(
-    Tensor t, std::optional<uint64_t> seed = std::nullopt) {
-  return lecun_normal_(std::move(t), seed);
-}
-[[deprecated("use orthogonal_")]] inline Tensor orthogonal(
-    Tensor t, float gain = 1.0f, std::optional<uint64_t> seed = std::nullopt) {
-  return orthogonal_(std::move(t), gain, seed);
-}
 
 }  // namespace plexus::init
 

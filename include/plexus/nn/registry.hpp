@@ -20,7 +20,7 @@
 namespace plexus::nn {
 
 struct ActivationInfo {
-  std::string name;  ///< "leaky_relu", as the function in plexus/activation.hpp
+  std::string name;  ///< "leaky_relu", as the function in plexus/ops/activation.hpp
   std::string type;  ///< "LeakyReLU", the module's class
   std::string description;
 };

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "plexus/base/named_scalars.hpp"
 #include "plexus/tensor/named_tensors.hpp"
 #include "plexus/tensor/tensor.hpp"
 
@@ -32,7 +33,7 @@ struct ParamGroup {
 /// where i counts the parameters of all groups in order. Parameters not yet updated have no entry.
 struct StateDict {
   std::string optimizer;  ///< the class name, e.g. "Adam"; load_state_dict checks it
-  std::vector<std::pair<std::string, double>> scalars;
+  NamedScalars scalars;
   NamedTensors tensors;
 };
 
@@ -72,8 +73,6 @@ class Optimizer {
   const std::vector<Group>& groups() const { return groups_; }
   /// The class name, e.g. "Adam" (as Module::type()).
   const std::string& type() const { return name_; }
-  /// The class name; name() describes on modules ("Linear(2 -> 8)"), so type() is the spelling.
-  [[deprecated("use type()")]] const std::string& name() const { return name_; }
   /// Whether Group::momentum is used (SGD and RMSprop built with momentum > 0, the Adams).
   bool has_momentum() const { return has_momentum_; }
 

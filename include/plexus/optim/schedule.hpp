@@ -36,10 +36,10 @@ class LRScheduler {
 
   /// Where the schedule stands, as named numbers (last_epoch, base_lr.<g>, last_lr.<g>, and a
   /// schedule's own counters), for checkpoints; the optimizer's state holds the current lrs.
-  virtual std::vector<std::pair<std::string, double>> state_dict() const;
+  virtual NamedScalars state_dict() const;
   /// Restores a state_dict() of a schedule of the same kind over as many groups; throws naming a
   /// missing entry.
-  virtual void load_state_dict(const std::vector<std::pair<std::string, double>>& state);
+  virtual void load_state_dict(const NamedScalars& state);
 
  protected:
   /// Remembers each group's current lr as its base lr.
@@ -110,8 +110,8 @@ class CosineAnnealingWarmRestarts final : public LRScheduler {
                               double eta_min = 0.0);
   using LRScheduler::step;
   void step() override;
-  std::vector<std::pair<std::string, double>> state_dict() const override;
-  void load_state_dict(const std::vector<std::pair<std::string, double>>& state) override;
+  NamedScalars state_dict() const override;
+  void load_state_dict(const NamedScalars& state) override;
 
  private:
   double compute_lr(size_t group, double current_lr) override;
@@ -203,8 +203,8 @@ class ReduceLROnPlateau final : public LRScheduler {
 
   double best() const { return best_; }
   int64_t num_bad_epochs() const { return num_bad_epochs_; }
-  std::vector<std::pair<std::string, double>> state_dict() const override;
-  void load_state_dict(const std::vector<std::pair<std::string, double>>& state) override;
+  NamedScalars state_dict() const override;
+  void load_state_dict(const NamedScalars& state) override;
 
  private:
   double compute_lr(size_t group, double current_lr) override;

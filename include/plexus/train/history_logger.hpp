@@ -21,7 +21,6 @@ struct HistoryLogger {
   /// Add to an existing file instead of starting a new one (a CSV header is then not repeated).
   bool append = false;
 };
-using HistoryLoggerOptions [[deprecated("use HistoryLogger")]] = HistoryLogger;
 
 /// Writes each epoch's values as one CSV row (header: epoch,loss,<metrics>,val_loss,...,lr,seconds)
 /// or one JSON object per line, flushed at every epoch so a crash loses at most the current one.

@@ -22,8 +22,6 @@ struct LRSchedule {
   /// Step after every batch (OneCycleLR) instead of after every epoch.
   bool per_batch = false;
 };
-/// The old name of the settings, before they held the scheduler.
-using LRScheduleOptions [[deprecated("use LRSchedule")]] = LRSchedule;
 
 /// Steps a learning-rate schedule during fit(): scheduler.step() after each epoch (or batch), or
 /// scheduler.step(logs[monitor]) for ReduceLROnPlateau.

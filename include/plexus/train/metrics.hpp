@@ -1,5 +1,5 @@
 // Metrics: numbers that judge predictions, for reports and for fit's history. They read values
-// only (no autograd) and are never minimised directly; losses are in plexus/loss.hpp.
+// only (no autograd) and are never minimised directly; losses are in plexus/loss/loss.hpp.
 //   classification: accuracy, top-k accuracy, confusion matrix, macro precision / recall / F1
 //   regression:     MSE, MAE, R^2
 // Each is a plain function of (pred, targets) and an accumulating Metric object that fit feeds

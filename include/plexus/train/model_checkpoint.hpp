@@ -12,9 +12,9 @@
 namespace plexus::train {
 
 /// ModelCheckpoint's settings, usable directly in fit's callbacks:
-///   .callbacks = {px::train::ModelCheckpoint{.path = "best.plxs", .monitor = "val_loss"}}
+///   .callbacks = {px::train::ModelCheckpoint{.path = "best.safetensors", .monitor = "val_loss"}}
 struct ModelCheckpoint {
-  /// Where the state goes (io/state.hpp format); "{epoch}" in it becomes the epoch number (from 1).
+  /// Where the state goes (safetensors); "{epoch}" in it becomes the epoch number (from 1).
   std::filesystem::path path;
   std::string monitor = "val_loss";
   /// Save only epochs that improve on the best so far; false: save every epoch.
@@ -22,7 +22,7 @@ struct ModelCheckpoint {
   Mode mode = Mode::automatic;
 };
 
-/// Saves the model's parameters and buffers with io::save_state, atomically, so an interrupted
+/// Saves the model's parameters and buffers with io::save_state_dict, atomically, so an interrupted
 /// run always leaves a whole checkpoint.
 class ModelCheckpointCallback : public Callback {
  public:
