@@ -53,8 +53,8 @@ CFunction elementwise(const std::string& name, const std::string& expression,
 
 // Softmax and LogSoftmax export over the feature dimension only.
 std::string feature_dimension_only(const ActivationLayer& layer) {
-  const double dim = layer.args.at("dim");
-  if (dim == -1 || dim == 1) return "";
+  const float dim = layer.real("dim");
+  if (dim == -1.0f || dim == 1.0f) return "";
   return "normalises over dimension " + std::to_string(static_cast<int64_t>(dim)) +
          "; only the feature dimension (-1 or 1) exports";
 }
