@@ -1,11 +1,21 @@
-// Scalar activation kernels that more than one op evaluates: written once, so the activation ops
-// and the fused losses compute bit-identical values.
+// Scalar activation kernels and constants that more than one place evaluates: written once, so the
+// activation ops, the fused losses and the exporters (io/activation_export.cpp) compute
+// bit-identical values.
 #pragma once
 
 #include <algorithm>
 #include <cmath>
 
 namespace plexus::cpu {
+
+// SELU's constants, as in PyTorch (Klambauer et al. 2017).
+inline constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
+inline constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+// GELU's: erf form x Phi(x) = x (1 + erf(x / sqrt 2)) / 2, and the tanh approximation's.
+inline constexpr float kInvSqrt2 = 0.70710678118654752440f;     // 1 / sqrt(2)
+inline constexpr float kInvSqrt2Pi = 0.39894228040143267794f;   // 1 / sqrt(2 pi)
+inline constexpr float kSqrt2OverPi = 0.79788456080286535588f;  // sqrt(2 / pi)
+inline constexpr float kGeluCubic = 0.044715f;
 
 /// 1 / (1 + e^-x)
 inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }

@@ -1,7 +1,8 @@
 // C export: the plan of io/export_plan.hpp written as C99. Each step mirrors the plexus kernel it
 // replaces (float arithmetic in the same order, doubles where plexus uses doubles), so that the C
-// outputs agree with plexus to rounding. Helpers are emitted only when a layer uses them, since
-// an unused static function is a warning and users compile with -Werror.
+// outputs agree with plexus to rounding; each activation's function comes from the activation
+// table (io/activation_export.cpp). Functions are emitted only when a layer uses them, since an
+// unused static function is a warning and users compile with -Werror.
 #include "plexus/io/c_export.hpp"
 
 #include <cctype>
@@ -9,7 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <set>
+#include <map>
 #include <sstream>
 
 #include "base/check.hpp"
@@ -19,6 +20,8 @@ namespace plexus::io {
 
 namespace {
 
+using detail::c_float;
+using detail::CFunction;
 using detail::ExportLayer;
 using detail::ExportPlan;
 using detail::LayerKind;
@@ -30,15 +33,6 @@ bool is_c_identifier(const std::string& name) {
   for (const char c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
   return true;
-}
-
-// A float literal that reads back as exactly `v`: 9 significant digits suffice for binary32.
-std::string c_float(float v) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.9g", static_cast<double>(v));
-  std::string out = text;
-  if (out.find_first_of(".e") == std::string::npos) out += ".0";
-  return out + "f";
 }
 
 std::string c_double(double v) {
@@ -83,143 +77,55 @@ void write_array(std::ostringstream& c, const std::string& name, const std::vect
   c << "\n};\n";
 }
 
-// The helper functions, keyed by what needs them; the constants are spelled as in
-// ops/activation.cpp so that they round to the same floats.
-const char* helper_source(const std::string& helper) {
-  if (helper == "linear")
-    return "static void px_linear(const float* w, const float* b, int in, int out, const float* "
-           "x,\n"
-           "                      float* y) {\n"
-           "  for (int o = 0; o < out; ++o) {\n"
-           "    const float* row = w + (long)o * in;\n"
-           "    float s = 0.0f;\n"
-           "    for (int i = 0; i < in; ++i) s += row[i] * x[i];\n"
-           "    y[o] = b ? s + b[o] : s;\n"
-           "  }\n"
-           "}\n";
-  if (helper == "batch_norm")
-    return "static void px_batch_norm(float* x, int n, const float* alpha, const float* beta) {\n"
-           "  for (int i = 0; i < n; ++i) x[i] = x[i] * alpha[i] + beta[i];\n"
-           "}\n";
-  if (helper == "layer_norm")
-    return "static void px_layer_norm(float* x, int n, const float* w, const float* b, float eps) "
-           "{\n"
-           "  double sum = 0.0, squares = 0.0;\n"
-           "  for (int i = 0; i < n; ++i) sum += x[i];\n"
-           "  const double mu = sum / n;\n"
-           "  for (int i = 0; i < n; ++i) squares += (x[i] - mu) * (x[i] - mu);\n"
-           "  const float mean = (float)mu;\n"
-           "  const float rstd = (float)(1.0 / sqrt(squares / n + eps));\n"
-           "  for (int i = 0; i < n; ++i) {\n"
-           "    const float xhat = (x[i] - mean) * rstd;\n"
-           "    x[i] = w ? xhat * w[i] + b[i] : xhat;\n"
-           "  }\n"
-           "}\n";
-  if (helper == "relu")
-    return "static void px_relu(float* x, int n) {\n"
-           "  for (int i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;\n"
-           "}\n";
-  if (helper == "sigmoid")
-    return "static void px_sigmoid(float* x, int n) {\n"
-           "  for (int i = 0; i < n; ++i) x[i] = 1.0f / (1.0f + expf(-x[i]));\n"
-           "}\n";
-  if (helper == "tanh")
-    return "static void px_tanh(float* x, int n) {\n"
-           "  for (int i = 0; i < n; ++i) x[i] = tanhf(x[i]);\n"
-           "}\n";
-  if (helper == "leaky_relu")
-    return "static void px_leaky_relu(float* x, int n, float slope) {\n"
-           "  for (int i = 0; i < n; ++i) x[i] = x[i] > 0.0f ? x[i] : slope * x[i];\n"
-           "}\n";
-  if (helper == "scaled_elu")  // ELU (scale 1) and SELU
-    return "static void px_scaled_elu(float* x, int n, float scale, float negative_scale) {\n"
-           "  for (int i = 0; i < n; ++i)\n"
-           "    x[i] = x[i] > 0.0f ? scale * x[i] : negative_scale * expm1f(x[i]);\n"
-           "}\n";
-  if (helper == "gelu")
-    return "static void px_gelu(float* x, int n) {\n"
-           "  for (int i = 0; i < n; ++i)\n"
-           "    x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752440f));\n"
-           "}\n";
-  if (helper == "gelu_tanh")
-    return "static void px_gelu_tanh(float* x, int n) {\n"
-           "  for (int i = 0; i < n; ++i) {\n"
-           "    const float v = x[i];\n"
-           "    const float u = 0.79788456080286535588f * (v + 0.044715f * v * v * v);\n"
-           "    x[i] = 0.5f * v * (1.0f + tanhf(u));\n"
-           "  }\n"
-           "}\n";
-  if (helper == "silu")
-    return "static void px_silu(float* x, int n) {\n"
-           "  for (int i = 0; i < n; ++i) x[i] = x[i] / (1.0f + expf(-x[i]));\n"
-           "}\n";
-  if (helper == "softplus")
-    return "static void px_softplus(float* x, int n, float beta, float threshold) {\n"
-           "  for (int i = 0; i < n; ++i) {\n"
-           "    const float bx = beta * x[i];\n"
-           "    if (!(bx > threshold)) x[i] = (fmaxf(bx, 0.0f) + log1pf(expf(-fabsf(bx)))) / "
-           "beta;\n"
-           "  }\n"
-           "}\n";
-  if (helper == "softmax")
-    return "static void px_softmax(float* x, int n) {\n"
-           "  float m = -INFINITY, total = 0.0f;\n"
-           "  for (int i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;\n"
-           "  for (int i = 0; i < n; ++i) {\n"
-           "    x[i] = expf(x[i] - m);\n"
-           "    total += x[i];\n"
-           "  }\n"
-           "  const float inverse = 1.0f / total;\n"
-           "  for (int i = 0; i < n; ++i) x[i] *= inverse;\n"
-           "}\n";
-  // log_softmax
-  return "static void px_log_softmax(float* x, int n) {\n"
-         "  float m = -INFINITY, total = 0.0f;\n"
-         "  for (int i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;\n"
-         "  for (int i = 0; i < n; ++i) total += expf(x[i] - m);\n"
-         "  const float log_total = logf(total);\n"
-         "  for (int i = 0; i < n; ++i) x[i] = (x[i] - m) - log_total;\n"
-         "}\n";
-}
-
-std::string helper_of(LayerKind kind) {
+// The functions of the layers with weights; an activation's comes from the activation table.
+CFunction layer_function(LayerKind kind) {
   switch (kind) {
     case LayerKind::linear:
-      return "linear";
+      return {"px_linear",
+              "static void px_linear(const float* w, const float* b, int in, int out, const float* "
+              "x,\n"
+              "                      float* y) {\n"
+              "  for (int o = 0; o < out; ++o) {\n"
+              "    const float* row = w + (long)o * in;\n"
+              "    float s = 0.0f;\n"
+              "    for (int i = 0; i < in; ++i) s += row[i] * x[i];\n"
+              "    y[o] = b ? s + b[o] : s;\n"
+              "  }\n"
+              "}\n",
+              ""};
     case LayerKind::batch_norm:
-      return "batch_norm";
+      return {"px_batch_norm",
+              "static void px_batch_norm(float* x, int n, const float* alpha, const float* beta) "
+              "{\n"
+              "  for (int i = 0; i < n; ++i) x[i] = x[i] * alpha[i] + beta[i];\n"
+              "}\n",
+              ""};
     case LayerKind::layer_norm:
-      return "layer_norm";
-    case LayerKind::relu:
-      return "relu";
-    case LayerKind::sigmoid:
-      return "sigmoid";
-    case LayerKind::tanh:
-      return "tanh";
-    case LayerKind::leaky_relu:
-      return "leaky_relu";
-    case LayerKind::elu:
-    case LayerKind::selu:
-      return "scaled_elu";
-    case LayerKind::gelu:
-      return "gelu";
-    case LayerKind::gelu_tanh:
-      return "gelu_tanh";
-    case LayerKind::silu:
-      return "silu";
-    case LayerKind::softplus:
-      return "softplus";
-    case LayerKind::softmax:
-      return "softmax";
-    case LayerKind::log_softmax:
-      return "log_softmax";
+      return {"px_layer_norm",
+              "static void px_layer_norm(float* x, int n, const float* w, const float* b, float "
+              "eps) {\n"
+              "  double sum = 0.0, squares = 0.0;\n"
+              "  for (int i = 0; i < n; ++i) sum += x[i];\n"
+              "  const double mu = sum / n;\n"
+              "  for (int i = 0; i < n; ++i) squares += (x[i] - mu) * (x[i] - mu);\n"
+              "  const float mean = (float)mu;\n"
+              "  const float rstd = (float)(1.0 / sqrt(squares / n + eps));\n"
+              "  for (int i = 0; i < n; ++i) {\n"
+              "    const float xhat = (x[i] - mean) * rstd;\n"
+              "    x[i] = w ? xhat * w[i] + b[i] : xhat;\n"
+              "  }\n"
+              "}\n",
+              ""};
+    case LayerKind::activation:
+      break;
   }
-  return "";
+  return {};
 }
 
-// SELU's constants as plexus' ops/activation.cpp has them.
-constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
-constexpr float kSeluScale = 1.0507009873554804934193349852946f;
+// The classifier's probabilities: a Softmax over the outputs.
+CFunction output_softmax() {
+  return detail::find_activation_export("Softmax")->c({"Softmax", {{"dim", -1}}});
+}
 
 std::string feature_name(const ExportPlan& plan, size_t i) {
   return i < plan.features.size() ? comment_text(plan.features[i]) : "feature " + std::to_string(i);
@@ -293,11 +199,17 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
   c << "/* " << name << ".c: a plexus model exported as C99 (generated; do not edit). See " << name
     << ".h. */\n#include \"" << name << ".h\"\n\n#include <math.h>\n\n";
 
-  std::set<std::string> helpers;
+  // Each function once, by name; an activation's is called with its layer's arguments.
+  std::map<std::string, std::string> functions;
+  std::vector<CFunction> layer_functions(plan.layers.size());
   bool any_linear = false;
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     const ExportLayer& layer = plan.layers[i];
-    helpers.insert(helper_of(layer.kind));
+    const CFunction function = layer.kind == LayerKind::activation
+                                   ? layer.exports->c(layer.activation)
+                                   : layer_function(layer.kind);
+    functions.emplace(function.name, function.source);
+    layer_functions[i] = function;
     any_linear = any_linear || layer.kind == LayerKind::linear;
     const std::string prefix = "layer" + std::to_string(i) + "_";
     if (layer.kind == LayerKind::linear || layer.kind == LayerKind::batch_norm ||
@@ -309,8 +221,9 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
       c << "\n";
     }
   }
-  if (plan.classifier) helpers.insert("softmax");
-  for (const std::string& helper : helpers) c << helper_source(helper) << "\n";
+  const CFunction softmax = output_softmax();
+  if (plan.classifier) functions.emplace(softmax.name, softmax.source);
+  for (const auto& [function, source] : functions) c << source << "\n";
 
   c << "static void px_preprocess(const float* features, float* x) {\n";
   if (plan.tabular) {
@@ -361,28 +274,16 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
         c << "px_layer_norm(" << x << ", " << n << ", "
           << (layer.weight.empty() ? "(const float*)0, (const float*)0"
                                    : prefix + "weight, " + prefix + "bias")
-          << ", " << c_float(layer.a) << ");";
+          << ", " << c_float(layer.eps) << ");";
         break;
-      case LayerKind::leaky_relu:
-        c << "px_leaky_relu(" << x << ", " << n << ", " << c_float(layer.a) << ");";
-        break;
-      case LayerKind::elu:
-        c << "px_scaled_elu(" << x << ", " << n << ", 1.0f, " << c_float(layer.a) << ");";
-        break;
-      case LayerKind::selu:
-        c << "px_scaled_elu(" << x << ", " << n << ", " << c_float(kSeluScale) << ", "
-          << c_float(kSeluAlpha * kSeluScale) << ");";
-        break;
-      case LayerKind::softplus:
-        c << "px_softplus(" << x << ", " << n << ", " << c_float(layer.a) << ", "
-          << c_float(layer.b) << ");";
-        break;
-      default:
-        c << "px_" << helper_of(layer.kind) << "(" << x << ", " << n << ");";
+      case LayerKind::activation:
+        c << layer_functions[i].name << "(" << x << ", " << n << layer_functions[i].arguments
+          << ");";
     }
     c << " /* " << comment_text(layer.description) << " */\n";
   }
-  if (plan.classifier) c << "  px_softmax(" << x << ", " << plan.outputs << ");\n";
+  if (plan.classifier)
+    c << "  " << softmax.name << "(" << x << ", " << plan.outputs << softmax.arguments << ");\n";
   c << "  for (int k = 0; k < " << plan.outputs << "; ++k) outputs[k] = " << x << "[k];\n}\n";
 
   if (plan.classifier)

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <map>
 
 #include "base/check.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
+#include "plexus/nn/registry.hpp"
 
 namespace plexus::io::detail {
 
@@ -39,19 +39,16 @@ void flatten(const nn::Module& module, std::vector<const nn::Module*>& out) {
   for (const auto& [name, child] : module.children()) flatten(*child, out);
 }
 
-const std::map<std::string, LayerKind, std::less<>> kElementwise = {
-    {"ReLU", LayerKind::relu},
-    {"Sigmoid", LayerKind::sigmoid},
-    {"Tanh", LayerKind::tanh},
-    {"LeakyReLU", LayerKind::leaky_relu},
-    {"ELU", LayerKind::elu},
-    {"SELU", LayerKind::selu},
-    {"SiLU", LayerKind::silu},
-    {"Softplus", LayerKind::softplus},
-    {"GELU", LayerKind::gelu},
-    {"Softmax", LayerKind::softmax},
-    {"LogSoftmax", LayerKind::log_softmax},
-};
+// The layer as the activation table sees it: the registry's defaults, then the module's arguments.
+ActivationLayer activation_layer(const nn::LayerSpec& spec) {
+  ActivationLayer layer{spec.type, {}};
+  for (const nn::LayerInfo& info : nn::layers())
+    if (info.type == spec.type)
+      for (const nn::LayerArg& a : info.args)
+        if (a.default_value) layer.args[a.name] = *a.default_value;
+  for (const auto& [name, value] : spec.args) layer.args[name] = value;
+  return layer;
+}
 
 void plan_input(const Model& model, std::string_view what, ExportPlan& plan) {
   const ModelInfo& info = model.info;
@@ -117,7 +114,7 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
     const nn::Module& module = *modules[i];
     const nn::LayerSpec spec = module.spec();
     const std::string label = std::to_string(i) + " (" + module.name() + ")";
-    ExportLayer layer{LayerKind::relu, module.name(), width, width, {}, {}, 0, 0};
+    ExportLayer layer{LayerKind::linear, module.name(), width, width};
     if (const auto* linear = dynamic_cast<const nn::Linear*>(&module)) {
       PLEXUS_CHECK(*linear->in_features() == width, what, ": layer ", label, " takes ",
                    *linear->in_features(), " inputs but gets ", width);
@@ -146,29 +143,19 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
       layer.kind = LayerKind::layer_norm;
       layer.weight = values_of(ln->weight, what, label);
       layer.bias = values_of(ln->bias, what, label);
-      layer.a = static_cast<float>(arg(spec, "eps", 1e-5));
+      layer.eps = static_cast<float>(arg(spec, "eps", 1e-5));
     } else if (module.type() == "Dropout") {
       continue;  // the identity in inference
     } else {
-      const auto found = kElementwise.find(module.type());
-      PLEXUS_CHECK(found != kElementwise.end(), what, ": layer ", label, " of type ", module.type(),
+      layer.kind = LayerKind::activation;
+      layer.exports = find_activation_export(module.type());
+      PLEXUS_CHECK(layer.exports, what, ": layer ", label, " of type ", module.type(),
                    " has no export (supported: Linear, BatchNorm1d, LayerNorm, Dropout and the "
                    "built-in activations)");
-      layer.kind = found->second;
-      if (layer.kind == LayerKind::leaky_relu)
-        layer.a = static_cast<float>(arg(spec, "negative_slope", 0.01));
-      if (layer.kind == LayerKind::elu) layer.a = static_cast<float>(arg(spec, "alpha", 1.0));
-      if (layer.kind == LayerKind::gelu && arg(spec, "approximate", 0) != 0)
-        layer.kind = LayerKind::gelu_tanh;
-      if (layer.kind == LayerKind::softplus) {
-        layer.a = static_cast<float>(arg(spec, "beta", 1.0));
-        layer.b = static_cast<float>(arg(spec, "threshold", 20.0));
-      }
-      if (layer.kind == LayerKind::softmax || layer.kind == LayerKind::log_softmax) {
-        const double dim = arg(spec, "dim", -1);
-        PLEXUS_CHECK(dim == -1 || dim == 1, what, ": layer ", label, " normalises over dimension ",
-                     dim, "; only the feature dimension (-1 or 1) exports");
-      }
+      layer.activation = activation_layer(spec);
+      const std::string refusal =
+          layer.exports->refusal ? layer.exports->refusal(layer.activation) : "";
+      PLEXUS_CHECK(refusal.empty(), what, ": layer ", label, " ", refusal);
     }
     width = layer.out;
     plan.widest = std::max(plan.widest, width);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "io/activation_export.hpp"
 #include "plexus/io/model_file.hpp"
 
 namespace plexus::io::detail {
@@ -26,18 +27,7 @@ enum class LayerKind {
   linear,
   batch_norm,  ///< folded, as plexus computes it in eval mode: y = x * alpha + beta
   layer_norm,
-  relu,
-  sigmoid,
-  tanh,
-  leaky_relu,
-  elu,
-  selu,
-  gelu,
-  gelu_tanh,
-  silu,
-  softplus,
-  softmax,
-  log_softmax,
+  activation,  ///< exported through its entry of the activation table (io/activation_export.hpp)
 };
 
 struct ExportLayer {
@@ -46,8 +36,9 @@ struct ExportLayer {
   int64_t in = 0, out = 0;          ///< widths
   std::vector<float> weight, bias;  ///< linear: [out, in] and [out] (empty without bias);
                                     ///< batch_norm: alpha and beta; layer_norm: its affine ones
-  float a = 0, b = 0;               ///< leaky_relu: slope; elu: alpha; softplus: beta, threshold;
-                                    ///< layer_norm: eps
+  float eps = 0;                    ///< layer_norm
+  ActivationLayer activation;       ///< activation: its type and arguments
+  const ActivationExport* exports = nullptr;  ///< activation: how it exports
 };
 
 struct ExportPlan {
@@ -64,7 +55,8 @@ struct ExportPlan {
   std::vector<ExportLayer> layers;
 };
 
-/// The plan for `model`; `what` ("ONNX export", "C export") starts every error message.
+/// The plan for `model`; `what` ("ONNX export", "C export") starts every error message. Throws
+/// for a layer that cannot export, naming it and its type.
 ExportPlan plan_export(const Model& model, std::string_view what);
 
 }  // namespace plexus::io::detail

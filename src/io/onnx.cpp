@@ -1,8 +1,9 @@
-// ONNX export: the plan of io/export_plan.hpp as an opset-17 graph of standard operators. The
-// messages are the C++ classes protoc generates from ONNX's own onnx.proto (libonnx-dev) at build
-// time: the encoding is then the reference one, field numbers and all, instead of a hand-written
-// wire format that could drift from the schema unnoticed. Without protobuf plexus still builds and
-// export_onnx says what to install.
+// ONNX export: the plan of io/export_plan.hpp as an opset-17 graph of standard operators, each
+// activation's nodes from the activation table (io/activation_export.cpp). The messages are the
+// C++ classes protoc generates from ONNX's own onnx.proto (libonnx-dev) at build time: the
+// encoding is then the reference one, field numbers and all, instead of a hand-written wire format
+// that could drift from the schema unnoticed. Without protobuf plexus still builds and export_onnx
+// says what to install.
 #include "plexus/io/onnx.hpp"
 
 #include "base/check.hpp"
@@ -49,13 +50,8 @@ constexpr const char* kWhat = "ONNX export";
 constexpr int64_t kOpset = 17;
 constexpr int64_t kIrVersion = 8;
 
-struct Attribute {
-  std::string name;
-  std::variant<int64_t, float> value;
-};
-
 // Appends nodes and constants to a graph; every value gets a fresh name.
-class Graph {
+class Graph : public detail::OnnxGraph {
  public:
   explicit Graph(onnx::GraphProto& graph) : graph_(graph) {}
 
@@ -67,37 +63,14 @@ class Graph {
     t.set_raw_data(values.data(), values.size() * sizeof(float));
     return t.name();
   }
-  std::string scalar(const std::string& hint, float value) { return constant(hint, {}, {value}); }
+  std::string scalar(const std::string& hint, float value) override {
+    return constant(hint, {}, {value});
+  }
   std::string int64s(const std::string& hint, const std::vector<int64_t>& values) {
     onnx::TensorProto& t =
         add_initializer(hint, {static_cast<int64_t>(values.size())}, onnx::TensorProto::INT64);
     t.set_raw_data(values.data(), values.size() * sizeof(int64_t));
     return t.name();
-  }
-
-  std::string node(const std::string& op, const std::vector<std::string>& inputs,
-                   std::initializer_list<Attribute> attributes = {}) {
-    onnx::NodeProto& n = *graph_.add_node();
-    n.set_op_type(op);
-    n.set_name(op + "_" + std::to_string(graph_.node_size()));
-    for (const std::string& input : inputs) n.add_input(input);
-    const std::string output = fresh(op);
-    n.add_output(output);
-    for (const Attribute& a : attributes) {
-      onnx::AttributeProto& attribute = *n.add_attribute();
-      attribute.set_name(a.name);
-      if (const auto* i = std::get_if<int64_t>(&a.value)) {
-        attribute.set_type(onnx::AttributeProto::INT);
-        attribute.set_i(*i);
-      } else {
-        attribute.set_type(onnx::AttributeProto::FLOAT);
-        attribute.set_f(std::get<float>(a.value));
-      }
-    }
-    return output;
-  }
-  std::string node(const std::string& op, const std::string& input) {
-    return node(op, std::vector<std::string>{input});
   }
 
   // Renames the value `value` to `name` (the graph output's), by an Identity node.
@@ -110,6 +83,28 @@ class Graph {
   }
 
  private:
+  std::string add_node(const std::string& op, const std::vector<std::string>& inputs,
+                       std::initializer_list<detail::OnnxAttribute> attributes) override {
+    onnx::NodeProto& n = *graph_.add_node();
+    n.set_op_type(op);
+    n.set_name(op + "_" + std::to_string(graph_.node_size()));
+    for (const std::string& input : inputs) n.add_input(input);
+    const std::string output = fresh(op);
+    n.add_output(output);
+    for (const detail::OnnxAttribute& a : attributes) {
+      onnx::AttributeProto& attribute = *n.add_attribute();
+      attribute.set_name(a.name);
+      if (const auto* i = std::get_if<int64_t>(&a.value)) {
+        attribute.set_type(onnx::AttributeProto::INT);
+        attribute.set_i(*i);
+      } else {
+        attribute.set_type(onnx::AttributeProto::FLOAT);
+        attribute.set_f(std::get<float>(a.value));
+      }
+    }
+    return output;
+  }
+
   std::string fresh(const std::string& hint) { return hint + "_" + std::to_string(next_++); }
   onnx::TensorProto& add_initializer(const std::string& hint, const std::vector<int64_t>& dims,
                                      onnx::TensorProto::DataType type) {
@@ -149,7 +144,7 @@ std::string preprocess(Graph& g, const ExportPlan& plan, const std::string& feat
     std.push_back(column.categorical ? 1.0f : static_cast<float>(column.std));
   }
   const int64_t f = plan.inputs;
-  if (any_fill) x = g.node("Where", {g.node("IsNaN", x), g.constant("fill", {f}, fill), x});
+  if (any_fill) x = g.node("Where", {g.node("IsNaN", {x}), g.constant("fill", {f}, fill), x});
   const std::string z = g.node(
       "Div", {g.node("Sub", {x, g.constant("mean", {f}, mean)}), g.constant("std", {f}, std)});
   // Runs of numeric columns are gathered from z at once; each categorical column is compared
@@ -198,48 +193,10 @@ std::string layer(Graph& g, const ExportLayer& l, const std::string& x) {
       return g.node("LayerNormalization",
                     {x, g.constant("ln_weight", {l.in}, l.weight.empty() ? ones : l.weight),
                      g.constant("ln_bias", {l.in}, l.bias.empty() ? zeros : l.bias)},
-                    {{"axis", -1}, {"epsilon", l.a}});
+                    {{"axis", int64_t{-1}}, {"epsilon", l.eps}});
     }
-    case LayerKind::relu:
-      return g.node("Relu", x);
-    case LayerKind::sigmoid:
-      return g.node("Sigmoid", x);
-    case LayerKind::tanh:
-      return g.node("Tanh", x);
-    case LayerKind::leaky_relu:
-      return g.node("LeakyRelu", {x}, {{"alpha", l.a}});
-    case LayerKind::elu:
-      return g.node("Elu", {x}, {{"alpha", l.a}});
-    case LayerKind::selu:
-      return g.node("Selu", x);  // its default constants are PyTorch's
-    case LayerKind::gelu: {      // x (1 + erf(x / sqrt 2)) / 2
-      const std::string e =
-          g.node("Erf", {g.node("Mul", {x, g.scalar("inv_sqrt2", 0.70710678118654752440f)})});
-      return g.node("Mul", {g.node("Mul", {x, g.node("Add", {e, g.scalar("one", 1.0f)})}),
-                            g.scalar("half", 0.5f)});
-    }
-    case LayerKind::gelu_tanh: {  // x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2
-      // ((0.044715 x) x) x, the order plexus multiplies in.
-      const std::string cube = g.node(
-          "Mul", {g.node("Mul", {g.node("Mul", {x, g.scalar("gelu_cubic", 0.044715f)}), x}), x});
-      const std::string t =
-          g.node("Tanh", {g.node("Mul", {g.node("Add", {x, cube}),
-                                         g.scalar("sqrt_2_over_pi", 0.79788456080286535588f)})});
-      return g.node("Mul", {g.node("Mul", {x, g.node("Add", {t, g.scalar("one", 1.0f)})}),
-                            g.scalar("half", 0.5f)});
-    }
-    case LayerKind::silu:
-      return g.node("Mul", {x, g.node("Sigmoid", x)});
-    case LayerKind::softplus: {  // log(1 + e^(beta x)) / beta, or x where beta x > threshold
-      const std::string bx = l.a == 1.0f ? x : g.node("Mul", {x, g.scalar("beta", l.a)});
-      std::string soft = g.node("Softplus", bx);
-      if (l.a != 1.0f) soft = g.node("Div", {soft, g.scalar("beta", l.a)});
-      return g.node("Where", {g.node("Greater", {bx, g.scalar("threshold", l.b)}), x, soft});
-    }
-    case LayerKind::softmax:
-      return g.node("Softmax", {x}, {{"axis", 1}});
-    case LayerKind::log_softmax:
-      return g.node("LogSoftmax", {x}, {{"axis", 1}});
+    case LayerKind::activation:
+      return l.exports->onnx(g, l.activation, x);
   }
   return x;
 }
@@ -277,7 +234,8 @@ void export_onnx(const Model& model, const std::filesystem::path& path,
     output = "logits";
   } else if (plan.classifier) {
     output = "probabilities";
-    x = g.node("Softmax", {x}, {{"axis", 1}});
+    const detail::ActivationLayer softmax{"Softmax", {{"dim", -1}}};
+    x = detail::find_activation_export("Softmax")->onnx(g, softmax, x);
   }
   g.output(x, output);
   set_type(*graph.add_output(), output, plan.outputs);

@@ -20,13 +20,12 @@ using ops::unary;
 
 namespace {
 
-// SELU's constants, as in PyTorch (Klambauer et al. 2017).
-constexpr float kSeluAlpha = 1.6732632423543772848170429916717f;
-constexpr float kSeluScale = 1.0507009873554804934193349852946f;
-constexpr float kInvSqrt2 = 0.70710678118654752440f;     // 1 / sqrt(2)
-constexpr float kInvSqrt2Pi = 0.39894228040143267794f;   // 1 / sqrt(2 pi)
-constexpr float kSqrt2OverPi = 0.79788456080286535588f;  // sqrt(2 / pi)
-constexpr float kGeluCubic = 0.044715f;
+using cpu::kGeluCubic;
+using cpu::kInvSqrt2;
+using cpu::kInvSqrt2Pi;
+using cpu::kSeluAlpha;
+using cpu::kSeluScale;
+using cpu::kSqrt2OverPi;
 
 // scale * (x if x > 0 else alpha (e^x - 1));  d/dx = scale if x > 0 else scale alpha e^x.
 // NOTE: x = 0 takes the exponential side, so elu'(0) = alpha (PyTorch's choice).

@@ -1,8 +1,11 @@
 // The models of the export check (tests/export/run.sh): three small ones, trained a few steps on a
-// generated table with numeric and categorical columns, that together hold every layer type, and
-// a 784-256-128-10 image classifier (the compile-time check). Each is saved with io::save_model,
-// loaded back and exported to ONNX and C; beside them go raw rows in the exporters' convention
-// (category indices, NaN for missing) and plexus' own outputs on the same rows.
+// generated table with numeric and categorical columns, that together hold every layer type (with
+// arguments off their defaults), a 784-256-128-10 image classifier (the compile-time check), and
+// one model per activation in the registry (act_<name>: the activation alone, with its defaults,
+// on values from -30 to 30, so that each branch and kink is crossed). Each is saved with
+// io::save_model, loaded back and exported to ONNX and C; beside them go raw rows in the
+// exporters' convention (category indices, NaN for missing) and plexus' own outputs on the same
+// rows. An activation that an exporter refuses is left out, provided the message names it.
 //   make_models OUT_DIR   writes OUT_DIR/<model>.{plx,onnx,h,c,rows,expected} and models.txt
 #include <algorithm>
 #include <cmath>
@@ -109,10 +112,13 @@ std::vector<std::vector<float>> rows_of(const px::Tensor& t) {
   return out;
 }
 
-// Saves, loads back, exports, and writes the rows and plexus' outputs on them.
+// Saves, loads back, exports, and writes the rows and plexus' outputs on them. models.txt lists
+// the model, whether it is a classifier, and the floor of onnxruntime's relative error (outputs
+// smaller than it compare absolutely).
 void finish(const std::string& name, const px::nn::Sequential& network,
             const px::io::ModelInfo& info, const px::data::Table& test,
-            const std::vector<std::vector<float>>& raw, const fs::path& dir, std::ofstream& list) {
+            const std::vector<std::vector<float>>& raw, const fs::path& dir, std::ofstream& list,
+            double onnx_floor = 1e-3) {
   px::io::save_model(network, dir / (name + ".plx"), info);
   px::io::Model model = px::io::load_model(dir / (name + ".plx"));
   if (px::io::onnx_export_available()) px::io::export_onnx(model, dir / (name + ".onnx"));
@@ -122,7 +128,7 @@ void finish(const std::string& name, const px::nn::Sequential& network,
       model.info.task == "classification" ? model.predict_proba(x) : model.forward(x);
   write_matrix(dir / (name + ".rows"), raw);
   write_matrix(dir / (name + ".expected"), rows_of(y));
-  list << name << " " << (model.info.task == "classification" ? 1 : 0) << "\n";
+  list << name << " " << (model.info.task == "classification" ? 1 : 0) << " " << onnx_floor << "\n";
 }
 
 void tabular_model(const std::string& name, px::nn::Sequential network, bool classification,
@@ -187,6 +193,50 @@ void image_model(const fs::path& dir, std::ofstream& list) {
   finish("wide", network, info, table_of(csv.str(), "pixels.csv"), raw, dir, list);
 }
 
+// The activation alone on raw values: its outputs are plexus' activation of the features.
+void activation_model(const px::nn::ActivationInfo& activation, const fs::path& dir,
+                      std::ofstream& list) {
+  constexpr int kFeatures = 6;
+  // Both sides of every kink (0, Softplus' threshold 20) and the saturated ends, then values where
+  // the activations curve most.
+  const std::vector<float> special = {-30.0f, -20.5f, -6.0f, -2.5f, -1.0f, -0.3f,
+                                      -1e-3f, 0.0f,   1e-3f, 0.3f,  1.0f,  2.5f,
+                                      6.0f,   19.9f,  20.0f, 20.1f, 30.0f, 0.0f};
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> uniform(-8.0f, 8.0f);
+  std::vector<std::vector<float>> raw(24, std::vector<float>(kFeatures));
+  for (size_t r = 0; r < raw.size(); ++r)
+    for (size_t i = 0; i < kFeatures; ++i) {
+      const size_t k = r * kFeatures + i;
+      raw[r][i] = k < special.size() ? special[k] : uniform(rng);
+    }
+  px::io::ModelInfo model_info;
+  model_info.task = "regression";
+  std::ostringstream csv;
+  for (int i = 0; i < kFeatures; ++i) {
+    char column[16];  // not "x" + std::to_string(i): GCC 12 warns falsely (-Wrestrict) on it
+    std::snprintf(column, sizeof(column), "x%d", i);
+    model_info.features.emplace_back(column);
+    csv << (i ? "," : "") << model_info.features.back();
+  }
+  csv << "\n";
+  for (const auto& row : raw) {
+    for (size_t i = 0; i < row.size(); ++i) csv << (i ? "," : "") << number(row[i]);
+    csv << "\n";
+  }
+  const std::string name = "act_" + activation.name;
+  try {
+    // NOTE: onnxruntime computes exp, erf and the logistic with its own approximations, whose
+    // error is absolute (up to about 2e-7, e.g. SiLU at -8); the raw outputs of an activation come
+    // that close to 0, so they compare absolutely below 0.05, not 1e-3.
+    finish(name, px::nn::Sequential{px::nn::make_activation(activation.name)}, model_info,
+           table_of(csv.str(), name + ".csv"), raw, dir, list, 0.05);
+  } catch (const px::Error& e) {
+    if (std::string(e.what()).find(activation.type) == std::string::npos) throw;
+    std::cout << name << ": not exported (" << e.what() << ")\n";
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,6 +269,7 @@ int main(int argc, char** argv) {
                        nn::Softmax(), nn::Linear(8, 1)},
         false, true, 3, dir, list);
     image_model(dir, list);
+    for (const auto& info : px::nn::activations()) activation_model(info, dir, list);
   } catch (const std::exception& e) {
     std::cerr << "make_models: " << e.what() << "\n";
     return 1;

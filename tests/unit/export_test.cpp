@@ -1,6 +1,7 @@
 // ONNX and C export at the unit level: the files written, the header's documentation of the
-// inputs and outputs, weights that read back exactly, and the errors (a bad name, a folder that
-// cannot be written, a layer without an export, logits of a regressor, a build without protobuf).
+// inputs and outputs, weights that read back exactly, every registered activation handled, and
+// the errors (a bad name, a folder that cannot be written, a layer without an export, logits of a
+// regressor, a build without protobuf).
 // tests/export/ runs the exported models against plexus.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -156,6 +157,59 @@ TEST(Export, ALayerWithoutAnExportIsNamed) {
   model.network.push_back(Custom());
   const std::string message = error_of([&] { px::io::export_c(model, temp_dir("custom"), "m"); });
   EXPECT_THAT(message, HasSubstr("C export: layer 3 (Custom()) of type Custom has no export"));
+}
+
+namespace {
+
+// Passes when `run` exports, or throws an Error that names `type`; fails on any other outcome.
+::testing::AssertionResult exports_or_names(const std::function<void()>& run,
+                                            const std::string& type) {
+  try {
+    run();
+    return ::testing::AssertionSuccess();
+  } catch (const px::Error& e) {
+    const std::string message = e.what();
+    if (message.find(type) != std::string::npos) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "refused without naming " << type << ": " << message;
+  } catch (const std::exception& e) {
+    return ::testing::AssertionFailure() << "not a plexus::Error: " << e.what();
+  }
+}
+
+}  // namespace
+
+// Every activation in the registry, with its default arguments, between two Linear layers: each
+// exporter exports it or refuses with a message naming it. tests/export runs the exported ones
+// against plexus' own forward pass.
+TEST(Export, EveryRegisteredActivationExportsOrIsRefusedByName) {
+  ASSERT_FALSE(px::nn::activations().empty());
+  for (const auto& info : px::nn::activations()) {
+    px::io::Model model = regressor();
+    model.network = px::nn::Sequential{px::nn::Linear(4, 3), px::nn::make_activation(info.name),
+                                       px::nn::Linear(3, 2)};
+    const fs::path dir = temp_dir("activation_" + info.name);
+    EXPECT_TRUE(exports_or_names([&] { px::io::export_c(model, dir, "m"); }, info.type))
+        << info.type;
+    if (px::io::onnx_export_available()) {
+      fs::create_directories(dir);
+      EXPECT_TRUE(exports_or_names([&] { px::io::export_onnx(model, dir / "m.onnx"); }, info.type))
+          << info.type;
+    }
+  }
+}
+
+TEST(Export, AnActivationThatCannotExportIsRefusedByName) {
+  px::io::Model model = regressor();
+  model.network =
+      px::nn::Sequential{px::nn::Linear(4, 3), px::nn::Softmax(0), px::nn::Linear(3, 1)};
+  EXPECT_THAT(error_of([&] { px::io::export_c(model, temp_dir("softmax_dim"), "m"); }),
+              HasSubstr("C export: layer 1 (Softmax(dim=0)) normalises over dimension 0; only the "
+                        "feature dimension (-1 or 1) exports"));
+  if (!px::io::onnx_export_available()) return;
+  const fs::path dir = temp_dir("softmax_dim_onnx");
+  fs::create_directories(dir);
+  EXPECT_THAT(error_of([&] { px::io::export_onnx(model, dir / "m.onnx"); }),
+              HasSubstr("ONNX export: layer 1 (Softmax(dim=0)) normalises over dimension 0"));
 }
 
 TEST(Export, ClassCountMustMatchTheOutputs) {
