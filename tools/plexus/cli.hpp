@@ -19,6 +19,7 @@
 #include "plexus/tensor/tensor.hpp"
 #include "plexus/train/diagnostics.hpp"
 #include "plexus/train/history.hpp"
+#include "plexus/train/metrics.hpp"
 
 namespace plexus::cli {
 
@@ -138,27 +139,24 @@ nn::Sequential build_network(const Settings& settings, int64_t inputs, int64_t o
 void fold_target_scaling(nn::Sequential& network, double mean, double std);
 int64_t parameter_count(const nn::Module& module);
 
-// ---- metrics shared by train and eval ----------------------------------------------------------
+// ---- scores (evaluate.cpp) ---------------------------------------------------------------------
 
-struct Scores {
-  bool classification = true;
-  double accuracy = 0, macro_f1 = 0;
-  std::vector<double> precision, recall, f1;  // per class
-  std::vector<int64_t> support;
-  std::vector<std::vector<int64_t>> confusion;  // rows = true class
-  double mse = 0, mae = 0, r2 = 0;
-  std::vector<double> predicted, actual;  // regression, for plots
-};
-/// outputs: logits [N, K] (classification) or values [N, 1]; targets: indices [N] or [N, 1].
-Scores score(const Tensor& outputs, const Tensor& targets, bool classification, size_t classes);
-/// The network's outputs for `inputs` in eval mode without grad, in batches.
-Tensor predict_outputs(nn::Module& network, const Tensor& inputs);
-/// test_* keys (and classes, confusion_matrix) for --json.
-void add_scores(json& out, const Scores& scores, const std::vector<std::string>& classes,
+/// test_* keys (and classes, confusion_matrix, per_class) for --json.
+void add_scores(json& out, const metrics::Scores& scores, const std::vector<std::string>& classes,
                 bool with_confusion);
 /// Human-readable scores (per-class table and confusion matrix with details).
-std::string format_scores(const Scores& scores, const std::vector<std::string>& classes,
+std::string format_scores(const metrics::Scores& scores, const std::vector<std::string>& classes,
                           bool details);
+
+// Temporary, until train.cpp calls metrics::evaluate and io::forward_in_batches itself.
+using Scores = metrics::Scores;
+inline Scores score(const Tensor& outputs, const Tensor& targets, bool classification, size_t) {
+  return metrics::evaluate(outputs, targets,
+                           classification ? data::Task::classification : data::Task::regression);
+}
+inline Tensor predict_outputs(nn::Module& network, const Tensor& inputs) {
+  return io::forward_in_batches(network, inputs);
+}
 
 // ---- report (report.cpp) -----------------------------------------------------------------------
 
@@ -167,7 +165,7 @@ struct ReportInput {
   std::vector<std::pair<std::string, std::string>> settings, columns, metrics;
   const train::History* history = nullptr;
   std::optional<size_t> best_epoch;  ///< from 0
-  Scores scores;
+  metrics::Scores scores;
   std::vector<std::string> classes;
   /// Two numeric features: the test points in raw units and a classifier of grid points.
   std::vector<std::string> axis_names;
@@ -186,8 +184,6 @@ void write_report(const std::string& dir, const ReportInput& input);
 std::string format_value(double value);
 /// A CSV field, quoted when it needs to be.
 std::string csv_field(std::string_view text);
-/// Writes `text` to `path` atomically (temporary file, then rename).
-void write_file_atomically(const std::string& path, const std::string& text);
 /// Prints one line to stderr: "plexus: warning: ...".
 void warn(const std::string& message);
 /// Prints one JSON object on one line (the last line of a --json run).
