@@ -253,6 +253,7 @@ TEST(ModelFile, ForwardRunsLargeInputsInBatchesWithTheSameOutputs) {
   const int64_t n = 2500;  // three batches, the last one partial
   const int64_t features = static_cast<int64_t>(t.info.input.tabular->output_features());
   const px::Tensor x = px::Tensor::randn({n, features}, 3);
+  EXPECT_EQ(model.forward(x.slice_rows(0, 0)).shape(), px::Shape({0, 2}));
   const std::vector<float> batched = model.forward(x).to_vector();
   ASSERT_EQ(batched.size(), static_cast<size_t>(n * 2));
   px::NoGradGuard no_grad;

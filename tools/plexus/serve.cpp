@@ -131,7 +131,7 @@ class Batcher {
       int64_t begin = 0;
       for (Job* job : batch) {
         const int64_t end = begin + job->inputs.shape(0);
-        job->outputs = outputs.slice_rows(begin, end).clone();  // its own storage for its thread
+        job->outputs = outputs.slice_rows(begin, end);
         begin = end;
       }
     } catch (...) {
