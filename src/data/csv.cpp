@@ -24,6 +24,12 @@ namespace plexus::data {
 Table::Table(std::string source, std::vector<std::string> columns,
              const std::vector<std::vector<std::string>>& rows)
     : source_(std::move(source)), columns_(std::move(columns)), rows_by_index_(true) {
+  std::unordered_map<std::string_view, size_t> seen;
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const auto [it, added] = seen.emplace(columns_[c], c);
+    PLEXUS_CHECK(added, source_, ": column '", columns_[c], "' is named twice (columns ",
+                 it->second, " and ", c, ")");
+  }
   for (size_t r = 0; r < rows.size(); ++r) {
     PLEXUS_CHECK(rows[r].size() == columns_.size(), where_index(r), ": ", rows[r].size(),
                  " cells, the table has ", columns_.size(), " columns");

@@ -210,5 +210,9 @@ TEST(Csv, TableFromCellsChecksEachRowsWidth) {
                 Table("rows", {"a", "b"}, {{"1", "2"}, {"3"}});
               }),
               HasSubstr("rows[1]: 1 cells, the table has 2 columns"));
+  EXPECT_THAT(error_of([] {
+                Table("rows", {"a", "b", "a"}, {});
+              }),
+              HasSubstr("rows: column 'a' is named twice (columns 0 and 2)"));
   EXPECT_EQ(Table("rows", {"a"}, {}).rows(), 0u);
 }

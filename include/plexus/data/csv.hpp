@@ -35,19 +35,20 @@ struct CsvOptions {
 class Table {
  public:
   Table() = default;
-  /// A table of the given cells, each row as many as `columns` (else an error naming the row).
+  /// A table of the given cells, kept as they are (no trimming, no quoting). The column names
+  /// must differ and each row have as many cells as there are columns, else an error says which.
   /// Its rows are named "source[0]", "source[1]", ... in messages, as the elements of a list are.
   Table(std::string source, std::vector<std::string> columns,
         const std::vector<std::vector<std::string>>& rows);
 
-  /// The file name (or "<stdin>"), for error messages.
+  /// The file name (or "<stdin>", or the name a table built from cells was given), for messages.
   const std::string& source() const { return source_; }
   /// The header's names, or "0", "1", ... without a header (also for empty header cells).
   const std::vector<std::string>& columns() const { return columns_; }
   /// Data rows (the header is not one).
   size_t rows() const { return lines_.size(); }
   size_t cols() const { return columns_.size(); }
-  /// The cell's text, unquoted, with the blanks around an unquoted cell trimmed.
+  /// The cell's text: from a file unquoted, with the blanks around an unquoted cell trimmed.
   std::string_view cell(size_t row, size_t col) const;
   /// The 1-based line of the source on which `row` starts; in a table built from cells, the
   /// row's 1-based position.
