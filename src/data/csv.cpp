@@ -14,11 +14,44 @@
 #include <limits>
 #include <sstream>
 #include <unordered_map>
+#include <utility>
 
 #include "base/check.hpp"
 #include "data/cells.hpp"
 
 namespace plexus::data {
+
+Table::Table(std::string source, std::vector<std::string> columns,
+             const std::vector<std::vector<std::string>>& rows)
+    : source_(std::move(source)), columns_(std::move(columns)), rows_by_index_(true) {
+  std::unordered_map<std::string_view, size_t> seen;
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const auto [it, added] = seen.emplace(columns_[c], c);
+    PLEXUS_CHECK(added, source_, ": column '", columns_[c], "' is named twice (columns ",
+                 it->second, " and ", c, ")");
+  }
+  for (size_t r = 0; r < rows.size(); ++r) {
+    PLEXUS_CHECK(rows[r].size() == columns_.size(), where_index(r), ": ", rows[r].size(),
+                 " cells, the table has ", columns_.size(), " columns");
+    row_starts_.push_back(text_.size());
+    for (const std::string& cell : rows[r]) {
+      text_ += cell;
+      PLEXUS_CHECK(text_.size() - row_starts_.back() <= std::numeric_limits<uint32_t>::max(),
+                   where_index(r), ": a row longer than 4 GiB");
+      ends_.push_back(static_cast<uint32_t>(text_.size() - row_starts_.back()));
+    }
+    lines_.push_back(r + 1);
+  }
+}
+
+std::string Table::where(size_t row) const {
+  PLEXUS_ASSERT(row < rows());
+  return rows_by_index_ ? where_index(row) : source_ + ":" + std::to_string(lines_[row]);
+}
+
+std::string Table::where_index(size_t row) const {
+  return source_ + "[" + std::to_string(row) + "]";
+}
 
 std::string_view Table::cell(size_t row, size_t col) const {
   PLEXUS_ASSERT(row < rows() && col < cols());

@@ -28,9 +28,16 @@ constexpr size_t kMaxClassesForIntegers = 20;
 // "data.csv:12: column 'age' (3)": the 0-based index, as --target and --ignore accept it.
 std::string where(const Table& table, size_t row, size_t col, const char* what = "column") {
   std::ostringstream text;
-  text << table.source() << ":" << table.line(row) << ": " << what << " '" << table.columns()[col]
-       << "' (" << col << ")";
+  text << table.where(row) << ": " << what << " '" << table.columns()[col] << "' (" << col << ")";
   return text.str();
+}
+
+// A feature cell that cannot be used: a CellError that names it.
+template <typename... Parts>
+[[noreturn]] void cell_error(const Table& table, size_t row, size_t col, const Parts&... parts) {
+  std::ostringstream text;
+  (text << where(table, row, col) << ... << parts);
+  throw CellError(text.str(), row, table.line(row), col);
 }
 
 std::string quoted_list(const std::vector<std::string>& names) {
@@ -85,23 +92,22 @@ void sort_labels(std::vector<std::string>& labels) {
 
 [[noreturn]] void missing_cell(const Table& table, size_t row, size_t col) {
   const std::string_view cell = table.cell(row, col);
-  detail::throw_error(where(table, row, col), ": ",
-                      internal::trim(cell).empty() ? std::string("empty cell")
-                                                   : "missing value '" + std::string(cell) + "'",
-                      "; fill it, drop the row, or pass --impute mean|median|most-frequent");
+  cell_error(table, row, col, ": ",
+             internal::trim(cell).empty() ? std::string("empty cell")
+                                          : "missing value '" + std::string(cell) + "'",
+             "; fill it, drop the row, or pass --impute mean|median|most-frequent");
 }
 
 [[noreturn]] void not_a_number(const Table& table, size_t row, size_t col) {
-  detail::throw_error(where(table, row, col), ": '", table.cell(row, col),
-                      "' is not a number; hint: if the column holds categories, pass "
-                      "--categorical ",
-                      table.columns()[col]);
+  cell_error(table, row, col, ": '", table.cell(row, col),
+             "' is not a number; hint: if the column holds categories, pass --categorical ",
+             table.columns()[col]);
 }
 
 [[noreturn]] void not_finite(const Table& table, size_t row, size_t col) {
-  detail::throw_error(where(table, row, col), ": '", table.cell(row, col),
-                      "' is infinite or too large for a double; replace it, or leave the cell "
-                      "empty to mark it missing");
+  cell_error(table, row, col, ": '", table.cell(row, col),
+             "' is infinite or too large for a double; replace it, or leave the cell empty to "
+             "mark it missing");
 }
 
 double median(std::vector<double> values) {
@@ -310,8 +316,8 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
         }
         const double standard = (value - column.mean) / column.std;
         // A value far from the training ones can leave float's range: an error, not infinity.
-        PLEXUS_CHECK(std::fabs(standard) <= std::numeric_limits<float>::max(),
-                     where(table, rows[i], col), ": '", table.cell(rows[i], col),
+        if (!(std::fabs(standard) <= std::numeric_limits<float>::max()))
+          cell_error(table, rows[i], col, ": '", table.cell(rows[i], col),
                      "' is too far from the training values (mean ", column.mean, ", std ",
                      column.std, ") to standardise as a float32");
         x[i * width + offset] = static_cast<float>(standard);

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <iterator>
 #include <limits>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,8 @@
 #include "plexus/io/safetensors.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/ops/activation.hpp"
+#include "plexus/ops/reduce.hpp"
+#include "plexus/ops/shape_ops.hpp"
 
 namespace plexus::io {
 
@@ -234,16 +237,40 @@ Model load_model(const std::filesystem::path& path) {
   return model;
 }
 
-Tensor Model::forward(const Tensor& inputs) {
+Tensor forward_in_batches(nn::Module& network, const Tensor& inputs) {
+  constexpr int64_t kBatchRows = 1024;
   NoGradGuard no_grad;
   network.eval();
-  return network(inputs);
+  const int64_t n = inputs.shape(0);
+  if (n <= kBatchRows) return network.forward(inputs);
+  std::vector<Tensor> batches;
+  for (int64_t begin = 0; begin < n; begin += kBatchRows)
+    batches.push_back(network.forward(inputs.slice_rows(begin, std::min(n, begin + kBatchRows))));
+  return concat(batches, 0);
 }
 
-Tensor Model::predict_proba(const Tensor& inputs) {
-  PLEXUS_CHECK(info.task == "classification", "predict_proba: the model is a regressor");
+Tensor Model::forward(const Tensor& inputs) { return forward_in_batches(network, inputs); }
+
+Tensor Model::predictions(const Tensor& outputs) const {
+  return task() == data::Task::classification ? argmax(outputs, 1) : outputs;
+}
+
+Tensor Model::probabilities(const Tensor& outputs) const {
+  PLEXUS_CHECK(task() == data::Task::classification, "predict_proba: the model is a regressor");
   NoGradGuard no_grad;
-  return softmax(forward(inputs), 1);
+  return softmax(outputs, 1);
+}
+
+Tensor Model::predict(const Tensor& inputs) { return predictions(forward(inputs)); }
+
+Tensor Model::predict(const data::Table& table, std::vector<std::string>* warnings) {
+  return predict(preprocess(table, warnings));
+}
+
+Tensor Model::predict_proba(const Tensor& inputs) { return probabilities(forward(inputs)); }
+
+Tensor Model::predict_proba(const data::Table& table, std::vector<std::string>* warnings) {
+  return predict_proba(preprocess(table, warnings));
 }
 
 Tensor Model::preprocess(const data::Table& table, std::vector<std::string>* warnings) const {
@@ -261,9 +288,12 @@ Tensor Model::preprocess(const data::Table& table, std::vector<std::string>* war
       const std::string_view cell = table.cell(r, static_cast<size_t>(columns[c]));
       float value = 0.0f;
       const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-      PLEXUS_CHECK(error == std::errc() && end == cell.data() + cell.size() && std::isfinite(value),
-                   table.source(), ":", table.line(r), ": column '", info.features[c], "': '",
-                   cell.substr(0, 40), "' is not a finite number");
+      if (error != std::errc() || end != cell.data() + cell.size() || !std::isfinite(value)) {
+        std::ostringstream message;
+        message << table.where(r) << ": column '" << info.features[c] << "': '"
+                << cell.substr(0, 40) << "' is not a finite number";
+        throw data::CellError(message.str(), r, table.line(r), static_cast<size_t>(columns[c]));
+      }
       out[r * columns.size() + c] = value * info.input.scale;
     }
   return x;

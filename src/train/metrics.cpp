@@ -316,6 +316,71 @@ double r2(const Tensor& pred, const Tensor& targets) {
   return metric.result();
 }
 
+// ---- every score at once ------------------------------------------------------------------------
+
+namespace {
+
+void classification_scores(const Tensor& outputs, const Tensor& targets, Scores& out) {
+  const ScoreRows s = score_rows(outputs, "evaluate");
+  const TargetRows t = target_rows(targets, s, "evaluate", outputs);
+  const size_t classes = s.classes();
+  out.confusion.assign(classes, std::vector<int64_t>(classes, 0));
+  size_t correct = 0;
+  for (size_t i = 0; i < s.rows; ++i) {
+    const size_t truth = t.at(i), predicted = predicted_class(s, i, 0.0f);
+    correct += truth == predicted;
+    ++out.confusion[truth][predicted];
+  }
+  out.accuracy = ratio(correct, s.rows);
+  // Per class c: precision = tp / predicted, recall = tp / actual, F1 their harmonic mean; the
+  // macro F1 averages over the classes present in the targets or the predictions.
+  double f1_sum = 0;
+  size_t present = 0;
+  for (size_t c = 0; c < classes; ++c) {
+    int64_t actual = 0, predicted = 0;
+    for (size_t j = 0; j < classes; ++j) {
+      actual += out.confusion[c][j];
+      predicted += out.confusion[j][c];
+    }
+    const auto tp = static_cast<size_t>(out.confusion[c][c]);
+    const double p = ratio(tp, static_cast<size_t>(predicted));
+    const double r = ratio(tp, static_cast<size_t>(actual));
+    const double f = p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+    out.precision.push_back(p);
+    out.recall.push_back(r);
+    out.f1.push_back(f);
+    out.support.push_back(actual);
+    if (actual > 0 || predicted > 0) {
+      f1_sum += f;
+      ++present;
+    }
+  }
+  out.macro_f1 = present > 0 ? f1_sum / static_cast<double>(present) : 0.0;
+}
+
+void regression_scores(const Tensor& outputs, const Tensor& targets, Scores& out) {
+  const ValueRows v = value_rows(outputs, targets, "evaluate");
+  if (v.rows == 0) return;
+  out.mse = mse(outputs, targets);
+  out.mae = mae(outputs, targets);
+  out.r2 = r2(outputs, targets);
+  out.predicted.assign(v.pred, v.pred + v.rows * v.columns);
+  out.actual.assign(v.target, v.target + v.rows * v.columns);
+}
+
+}  // namespace
+
+Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task) {
+  Scores scores;
+  scores.task = task;
+  if (task == data::Task::classification) {
+    classification_scores(outputs, targets, scores);
+  } else {
+    regression_scores(outputs, targets, scores);
+  }
+  return scores;
+}
+
 // ---- names ------------------------------------------------------------------------------------
 
 std::unique_ptr<Metric> make_metric(std::string_view name) {

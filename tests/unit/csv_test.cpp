@@ -188,3 +188,31 @@ TEST(Csv, ReadsAFileAndNamesIt) {
   std::filesystem::remove(path);
   EXPECT_THAT(error_of([&] { read_csv(path); }), HasSubstr(path.string() + ": cannot open"));
 }
+
+TEST(Csv, TableFromCellsKeepsThemVerbatimAndNamesRowsByIndex) {
+  const Table t("rows", {"a", "b"}, {{" 1 ", "x,\"y\""}, {"", "3"}, {"4", "5"}});
+  EXPECT_EQ(t.source(), "rows");
+  EXPECT_EQ(t.columns(), (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(t.rows(), 3u);
+  EXPECT_EQ(t.cell(0, 0), " 1 ");  // no trimming, no quoting: the cells are the text
+  EXPECT_EQ(t.cell(0, 1), "x,\"y\"");
+  EXPECT_EQ(t.cell(1, 0), "");
+  EXPECT_EQ(t.cell(2, 1), "5");
+  EXPECT_EQ(t.line(2), 3u);
+  EXPECT_EQ(t.where(0), "rows[0]");
+  EXPECT_EQ(t.where(2), "rows[2]");
+  EXPECT_EQ(t.column_index("b"), 1);
+  EXPECT_EQ(parse("a,b\n1,2\n3,4\n").where(1), "data.csv:3");
+}
+
+TEST(Csv, TableFromCellsChecksEachRowsWidth) {
+  EXPECT_THAT(error_of([] {
+                Table("rows", {"a", "b"}, {{"1", "2"}, {"3"}});
+              }),
+              HasSubstr("rows[1]: 1 cells, the table has 2 columns"));
+  EXPECT_THAT(error_of([] {
+                Table("rows", {"a", "b", "a"}, {});
+              }),
+              HasSubstr("rows: column 'a' is named twice (columns 0 and 2)"));
+  EXPECT_EQ(Table("rows", {"a"}, {}).rows(), 0u);
+}

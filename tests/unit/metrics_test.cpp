@@ -156,3 +156,77 @@ TEST(Metrics, BadTargetsAndShapesAreNamed) {
   }
   EXPECT_THROW(metrics::accuracy(six_scores(), Tensor::zeros({5})), px::Error);
 }
+
+TEST(Metrics, EvaluateGivesEveryClassificationScore) {
+  // Confusion of y_true = [0, 1, 2, 2, 1, 0] against y_pred = [0, 2, 2, 2, 1, 1]:
+  //   true 0: [1, 1, 0]   true 1: [0, 1, 1]   true 2: [0, 0, 2]
+  // precision = diagonal / column sum = 1/1, 1/2, 2/3; recall = diagonal / row sum = 1/2, 1/2,
+  // 2/2; F1 = 2pr / (p + r) = 2/3, 1/2, 4/5.
+  const metrics::Scores s =
+      metrics::evaluate(six_scores(), six_targets(), px::data::Task::classification);
+  EXPECT_EQ(s.task, px::data::Task::classification);
+  EXPECT_EQ(s.confusion, (std::vector<std::vector<int64_t>>{{1, 1, 0}, {0, 1, 1}, {0, 0, 2}}));
+  EXPECT_DOUBLE_EQ(s.accuracy, 4.0 / 6.0);
+  ASSERT_EQ(s.precision.size(), 3u);
+  EXPECT_DOUBLE_EQ(s.precision[0], 1.0);
+  EXPECT_DOUBLE_EQ(s.precision[1], 0.5);
+  EXPECT_DOUBLE_EQ(s.precision[2], 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(s.recall[0], 0.5);
+  EXPECT_DOUBLE_EQ(s.recall[1], 0.5);
+  EXPECT_DOUBLE_EQ(s.recall[2], 1.0);
+  EXPECT_NEAR(s.f1[0], 2.0 / 3.0, 1e-12);
+  EXPECT_NEAR(s.f1[1], 0.5, 1e-12);
+  EXPECT_NEAR(s.f1[2], 0.8, 1e-12);
+  EXPECT_EQ(s.support, (std::vector<int64_t>{2, 2, 2}));
+  EXPECT_NEAR(s.macro_f1, (2.0 / 3.0 + 0.5 + 0.8) / 3.0, 1e-12);
+  EXPECT_NEAR(s.macro_f1, metrics::f1(six_scores(), six_targets()), 1e-12);
+  EXPECT_TRUE(s.actual.empty());
+}
+
+TEST(Metrics, EvaluateMacroF1SkipsAClassNeverSeenButReportsIt) {
+  // Class 2 is neither a target nor predicted: its scores are 0 and it is left out of the mean.
+  const Tensor scores = Tensor::from({2, 1, 0, 1, 2, 0, 1, 2, 0}, {3, 3});
+  const metrics::Scores s =
+      metrics::evaluate(scores, Tensor::from({0, 1, 0}, {3}), px::data::Task::classification);
+  // class 0: p = 1/1, r = 1/2, F1 = 2/3; class 1: p = 1/2, r = 1/1, F1 = 2/3.
+  EXPECT_EQ(s.support, (std::vector<int64_t>{2, 1, 0}));
+  EXPECT_EQ(s.f1[2], 0.0);
+  EXPECT_NEAR(s.macro_f1, 2.0 / 3.0, 1e-12);
+}
+
+TEST(Metrics, EvaluateGivesEveryRegressionScore) {
+  // errors 0, -2, 1, -1: MSE 6/4, MAE 4/4; targets' mean 3, SS_tot 4+1+1+4 = 10, R2 = 1 - 6/10.
+  const Tensor pred = Tensor::from({1, 2, 3, 4}, {4, 1});
+  const Tensor targets = Tensor::from({1, 4, 2, 5}, {4, 1});
+  const metrics::Scores s = metrics::evaluate(pred, targets, px::data::Task::regression);
+  EXPECT_EQ(s.task, px::data::Task::regression);
+  EXPECT_DOUBLE_EQ(s.mse, 1.5);
+  EXPECT_DOUBLE_EQ(s.mae, 1.0);
+  EXPECT_DOUBLE_EQ(s.r2, 0.4);
+  EXPECT_EQ(s.predicted, (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(s.actual, (std::vector<double>{1, 4, 2, 5}));
+  EXPECT_TRUE(s.confusion.empty());
+}
+
+TEST(Metrics, EvaluateOfNoRowsIsZero) {
+  const metrics::Scores c =
+      metrics::evaluate(Tensor::zeros({0, 3}), Tensor::zeros({0}), px::data::Task::classification);
+  EXPECT_EQ(c.accuracy, 0.0);
+  EXPECT_EQ(c.macro_f1, 0.0);
+  EXPECT_EQ(c.confusion, (std::vector<std::vector<int64_t>>(3, std::vector<int64_t>(3, 0))));
+  const metrics::Scores r =
+      metrics::evaluate(Tensor::zeros({0, 1}), Tensor::zeros({0, 1}), px::data::Task::regression);
+  EXPECT_EQ(r.mse, 0.0);
+  EXPECT_EQ(r.r2, 0.0);
+  EXPECT_TRUE(r.actual.empty());
+}
+
+TEST(Metrics, EvaluateNamesBadTargets) {
+  try {
+    metrics::evaluate(six_scores(), Tensor::from({0, 1, 2, 3, 1, 0}, {6}),
+                      px::data::Task::classification);
+    FAIL() << "expected an error";
+  } catch (const px::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("evaluate: target 3 is 3"), std::string::npos) << e.what();
+  }
+}

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -221,4 +222,75 @@ TEST(ModelFile, GoldenFileOfFormatOneStillPredictsTheSame) {
   // Intel and AMD machines may round the products differently: a float tolerance.
   for (size_t i = 0; i < proba.size(); ++i) EXPECT_NEAR(proba[i], expected[i], 1e-5f) << i;
   EXPECT_EQ(loaded.info.classes, (std::vector<std::string>{"no", "yes"}));
+}
+
+TEST(ModelFile, PredictGivesTheArgmaxAndPredictProbaTheSoftmaxOfTheOutputs) {
+  Trained t = make_model();
+  const fs::path path = temp_file("predict.plx");
+  px::io::save_model(t.network, path, t.info);
+  px::io::Model loaded = px::io::load_model(path);
+  const px::data::Table rows = table_of(kGoldenRows);
+  const px::Tensor outputs = loaded.forward(loaded.preprocess(rows));
+  const std::vector<float> o = outputs.to_vector();
+  const std::vector<float> predicted = loaded.predict(rows).to_vector();
+  const std::vector<float> proba = loaded.predict_proba(rows).to_vector();
+  ASSERT_EQ(predicted.size(), 4u);
+  ASSERT_EQ(proba.size(), 8u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(predicted[i], o[2 * i + 1] > o[2 * i] ? 1.0f : 0.0f) << i;
+    // Two classes: p(1) = 1 / (1 + e^(o0 - o1)).
+    const double p1 = 1.0 / (1.0 + std::exp(static_cast<double>(o[2 * i]) - o[2 * i + 1]));
+    EXPECT_NEAR(proba[2 * i + 1], p1, 1e-6) << i;
+    EXPECT_NEAR(proba[2 * i] + proba[2 * i + 1], 1.0f, 1e-6f) << i;
+  }
+  EXPECT_EQ(loaded.predictions(outputs).to_vector(), predicted);
+  EXPECT_EQ(loaded.probabilities(outputs).to_vector(), proba);
+}
+
+TEST(ModelFile, ForwardRunsLargeInputsInBatchesWithTheSameOutputs) {
+  Trained t = make_model();
+  px::io::Model model{std::move(t.network), t.info};
+  const int64_t n = 2500;  // three batches, the last one partial
+  const int64_t features = static_cast<int64_t>(t.info.input.tabular->output_features());
+  const px::Tensor x = px::Tensor::randn({n, features}, 3);
+  EXPECT_EQ(model.forward(x.slice_rows(0, 0)).shape(), px::Shape({0, 2}));
+  const std::vector<float> batched = model.forward(x).to_vector();
+  ASSERT_EQ(batched.size(), static_cast<size_t>(n * 2));
+  px::NoGradGuard no_grad;
+  for (const int64_t row : {int64_t{0}, int64_t{1023}, int64_t{1024}, int64_t{2499}}) {
+    const std::vector<float> alone = model.network(x.slice_rows(row, row + 1)).to_vector();
+    EXPECT_NEAR(batched[static_cast<size_t>(row) * 2], alone[0], 1e-5f) << row;
+    EXPECT_NEAR(batched[static_cast<size_t>(row) * 2 + 1], alone[1], 1e-5f) << row;
+  }
+}
+
+TEST(ModelFile, ARegressorPredictsItsOutputsAndRefusesProbabilities) {
+  Trained t = make_model();
+  t.info.task = "regression";
+  px::io::Model model{std::move(t.network), t.info};
+  const px::Tensor x = model.preprocess(table_of(kGoldenRows));
+  EXPECT_EQ(model.predict(x).to_vector(), model.forward(x).to_vector());
+  try {
+    model.predict_proba(x);
+    FAIL() << "expected an error";
+  } catch (const px::Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("regressor"));
+  }
+}
+
+TEST(ModelFile, ABadCellIsACellErrorNamingItsRowAndColumn) {
+  Trained t = make_model();
+  const px::io::Model model{std::move(t.network), t.info};
+  const px::data::Table rows("rows", {"age", "colour", "score"},
+                             {{"31", "red", "0.5"}, {"45", "blue", "abc"}});
+  try {
+    model.preprocess(rows);
+    FAIL() << "expected an error";
+  } catch (const px::data::CellError& e) {
+    EXPECT_EQ(e.row(), 1u);
+    EXPECT_EQ(e.line(), 2u);
+    EXPECT_EQ(e.column(), 2u);
+    EXPECT_THAT(e.what(), ::testing::StartsWith("rows[1]: column 'score' (2): 'abc' is not a "
+                                                "number"));
+  }
 }

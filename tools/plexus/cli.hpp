@@ -21,6 +21,7 @@
 #include "plexus/train/checkpoint.hpp"
 #include "plexus/train/diagnostics.hpp"
 #include "plexus/train/history.hpp"
+#include "plexus/train/metrics.hpp"
 #include "plexus/train/recipe.hpp"
 
 namespace plexus::cli {
@@ -146,26 +147,13 @@ train::Recipe recipe_of(const Settings& settings);
 data::Arrays arrays_of(const Source& source);
 using train::parameter_count;
 
-// ---- metrics shared by train and eval ----------------------------------------------------------
+// ---- scores (evaluate.cpp) ---------------------------------------------------------------------
 
-struct Scores {
-  bool classification = true;
-  double accuracy = 0, macro_f1 = 0;
-  std::vector<double> precision, recall, f1;  // per class
-  std::vector<int64_t> support;
-  std::vector<std::vector<int64_t>> confusion;  // rows = true class
-  double mse = 0, mae = 0, r2 = 0;
-  std::vector<double> predicted, actual;  // regression, for plots
-};
-/// outputs: logits [N, K] (classification) or values [N, 1]; targets: indices [N] or [N, 1].
-Scores score(const Tensor& outputs, const Tensor& targets, bool classification, size_t classes);
-/// The network's outputs for `inputs` in eval mode without grad, in batches.
-Tensor predict_outputs(nn::Module& network, const Tensor& inputs);
-/// test_* keys (and classes, confusion_matrix) for --json.
-void add_scores(json& out, const Scores& scores, const std::vector<std::string>& classes,
+/// test_* keys (and classes, confusion_matrix, per_class) for --json.
+void add_scores(json& out, const metrics::Scores& scores, const std::vector<std::string>& classes,
                 bool with_confusion);
 /// Human-readable scores (per-class table and confusion matrix with details).
-std::string format_scores(const Scores& scores, const std::vector<std::string>& classes,
+std::string format_scores(const metrics::Scores& scores, const std::vector<std::string>& classes,
                           bool details);
 
 // ---- report (report.cpp) -----------------------------------------------------------------------
@@ -175,7 +163,7 @@ struct ReportInput {
   std::vector<std::pair<std::string, std::string>> settings, columns, metrics;
   const train::History* history = nullptr;
   std::optional<size_t> best_epoch;  ///< from 0
-  Scores scores;
+  metrics::Scores scores;
   std::vector<std::string> classes;
   /// Two numeric features: the test points in raw units and a classifier of grid points.
   std::vector<std::string> axis_names;
@@ -194,8 +182,6 @@ void write_report(const std::string& dir, const ReportInput& input);
 std::string format_value(double value);
 /// A CSV field, quoted when it needs to be.
 std::string csv_field(std::string_view text);
-/// Writes `text` to `path` atomically (temporary file, then rename).
-void write_file_atomically(const std::string& path, const std::string& text);
 /// Prints one line to stderr: "plexus: warning: ...".
 void warn(const std::string& message);
 /// Prints one JSON object on one line (the last line of a --json run).

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/optim/registry.hpp"
@@ -13,17 +14,11 @@
 namespace plexus::cli {
 namespace {
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
 void check_member(const std::string& what, const std::string& value,
                   const std::vector<std::string>& names) {
   for (const auto& name : names)
     if (name == value) return;
-  throw UsageError("unknown " + what + " \"" + value + "\"; known: " + join(names));
+  throw UsageError(unknown_name_message(what, value, names));
 }
 
 template <typename T>
@@ -185,7 +180,7 @@ void apply_config(const json& config, Settings& s, const std::string& source) {
     else if (key == "checkpoint")
       s.checkpoint = get<std::string>(value, key, source);
     else
-      throw UsageError(source + ": unknown key \"" + key + "\"; known: " + join([] {
+      throw UsageError(source + ": " + unknown_name_message("key", key, [] {
                          std::vector<std::string> keys;
                          const json defaults = settings_to_json(Settings{});
                          for (const auto& [k, v] : defaults.items()) keys.push_back(k);

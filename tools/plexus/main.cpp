@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/error.hpp"
 #include "plexus/loss/registry.hpp"
 
@@ -21,12 +22,6 @@ namespace {
 extern "C" void on_sigint(int) {
   g_interrupted = true;
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
-
-std::string list(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
 }
 
 void add_csv_flags(CLI::App* cmd, std::optional<bool>& header, bool& yes, bool& no,
@@ -116,7 +111,7 @@ int main_impl(int argc, char** argv) {
   train->add_option("--hidden", hidden, "hidden layer widths, comma-separated (default: 256,128)");
   train
       ->add_option("--activation", s.activation,
-                   "activation: " + list(activation_names()) + " (default: relu)")
+                   "activation: " + join(activation_names()) + " (default: relu)")
       ->check(CLI::IsMember(activation_names()));
   train
       ->add_option("--dropout", s.dropout,
@@ -125,12 +120,12 @@ int main_impl(int argc, char** argv) {
   train->add_flag("--batch-norm", s.batch_norm, "BatchNorm1d after each hidden Linear layer");
   train
       ->add_option("--loss", s.loss,
-                   "loss: " + list(loss::names()) +
+                   "loss: " + join(loss::names()) +
                        " (default: cross_entropy for classification, mse for regression)")
       ->check(CLI::IsMember(loss::names()));
   train
       ->add_option("--optimizer", s.optimizer,
-                   "optimizer: " + list(optimizer_names()) + " (default: adam)")
+                   "optimizer: " + join(optimizer_names()) + " (default: adam)")
       ->check(CLI::IsMember(optimizer_names()));
   train->add_option("--lr", s.lr, "learning rate (default: 0.001)")->check(kPositive);
   double weight_decay = 0;
@@ -141,7 +136,7 @@ int main_impl(int argc, char** argv) {
           ->check(kNonNegative);
   train
       ->add_option("--schedule", s.schedule,
-                   "learning-rate schedule: " + list(schedule_names()) + " (default: none)")
+                   "learning-rate schedule: " + join(schedule_names()) + " (default: none)")
       ->check(CLI::IsMember(schedule_names()));
   train
       ->add_option("--clip-grad", s.clip_grad,

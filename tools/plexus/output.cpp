@@ -1,13 +1,9 @@
-// Printing: numbers with 9 significant digits, CSV fields, warnings, the --json line, atomic files.
-#include <unistd.h>
+// Printing: numbers with 9 significant digits, CSV fields, warnings, the --json line.
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "cli.hpp"
-#include "plexus/error.hpp"
 
 namespace plexus::cli {
 
@@ -28,30 +24,6 @@ std::string csv_field(std::string_view text) {
     out += c;
   }
   return out + "\"";
-}
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path temp = target;
-  temp += ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path + ": cannot write (" + temp.string() + ")");
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(temp, ec);
-      throw Error(path + ": write failed");
-    }
-  }
-  std::error_code ec;
-  fs::rename(temp, target, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    throw Error(path + ": cannot rename the temporary file into place");
-  }
 }
 
 void warn(const std::string& message) { std::cerr << "plexus: warning: " << message << "\n"; }

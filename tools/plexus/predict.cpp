@@ -1,11 +1,11 @@
 // `plexus predict`: one CSV row per input row: the --id columns, the prediction, the probabilities.
 #include <algorithm>
-#include <cmath>
 #include <iostream>
 #include <sstream>
 
 #include "cli.hpp"
-#include "plexus/error.hpp"
+#include "plexus/base/atomic_file.hpp"
+#include "plexus/base/text.hpp"
 
 namespace plexus::cli {
 
@@ -14,7 +14,7 @@ int run_predict(const PredictArgs& args) {
   SourceOptions options{
       .header = args.header, .delimiter = args.delimiter, .labels = args.labels, .train = false};
   Source source = load_source(args.data, options);
-  const bool classification = model.info.task == "classification";
+  const bool classification = model.task() == data::Task::classification;
   if (args.proba && !classification)
     throw UsageError("--proba: the model is a regressor; probabilities need a classifier");
   std::vector<std::string> ids = split_list(args.id);
@@ -38,40 +38,37 @@ int run_predict(const PredictArgs& args) {
       if (!used && !ignored && !is_id && column != target) extra.push_back(column);
     }
     if (!extra.empty() && model.info.input.tabular) {
-      std::string list;
-      for (const auto& e : extra) list += (list.empty() ? "" : ", ") + e;
       warn(source.name + ": ignoring " + std::to_string(extra.size()) +
-           " column(s) the model does not use: " + list);
+           " column(s) the model does not use: " + join(extra));
     }
   }
   std::vector<std::string> warnings;
   Tensor inputs = model_inputs(model, source, &warnings);
   for (const auto& w : warnings) warn(w);
-  Tensor outputs = predict_outputs(model.network, inputs);
-  const int64_t n = outputs.shape(0), k = outputs.shape(1);
+  const Tensor outputs = model.forward(inputs);
+  const Tensor predictions = model.predictions(outputs);
+  const Tensor probabilities = args.proba ? model.probabilities(outputs) : Tensor();
+  const int64_t n = predictions.shape(0);
   std::ostringstream csv;
   for (const auto& id : ids) csv << csv_field(id) << ",";
   csv << "prediction";
   if (args.proba)
     for (const auto& c : model.info.classes) csv << "," << csv_field("proba_" + c);
   csv << "\n";
-  const float* o = outputs.data();
+  // A classifier's predictions are class indices [N], a regressor's values [N, K] (the first).
+  const int64_t stride = predictions.numel() / std::max<int64_t>(n, 1);
+  const float* predicted = predictions.data();
   for (int64_t i = 0; i < n; ++i) {
     for (int col : id_cols)
       csv << csv_field(source.table->cell(static_cast<size_t>(i), col)) << ",";
     if (classification) {
-      int64_t best = 0;
-      for (int64_t j = 1; j < k; ++j)
-        if (o[i * k + j] > o[i * k + best]) best = j;
-      csv << csv_field(model.info.classes.at(static_cast<size_t>(best)));
-      if (args.proba) {
-        double max = o[i * k + best], sum = 0;
-        std::vector<double> e(static_cast<size_t>(k));
-        for (int64_t j = 0; j < k; ++j) sum += e[j] = std::exp(o[i * k + j] - max);
-        for (int64_t j = 0; j < k; ++j) csv << "," << format_value(e[j] / sum);
-      }
+      csv << csv_field(model.info.classes.at(static_cast<size_t>(predicted[i])));
     } else {
-      csv << format_value(o[i * k]);
+      csv << format_value(predicted[i * stride]);
+    }
+    if (args.proba) {
+      const int64_t k = probabilities.shape(1);
+      for (int64_t j = 0; j < k; ++j) csv << "," << format_value(probabilities.data()[i * k + j]);
     }
     csv << "\n";
   }

@@ -16,6 +16,7 @@ void write_report(const std::string& dir, const ReportInput& in) {
   report.key_values(in.metrics, "results");
   report.key_values(in.columns, "inferred columns");
   report.key_values(in.settings, "settings");
+  const bool classification = in.scores.task == data::Task::classification;
   if (in.history != nullptr && !in.history->empty()) {
     report.section("Learning curves");
     std::vector<double> x;
@@ -35,11 +36,10 @@ void write_report(const std::string& dir, const ReportInput& in) {
       return figure;
     };
     report.figure("loss", curve("loss", "loss"), "training and validation loss per epoch");
-    std::string metric = in.scores.classification ? "accuracy" : "r2";
+    std::string metric = classification ? "accuracy" : "r2";
     if (last.find(metric))
-      report.figure(
-          metric, curve(metric, metric),
-          in.scores.classification ? "accuracy per epoch" : "R2 per epoch (standardised target)");
+      report.figure(metric, curve(metric, metric),
+                    classification ? "accuracy per epoch" : "R2 per epoch (standardised target)");
   }
   if (!in.diagnostics.empty()) {
     // Per layer, over the epochs: where gradients vanish or explode, where units die.
@@ -73,7 +73,7 @@ void write_report(const std::string& dir, const ReportInput& in) {
           "fraction of dead ReLU units and of saturated sigmoid/tanh outputs (probe rows)");
   }
   report.section("Test set");
-  if (in.scores.classification && !in.scores.confusion.empty()) {
+  if (classification && !in.scores.confusion.empty()) {
     std::vector<std::vector<double>> cells;
     for (const auto& row : in.scores.confusion) cells.emplace_back(row.begin(), row.end());
     plot::Figure heat(640, 560);
@@ -111,7 +111,7 @@ void write_report(const std::string& dir, const ReportInput& in) {
       report.figure("regions", regions,
                     "the model's class over the two features, test points on top");
     }
-  } else if (!in.scores.classification && !in.scores.actual.empty()) {
+  } else if (!classification && !in.scores.actual.empty()) {
     const auto& t = in.scores.actual;
     const auto& p = in.scores.predicted;
     auto [lo, hi] = std::minmax_element(t.begin(), t.end());

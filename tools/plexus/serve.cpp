@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "plexus/base/text.hpp"
 
 #ifdef PLEXUS_HAVE_HTTPLIB
 #include <fcntl.h>
@@ -12,25 +13,21 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <cstring>
 #include <deque>
 #include <exception>
-#include <map>
 #include <mutex>
-#include <optional>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <httplib.h>
 
 #include "plexus/error.hpp"
+#include "plexus/ops/shape_ops.hpp"
 #endif
 
 namespace plexus::cli {
@@ -83,23 +80,21 @@ class Batcher {
     worker_.join();
   }
 
-  /// The network's outputs for preprocessed `inputs` [N, F], row-major [N, K].
-  std::vector<float> run(const Tensor& inputs, int64_t* width) {
-    Job job{inputs, {}, 0, nullptr, false};
+  /// The network's outputs [N, K] for preprocessed `inputs` [N, F].
+  Tensor run(const Tensor& inputs) {
+    Job job{inputs, {}, nullptr, false};
     std::unique_lock lock(mutex_);
     queue_.push_back(&job);
     wake_.notify_one();
     done_.wait(lock, [&] { return job.done; });
     if (job.error) std::rethrow_exception(job.error);
-    *width = job.width;
-    return std::move(job.outputs);
+    return job.outputs;
   }
 
  private:
   struct Job {
     Tensor inputs;
-    std::vector<float> outputs;
-    int64_t width;
+    Tensor outputs;
     std::exception_ptr error;
     bool done;
   };
@@ -131,24 +126,14 @@ class Batcher {
 
   void forward(const std::vector<Job*>& batch) {
     try {
-      Tensor inputs = batch.front()->inputs;
-      if (batch.size() > 1) {
-        const int64_t features = inputs.shape(1);
-        int64_t rows = 0;
-        for (const Job* job : batch) rows += job->inputs.shape(0);
-        inputs = Tensor::empty({rows, features});
-        float* out = inputs.data();
-        for (const Job* job : batch)
-          out = std::copy_n(job->inputs.data(), job->inputs.numel(), out);
-      }
-      Tensor outputs = model_.forward(inputs);
-      const int64_t width = outputs.rank() == 1 ? 1 : outputs.shape(1);
-      const float* o = outputs.data();
+      std::vector<Tensor> inputs;
+      for (const Job* job : batch) inputs.push_back(job->inputs);
+      const Tensor outputs = model_.forward(batch.size() == 1 ? inputs.front() : concat(inputs, 0));
+      int64_t begin = 0;
       for (Job* job : batch) {
-        const size_t n = static_cast<size_t>(job->inputs.shape(0) * width);
-        job->outputs.assign(o, o + n);
-        job->width = width;
-        o += n;
+        const int64_t end = begin + job->inputs.shape(0);
+        job->outputs = outputs.slice_rows(begin, end);
+        begin = end;
       }
     } catch (...) {
       for (Job* job : batch) job->error = std::current_exception();
@@ -164,16 +149,6 @@ class Batcher {
 };
 
 // ---- requests -----------------------------------------------------------------------------------
-
-/// An RFC 4180 field, always quoted: the parser then keeps blanks and reads delimiters as text.
-void append_field(std::string& csv, std::string_view text) {
-  csv += '"';
-  for (char c : text) {
-    if (c == '"') csv += '"';
-    csv += c;
-  }
-  csv += '"';
-}
 
 std::string cell_text(const json& value, const std::string& where) {
   if (value.is_string()) return value.get<std::string>();
@@ -199,19 +174,6 @@ std::string type_name(const json& value) {
     default:
       return "a number";
   }
-}
-
-/// Replaces the "request:LINE" that library messages start with by the row it names.
-std::string locate(const std::string& message, const data::Table* table) {
-  const std::string prefix = "request:";
-  if (!table || message.rfind(prefix, 0) != 0) return message;
-  size_t end = prefix.size();
-  while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
-  if (end == prefix.size()) return message;
-  const size_t line = std::stoul(message.substr(prefix.size(), end - prefix.size()));
-  for (size_t r = 0; r < table->rows(); ++r)
-    if (table->line(r) == line) return "rows[" + std::to_string(r) + "]" + message.substr(end);
-  return message;
 }
 
 class Service {
@@ -259,7 +221,7 @@ class Service {
       proba = request["proba"].get<bool>();
     }
     const auto& info = model_.info;
-    const bool classification = info.task == "classification";
+    const bool classification = model_.task() == data::Task::classification;
     if (proba && !classification)
       throw HttpError(400, "proba: the model is a regressor; probabilities need a classifier");
 
@@ -269,55 +231,42 @@ class Service {
     if (proba) out["probabilities"] = json::array();
     if (rows.empty()) return out;
 
-    std::optional<data::Table> table;
     Tensor inputs;
     try {
-      table = to_table(rows, warnings);
-      inputs = model_.preprocess(*table, &warnings);
+      // The table names its rows "rows[0]", ..., so library messages point into the request.
+      inputs = model_.preprocess(to_table(rows, warnings), &warnings);
     } catch (const HttpError&) {
       throw;
     } catch (const std::exception& e) {
-      throw HttpError(400, locate(e.what(), table ? &*table : nullptr));
+      throw HttpError(400, e.what());
     }
-    for (auto& w : warnings) w = locate(w, &*table);
 
-    int64_t k = 0;
-    const std::vector<float> o = batcher_.run(inputs, &k);
-    const size_t n = rows.size();
-    for (size_t i = 0; i < n; ++i) {
-      const float* logits = o.data() + i * static_cast<size_t>(k);
-      if (!classification) {
-        out["predictions"].push_back(static_cast<double>(logits[0]));
-        continue;
+    const Tensor outputs = batcher_.run(inputs);
+    const Tensor predictions = model_.predictions(outputs);
+    const float* predicted = predictions.data();
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (classification) {
+        out["predictions"].push_back(info.classes.at(static_cast<size_t>(predicted[i])));
+      } else {
+        out["predictions"].push_back(static_cast<double>(predicted[i * predictions.shape(1)]));
       }
-      int64_t best = 0;
-      for (int64_t j = 1; j < k; ++j)
-        if (logits[j] > logits[best]) best = j;
-      out["predictions"].push_back(info.classes.at(static_cast<size_t>(best)));
-      if (proba) {
-        // As `plexus predict --proba` computes them, so both print the same numbers.
-        double max = logits[best], sum = 0;
-        std::vector<double> e(static_cast<size_t>(k));
-        for (int64_t j = 0; j < k; ++j) sum += e[j] = std::exp(logits[j] - max);
-        json p = json::array();
-        for (int64_t j = 0; j < k; ++j) p.push_back(e[j] / sum);
-        out["probabilities"].push_back(std::move(p));
-      }
+    }
+    if (proba) {
+      const Tensor probabilities = model_.probabilities(outputs);
+      const auto k = static_cast<size_t>(probabilities.shape(1));
+      const float* p = probabilities.data();
+      for (size_t i = 0; i < rows.size(); ++i)
+        out["probabilities"].push_back(std::vector<double>(p + i * k, p + (i + 1) * k));
     }
     if (!warnings.empty()) out["warnings"] = warnings;
     return out;
   }
 
  private:
-  /// The rows as a table with the model's features as columns, via CSV text that read_csv parses.
+  /// The rows as a table with the model's features as columns, its rows named "rows[i]".
   data::Table to_table(const json& rows, std::vector<std::string>& warnings) const {
     const auto& features = model_.info.features;
-    std::string csv;
-    for (size_t c = 0; c < features.size(); ++c) {
-      if (c) csv += ',';
-      append_field(csv, features[c]);
-    }
-    csv += '\n';
+    std::vector<std::vector<std::string> > cells(rows.size());
     std::vector<std::string> unused;  // keys the model does not take, in first-seen order
     for (size_t r = 0; r < rows.size(); ++r) {
       const json& row = rows[r];
@@ -328,19 +277,16 @@ class Service {
                                    " values; an array row has one per feature, in the order of " +
                                    "GET /model's \"features\" (" + std::to_string(features.size()) +
                                    ")");
-        for (size_t c = 0; c < features.size(); ++c) {
-          if (c) csv += ',';
-          append_field(
-              csv, cell_text(row[c], where + "[" + std::to_string(c) + "] (" + features[c] + ")"));
-        }
+        for (size_t c = 0; c < features.size(); ++c)
+          cells[r].push_back(
+              cell_text(row[c], where + "[" + std::to_string(c) + "] (" + features[c] + ")"));
       } else if (row.is_object()) {
-        for (size_t c = 0; c < features.size(); ++c) {
-          auto it = row.find(features[c]);
+        for (const auto& feature : features) {
+          auto it = row.find(feature);
           if (it == row.end())
-            throw HttpError(400, where + ": no column \"" + features[c] + "\"; the model takes " +
-                                     feature_list());
-          if (c) csv += ',';
-          append_field(csv, cell_text(*it, where + "." + features[c]));
+            throw HttpError(
+                400, where + ": no column \"" + feature + "\"; the model takes " + feature_list());
+          cells[r].push_back(cell_text(*it, where + "." + feature));
         }
         for (const auto& [key, value] : row.items())
           if (std::find(features.begin(), features.end(), key) == features.end() &&
@@ -350,23 +296,12 @@ class Service {
         throw HttpError(400, where + ": a row is an object keyed by column name or an array in " +
                                  "feature order, not " + type_name(row));
       }
-      csv += '\n';
     }
     if (!unused.empty()) {
-      std::string list;
-      for (const auto& u : unused) list += (list.empty() ? "" : ", ") + u;
       warnings.push_back("ignoring " + std::to_string(unused.size()) +
-                         " column(s) the model does not use: " + list);
+                         " column(s) the model does not use: " + join(unused));
     }
-    std::istringstream in(csv);
-    data::CsvOptions options;
-    options.header = true;
-    options.delimiter = ',';
-    data::Table table = data::read_csv(in, "request", options);
-    if (table.rows() != rows.size())
-      throw HttpError(500, "internal: " + std::to_string(rows.size()) + " rows became " +
-                               std::to_string(table.rows()) + " table rows");
-    return table;
+    return data::Table("rows", features, cells);
   }
 
   std::string feature_list() const {

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/cpu/threads.hpp"
 #include "plexus/distributed/distributed.hpp"
 #include "plexus/error.hpp"
@@ -132,7 +133,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   const int processes = distributed::world_size();
   const bool classification = p.classification();
   if (classification && p.classes.size() < 2)
-    throw Error(s.data + ": the target has one class only (" + join(p.classes) +
+    throw Error(s.data + ": the target has one class only (" + join(p.classes, 20) +
                 "); classification needs at least two");
   const train::Recipe recipe = recipe_of(s);
   const std::string loss = train::loss_name(recipe, p.task);
@@ -146,7 +147,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   out << "data: " << train_src.name << " (" << train_src.rows() << " rows)\n"
       << "task: " << (classification ? "classification" : "regression")
       << (s.task.empty() ? " (inferred)" : " (--task)");
-  if (classification) out << ", " << p.classes.size() << " classes: " << join(p.classes);
+  if (classification) out << ", " << p.classes.size() << " classes: " << join(p.classes, 20);
   out << "\ncolumns:\n";
   for (const auto& [name, kind] : columns) out << "  " << name << ": " << kind << "\n";
   out << loaded.test_note << "\n";
@@ -204,12 +205,10 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   } catch (const train::Interrupted& e) {
     // Every process stopped; rank 0 tells.
     return lead ? report_interrupt(e) : kExitInterrupted;
-  } catch (const Error& e) {
-    const std::string what = e.what();
-    if (what.find("hint: lower the learning rate") != std::string::npos)
-      throw Error(what + " (plexus train: a smaller --lr than " + format_value(s.lr) +
-                  ", or --clip-grad 1)");
-    throw;
+  } catch (const train::DivergedError& e) {
+    if (e.cause == train::DivergedError::Cause::loss) throw;
+    throw Error(std::string(e.what()) + " (plexus train: a smaller --lr than " +
+                format_value(s.lr) + ", or --clip-grad 1)");
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -218,8 +217,8 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
 
   TrainOutcome outcome{.trained = trained, .seconds = seconds, .processes = processes};
   if (p.has_test()) {
-    outcome.scores = score(predict_outputs(trained.network, p.x_test), p.y_test, classification,
-                           p.classes.size());
+    outcome.scores =
+        metrics::evaluate(io::forward_in_batches(trained.network, p.x_test), p.y_test, p.task);
   }
   outcome.samples_per_second =
       seconds > 0 ? static_cast<double>(trained.training_rows * epochs_now) / seconds : 0.0;

@@ -5,10 +5,12 @@
 #include <cctype>
 #include <ctime>
 #include <iostream>
-#include <sstream>
+#include <numeric>
 #include <string_view>
 
+#include "plexus/base/text.hpp"
 #include "plexus/io/model_file.hpp"
+#include "plexus/ops/reduce.hpp"
 
 namespace plexus::cli {
 namespace {
@@ -40,13 +42,6 @@ std::filesystem::path resume_folder(const std::string& arg) {
 }
 
 }  // namespace
-
-std::string join(const std::vector<std::string>& items, size_t limit) {
-  std::string out;
-  for (size_t i = 0; i < items.size() && i < limit; ++i) out += (i ? ", " : "") + items[i];
-  if (items.size() > limit) out += ", ... (" + std::to_string(items.size()) + " in all)";
-  return out;
-}
 
 std::vector<std::pair<std::string, std::string>> column_descriptions(
     const data::PreparedData& data) {
@@ -156,17 +151,7 @@ void save_trained(const Settings& s, const data::PreparedData& data, const Train
   training["metrics"] = metrics;
   training["date"] = now_iso();
   training["epochs_run"] = outcome.trained.history.epochs();
-  json epochs = json::array();
-  for (size_t e = 0; e < outcome.trained.history.epochs(); ++e) {
-    const train::EpochLog& log = outcome.trained.history[e];
-    json row;
-    row["loss"] = log.loss;
-    if (log.val_loss) row["val_loss"] = *log.val_loss;
-    for (const auto& [name, value] : log.metrics) row[name] = value;
-    row["lr"] = log.lr;
-    epochs.push_back(row);
-  }
-  training["history"] = epochs;
+  training["history"] = json::parse(train::history_to_json(outcome.trained.history));
   training["best_epoch"] = outcome.trained.best_epoch + 1;
   training["train_seconds"] = outcome.seconds;
   training["plexus_version"] = PLEXUS_CLI_VERSION;
@@ -215,24 +200,14 @@ void write_train_report(const Settings& s, const data::PreparedData& data,
       r.point_class.push_back(static_cast<int>(it - data.classes.begin()));
     }
     r.classify = [&](const std::vector<double>& gx, const std::vector<double>& gy) {
-      std::ostringstream csv;
-      csv << csv_field(r.axis_names[0]) << "," << csv_field(r.axis_names[1]) << "\n";
+      std::vector<std::vector<std::string>> cells;
       for (size_t i = 0; i < gx.size(); ++i)
-        csv << format_value(gx[i]) << "," << format_value(gy[i]) << "\n";
-      std::istringstream in(csv.str());
-      data::Table grid = data::read_csv(in, "<grid>", {.header = true, .delimiter = ','});
+        cells.push_back({format_value(gx[i]), format_value(gy[i])});
+      const data::Table grid("<grid>", data.features, std::move(cells));
       std::vector<size_t> rows(grid.rows());
-      for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
-      Tensor o = predict_outputs(network, pre->transform(grid, rows));
-      std::vector<int> cls;
-      const int64_t k = o.shape(1);
-      for (int64_t i = 0; i < o.shape(0); ++i) {
-        int best = 0;
-        for (int64_t j = 1; j < k; ++j)
-          if (o.data()[i * k + j] > o.data()[i * k + best]) best = static_cast<int>(j);
-        cls.push_back(best);
-      }
-      return cls;
+      std::iota(rows.begin(), rows.end(), size_t{0});
+      const Tensor classes = argmax(io::forward_in_batches(network, pre->transform(grid, rows)), 1);
+      return std::vector<int>(classes.data(), classes.data() + classes.numel());
     };
   }
   write_report(s.report, r);

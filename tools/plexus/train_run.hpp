@@ -32,8 +32,6 @@ json run_record(const Settings& settings, size_t data_rows, const data::Prepared
 void set_checkpointing(train::FitOptions& fit, const Settings& settings, const TrainFlags& flags,
                        const train::Checkpoint* checkpoint, const json& saved_run, const json& run);
 
-/// "a, b, c", at most `limit` items then ", ... (N in all)".
-std::string join(const std::vector<std::string>& items, size_t limit = 20);
 /// `text` as one shell word.
 std::string shell_word(const std::string& text);
 
@@ -41,7 +39,7 @@ struct TrainOutcome {
   const train::TrainedModel& trained;
   double seconds = 0;
   int processes = 1;
-  Scores scores;  ///< on the test rows, when there are some
+  metrics::Scores scores;  ///< on the test rows, when there are some
   double samples_per_second = 0;
 };
 

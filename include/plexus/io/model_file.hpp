@@ -40,20 +40,39 @@ struct ModelInfo {
   std::string training = "{}";  ///< JSON object: data, settings, metrics, date, plexus version
 };
 
-/// A model read back from a file: it predicts on raw rows with its own preprocessing.
+/// A model read back from a file: it predicts on raw rows with its own preprocessing, as a
+/// scikit-learn estimator does. Every method runs the network in eval mode without gradients.
+/// Inputs are a table of raw cells, or a tensor [N, F] that preprocess() gave.
 struct Model {
   nn::Sequential network;  ///< in eval mode
   ModelInfo info;
   int format_version = kModelFormatVersion;
 
-  /// The network's outputs (logits, or values) for inputs already preprocessed: [B, F] -> [B, K].
-  Tensor forward(const Tensor& inputs);
-  /// The preprocessed inputs for `rows` of a table (all rows when empty); columns are matched by
-  /// name, a missing one is an error naming it, an unseen category adds a warning.
+  /// The preprocessed inputs [N, F] for every row of `table`; columns are matched by name, a
+  /// missing one is an error naming it, a bad cell a data::CellError, an unseen category adds a
+  /// warning.
   Tensor preprocess(const data::Table& table, std::vector<std::string>* warnings = nullptr) const;
-  /// Class probabilities (softmax of the logits), for a classifier.
+  /// The network's outputs (logits, or values) for preprocessed inputs: [N, F] -> [N, K].
+  Tensor forward(const Tensor& inputs);
+  /// A classifier's class indices [N] (the argmax of the outputs; the names are info.classes), a
+  /// regressor's values [N, K].
+  Tensor predict(const Tensor& inputs);
+  Tensor predict(const data::Table& table, std::vector<std::string>* warnings = nullptr);
+  /// A classifier's class probabilities [N, C] (the softmax of the outputs).
   Tensor predict_proba(const Tensor& inputs);
+  Tensor predict_proba(const data::Table& table, std::vector<std::string>* warnings = nullptr);
+  /// What predict and predict_proba give, from outputs forward() gave: for callers that want
+  /// both from one forward pass, or that batch the forward passes themselves.
+  Tensor predictions(const Tensor& outputs) const;
+  Tensor probabilities(const Tensor& outputs) const;
+  data::Task task() const {
+    return info.task == "classification" ? data::Task::classification : data::Task::regression;
+  }
 };
+
+/// The outputs of `network` for `inputs` [N, F] -> [N, K] in eval mode without gradients, 1024
+/// rows at a time, so that memory stays bounded whatever N. Model::forward runs it.
+Tensor forward_in_batches(nn::Module& network, const Tensor& inputs);
 
 /// Writes `model` and `info` to `path` atomically (a temporary file, fsync, rename).
 void save_model(const nn::Sequential& model, const std::filesystem::path& path,

@@ -3,7 +3,8 @@
 //   classification: accuracy, top-k accuracy, confusion matrix, macro precision / recall / F1
 //   regression:     MSE, MAE, R^2
 // Each is a plain function of (pred, targets) and an accumulating Metric object that fit feeds
-// batch by batch, so an epoch's value is exact (not an average of per-batch values).
+// batch by batch, so an epoch's value is exact (not an average of per-batch values). evaluate()
+// gives every score of a test set at once, per class too, as `plexus eval` prints them.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "plexus/data/tabular.hpp"
 #include "plexus/tensor/tensor.hpp"
 
 namespace plexus::metrics {
@@ -45,6 +47,25 @@ double mae(const Tensor& pred, const Tensor& targets);  ///< mean of |pred - tar
 /// 1 - SS_res / SS_tot per output column, averaged over columns (scikit-learn's
 /// "uniform_average"); a constant column scores 1 if predicted exactly, else 0.
 double r2(const Tensor& pred, const Tensor& targets);
+
+/// Every score of one set of predictions: scikit-learn's classification_report and
+/// confusion_matrix for a classifier, mean_squared_error, mean_absolute_error and r2_score for a
+/// regressor. The fields of the other task stay empty or zero.
+struct Scores {
+  data::Task task = data::Task::classification;
+  // classification
+  double accuracy = 0, macro_f1 = 0;          ///< macro F1 over the classes present, as macro f1()
+  std::vector<double> precision, recall, f1;  ///< per class; 0 where the denominator is 0
+  std::vector<int64_t> support;               ///< rows of each true class
+  std::vector<std::vector<int64_t>> confusion;  ///< rows: true class, columns: predicted
+  // regression
+  double mse = 0, mae = 0, r2 = 0;
+  std::vector<double> predicted, actual;  ///< one value per row, for plots
+};
+/// The scores of `outputs` against `targets`. Classification: outputs [N, C] scores (the class is
+/// the argmax), targets class indices [N] or [N, 1]. Regression: outputs and targets [N, 1] or
+/// [N]. With no rows every score is 0.
+Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task);
 
 /// An accumulating metric: reset(), then update() once per batch, then result().
 class Metric {
