@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <plexus/plexus.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -39,9 +40,10 @@ struct Shape3 {
 };
 
 std::string name_of(const Shape3& s, bool transpose_a, bool transpose_b, float beta) {
-  return std::to_string(s.m) + " x " + std::to_string(s.n) + " x " + std::to_string(s.k) +
-         (transpose_a ? " A^T" : "") + (transpose_b ? " B^T" : "") + " beta " +
-         std::to_string(beta);
+  std::ostringstream name;
+  name << s.m << " x " << s.n << " x " << s.k << (transpose_a ? " A^T" : "")
+       << (transpose_b ? " B^T" : "") << ", beta " << beta;
+  return name.str();
 }
 
 // Element `index` of C = 0.75 op(A) op(B) + beta C in double precision: the reference that
