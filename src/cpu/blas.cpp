@@ -79,8 +79,9 @@ struct Blocks {
 constexpr size_t kBlockAlign = 16;
 // Each block is one more BLAS call, which packs the operand it shares with the others again. On
 // W1's products at 1 thread, blocks at least 128 wide cost 3% over one call each, 64 wide 5.5%,
-// 32 wide 7.5%, and rows 32 high instead of columns 17%. Every block holds at least a million
-// multiply-adds (about 20 us on one core), far more than a hand-off to a worker (about 1 us).
+// 32 wide 7.5%, and rows 32 high instead of columns 17%; W4's, in 8 blocks, 2-13% (4 blocks
+// were not measurably cheaper). Every block holds at least a million multiply-adds (about 20 us
+// on one core), far more than a hand-off to a worker (about 1 us).
 constexpr size_t kMinBlockWidth = 128;
 constexpr size_t kMultiplyAddsPerBlock = size_t{1} << 20;
 constexpr size_t kMaxBlocks = 8;
