@@ -1,12 +1,136 @@
+// Every matrix product of plexus. BLAS itself runs single-threaded (cpu/threads.cpp): plexus splits
+// a large product into blocks of output rows or columns, fixed by its shape alone, and computes
+// each block with one single-threaded BLAS call, on its worker threads and the calling thread. So
+// the bits of a result never depend on the thread count, nor on how a BLAS would split the product
+// on this processor (OpenBLAS's AVX2 kernels give other bits at 1 and at 2 threads).
 #include "cpu/blas.hpp"
 
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
+#include <bit>
 
 #include "cpu/small_gemm.hpp"
+#include "cpu/workers.hpp"
+#include "plexus/cpu/threads.hpp"
 
 namespace plexus::cpu {
+namespace {
+
+// C[m, n] = alpha op(A) op(B) + beta C with leading dimensions: a whole product or one block.
+struct Product {
+  bool transpose_a, transpose_b;
+  size_t m, n, k;
+  float alpha;
+  const float* a;
+  size_t lda;
+  const float* b;
+  size_t ldb;
+  float beta;
+  float* c;
+  size_t ldc;
+};
+
+int to_int(size_t value) { return static_cast<int>(value); }
+
+// One BLAS call on the calling thread.
+void blas_product(const Product& p) {
+  // A product with one output column or row is a matrix-vector product; sgemv skips sgemm's
+  // packing buffers, which dominate at the sizes of a batch of one or a single output.
+  if (p.n == 1 && p.k > 0) {
+    cblas_sgemv(CblasRowMajor, p.transpose_a ? CblasTrans : CblasNoTrans,
+                to_int(p.transpose_a ? p.k : p.m), to_int(p.transpose_a ? p.m : p.k), p.alpha, p.a,
+                to_int(p.lda), p.b, to_int(p.transpose_b ? 1 : p.ldb), p.beta, p.c, to_int(p.ldc));
+    return;
+  }
+  // With one inner dimension the product is an outer product a b^T: sger adds it in place.
+  if (p.k == 1) {
+    for (size_t row = 0; row < p.m; ++row) {
+      float* c_row = p.c + row * p.ldc;
+      if (p.beta == 0.0f) std::fill_n(c_row, p.n, 0.0f);
+      if (p.beta != 0.0f && p.beta != 1.0f) cblas_sscal(to_int(p.n), p.beta, c_row, 1);
+    }
+    cblas_sger(CblasRowMajor, to_int(p.m), to_int(p.n), p.alpha, p.a,
+               to_int(p.transpose_a ? 1 : p.lda), p.b, to_int(p.transpose_b ? p.ldb : 1), p.c,
+               to_int(p.ldc));
+    return;
+  }
+  if (p.m == 1 && p.k > 0) {
+    cblas_sgemv(CblasRowMajor, p.transpose_b ? CblasNoTrans : CblasTrans,
+                to_int(p.transpose_b ? p.n : p.k), to_int(p.transpose_b ? p.k : p.n), p.alpha, p.b,
+                to_int(p.ldb), p.a, to_int(p.transpose_a ? p.lda : 1), p.beta, p.c, 1);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, p.transpose_a ? CblasTrans : CblasNoTrans,
+              p.transpose_b ? CblasTrans : CblasNoTrans, to_int(p.m), to_int(p.n), to_int(p.k),
+              p.alpha, p.a, to_int(std::max<size_t>(p.lda, 1)), p.b,
+              to_int(std::max<size_t>(p.ldb, 1)), p.beta, p.c, to_int(p.ldc));
+}
+
+// How a product is cut: a function of its shape only, never of the thread count.
+struct Blocks {
+  size_t count;
+  bool of_rows;  // blocks of C's rows, else of its columns
+  size_t width;  // of the split dimension
+};
+
+// Block boundaries fall on multiples of the BLAS kernels' widest register tile (16 floats).
+constexpr size_t kBlockAlign = 16;
+// Each block is one more BLAS call, which packs the operand it shares with the others again. On
+// W1's products at 1 thread, blocks at least 128 wide cost 3% over one call each, 64 wide 5.5%,
+// 32 wide 7.5%, and rows 32 high instead of columns 17%; W4's, in 8 blocks, 2-13% (4 blocks
+// were not measurably cheaper). Every block holds at least a million multiply-adds (about 20 us
+// on one core), far more than a hand-off to a worker (about 1 us).
+constexpr size_t kMinBlockWidth = 128;
+constexpr size_t kMultiplyAddsPerBlock = size_t{1} << 20;
+constexpr size_t kMaxBlocks = 8;
+
+Blocks blocks_of(size_t m, size_t n, size_t k) {
+  // Each block packs the whole other operand again: cutting the longer side of C repeats the
+  // smaller share of the packing.
+  const bool of_rows = m > n;
+  const size_t width = of_rows ? m : n;
+  const size_t multiply_adds = m * n * std::max<size_t>(k, 1);
+  const size_t most =
+      std::min({kMaxBlocks, multiply_adds / kMultiplyAddsPerBlock, width / kMinBlockWidth});
+  // A power of two, so that 2, 4 or 8 threads get equal shares.
+  return {std::bit_floor(std::max<size_t>(most, 1)), of_rows, width};
+}
+
+// Block `index` of `whole`: a range of C's rows or columns, with op(A) or op(B) cut to match.
+Product block_of(const Product& whole, const Blocks& blocks, size_t index) {
+  const size_t tiles = (blocks.width + kBlockAlign - 1) / kBlockAlign;
+  const size_t begin = std::min(blocks.width, tiles * index / blocks.count * kBlockAlign);
+  const size_t end = std::min(blocks.width, tiles * (index + 1) / blocks.count * kBlockAlign);
+  Product block = whole;
+  if (blocks.of_rows) {
+    block.m = end - begin;
+    block.a += whole.transpose_a ? begin : begin * whole.lda;
+    block.c += begin * whole.ldc;
+  } else {
+    block.n = end - begin;
+    block.b += whole.transpose_b ? begin * whole.ldb : begin;
+    block.c += begin;
+  }
+  return block;
+}
+
+// The blocks of one product, claimed one at a time by whichever thread is free: the caller
+// never waits for a block that no thread has started.
+struct Job {
+  Product whole;
+  Blocks blocks;
+  mutable std::atomic<size_t> next{0};
+};
+
+void run_blocks(const void* context, size_t) {
+  const auto& job = *static_cast<const Job*>(context);
+  for (size_t index; (index = job.next.fetch_add(1, std::memory_order_relaxed)) < job.blocks.count;)
+    blas_product(block_of(job.whole, job.blocks, index));
+}
+
+}  // namespace
 
 void gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
           const float* a, const float* b, float beta, float* c) {
@@ -14,34 +138,12 @@ void gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, floa
   // Below a few thousand multiply-adds BLAS's fixed cost per call is most of the time.
   if (is_small_gemm(m, n, k))
     return small_gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
-  // A product with one output column or row is a matrix-vector product; sgemv skips sgemm's
-  // packing buffers, which dominate at the sizes of a batch of one or a single output.
-  if (n == 1 && k > 0) {
-    cblas_sgemv(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
-                static_cast<int>(transpose_a ? k : m), static_cast<int>(transpose_a ? m : k), alpha,
-                a, static_cast<int>(transpose_a ? m : k), b, 1, beta, c, 1);
-    return;
-  }
-  // With one inner dimension the product is an outer product a b^T: sger adds it in place.
-  if (k == 1) {
-    if (beta == 0.0f) std::fill_n(c, m * n, 0.0f);
-    if (beta != 0.0f && beta != 1.0f) cblas_sscal(static_cast<int>(m * n), beta, c, 1);
-    cblas_sger(CblasRowMajor, static_cast<int>(m), static_cast<int>(n), alpha, a, 1, b, 1, c,
-               static_cast<int>(n));
-    return;
-  }
-  if (m == 1 && k > 0) {
-    cblas_sgemv(CblasRowMajor, transpose_b ? CblasNoTrans : CblasTrans,
-                static_cast<int>(transpose_b ? n : k), static_cast<int>(transpose_b ? k : n), alpha,
-                b, static_cast<int>(transpose_b ? k : n), a, 1, beta, c, 1);
-    return;
-  }
-  const auto lda = static_cast<int>(transpose_a ? m : k);
-  const auto ldb = static_cast<int>(transpose_b ? k : n);
-  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
-              transpose_b ? CblasTrans : CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
-              static_cast<int>(k), alpha, a, lda == 0 ? 1 : lda, b, ldb == 0 ? 1 : ldb, beta, c,
-              static_cast<int>(n));
+  const Product whole{transpose_a, transpose_b,         m,    n, k, alpha, a, transpose_a ? m : k,
+                      b,           transpose_b ? k : n, beta, c, n};
+  Job job{whole, blocks_of(m, n, k)};
+  const auto threads = static_cast<size_t>(num_threads());
+  if (job.blocks.count == 1 || threads == 1) return run_blocks(&job, 0);
+  run_on_workers(std::min(threads, job.blocks.count), run_blocks, &job);
 }
 
 }  // namespace plexus::cpu

@@ -1,7 +1,10 @@
-// The thread setting. BLAS does the parallel work (the matrix products); plexus' own element-wise
-// loops run on the calling thread (batch-1 inference aside: cpu/workers.hpp). NOTE: they are
-// deliberately not OpenMP-threaded: libgomp's workers spin after each parallel region and fight
-// OpenBLAS's for the cores (an OpenMP Adam update took W1 from 112k to 30k samples/s on 2 cores).
+// The thread setting, for plexus' own workers (cpu/workers.hpp): they run the blocks of large
+// matrix products (cpu/blas.cpp) and batch-1 inference. BLAS itself always runs single-threaded,
+// so that how a product is split, and so its bits, never depends on the thread count or on the
+// BLAS's choices for this processor. plexus' element-wise loops run on the calling thread.
+// NOTE: they are deliberately not OpenMP-threaded: libgomp's workers spin after each parallel
+// region and fight other threads for the cores (an OpenMP Adam update took W1 from 112k to 30k
+// samples/s on 2 cores).
 #include "plexus/cpu/threads.hpp"
 
 #include <cstdlib>
@@ -18,12 +21,14 @@ namespace {
 
 int current_threads = 0;
 
-void apply(int threads) {
-  current_threads = threads;
 #if PLEXUS_OPENBLAS
-  openblas_set_num_threads(threads);
+// Once, when the library is loaded (after OpenBLAS, which it links): OPENBLAS_NUM_THREADS and the
+// core count no longer matter.
+[[maybe_unused]] const bool blas_single_threaded = [] {
+  openblas_set_num_threads(1);
+  return true;
+}();
 #endif
-}
 
 // Reads PLEXUS_NUM_THREADS once, when the library is loaded.
 [[maybe_unused]] const bool from_environment = [] {
@@ -32,7 +37,7 @@ void apply(int threads) {
   char* end = nullptr;
   const long threads = std::strtol(value, &end, 10);
   if (*end != '\0' || threads < 1 || threads > 1024) return false;  // not a thread count
-  apply(static_cast<int>(threads));
+  current_threads = static_cast<int>(threads);
   return true;
 }();
 
@@ -40,7 +45,7 @@ void apply(int threads) {
 
 void set_num_threads(int threads) {
   PLEXUS_CHECK(threads >= 1, "set_num_threads: need at least 1 thread, got ", threads);
-  apply(threads);
+  current_threads = threads;
 }
 
 int num_threads() {

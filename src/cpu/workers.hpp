@@ -1,10 +1,11 @@
-// plexus' own worker threads, for the one loop BLAS' threads do not speed up: a batch-1 pass
-// through a network, layer after layer, each layer too small for BLAS to split well. The workers
-// take a fixed share of each layer, so each core keeps its share of the weights in its own cache.
+// plexus' own worker threads, the only threads plexus computes on besides the caller's. They run
+// the blocks of large matrix products (cpu/blas.cpp; BLAS itself is single-threaded) and batch-1
+// inference, where each takes a fixed share of each layer, so each core keeps its share of the
+// weights in its own cache.
 //
 // Between jobs a worker spins for a short while (PLEXUS_WORKER_SPIN_US microseconds, 50 unless
-// set; 0 sleeps at once), then sleeps until woken. Only run_on_workers() wakes them, and after the
-// spin they sleep, so they never compete with BLAS' threads for long.
+// set; 0 sleeps at once), yielding its core after the first few microseconds, then sleeps until
+// woken. Only run_on_workers() wakes them.
 #pragma once
 
 #include <cstddef>

@@ -40,12 +40,12 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 
 namespace {
 
-// Inference at batch 1 (one row, nothing to record) on several threads: plexus' workers split W's
-// rows, so each core streams its share of the weights from its own cache. False where it does not
-// apply; the caller then takes the BLAS path.
+// Inference at batch 1 (one row, nothing to record): plexus' workers split W's rows, so each core
+// streams its share of the weights from its own cache. At 1 thread too, so that the bits do not
+// depend on the thread count. False where it does not apply; the caller then takes the BLAS path.
 bool linear_one_row(const Tensor& x, const Tensor& weight, const Tensor& bias, size_t rows,
                     Tensor& y) {
-  if (rows != 1 || num_threads() == 1) return false;
+  if (rows != 1) return false;
   if (bias.defined() ? autograd::should_record({x, weight, bias})
                      : autograd::should_record({x, weight}))
     return false;

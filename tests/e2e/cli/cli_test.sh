@@ -331,10 +331,9 @@ interrupt)
     ok "default checkpoint folder" || fail "no plexus-checkpoint: $(cat err.txt)"
   ;;
 threads)
-  # The same seed on 1 and on 2 threads: the same weights, byte for byte, on products big enough
-  # for the BLAS to split them (128 x 50 x 256 and 128 x 256 x 128 per batch, above OpenBLAS's
-  # threshold for threading). OpenBLAS splits a product by blocks of the output, never along the
-  # inner dimension, so each sum is added in the same order whichever thread computes it.
+  # The same seed on 1 and on 2 threads: the same weights, byte for byte. BLAS runs single-threaded
+  # and plexus cuts a product into blocks fixed by its shape, so the thread count only decides who
+  # computes each block (ctest also runs this on OpenBLAS's AVX2 kernels: cli.threads_avx2).
   awk 'BEGIN { srand(13); printf "y"; for (j = 0; j < 50; j++) printf ",f%d", j; print "";
     for (i = 0; i < 2000; i++) { s = 0; line = "";
       for (j = 0; j < 50; j++) { v = rand() * 2 - 1; s += (j % 3 - 1) * v; line = line sprintf(",%.5f", v) }
