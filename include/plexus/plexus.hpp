@@ -3,8 +3,10 @@
 
 #include "plexus/autograd/custom_op.hpp"
 #include "plexus/cpu/threads.hpp"
+#include "plexus/data/csv.hpp"
 #include "plexus/data/dataset.hpp"
 #include "plexus/data/loader.hpp"
+#include "plexus/data/prepare.hpp"
 #include "plexus/data/split.hpp"
 #include "plexus/error.hpp"
 #include "plexus/io/c_export.hpp"
@@ -35,3 +37,4 @@
 #include "plexus/train/history.hpp"
 #include "plexus/train/metrics.hpp"
 #include "plexus/train/progress.hpp"
+#include "plexus/train/recipe.hpp"
