@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/check.hpp"
+#include "plexus/base/named_scalars.hpp"
 #include "plexus/io/safetensors.hpp"
 #include "plexus/nn/module.hpp"
 
@@ -23,14 +24,14 @@ constexpr int kVersion = 1;
 json bits(double value) { return std::bit_cast<uint64_t>(value); }
 double from_bits(const json& value) { return std::bit_cast<double>(value.get<uint64_t>()); }
 
-json scalars_to_json(const std::vector<std::pair<std::string, double>>& scalars) {
+json scalars_to_json(const NamedScalars& scalars) {
   json out = json::array();
   for (const auto& [name, value] : scalars) out.push_back({name, bits(value)});
   return out;
 }
 
-std::vector<std::pair<std::string, double>> scalars_from_json(const json& in) {
-  std::vector<std::pair<std::string, double>> out;
+NamedScalars scalars_from_json(const json& in) {
+  NamedScalars out;
   for (const auto& entry : in)
     out.emplace_back(entry.at(0).get<std::string>(), from_bits(entry.at(1)));
   return out;

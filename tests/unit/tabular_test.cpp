@@ -217,6 +217,22 @@ TEST(Tabular, TextInANumericColumnNamesCellAndHint) {
   EXPECT_THAT(error, HasSubstr("--categorical x"));
 }
 
+TEST(Tabular, StrayWordInANumericTrainingColumnNamesTheCell) {
+  // Numbers the majority: the word is a typo, not a category.
+  const Table typo = parse("x,y\n1,0\n2,1\nthree,0\n4,1\n");
+  const std::string error = error_of([&] { Preprocessing::fit(typo, all_rows(typo), {}); });
+  EXPECT_THAT(error, HasSubstr("data.csv:4: column 'x' (0): 'three' is not a number"));
+  EXPECT_THAT(error, HasSubstr("--categorical x"));
+  // Words as many as numbers, or forced: categories.
+  const Table words = parse("x,y\n1,0\ntwo,1\n");
+  EXPECT_EQ(Preprocessing::fit(words, all_rows(words), {}).columns()[0].kind,
+            ColumnKind::categorical);
+  TabularOptions forced;
+  forced.categorical = {"x"};
+  EXPECT_THAT(Preprocessing::fit(typo, all_rows(typo), forced).columns()[0].categories,
+              ElementsAre("1", "2", "4", "three"));
+}
+
 TEST(Tabular, InfiniteValuesAreErrors) {
   for (const std::string cell : {"inf", "-inf", "1e999"}) {
     const Table table = parse("x,y\n1,0\n" + cell + ",1\n");

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "plexus/base/named_scalars.hpp"
 #include "plexus/tensor/named_tensors.hpp"
 #include "plexus/train/history.hpp"
 
@@ -47,7 +48,7 @@ struct BatchLog {
 /// What a callback needs to go on where it stood when a run resumes (see train/checkpoint.hpp):
 /// named numbers and named tensors.
 struct CallbackState {
-  std::vector<std::pair<std::string, double>> scalars;
+  NamedScalars scalars;
   NamedTensors tensors;
 };
 

@@ -1,0 +1,282 @@
+// The feature pipeline: fitting scans the training rows' cells once per column (kind, fill,
+// mean and std, categories); transforming looks columns up by name and parses each cell with
+// std::from_chars.
+#include "plexus/data/tabular.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <unordered_map>
+
+#include "base/check.hpp"
+#include "data/cells.hpp"
+#include "data/tabular_detail.hpp"
+
+namespace plexus::data {
+
+namespace {
+
+using internal::cell_error;
+using internal::CellKind;
+using internal::check_rows;
+using internal::find_column;
+using internal::not_finite;
+using internal::parse_cell;
+using internal::sort_labels;
+using internal::target_index;
+using internal::where;
+
+std::string format_number(double value) {
+  char buffer[32];
+  const auto end = std::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
+  return std::string(buffer, end);
+}
+
+[[noreturn]] void missing_cell(const Table& table, size_t row, size_t col) {
+  const std::string_view cell = table.cell(row, col);
+  cell_error(table, row, col, ": ",
+             internal::trim(cell).empty() ? std::string("empty cell")
+                                          : "missing value '" + std::string(cell) + "'",
+             "; fill it, drop the row, or pass --impute mean|median|most-frequent");
+}
+
+[[noreturn]] void not_a_number(const Table& table, size_t row, size_t col) {
+  cell_error(table, row, col, ": '", table.cell(row, col),
+             "' is not a number; hint: if the column holds categories, pass --categorical ",
+             table.columns()[col]);
+}
+
+double median(std::vector<double> values) {
+  const size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
+  const double upper = values[mid];
+  if (values.size() % 2 == 1) return upper;
+  return 0.5 *
+         (*std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid)) +
+          upper);
+}
+
+ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t col, bool forced,
+                      Impute impute) {
+  ColumnInfo info{table.columns()[col], ColumnKind::numeric};
+  bool categorical = forced;
+  std::optional<size_t> first_missing, first_non_finite, first_text;
+  size_t texts = 0;
+  std::vector<double> values;
+  values.reserve(rows.size());
+  for (const size_t row : rows) {
+    const internal::Cell cell = parse_cell(table.cell(row, col));
+    if (cell.kind == CellKind::missing) {
+      if (!first_missing) first_missing = row;
+    } else if (cell.kind == CellKind::text) {
+      if (!first_text) first_text = row;
+      ++texts;
+    } else if (cell.kind == CellKind::non_finite) {
+      if (!first_non_finite) first_non_finite = row;
+    } else {
+      values.push_back(cell.value);
+    }
+  }
+  if (first_missing && impute == Impute::none) missing_cell(table, *first_missing, col);
+  // A column of numbers with a few words in it is more likely a typo than categories: saying so
+  // beats one-hot encoding every number as a category of its own.
+  if (!forced && texts > 0 && values.size() > texts) not_a_number(table, *first_text, col);
+  categorical = categorical || texts > 0;
+  if (!categorical) {
+    if (first_non_finite) not_finite(table, *first_non_finite, col);
+    PLEXUS_CHECK(!values.empty(), table.source(), ": column '", info.name, "' (", col,
+                 ") has no values in the training rows");
+    double fill = 0;
+    if (impute == Impute::median) {
+      fill = median(values);
+    } else if (impute == Impute::most_frequent) {
+      std::map<double, size_t> counts;  // ordered, so ties go to the smallest value
+      for (const double v : values) ++counts[v];
+      fill = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+               return a.second < b.second;
+             })->first;
+    } else if (impute == Impute::mean) {
+      double sum = 0;
+      for (const double v : values) sum += v;
+      fill = sum / static_cast<double>(values.size());
+    }
+    if (impute != Impute::none) {
+      info.fill = format_number(fill);
+      values.insert(values.end(), rows.size() - values.size(), fill);
+    }
+    // Two passes: a mean first, then squared deviations, which keeps the std accurate for
+    // columns with a large offset (e.g. years).
+    double sum = 0;
+    for (const double v : values) sum += v;
+    info.mean = sum / static_cast<double>(values.size());
+    double squares = 0;
+    for (const double v : values) squares += (v - info.mean) * (v - info.mean);
+    // Finite cells can still overflow a double's sum (1e308 + 1e308); an infinite mean or std
+    // would standardise every value to NaN or infinity.
+    PLEXUS_CHECK(std::isfinite(info.mean) && std::isfinite(squares), table.source(), ": column '",
+                 info.name, "' (", col, ") has values too large to standardise (their sum ",
+                 "overflows a double); rescale the column");
+    info.std = std::sqrt(squares / static_cast<double>(values.size()));
+    if (!(info.std > 0) || !std::isfinite(info.std)) info.std = 1;
+    return info;
+  }
+  info.kind = ColumnKind::categorical;
+  std::unordered_map<std::string_view, size_t> counts;
+  for (const size_t row : rows) {
+    const std::string_view cell = table.cell(row, col);
+    if (!internal::is_missing(cell)) ++counts[cell];
+  }
+  PLEXUS_CHECK(!counts.empty(), table.source(), ": column '", info.name, "' (", col,
+               ") has no values in the training rows");
+  for (const auto& [category, count] : counts) info.categories.emplace_back(category);
+  sort_labels(info.categories);
+  if (impute != Impute::none) {
+    // The first most frequent in sorted order, so the choice does not depend on hashing.
+    size_t best = 0;
+    for (size_t i = 1; i < info.categories.size(); ++i)
+      if (counts[info.categories[i]] > counts[info.categories[best]]) best = i;
+    info.fill = info.categories[best];
+  }
+  return info;
+}
+
+std::vector<size_t> indices_of(const Table& table, const std::vector<std::string>& names) {
+  std::vector<size_t> out;
+  for (const std::string& name : names)
+    out.push_back(static_cast<size_t>(table.column_index(name)));
+  return out;
+}
+
+}  // namespace
+
+Preprocessing Preprocessing::fit(const Table& table, std::span<const size_t> rows,
+                                 const TabularOptions& options) {
+  PLEXUS_CHECK(!rows.empty(), table.source(), ": no training rows to fit the preprocessing on");
+  check_rows(table, rows);
+  const size_t target = target_index(table, options);
+  const std::vector<size_t> ignored = indices_of(table, options.ignore);
+  const std::vector<size_t> forced = indices_of(table, options.categorical);
+  auto contains = [](const std::vector<size_t>& v, size_t i) {
+    return std::find(v.begin(), v.end(), i) != v.end();
+  };
+  const std::string& target_name = table.columns()[target];
+  PLEXUS_CHECK(!contains(ignored, target), table.source(), ": column '", target_name,
+               "' is the target; it cannot also be ignored");
+  PLEXUS_CHECK(!contains(forced, target), table.source(), ": column '", target_name,
+               "' is the target; the task, not --categorical, decides how it is encoded");
+
+  std::vector<size_t> features;
+  if (options.features.empty()) {
+    for (size_t c = 0; c < table.cols(); ++c)
+      if (c != target) features.push_back(c);
+  } else {
+    features = indices_of(table, options.features);
+    for (size_t i = 0; i < features.size(); ++i) {
+      const std::string& name = table.columns()[features[i]];
+      PLEXUS_CHECK(features[i] != target, table.source(), ": column '", name,
+                   "' is the target; it cannot also be a feature");
+      PLEXUS_CHECK(!contains(ignored, features[i]), table.source(), ": column '", name,
+                   "' is both a feature and ignored");
+      PLEXUS_CHECK(std::find(features.begin(), features.begin() + static_cast<std::ptrdiff_t>(i),
+                             features[i]) == features.begin() + static_cast<std::ptrdiff_t>(i),
+                   table.source(), ": column '", name, "' is listed twice as a feature");
+    }
+    for (const size_t c : ignored)
+      if (!contains(features, c)) features.push_back(c);
+  }
+  Preprocessing out;
+  for (const size_t c : features) {
+    if (contains(ignored, c)) {
+      out.columns_.push_back(ColumnInfo{table.columns()[c], ColumnKind::ignored});
+    } else {
+      out.columns_.push_back(fit_column(table, rows, c, contains(forced, c), options.impute));
+    }
+  }
+  PLEXUS_CHECK(out.output_features() > 0, table.source(),
+               ": no feature columns are left (all are the target or ignored)");
+  return out;
+}
+
+size_t Preprocessing::output_features() const {
+  size_t n = 0;
+  for (const ColumnInfo& column : columns_) {
+    if (column.kind == ColumnKind::numeric) n += 1;
+    if (column.kind == ColumnKind::categorical) n += column.categories.size();
+  }
+  return n;
+}
+
+Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows,
+                                std::vector<std::string>* warnings) const {
+  check_rows(table, rows);
+  std::vector<size_t> indices;  // every column is looked up first, so a missing one fails fast
+  for (const ColumnInfo& column : columns_)
+    if (column.kind != ColumnKind::ignored)
+      indices.push_back(find_column(table, column.name, "feature"));
+  const size_t width = output_features();
+  Tensor out = Tensor::zeros({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)});
+  float* x = out.data();
+  size_t offset = 0, next = 0;
+  for (const ColumnInfo& column : columns_) {
+    if (column.kind == ColumnKind::ignored) continue;
+    const size_t col = indices[next++];
+    if (column.kind == ColumnKind::numeric) {
+      const std::optional<double> fill =
+          column.fill ? std::optional<double>(parse_cell(*column.fill).value) : std::nullopt;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const internal::Cell cell = parse_cell(table.cell(rows[i], col));
+        double value = cell.value;
+        if (cell.kind == CellKind::missing) {
+          if (!fill) missing_cell(table, rows[i], col);
+          value = *fill;
+        } else if (cell.kind == CellKind::text) {
+          not_a_number(table, rows[i], col);
+        } else if (cell.kind == CellKind::non_finite) {
+          not_finite(table, rows[i], col);
+        }
+        const double standard = (value - column.mean) / column.std;
+        // A value far from the training ones can leave float's range: an error, not infinity.
+        if (!(std::fabs(standard) <= std::numeric_limits<float>::max()))
+          cell_error(table, rows[i], col, ": '", table.cell(rows[i], col),
+                     "' is too far from the training values (mean ", column.mean, ", std ",
+                     column.std, ") to standardise as a float32");
+        x[i * width + offset] = static_cast<float>(standard);
+      }
+      offset += 1;
+      continue;
+    }
+    std::unordered_map<std::string_view, size_t> lookup;
+    for (size_t k = 0; k < column.categories.size(); ++k) lookup.emplace(column.categories[k], k);
+    size_t unseen = 0;
+    std::optional<size_t> first_unseen;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      std::string_view cell = table.cell(rows[i], col);
+      if (internal::is_missing(cell)) {
+        if (!column.fill) missing_cell(table, rows[i], col);
+        cell = *column.fill;
+      }
+      const auto it = lookup.find(cell);
+      if (it == lookup.end()) {
+        if (unseen++ == 0) first_unseen = i;
+        continue;
+      }
+      x[i * width + offset + it->second] = 1.0f;
+    }
+    if (unseen > 0 && warnings) {
+      std::ostringstream text;
+      text << where(table, rows[*first_unseen], col) << ": category '"
+           << table.cell(rows[*first_unseen], col) << "' was not in the training data; " << unseen
+           << (unseen == 1 ? " cell" : " cells")
+           << " of this column with unseen categories are encoded as all zeros";
+      warnings->push_back(text.str());
+    }
+    offset += column.categories.size();
+  }
+  return out;
+}
+
+}  // namespace plexus::data
