@@ -253,12 +253,13 @@ std::optional<int64_t> parse_integer(const std::string& text) {
 /// Stores `value` (of JSON) into the setting; `at` starts every message ("--lr: ").
 void assign(TrainSettings& settings, const Setting& setting, const json& value,
             const std::string& at) {
+  TrainSettings changed = settings;  // a rejected value is not kept
   const auto bad = [&](const std::string& shown) {
     return SettingsError(at + shown + " is not " + allowed_values(setting));
   };
   std::visit(
       [&](auto field) {
-        auto& target = settings.*field;
+        auto& target = changed.*field;
         using T = std::decay_t<decltype(target)>;
         if constexpr (std::is_same_v<T, std::string>) {
           // A column may be given by its index: "target": 3.
@@ -313,7 +314,8 @@ void assign(TrainSettings& settings, const Setting& setting, const json& value,
         }
       },
       setting.field);
-  if (auto wrong = problem(setting, settings); !wrong.empty()) throw SettingsError(at + wrong);
+  if (auto wrong = problem(setting, changed); !wrong.empty()) throw SettingsError(at + wrong);
+  settings = std::move(changed);
 }
 
 const Setting* lookup(std::string_view key) {
