@@ -150,39 +150,6 @@ std::string number_text(double value) {
   return out.str();
 }
 
-}  // namespace
-
-std::string allowed_values(const Setting& setting) {
-  const Bounds& b = setting.bounds;
-  switch (setting.kind) {
-    case Kind::boolean:
-    case Kind::optional_boolean:
-      return "true or false";
-    case Kind::text:
-    case Kind::choice:
-      return "a string";
-    case Kind::text_list:
-      return "a list of strings";
-    case Kind::character:
-      return "one character, or \\t";
-    default:
-      break;
-  }
-  const bool list = setting.kind == Kind::integer_list;
-  std::string noun = list ? "integers" : setting.kind == Kind::integer ? "integer" : "number";
-  if (b.min && b.max)
-    noun += std::string(" in ") + (b.min_open ? "(" : "[") + number_text(*b.min) + ", " +
-            number_text(*b.max) + (b.max_open ? ")" : "]");
-  else if (b.min && *b.min == 0 && b.min_open)
-    noun = "positive " + noun;
-  else if (b.min)
-    noun += (b.min_open ? " > " : " >= ") + number_text(*b.min);
-  if (list) return "a list of " + noun;
-  return (noun[0] == 'i' ? "an " : "a ") + noun;
-}
-
-namespace {
-
 bool within(const Bounds& b, double value) {
   if (b.min && !(b.min_open ? value > *b.min : value >= *b.min)) return false;
   if (b.max && !(b.max_open ? value < *b.max : value <= *b.max)) return false;
@@ -338,6 +305,35 @@ std::string Setting::flag() const {
   std::string name = "--" + key;
   std::replace(name.begin(), name.end(), '_', '-');
   return name;
+}
+
+std::string allowed_values(const Setting& setting) {
+  const Bounds& b = setting.bounds;
+  switch (setting.kind) {
+    case Kind::boolean:
+    case Kind::optional_boolean:
+      return "true or false";
+    case Kind::text:
+    case Kind::choice:
+      return "a string";
+    case Kind::text_list:
+      return "a list of strings";
+    case Kind::character:
+      return "one character, or \\t";
+    default:
+      break;
+  }
+  const bool list = setting.kind == Kind::integer_list;
+  std::string noun = list ? "integers" : setting.kind == Kind::integer ? "integer" : "number";
+  if (b.min && b.max)
+    noun += std::string(" in ") + (b.min_open ? "(" : "[") + number_text(*b.min) + ", " +
+            number_text(*b.max) + (b.max_open ? ")" : "]");
+  else if (b.min && *b.min == 0 && b.min_open)
+    noun = "positive " + noun;
+  else if (b.min)
+    noun += (b.min_open ? " > " : " >= ") + number_text(*b.min);
+  if (list) return "a list of " + noun;
+  return (noun[0] == 'i' ? "an " : "a ") + noun;
 }
 
 const std::vector<Setting>& settings_table() {
