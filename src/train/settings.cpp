@@ -352,7 +352,17 @@ void set_from_text(TrainSettings& settings, std::string_view key, const std::str
   json value = text;
   switch (setting.kind) {
     case Kind::integer:
-      if (const auto number = parse_integer(text)) value = *number;
+      if (const auto number = parse_integer(text)) {
+        value = *number;
+      } else if (!text.empty() && text[0] != '-') {
+        // A seed may use all 64 bits.
+        size_t used = 0;
+        try {
+          const unsigned long long number = std::stoull(text, &used);
+          if (used == text.size()) value = static_cast<uint64_t>(number);
+        } catch (const std::exception&) {
+        }
+      }
       break;
     case Kind::number:
     case Kind::optional_number: {

@@ -142,6 +142,11 @@ TEST(Settings, BadKeysKindsAndNamesSayWhatIsAllowed) {
               HasSubstr("--epochs: \"many\" is not an integer >= 1"));
   EXPECT_THAT(error_of([&] { train::set_from_text(settings, "hidden", "32,x"); }),
               HasSubstr("--hidden: \"x\" is not a list of integers >= 1"));
+  // A seed takes all 64 bits, from a flag as from JSON.
+  train::set_from_text(settings, "seed", "18446744073709551615");
+  EXPECT_EQ(settings.seed, 18446744073709551615ULL);
+  EXPECT_THAT(error_of([&] { train::set_from_text(settings, "threads", "18446744073709551615"); }),
+              HasSubstr("--threads: \"18446744073709551615\" is not an integer >= 0"));
   // "layers" is another name of "hidden"; a column may be given by its index.
   train::apply_json(settings, R"({"layers": "8, 4", "target": 2, "loss": ""})", "run.json");
   EXPECT_EQ(settings.hidden, (std::vector<int64_t>{8, 4}));
