@@ -23,6 +23,7 @@
 #include "plexus/train/history.hpp"
 #include "plexus/train/metrics.hpp"
 #include "plexus/train/recipe.hpp"
+#include "plexus/train/settings.hpp"
 
 namespace plexus::cli {
 
@@ -40,70 +41,30 @@ class UsageError : public std::runtime_error {
   explicit UsageError(const std::string& message) : std::runtime_error(message) {}
 };
 
+/// Whether `error` is bad usage (exit code 2): a UsageError or a bad setting.
+inline bool is_usage_error(const std::exception& error) {
+  return dynamic_cast<const UsageError*>(&error) ||
+         dynamic_cast<const train::SettingsError*>(&error);
+}
+
 /// Set by the SIGINT handler; training stops at the next batch and the command exits 130.
 extern std::atomic<bool> g_interrupted;
 
-// ---- settings (config.cpp) ---------------------------------------------------------------------
+// ---- settings (the table: plexus/train/settings.hpp; --resume and --config: config.cpp) ------
 
-/// Everything `plexus train` can be told, by flags or by --config.
-struct Settings {
-  // data
-  std::string data, labels, test, test_labels;
-  std::string target;
-  std::vector<std::string> features, ignore, categorical;
-  std::string impute = "none";
-  std::optional<bool> header;
-  std::string delimiter;
-  std::string task;  // "" = inferred
-  // network
-  std::vector<int64_t> hidden = {256, 128};
-  std::string activation = "relu";
-  double dropout = 0.1;
-  bool batch_norm = false;
-  std::string loss;  // "" = cross_entropy (classification) or mse (regression)
-  // training
-  std::string optimizer = "adam";
-  double lr = 1e-3;
-  /// Unset: the default for the data, 1e-4 for tables (CSV), 0 for arrays (images, .npy).
-  std::optional<double> weight_decay;
-  std::string schedule = "none";
-  double clip_grad = 0.0;
-  int64_t batch_size = 128;
-  int64_t epochs = 100;
-  int64_t early_stopping = 10;
-  double validation_split = 0.1;
-  uint64_t seed = 0;
-  int threads = 0;  // 0 = the library's default
-  // outputs
-  std::string save, report;
-  std::string checkpoint;  ///< folder of the checkpoint written after every epoch
-};
-
-/// The default weight decay of tabular (CSV) data; arrays (images, .npy) get 0.
-inline constexpr double kTabularWeightDecay = 1e-4;
-/// Fills the settings whose defaults depend on the data (weight_decay); needs `data`.
-void resolve_defaults(Settings& settings);
-
+using train::split_list;
 /// The settings as the JSON object --config reads and --dump-config prints.
-json settings_to_json(const Settings& settings);
-/// Applies the keys of `config` onto `settings`; unknown keys and bad values are UsageErrors.
-void apply_config(const json& config, Settings& settings, const std::string& source);
-/// Reads a JSON file (UsageError if it does not parse).
-json read_json_file(const std::string& path);
-/// Checks names against the registries and ranges; throws UsageError saying what is allowed.
-void validate_settings(const Settings& settings);
-/// "a,b,c" -> {"a", "b", "c"} (empty items dropped).
-std::vector<std::string> split_list(const std::string& text);
-std::vector<int64_t> parse_hidden(const std::string& text);
-std::vector<std::string> activation_names();
-std::vector<std::string> optimizer_names();
-std::vector<std::string> schedule_names();
+inline json settings_to_json(const train::TrainSettings& settings) {
+  return json::parse(train::to_json(settings));
+}
 
 struct TrainFlags;
 /// The settings of a train run: --resume's checkpoint (read into *checkpoint, its record into
 /// *saved_run), then --config, then the flags given; defaults resolved and validated.
-Settings resolve_settings(const TrainFlags& flags, const std::vector<std::string>& given,
-                          std::optional<train::Checkpoint>& checkpoint, json& saved_run);
+train::TrainSettings resolve_settings(const TrainFlags& flags,
+                                      const std::vector<std::string>& given,
+                                      std::optional<train::Checkpoint>& checkpoint,
+                                      json& saved_run);
 
 // ---- data sources (data_source.cpp)
 // --------------------------------------------------------------
@@ -138,12 +99,10 @@ Tensor model_inputs(const io::Model& model, const Source& source,
                     std::vector<std::string>* warnings);
 Tensor model_targets(const io::Model& model, const Source& source, const std::string& target);
 
-// ---- the settings as library options (recipe.cpp) -------------------------------------------
+// ---- the settings as library options (recipe.cpp; the rest in plexus/train/settings.hpp) ----
 
 /// --task: unset for "" (inferred).
 std::optional<data::Task> task_of(const std::string& name);
-data::TabularOptions tabular_options(const Settings& settings);
-train::Recipe recipe_of(const Settings& settings);
 data::Arrays arrays_of(const Source& source);
 using train::parameter_count;
 
@@ -222,7 +181,7 @@ struct ServeArgs {
   int64_t max_body = 1 << 20;  ///< bytes
 };
 struct TrainFlags {
-  Settings settings;
+  train::TrainSettings settings;  ///< the flags given (the others at their defaults)
   std::string config;
   std::string resume;  ///< a checkpoint folder to continue
   bool dump_config = false, json = false, quiet = false;

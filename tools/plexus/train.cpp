@@ -31,7 +31,7 @@ struct Loaded {
 };
 
 /// Loads --data (and --test, or an IDX folder's own test split) and prepares them.
-void load_and_prepare(const Settings& s, Loaded& loaded) {
+void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
   const SourceOptions options{
       .header = s.header, .delimiter = s.delimiter, .labels = s.labels, .train = true};
   Source& train_src = loaded.data;
@@ -102,7 +102,7 @@ int report_interrupt(const train::Interrupted& e) {
 int train_process(const TrainFlags& flags, const std::vector<std::string>& given) {
   std::optional<train::Checkpoint> checkpoint;
   json saved_run;
-  const Settings s = resolve_settings(flags, given, checkpoint, saved_run);
+  const train::TrainSettings s = resolve_settings(flags, given, checkpoint, saved_run);
   if (flags.dump_config) {
     std::cout << settings_to_json(s).dump(2) << "\n";
     return kExitOk;
@@ -270,7 +270,7 @@ int run_train(TrainFlags flags, const std::vector<std::string>& given) {
     // This process may be alone in failing: the others would wait for it forever, so the whole
     // job ends here.
     std::cerr << "plexus: error: rank " << rank << ": " << e.what() << std::endl;
-    distributed::abort(dynamic_cast<const UsageError*>(&e) ? kExitUsage : kExitFailure);
+    distributed::abort(is_usage_error(e) ? kExitUsage : kExitFailure);
   }
   distributed::finalize();
   return code;

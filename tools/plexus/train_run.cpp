@@ -73,7 +73,8 @@ void DiagnosticsPrinter::on_epoch_end(size_t epoch, const train::EpochLog&) {
             << train::DiagnosticsCallback::table(source->epochs().back()) << std::flush;
 }
 
-json run_record(const Settings& settings, size_t data_rows, const data::PreparedData& data) {
+json run_record(const train::TrainSettings& settings, size_t data_rows,
+                const data::PreparedData& data) {
   json run;
   run["settings"] = settings_to_json(settings);
   run["data_rows"] = data_rows;
@@ -84,9 +85,9 @@ json run_record(const Settings& settings, size_t data_rows, const data::Prepared
   return run;
 }
 
-void set_checkpointing(train::FitOptions& fit, const Settings& s, const TrainFlags& flags,
-                       const train::Checkpoint* checkpoint, const json& saved_run,
-                       const json& run) {
+void set_checkpointing(train::FitOptions& fit, const train::TrainSettings& s,
+                       const TrainFlags& flags, const train::Checkpoint* checkpoint,
+                       const json& saved_run, const json& run) {
   namespace fs = std::filesystem;
   if (checkpoint) {
     for (const char* key : {"data_rows", "training_rows", "inputs", "outputs"})
@@ -124,7 +125,8 @@ std::string shell_word(const std::string& text) {
   return out + "'";
 }
 
-json result_json(const Settings& s, const data::PreparedData& data, const TrainOutcome& outcome) {
+json result_json(const train::TrainSettings& s, const data::PreparedData& data,
+                 const TrainOutcome& outcome) {
   json result;
   result["task"] = data.classification() ? "classification" : "regression";
   if (data.has_test()) add_scores(result, outcome.scores, data.classes, false);
@@ -139,8 +141,8 @@ json result_json(const Settings& s, const data::PreparedData& data, const TrainO
   return result;
 }
 
-void save_trained(const Settings& s, const data::PreparedData& data, const TrainOutcome& outcome,
-                  const std::string& test_note) {
+void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
+                  const TrainOutcome& outcome, const std::string& test_note) {
   io::ModelInfo info = train::model_info(data);
   json training;
   training["data"] = s.data;
@@ -159,7 +161,7 @@ void save_trained(const Settings& s, const data::PreparedData& data, const Train
   io::save_model(outcome.trained.network, s.save, info);
 }
 
-void write_train_report(const Settings& s, const data::PreparedData& data,
+void write_train_report(const train::TrainSettings& s, const data::PreparedData& data,
                         const TrainOutcome& outcome, const json& result,
                         const std::vector<std::pair<std::string, std::string>>& columns,
                         const data::Table* test_table,

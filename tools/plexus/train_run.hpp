@@ -26,11 +26,13 @@ struct DiagnosticsPrinter : train::Callback {
 };
 
 /// What a checkpoint records about the run: its settings and what the data came to.
-json run_record(const Settings& settings, size_t data_rows, const data::PreparedData& data);
+json run_record(const train::TrainSettings& settings, size_t data_rows,
+                const data::PreparedData& data);
 /// Checkpoints after every epoch (--checkpoint), on Ctrl-C, and resuming `checkpoint` (checked
 /// against the data it was written for).
-void set_checkpointing(train::FitOptions& fit, const Settings& settings, const TrainFlags& flags,
-                       const train::Checkpoint* checkpoint, const json& saved_run, const json& run);
+void set_checkpointing(train::FitOptions& fit, const train::TrainSettings& settings,
+                       const TrainFlags& flags, const train::Checkpoint* checkpoint,
+                       const json& saved_run, const json& run);
 
 /// `text` as one shell word.
 std::string shell_word(const std::string& text);
@@ -44,14 +46,14 @@ struct TrainOutcome {
 };
 
 /// The --json object (also the report's results).
-json result_json(const Settings& settings, const data::PreparedData& data,
+json result_json(const train::TrainSettings& settings, const data::PreparedData& data,
                  const TrainOutcome& outcome);
 /// --save: the network with its preprocessing and the run's record.
-void save_trained(const Settings& settings, const data::PreparedData& data,
+void save_trained(const train::TrainSettings& settings, const data::PreparedData& data,
                   const TrainOutcome& outcome, const std::string& test_note);
 /// --report: curves, scores, the decision regions of two numeric features (the test rows of
 /// `test_table`), diagnostics.
-void write_train_report(const Settings& settings, const data::PreparedData& data,
+void write_train_report(const train::TrainSettings& settings, const data::PreparedData& data,
                         const TrainOutcome& outcome, const json& result,
                         const std::vector<std::pair<std::string, std::string>>& columns,
                         const data::Table* test_table,

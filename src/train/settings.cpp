@@ -1,0 +1,488 @@
+// The table of training settings, and everything that reads or writes a setting through it.
+#include "plexus/train/settings.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <sstream>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include "plexus/base/text.hpp"
+#include "plexus/loss/registry.hpp"
+#include "plexus/nn/registry.hpp"
+#include "plexus/optim/registry.hpp"
+
+namespace plexus::train {
+namespace {
+
+using nlohmann::json;
+using Kind = SettingKind;
+
+std::vector<std::string> activation_names() {
+  std::vector<std::string> names;
+  for (const auto& info : nn::activations()) names.push_back(info.name);
+  return names;
+}
+std::vector<std::string> optimizer_names() {
+  std::vector<std::string> names;
+  for (const auto& info : optim::optimizers()) names.push_back(info.name);
+  return names;
+}
+std::vector<std::string> schedule_names() {
+  std::vector<std::string> names = {"none"};
+  for (const auto& info : optim::schedules()) names.push_back(info.name);
+  return names;
+}
+
+constexpr Bounds kPositive{.min = 0.0, .min_open = true};
+constexpr Bounds kNonNegative{.min = 0.0};
+constexpr Bounds kAtLeastOne{.min = 1.0};
+
+std::vector<Setting> make_table() {
+  using S = TrainSettings;
+  return {
+      {"data",
+       "training data: fashion-mnist, an MNIST-style IDX folder, FILE.csv, or FILE.npy with "
+       "--labels",
+       Kind::text, &S::data},
+      {"labels", "the targets of a .npy --data (FILE.npy)", Kind::text, &S::labels},
+      {"test",
+       "test data in the format of --data (default: 20% of --data held out, or an IDX folder's "
+       "t10k files)",
+       Kind::text, &S::test},
+      {"test_labels", "the targets of a .npy --test", Kind::text, &S::test_labels},
+      {"target", "CSV target column, name or 0-based index (default: the last)", Kind::text,
+       &S::target},
+      {"features", "CSV columns to use, comma-separated (default: all others)", Kind::text_list,
+       &S::features},
+      {"ignore", "CSV columns not to use (ids, free text), comma-separated", Kind::text_list,
+       &S::ignore},
+      {"categorical", "CSV columns to one-hot encode even if numeric, comma-separated",
+       Kind::text_list, &S::categorical},
+      {"impute",
+       "fill missing cells: none, mean, median, most-frequent (default: none, missing cells are "
+       "errors)",
+       Kind::choice,
+       &S::impute,
+       {},
+       {"none", "mean", "median", "most-frequent"}},
+      {.key = "header",
+       .help = "the CSV's first row is a header (default: detected)",
+       .kind = Kind::optional_boolean,
+       .field = &S::header,
+       .negative_help = "the CSV has no header row"},
+      {"delimiter", "CSV field separator: one character, or \\t (default: detected)",
+       Kind::character, &S::delimiter},
+      {"task",
+       "classification or regression (default: inferred)",
+       Kind::choice,
+       &S::task,
+       {},
+       {"classification", "regression"},
+       true},
+      {"hidden", "hidden layer widths, comma-separated (default: 256,128)", Kind::integer_list,
+       &S::hidden, kAtLeastOne},
+      {"activation",
+       "activation: " + join(activation_names()) + " (default: relu)",
+       Kind::choice,
+       &S::activation,
+       {},
+       activation_names()},
+      {"dropout",
+       "dropout after each hidden layer (default: 0.1; 0: none)",
+       Kind::number,
+       &S::dropout,
+       {.min = 0.0, .max = 1.0, .max_open = true}},
+      {"batch_norm", "BatchNorm1d after each hidden Linear layer", Kind::boolean, &S::batch_norm},
+      {"loss",
+       "loss: " + join(loss::names()) +
+           " (default: cross_entropy for classification, mse for regression)",
+       Kind::choice,
+       &S::loss,
+       {},
+       loss::names(),
+       true},
+      {"optimizer",
+       "optimizer: " + join(optimizer_names()) + " (default: adam)",
+       Kind::choice,
+       &S::optimizer,
+       {},
+       optimizer_names()},
+      {"lr", "learning rate (default: 0.001)", Kind::number, &S::lr, kPositive},
+      {"weight_decay", "L2 weight decay (default: 0.0001 for CSV data, 0 for images and .npy)",
+       Kind::optional_number, &S::weight_decay, kNonNegative},
+      {"schedule",
+       "learning-rate schedule: " + join(schedule_names()) + " (default: none)",
+       Kind::choice,
+       &S::schedule,
+       {},
+       schedule_names()},
+      {"clip_grad", "clip the gradients' global L2 norm to this (default: 0, off)", Kind::number,
+       &S::clip_grad, kNonNegative},
+      {"batch_size", "mini-batch size (default: 128)", Kind::integer, &S::batch_size, kAtLeastOne},
+      {"epochs", "the most epochs to run (default: 100)", Kind::integer, &S::epochs, kAtLeastOne},
+      {"early_stopping",
+       "stop after K epochs without a better val_loss and restore the best weights (default: 10; "
+       "0: off)",
+       Kind::integer, &S::early_stopping, kNonNegative},
+      // Below 1, so that rows are left to train on (data::train_validation_split's bound).
+      {"validation_split",
+       "fraction of the training rows used for validation (default: 0.1; 0: none)",
+       Kind::number,
+       &S::validation_split,
+       {.min = 0.0, .max = 1.0, .max_open = true}},
+      {"seed", "seed of the splits, initialisation and shuffling (default: 0)", Kind::integer,
+       &S::seed, kNonNegative},
+      {"threads", "threads to use (default: the library's)", Kind::integer, &S::threads,
+       kNonNegative},
+      {"save", "write the trained model here (model.plx)", Kind::text, &S::save},
+      {"report", "write an HTML report into this folder", Kind::text, &S::report},
+      {"checkpoint", "write a checkpoint into this folder after every epoch (and on Ctrl-C)",
+       Kind::text, &S::checkpoint},
+  };
+}
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+bool within(const Bounds& b, double value) {
+  if (b.min && !(b.min_open ? value > *b.min : value >= *b.min)) return false;
+  if (b.max && !(b.max_open ? value < *b.max : value <= *b.max)) return false;
+  return true;
+}
+
+/// What is wrong with the stored value of `setting`; "" when nothing.
+std::string problem(const Setting& setting, const TrainSettings& settings) {
+  const auto out_of_bounds = [&](double value, const std::string& shown) {
+    return within(setting.bounds, value) ? "" : shown + " is not " + allowed_values(setting);
+  };
+  return std::visit(
+      [&](auto field) -> std::string {
+        const auto& value = settings.*field;
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (setting.kind == Kind::character && value.size() > 1 && value != "\\t" &&
+              value != "tab")
+            return json(value).dump() + " is not " + allowed_values(setting);
+          if (setting.kind != Kind::choice || (value.empty() && setting.empty_allowed) ||
+              std::find(setting.choices.begin(), setting.choices.end(), value) !=
+                  setting.choices.end())
+            return "";
+          return unknown_name_message(setting.key, value, setting.choices);
+        } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+          for (int64_t item : value)
+            if (auto bad = out_of_bounds(static_cast<double>(item), std::to_string(item));
+                !bad.empty())
+              return bad;
+          return "";
+        } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+          return value ? out_of_bounds(*value, json(*value).dump()) : "";
+        } else if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+          return out_of_bounds(static_cast<double>(value), json(value).dump());
+        } else {
+          return "";
+        }
+      },
+      setting.field);
+}
+
+/// A JSON integer that fits T, or nothing.
+template <typename T>
+std::optional<T> integer_of(const json& value) {
+  if (!value.is_number_integer()) return std::nullopt;
+  if (value.is_number_unsigned()) {
+    const auto v = value.get<uint64_t>();
+    if (v > static_cast<uint64_t>(std::numeric_limits<T>::max())) return std::nullopt;
+    return static_cast<T>(v);
+  }
+  const auto v = value.get<int64_t>();
+  if (v < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+      (v > 0 && static_cast<uint64_t>(v) > static_cast<uint64_t>(std::numeric_limits<T>::max())))
+    return std::nullopt;
+  return static_cast<T>(v);
+}
+
+std::optional<int64_t> parse_integer(const std::string& text) {
+  size_t used = 0;
+  try {
+    const long long value = std::stoll(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+/// Stores `value` (of JSON) into the setting; `at` starts every message ("--lr: ").
+void assign(TrainSettings& settings, const Setting& setting, const json& value,
+            const std::string& at) {
+  TrainSettings changed = settings;  // a rejected value is not kept
+  const auto bad = [&](const std::string& shown) {
+    return SettingsError(at + shown + " is not " + allowed_values(setting));
+  };
+  std::visit(
+      [&](auto field) {
+        auto& target = changed.*field;
+        using T = std::decay_t<decltype(target)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          // A column may be given by its index: "target": 3.
+          if (value.is_number_integer())
+            target = value.dump();
+          else if (value.is_string())
+            target = value.get<std::string>();
+          else
+            throw bad(value.dump());
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          if (value.is_string())
+            target = split_list(value.get<std::string>());
+          else if (value.is_array() &&
+                   std::all_of(value.begin(), value.end(), [](auto& v) { return v.is_string(); }))
+            target = value.get<std::vector<std::string>>();
+          else
+            throw bad(value.dump());
+        } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+          T items;
+          if (value.is_string()) {
+            for (const auto& item : split_list(value.get<std::string>())) {
+              const auto number = parse_integer(item);
+              if (!number) throw bad(json(item).dump());
+              items.push_back(*number);
+            }
+          } else if (value.is_array()) {
+            for (const auto& item : value) {
+              const auto number = integer_of<int64_t>(item);
+              if (!number) throw bad(item.dump());
+              items.push_back(*number);
+            }
+          } else {
+            throw bad(value.dump());
+          }
+          target = items;
+        } else if constexpr (std::is_same_v<T, bool>) {
+          if (!value.is_boolean()) throw bad(value.dump());
+          target = value.get<bool>();
+        } else if constexpr (std::is_same_v<T, std::optional<bool>>) {
+          if (!value.is_boolean() && !value.is_null()) throw bad(value.dump());
+          target = value.is_null() ? T{} : T{value.get<bool>()};
+        } else if constexpr (std::is_same_v<T, std::optional<double>>) {
+          if (!value.is_number() && !value.is_null()) throw bad(value.dump());
+          target = value.is_null() ? T{} : T{value.get<double>()};
+        } else if constexpr (std::is_same_v<T, double>) {
+          if (!value.is_number()) throw bad(value.dump());
+          target = value.get<double>();
+        } else {
+          const auto number = integer_of<T>(value);
+          if (!number) throw bad(value.dump());
+          target = *number;
+        }
+      },
+      setting.field);
+  if (auto wrong = problem(setting, changed); !wrong.empty()) throw SettingsError(at + wrong);
+  settings = std::move(changed);
+}
+
+const Setting* lookup(std::string_view key) {
+  if (key == "layers") key = "hidden";
+  for (const auto& setting : settings_table())
+    if (setting.key == key) return &setting;
+  return nullptr;
+}
+
+std::string unknown_key_message(std::string_view key) {
+  std::vector<std::string> keys;
+  for (const auto& setting : settings_table()) keys.push_back(setting.key);
+  keys.push_back("layers");
+  return unknown_name_message("key", key, keys);
+}
+
+}  // namespace
+
+std::string Setting::flag() const {
+  std::string name = "--" + key;
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
+
+std::string allowed_values(const Setting& setting) {
+  const Bounds& b = setting.bounds;
+  switch (setting.kind) {
+    case Kind::boolean:
+    case Kind::optional_boolean:
+      return "true or false";
+    case Kind::text:
+    case Kind::choice:
+      return "a string";
+    case Kind::text_list:
+      return "a list of strings";
+    case Kind::character:
+      return "one character, or \\t";
+    default:
+      break;
+  }
+  const bool list = setting.kind == Kind::integer_list;
+  std::string noun = list ? "integers" : setting.kind == Kind::integer ? "integer" : "number";
+  if (b.min && b.max)
+    noun += std::string(" in ") + (b.min_open ? "(" : "[") + number_text(*b.min) + ", " +
+            number_text(*b.max) + (b.max_open ? ")" : "]");
+  else if (b.min && *b.min == 0 && b.min_open)
+    noun = "positive " + noun;
+  else if (b.min)
+    noun += (b.min_open ? " > " : " >= ") + number_text(*b.min);
+  if (list) return "a list of " + noun;
+  return (noun[0] == 'i' ? "an " : "a ") + noun;
+}
+
+const std::vector<Setting>& settings_table() {
+  static const std::vector<Setting> table = make_table();
+  return table;
+}
+
+const Setting& find_setting(std::string_view key) {
+  if (const Setting* setting = lookup(key)) return *setting;
+  throw SettingsError(unknown_key_message(key));
+}
+
+void set_from_text(TrainSettings& settings, std::string_view key, const std::string& text) {
+  const Setting& setting = find_setting(key);
+  const std::string at = setting.flag() + ": ";
+  json value = text;
+  switch (setting.kind) {
+    case Kind::integer:
+      if (const auto number = parse_integer(text)) {
+        value = *number;
+      } else if (!text.empty() && text[0] != '-') {
+        // A seed may use all 64 bits.
+        size_t used = 0;
+        try {
+          const unsigned long long number = std::stoull(text, &used);
+          if (used == text.size()) value = static_cast<uint64_t>(number);
+        } catch (const std::exception&) {
+        }
+      }
+      break;
+    case Kind::number:
+    case Kind::optional_number: {
+      size_t used = 0;
+      try {
+        const double number = std::stod(text, &used);
+        if (used == text.size()) value = number;
+      } catch (const std::exception&) {
+      }
+      break;
+    }
+    case Kind::boolean:
+    case Kind::optional_boolean:
+      if (text == "true" || text == "false") value = text == "true";
+      break;
+    default:
+      break;
+  }
+  try {
+    assign(settings, setting, value, at);
+  } catch (const SettingsError&) {
+    // A number as it was typed: "--lr: "0" is not a positive number".
+    if (setting.kind != Kind::integer && setting.kind != Kind::number &&
+        setting.kind != Kind::optional_number)
+      throw;
+    throw SettingsError(at + json(text).dump() + " is not " + allowed_values(setting));
+  }
+}
+
+std::string to_json(const TrainSettings& settings, int indent) {
+  json out = json::object();
+  for (const auto& setting : settings_table())
+    std::visit(
+        [&](auto field) {
+          const auto& value = settings.*field;
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, std::optional<double>> ||
+                        std::is_same_v<T, std::optional<bool>>)
+            out[setting.key] = value ? json(*value) : json(nullptr);
+          else
+            out[setting.key] = value;
+        },
+        setting.field);
+  return out.dump(indent);
+}
+
+void apply_json(TrainSettings& settings, const std::string& json_text, const std::string& source) {
+  json config;
+  try {
+    config = json::parse(json_text);
+  } catch (const json::exception& e) {
+    throw SettingsError(source + ": not valid JSON: " + e.what());
+  }
+  if (!config.is_object())
+    throw SettingsError(source + ": the configuration must be a JSON object");
+  for (const auto& [key, value] : config.items()) {
+    const Setting* setting = lookup(key);
+    if (!setting) throw SettingsError(source + ": " + unknown_key_message(key));
+    assign(settings, *setting, value, source + ": \"" + key + "\": ");
+  }
+}
+
+void validate(const TrainSettings& settings) {
+  for (const auto& setting : settings_table())
+    if (auto wrong = problem(setting, settings); !wrong.empty())
+      throw SettingsError(setting.key + ": " + wrong);
+}
+
+void resolve_defaults(TrainSettings& s) {
+  if (s.weight_decay || s.data.empty()) return;
+  // The formats the command reads as arrays: fashion-mnist, an IDX folder, a .npy file.
+  std::error_code ec;
+  const bool arrays = s.data == "fashion-mnist" || std::filesystem::is_directory(s.data, ec) ||
+                      (s.data.size() >= 4 && s.data.compare(s.data.size() - 4, 4, ".npy") == 0);
+  s.weight_decay = arrays ? 0.0 : kTabularWeightDecay;
+}
+
+Recipe recipe_of(const TrainSettings& s) {
+  return {.hidden = s.hidden,
+          .activation = s.activation,
+          .dropout = s.dropout,
+          .batch_norm = s.batch_norm,
+          .loss = s.loss,
+          .optimizer = s.optimizer,
+          .lr = s.lr,
+          .weight_decay = s.weight_decay.value_or(0.0),
+          .schedule = s.schedule,
+          .clip_grad = s.clip_grad,
+          .batch_size = s.batch_size,
+          .epochs = s.epochs,
+          .early_stopping = s.early_stopping,
+          .seed = s.seed};
+}
+
+data::TabularOptions tabular_options(const TrainSettings& s) {
+  data::Impute impute = data::Impute::none;
+  if (s.impute == "mean") impute = data::Impute::mean;
+  if (s.impute == "median") impute = data::Impute::median;
+  if (s.impute == "most-frequent") impute = data::Impute::most_frequent;
+  std::optional<data::Task> task;
+  if (!s.task.empty())
+    task = s.task == "regression" ? data::Task::regression : data::Task::classification;
+  return {.target = s.target,
+          .features = s.features,
+          .ignore = s.ignore,
+          .categorical = s.categorical,
+          .impute = impute,
+          .task = task};
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    const auto begin = item.find_first_not_of(" \t");
+    const auto end = item.find_last_not_of(" \t");
+    if (begin != std::string::npos) out.push_back(item.substr(begin, end - begin + 1));
+  }
+  return out;
+}
+
+}  // namespace plexus::train
