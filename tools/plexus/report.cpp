@@ -121,11 +121,9 @@ void write_report(const std::string& dir, const ReportInput& in) {
     scatter.line({"y = x", {*lo, *hi}, {*lo, *hi}},
                  {.colour = 1, .dashed = true, .markers = false});
     report.figure("predicted_vs_true", scatter, "test-set predictions against the true values");
-    std::vector<double> residual;
-    for (size_t i = 0; i < t.size(); ++i) residual.push_back(t[i] - p[i]);
     plot::Figure res;
     res.title("residuals").xlabel("predicted").ylabel("true - predicted");
-    res.scatter({"test rows", p, residual}, 0);
+    res.scatter({"test rows", p, in.scores.residuals()}, 0);
     auto [plo, phi] = std::minmax_element(p.begin(), p.end());
     res.line({"0", {*plo, *phi}, {0.0, 0.0}}, {.colour = 1, .dashed = true, .markers = false});
     report.figure("residuals", res, "residual against prediction");
