@@ -14,6 +14,7 @@
 
 #include "plexus/data/csv.hpp"
 #include "plexus/data/prepare.hpp"
+#include "plexus/data/source.hpp"
 #include "plexus/data/tabular.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/nn/sequential.hpp"
@@ -105,38 +106,12 @@ struct TrainFlags;
 Settings resolve_settings(const TrainFlags& flags, const std::vector<std::string>& given,
                           std::optional<train::Checkpoint>& checkpoint, json& saved_run);
 
-// ---- data sources (data_source.cpp)
-// --------------------------------------------------------------
+// ---- data sources (data_source.cpp) -----------------------------------------------------------
 
-/// Rows of input: a table of text cells (CSV) or an array of numbers (images, .npy).
-struct Source {
-  std::string name;                  ///< what the user gave (file, folder, "fashion-mnist")
-  std::optional<data::Table> table;  ///< CSV
-  Tensor features;                   ///< arrays: [N, F] as loaded
-  Tensor labels;                     ///< arrays: [N] label values, or undefined
-  /// Arrays: the factor the loader already applied (1/255 for IDX images), 1 otherwise.
-  float prescaled = 1.0f;
-  std::vector<std::string> class_names;  ///< arrays: the label names by index when known
-  bool is_table() const { return table.has_value(); }
-  size_t rows() const;
-};
-
-struct SourceOptions {
-  std::optional<bool> header;
-  std::string delimiter;
-  std::string labels;  ///< .npy labels file
-  bool train = true;   ///< IDX folders: the training or the test split
-};
-
-/// Loads `spec`: "fashion-mnist", an IDX folder, FILE.csv, FILE.npy (with options.labels), or "-"
-/// (CSV on standard input).
-Source load_source(const std::string& spec, const SourceOptions& options);
-
-/// Inputs of a model from any source: preprocessed [N, F] features; *targets = encoded targets
-/// when the source has them (class indices [N] or values [N, 1]), else undefined.
-Tensor model_inputs(const io::Model& model, const Source& source,
-                    std::vector<std::string>* warnings);
-Tensor model_targets(const io::Model& model, const Source& source, const std::string& target);
+/// --header / --no-header and --delimiter ("," ";" "\\t" or "tab"; "" = detected) as CSV options.
+data::CsvOptions csv_options(std::optional<bool> header, const std::string& delimiter);
+/// data::load_source, once --data is known to be given (a UsageError otherwise).
+data::Source load_data(const std::string& spec, const data::SourceOptions& options);
 
 // ---- the settings as library options (recipe.cpp) -------------------------------------------
 
@@ -144,7 +119,6 @@ Tensor model_targets(const io::Model& model, const Source& source, const std::st
 std::optional<data::Task> task_of(const std::string& name);
 data::TabularOptions tabular_options(const Settings& settings);
 train::Recipe recipe_of(const Settings& settings);
-data::Arrays arrays_of(const Source& source);
 using train::parameter_count;
 
 // ---- scores (evaluate.cpp) ---------------------------------------------------------------------

@@ -11,9 +11,9 @@ namespace plexus::cli {
 
 int run_predict(const PredictArgs& args) {
   io::Model model = io::load_model(args.model);
-  SourceOptions options{
-      .header = args.header, .delimiter = args.delimiter, .labels = args.labels, .train = false};
-  Source source = load_source(args.data, options);
+  const data::Source source = load_data(
+      args.data,
+      {.csv = csv_options(args.header, args.delimiter), .labels = args.labels, .train = false});
   const bool classification = model.task() == data::Task::classification;
   if (args.proba && !classification)
     throw UsageError("--proba: the model is a regressor; probabilities need a classifier");
@@ -43,7 +43,7 @@ int run_predict(const PredictArgs& args) {
     }
   }
   std::vector<std::string> warnings;
-  Tensor inputs = model_inputs(model, source, &warnings);
+  Tensor inputs = model.inputs(source, &warnings);
   for (const auto& w : warnings) warn(w);
   const Tensor outputs = model.forward(inputs);
   const Tensor predictions = model.predictions(outputs);

@@ -1,5 +1,5 @@
-// The command's settings as the library's options: the columns of a table, the task, the recipe,
-// and a loaded array source as data::Arrays.
+// The command's settings as the library's options: the columns of a table, the task and the
+// recipe.
 #include "cli.hpp"
 
 namespace plexus::cli {
@@ -37,14 +37,6 @@ train::Recipe recipe_of(const Settings& s) {
           .epochs = s.epochs,
           .early_stopping = s.early_stopping,
           .seed = s.seed};
-}
-
-data::Arrays arrays_of(const Source& source) {
-  return {.name = source.name,
-          .features = source.features,
-          .labels = source.labels,
-          .prescaled = source.prescaled,
-          .class_names = source.class_names};
 }
 
 }  // namespace plexus::cli
