@@ -24,6 +24,7 @@
 #include "plexus/train/history.hpp"
 #include "plexus/train/metrics.hpp"
 #include "plexus/train/recipe.hpp"
+#include "plexus/train/report.hpp"
 
 namespace plexus::cli {
 
@@ -129,26 +130,6 @@ void add_scores(json& out, const metrics::Scores& scores, const std::vector<std:
 /// Human-readable scores (per-class table and confusion matrix with details).
 std::string format_scores(const metrics::Scores& scores, const std::vector<std::string>& classes,
                           bool details);
-
-// ---- report (report.cpp) -----------------------------------------------------------------------
-
-struct ReportInput {
-  std::string title;
-  std::vector<std::pair<std::string, std::string>> settings, columns, metrics;
-  const train::History* history = nullptr;
-  std::optional<size_t> best_epoch;  ///< from 0
-  metrics::Scores scores;
-  std::vector<std::string> classes;
-  /// Two numeric features: the test points in raw units and a classifier of grid points.
-  std::vector<std::string> axis_names;
-  std::vector<double> point_x, point_y;
-  std::vector<int> point_class;
-  std::function<std::vector<int>(const std::vector<double>& x, const std::vector<double>& y)>
-      classify;
-  /// --diagnostics: each epoch's layers (train/diagnostics.hpp); empty without it.
-  std::vector<std::vector<train::LayerDiagnostics>> diagnostics;
-};
-void write_report(const std::string& dir, const ReportInput& input);
 
 // ---- output (output.cpp) -----------------------------------------------------------------------
 

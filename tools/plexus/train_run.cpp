@@ -164,7 +164,7 @@ void write_train_report(const Settings& s, const data::PreparedData& data,
                         const std::vector<std::pair<std::string, std::string>>& columns,
                         const data::Table* test_table,
                         std::vector<std::vector<train::LayerDiagnostics>> diagnostics) {
-  ReportInput r;
+  train::ReportInput r;
   r.title = "plexus train: " + s.data;
   const json effective = settings_to_json(s);
   for (const auto& [key, value] : effective.items())
@@ -210,7 +210,7 @@ void write_train_report(const Settings& s, const data::PreparedData& data,
       return std::vector<int>(classes.data(), classes.data() + classes.numel());
     };
   }
-  write_report(s.report, r);
+  train::write_report(s.report, r);
 }
 
 }  // namespace plexus::cli

@@ -1,14 +1,14 @@
-// --report DIR: a self-contained HTML page of the run: settings, columns, metrics, learning
-// curves with the best epoch marked, and per task the confusion matrix, per-class bars and
-// decision regions, or predicted-vs-true and residual plots.
+// The run report's sections, each a figure drawn from the numbers the run gave; the decision
+// regions ask the caller's classifier for a grid over the test points' range.
+#include "plexus/train/report.hpp"
+
 #include <algorithm>
 #include <cmath>
 
-#include "cli.hpp"
 #include "plexus/plot/figure.hpp"
 #include "plexus/plot/report.hpp"
 
-namespace plexus::cli {
+namespace plexus::train {
 
 void write_report(const std::string& dir, const ReportInput& in) {
   plot::Report report(in.title);
@@ -131,4 +131,4 @@ void write_report(const std::string& dir, const ReportInput& in) {
   report.write(dir);
 }
 
-}  // namespace plexus::cli
+}  // namespace plexus::train
