@@ -1,6 +1,6 @@
 // A model's inputs and targets from a data::Source: a table through the model's preprocessing
 // (or, for a model trained on arrays, its columns as numbers), arrays scaled as in training, and
-// labels mapped onto the model's classes by name.
+// labels mapped onto the model's classes by name; and which columns of a table it leaves unread.
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -106,6 +106,24 @@ Tensor Model::targets(const data::Source& source, const std::string& target_colu
     out.data()[i] = class_index(info.classes, source.arrays.class_name(labels.data()[i]),
                                 source.name + ": row " + std::to_string(i));
   return out;
+}
+
+std::vector<std::string> Model::unused_columns(const data::Table& table) const {
+  const auto& features = info.features;
+  const std::string target = info.input.target ? info.input.target->column : "";
+  auto ignored = [&](const std::string& column) {
+    if (!info.input.tabular) return false;
+    const auto& columns = info.input.tabular->columns();
+    return std::any_of(columns.begin(), columns.end(), [&](const data::ColumnInfo& c) {
+      return c.name == column && c.kind == data::ColumnKind::ignored;
+    });
+  };
+  std::vector<std::string> unused;
+  for (const auto& column : table.columns())
+    if (std::find(features.begin(), features.end(), column) == features.end() && !ignored(column) &&
+        column != target)
+      unused.push_back(column);
+  return unused;
 }
 
 }  // namespace plexus::io

@@ -240,3 +240,15 @@ TEST(ModelTargets, ARegressorsLabelsAreOneColumnOfValues) {
   EXPECT_EQ(y.shape(), (px::Shape{1, 1}));
   EXPECT_FLOAT_EQ(y.at({0, 0}), 0.5f);
 }
+
+TEST(ModelColumns, UnusedAreNeitherFeaturesNorIgnoredNorTheTarget) {
+  const px::data::Source rows = csv_source("id,x0,x1,y\na,1,2,p\nb,3,4,q\n");
+  const std::vector<size_t> all = {0, 1};
+  const px::data::TabularOptions options{.target = "y", .ignore = {"id"}};
+  px::io::Model model = array_model();
+  model.info.input.tabular = px::data::Preprocessing::fit(*rows.table, all, options);
+  model.info.input.target = px::data::Target::fit(*rows.table, all, options);
+  EXPECT_TRUE(model.unused_columns(*rows.table).empty());
+  const px::data::Source more = csv_source("note,x1,id,x0,y,extra\nn,1,a,2,p,e\n");
+  EXPECT_EQ(model.unused_columns(*more.table), (std::vector<std::string>{"note", "extra"}));
+}

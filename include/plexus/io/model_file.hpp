@@ -61,6 +61,9 @@ struct Model {
   /// name) or values [N, 1]. `target_column` names a table's target column when it is not the
   /// model's ("label" for a model trained on arrays); arrays without labels are an error.
   Tensor targets(const data::Source& source, const std::string& target_column = "") const;
+  /// The columns of `table` the model does not read, in order: neither a feature, nor a column
+  /// its preprocessing ignores, nor its target.
+  std::vector<std::string> unused_columns(const data::Table& table) const;
   /// The network's outputs (logits, or values) for preprocessed inputs: [N, F] -> [N, K].
   Tensor forward(const Tensor& inputs);
   /// A classifier's class indices [N] (the argmax of the outputs; the names are info.classes), a
