@@ -63,6 +63,10 @@ std::vector<int64_t> table_strata(const Table& table, const TabularOptions& colu
 
 }  // namespace
 
+std::string Arrays::class_name(float label) const {
+  return class_names.empty() ? number_name(label) : class_names.at(static_cast<size_t>(label));
+}
+
 PreparedData prepare_table(const Table& table, const TabularOptions& columns,
                            const PrepareOptions& options, const Table* test) {
   PLEXUS_CHECK(table.rows() > 0, table.source(), ": no data rows");

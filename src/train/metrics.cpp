@@ -381,6 +381,12 @@ Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task) {
   return scores;
 }
 
+std::vector<double> Scores::residuals() const {
+  std::vector<double> out(actual.size());
+  for (size_t i = 0; i < actual.size(); ++i) out[i] = actual[i] - predicted[i];
+  return out;
+}
+
 // ---- names ------------------------------------------------------------------------------------
 
 std::unique_ptr<Metric> make_metric(std::string_view name) {

@@ -205,6 +205,7 @@ TEST(Metrics, EvaluateGivesEveryRegressionScore) {
   EXPECT_DOUBLE_EQ(s.r2, 0.4);
   EXPECT_EQ(s.predicted, (std::vector<double>{1, 2, 3, 4}));
   EXPECT_EQ(s.actual, (std::vector<double>{1, 4, 2, 5}));
+  EXPECT_EQ(s.residuals(), (std::vector<double>{0, 2, -1, 1}));
   EXPECT_TRUE(s.confusion.empty());
 }
 

@@ -14,6 +14,7 @@
 
 #include "plexus/data/csv.hpp"
 #include "plexus/data/prepare.hpp"
+#include "plexus/data/source.hpp"
 #include "plexus/data/tabular.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/nn/sequential.hpp"
@@ -24,6 +25,7 @@
 #include "plexus/train/metrics.hpp"
 #include "plexus/train/recipe.hpp"
 #include "plexus/train/settings.hpp"
+#include "plexus/train/report.hpp"
 
 namespace plexus::cli {
 
@@ -66,44 +68,13 @@ train::TrainSettings resolve_settings(const TrainFlags& flags,
                                       std::optional<train::Checkpoint>& checkpoint,
                                       json& saved_run);
 
-// ---- data sources (data_source.cpp)
-// --------------------------------------------------------------
+// ---- data sources (data_source.cpp) -----------------------------------------------------------
 
-/// Rows of input: a table of text cells (CSV) or an array of numbers (images, .npy).
-struct Source {
-  std::string name;                  ///< what the user gave (file, folder, "fashion-mnist")
-  std::optional<data::Table> table;  ///< CSV
-  Tensor features;                   ///< arrays: [N, F] as loaded
-  Tensor labels;                     ///< arrays: [N] label values, or undefined
-  /// Arrays: the factor the loader already applied (1/255 for IDX images), 1 otherwise.
-  float prescaled = 1.0f;
-  std::vector<std::string> class_names;  ///< arrays: the label names by index when known
-  bool is_table() const { return table.has_value(); }
-  size_t rows() const;
-};
+/// --header / --no-header and --delimiter ("," ";" "\\t" or "tab"; "" = detected) as CSV options.
+data::CsvOptions csv_options(std::optional<bool> header, const std::string& delimiter);
+/// data::load_source, once --data is known to be given (a UsageError otherwise).
+data::Source load_data(const std::string& spec, const data::SourceOptions& options);
 
-struct SourceOptions {
-  std::optional<bool> header;
-  std::string delimiter;
-  std::string labels;  ///< .npy labels file
-  bool train = true;   ///< IDX folders: the training or the test split
-};
-
-/// Loads `spec`: "fashion-mnist", an IDX folder, FILE.csv, FILE.npy (with options.labels), or "-"
-/// (CSV on standard input).
-Source load_source(const std::string& spec, const SourceOptions& options);
-
-/// Inputs of a model from any source: preprocessed [N, F] features; *targets = encoded targets
-/// when the source has them (class indices [N] or values [N, 1]), else undefined.
-Tensor model_inputs(const io::Model& model, const Source& source,
-                    std::vector<std::string>* warnings);
-Tensor model_targets(const io::Model& model, const Source& source, const std::string& target);
-
-// ---- the settings as library options (recipe.cpp; the rest in plexus/train/settings.hpp) ----
-
-/// --task: unset for "" (inferred).
-std::optional<data::Task> task_of(const std::string& name);
-data::Arrays arrays_of(const Source& source);
 using train::parameter_count;
 
 // ---- scores (evaluate.cpp) ---------------------------------------------------------------------
@@ -114,26 +85,6 @@ void add_scores(json& out, const metrics::Scores& scores, const std::vector<std:
 /// Human-readable scores (per-class table and confusion matrix with details).
 std::string format_scores(const metrics::Scores& scores, const std::vector<std::string>& classes,
                           bool details);
-
-// ---- report (report.cpp) -----------------------------------------------------------------------
-
-struct ReportInput {
-  std::string title;
-  std::vector<std::pair<std::string, std::string>> settings, columns, metrics;
-  const train::History* history = nullptr;
-  std::optional<size_t> best_epoch;  ///< from 0
-  metrics::Scores scores;
-  std::vector<std::string> classes;
-  /// Two numeric features: the test points in raw units and a classifier of grid points.
-  std::vector<std::string> axis_names;
-  std::vector<double> point_x, point_y;
-  std::vector<int> point_class;
-  std::function<std::vector<int>(const std::vector<double>& x, const std::vector<double>& y)>
-      classify;
-  /// --diagnostics: each epoch's layers (train/diagnostics.hpp); empty without it.
-  std::vector<std::vector<train::LayerDiagnostics>> diagnostics;
-};
-void write_report(const std::string& dir, const ReportInput& input);
 
 // ---- output (output.cpp) -----------------------------------------------------------------------
 

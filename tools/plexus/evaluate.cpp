@@ -71,13 +71,13 @@ std::string format_scores(const metrics::Scores& s, const std::vector<std::strin
 
 int run_evaluate(const EvalArgs& args) {
   io::Model model = io::load_model(args.model);
-  SourceOptions options{
-      .header = args.header, .delimiter = args.delimiter, .labels = args.labels, .train = false};
-  Source source = load_source(args.data, options);
+  const data::Source source = load_data(
+      args.data,
+      {.csv = csv_options(args.header, args.delimiter), .labels = args.labels, .train = false});
   std::vector<std::string> warnings;
-  Tensor inputs = model_inputs(model, source, &warnings);
+  Tensor inputs = model.inputs(source, &warnings);
   for (const auto& w : warnings) warn(w);
-  Tensor targets = model_targets(model, source, args.target);
+  Tensor targets = model.targets(source, args.target);
   const metrics::Scores s = metrics::evaluate(model.forward(inputs), targets, model.task());
   std::cout << "model " << args.model << " (" << model.info.task << ") on " << source.name << ": "
             << source.rows() << " rows\n"

@@ -11,9 +11,9 @@ namespace plexus::cli {
 
 int run_predict(const PredictArgs& args) {
   io::Model model = io::load_model(args.model);
-  SourceOptions options{
-      .header = args.header, .delimiter = args.delimiter, .labels = args.labels, .train = false};
-  Source source = load_source(args.data, options);
+  const data::Source source = load_data(
+      args.data,
+      {.csv = csv_options(args.header, args.delimiter), .labels = args.labels, .train = false});
   const bool classification = model.task() == data::Task::classification;
   if (args.proba && !classification)
     throw UsageError("--proba: the model is a regressor; probabilities need a classifier");
@@ -23,27 +23,17 @@ int run_predict(const PredictArgs& args) {
     if (!source.is_table()) throw UsageError("--id needs a CSV input");
     for (const auto& id : ids) id_cols.push_back(source.table->column_index(id));
   }
-  if (source.is_table()) {
-    // Columns the model does not use: one warning for all of them.
+  if (source.is_table() && model.info.input.tabular) {
+    // Columns the model does not use, --id columns aside: one warning for all of them.
     std::vector<std::string> extra;
-    const auto& features = model.info.features;
-    std::string target = model.info.input.target ? model.info.input.target->column : "";
-    for (const auto& column : source.table->columns()) {
-      bool used = std::find(features.begin(), features.end(), column) != features.end();
-      bool ignored = false;
-      if (model.info.input.tabular)
-        for (const auto& info : model.info.input.tabular->columns())
-          ignored = ignored || (info.name == column && info.kind == data::ColumnKind::ignored);
-      bool is_id = std::find(ids.begin(), ids.end(), column) != ids.end();
-      if (!used && !ignored && !is_id && column != target) extra.push_back(column);
-    }
-    if (!extra.empty() && model.info.input.tabular) {
+    for (const auto& column : model.unused_columns(*source.table))
+      if (std::find(ids.begin(), ids.end(), column) == ids.end()) extra.push_back(column);
+    if (!extra.empty())
       warn(source.name + ": ignoring " + std::to_string(extra.size()) +
            " column(s) the model does not use: " + join(extra));
-    }
   }
   std::vector<std::string> warnings;
-  Tensor inputs = model_inputs(model, source, &warnings);
+  Tensor inputs = model.inputs(source, &warnings);
   for (const auto& w : warnings) warn(w);
   const Tensor outputs = model.forward(inputs);
   const Tensor predictions = model.predictions(outputs);

@@ -24,29 +24,29 @@ namespace fs = std::filesystem;
 
 /// The sources a run reads and what they came to.
 struct Loaded {
-  Source data;
-  std::optional<Source> test;
+  data::Source data;
+  std::optional<data::Source> test;
   std::string test_note;
   data::PreparedData prepared;
 };
 
 /// Loads --data (and --test, or an IDX folder's own test split) and prepares them.
 void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
-  const SourceOptions options{
-      .header = s.header, .delimiter = s.delimiter, .labels = s.labels, .train = true};
-  Source& train_src = loaded.data;
-  std::optional<Source>& test_src = loaded.test;
+  const data::SourceOptions options{
+      .csv = csv_options(s.header, s.delimiter), .labels = s.labels, .train = true};
+  data::Source& train_src = loaded.data;
+  std::optional<data::Source>& test_src = loaded.test;
   std::string& test_note = loaded.test_note;
-  train_src = load_source(s.data, options);
+  train_src = load_data(s.data, options);
   if (!s.test.empty()) {
-    SourceOptions test_options = options;
+    data::SourceOptions test_options = options;
     test_options.labels = s.test_labels;
     test_options.train = false;
-    test_src = load_source(s.test, test_options);
+    test_src = load_data(s.test, test_options);
   }
   const data::PrepareOptions prepare{
       .test_fraction = 0.2, .validation_fraction = s.validation_split, .seed = s.seed};
-  const std::optional<data::Task> task = task_of(s.task);
+  const std::optional<data::Task> task = train::tabular_options(s).task;
   data::PreparedData& p = loaded.prepared;
   if (train_src.is_table()) {
     if (test_src && !test_src->is_table())
@@ -55,22 +55,21 @@ void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
                             test_src ? &*test_src->table : nullptr);
     for (const auto& w : p.warnings) warn(w);
   } else {
-    if (!train_src.labels.defined())
+    if (!train_src.arrays.labels.defined())
       throw UsageError("--data " + train_src.name + ": give the targets with --labels FILE.npy");
     // An IDX folder (or fashion-mnist) has its own test split.
     bool own_split = false;
-    if (!test_src && train_src.prescaled != 1.0f) {
+    if (!test_src && train_src.arrays.prescaled != 1.0f) {
       try {
-        test_src = load_source(train_src.name, {.train = false});
+        test_src = data::load_source(train_src.name, {.train = false});
         own_split = true;
       } catch (const Error&) {
       }
     }
-    if (test_src && (test_src->is_table() || !test_src->labels.defined()))
+    if (test_src && (test_src->is_table() || !test_src->arrays.labels.defined()))
       throw Error(test_src->name + ": the test set must be labelled arrays like --data");
-    const data::Arrays test_arrays = test_src ? arrays_of(*test_src) : data::Arrays{};
-    p = data::prepare_arrays(arrays_of(train_src), task, prepare,
-                             test_src ? &test_arrays : nullptr);
+    p = data::prepare_arrays(train_src.arrays, task, prepare,
+                             test_src ? &test_src->arrays : nullptr);
     if (test_src)
       test_note = "test set: " + test_src->name + (own_split ? " (its test split, " : " (") +
                   std::to_string(p.test_rows.size()) + " rows)";
@@ -127,7 +126,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
     const Tensor training[] = {loaded.prepared.x_train, loaded.prepared.y_train};
     distributed::check_same_data(training, "give every process the same --data");
   }
-  const Source& train_src = loaded.data;
+  const data::Source& train_src = loaded.data;
   const data::PreparedData& p = loaded.prepared;
   const bool lead = distributed::rank() == 0;
   const int processes = distributed::world_size();

@@ -166,7 +166,7 @@ void write_train_report(const train::TrainSettings& s, const data::PreparedData&
                         const std::vector<std::pair<std::string, std::string>>& columns,
                         const data::Table* test_table,
                         std::vector<std::vector<train::LayerDiagnostics>> diagnostics) {
-  ReportInput r;
+  train::ReportInput r;
   r.title = "plexus train: " + s.data;
   const json effective = settings_to_json(s);
   for (const auto& [key, value] : effective.items())
@@ -212,7 +212,7 @@ void write_train_report(const train::TrainSettings& s, const data::PreparedData&
       return std::vector<int>(classes.data(), classes.data() + classes.numel());
     };
   }
-  write_report(s.report, r);
+  train::write_report(s.report, r);
 }
 
 }  // namespace plexus::cli

@@ -37,6 +37,10 @@ struct Arrays {
   /// The factor the loader already applied (1/255 for IDX images), 1 otherwise.
   float prescaled = 1.0f;
   std::vector<std::string> class_names;
+
+  /// The class a label value names: class_names[label] when given, else the value itself with 9
+  /// significant digits, as prepare_arrays names the classes.
+  std::string class_name(float label) const;
 };
 
 struct PreparedData {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "plexus/data/csv.hpp"
+#include "plexus/data/source.hpp"
 #include "plexus/data/tabular.hpp"
 #include "plexus/nn/sequential.hpp"
 #include "plexus/tensor/tensor.hpp"
@@ -52,6 +53,17 @@ struct Model {
   /// missing one is an error naming it, a bad cell a data::CellError, an unseen category adds a
   /// warning.
   Tensor preprocess(const data::Table& table, std::vector<std::string>* warnings = nullptr) const;
+  /// The preprocessed inputs [N, F] of any source. A table goes through preprocess(), or for a
+  /// model trained on arrays gives the columns named in info.features (else its first F columns)
+  /// as numbers; arrays are scaled by info.input.scale over what their loader applied.
+  Tensor inputs(const data::Source& source, std::vector<std::string>* warnings = nullptr) const;
+  /// The encoded targets of a source: class indices [N] (labels mapped onto info.classes by
+  /// name) or values [N, 1]. `target_column` names a table's target column when it is not the
+  /// model's ("label" for a model trained on arrays); arrays without labels are an error.
+  Tensor targets(const data::Source& source, const std::string& target_column = "") const;
+  /// The columns of `table` the model does not read, in order: neither a feature, nor a column
+  /// its preprocessing ignores, nor its target.
+  std::vector<std::string> unused_columns(const data::Table& table) const;
   /// The network's outputs (logits, or values) for preprocessed inputs: [N, F] -> [N, K].
   Tensor forward(const Tensor& inputs);
   /// A classifier's class indices [N] (the argmax of the outputs; the names are info.classes), a

@@ -61,6 +61,9 @@ struct Scores {
   // regression
   double mse = 0, mae = 0, r2 = 0;
   std::vector<double> predicted, actual;  ///< one value per row, for plots
+
+  /// actual - predicted per row, for a residual plot (empty for a classifier).
+  std::vector<double> residuals() const;
 };
 /// The scores of `outputs` against `targets`. Classification: outputs [N, C] scores (the class is
 /// the argmax), targets class indices [N] or [N, 1]. Regression: outputs and targets [N, 1] or

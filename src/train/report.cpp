@@ -1,14 +1,14 @@
-// --report DIR: a self-contained HTML page of the run: settings, columns, metrics, learning
-// curves with the best epoch marked, and per task the confusion matrix, per-class bars and
-// decision regions, or predicted-vs-true and residual plots.
+// The run report's sections, each a figure drawn from the numbers the run gave; the decision
+// regions ask the caller's classifier for a grid over the test points' range.
+#include "plexus/train/report.hpp"
+
 #include <algorithm>
 #include <cmath>
 
-#include "cli.hpp"
 #include "plexus/plot/figure.hpp"
 #include "plexus/plot/report.hpp"
 
-namespace plexus::cli {
+namespace plexus::train {
 
 void write_report(const std::string& dir, const ReportInput& in) {
   plot::Report report(in.title);
@@ -121,11 +121,9 @@ void write_report(const std::string& dir, const ReportInput& in) {
     scatter.line({"y = x", {*lo, *hi}, {*lo, *hi}},
                  {.colour = 1, .dashed = true, .markers = false});
     report.figure("predicted_vs_true", scatter, "test-set predictions against the true values");
-    std::vector<double> residual;
-    for (size_t i = 0; i < t.size(); ++i) residual.push_back(t[i] - p[i]);
     plot::Figure res;
     res.title("residuals").xlabel("predicted").ylabel("true - predicted");
-    res.scatter({"test rows", p, residual}, 0);
+    res.scatter({"test rows", p, in.scores.residuals()}, 0);
     auto [plo, phi] = std::minmax_element(p.begin(), p.end());
     res.line({"0", {*plo, *phi}, {0.0, 0.0}}, {.colour = 1, .dashed = true, .markers = false});
     report.figure("residuals", res, "residual against prediction");
@@ -133,4 +131,4 @@ void write_report(const std::string& dir, const ReportInput& in) {
   report.write(dir);
 }
 
-}  // namespace plexus::cli
+}  // namespace plexus::train

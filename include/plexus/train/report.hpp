@@ -1,0 +1,41 @@
+// A training run as a self-contained HTML page (plot/report.hpp): settings, columns, metrics,
+// learning curves with the best epoch marked, per-layer diagnostics, and per task the confusion
+// matrix, per-class bars and decision regions, or predicted-vs-true and residual plots. What
+// `plexus train --report DIR` writes.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "plexus/train/diagnostics.hpp"
+#include "plexus/train/history.hpp"
+#include "plexus/train/metrics.hpp"
+
+namespace plexus::train {
+
+struct ReportInput {
+  std::string title;
+  /// Shown as they are, in order.
+  std::vector<std::pair<std::string, std::string>> settings, columns, metrics;
+  const History* history = nullptr;
+  std::optional<size_t> best_epoch;  ///< from 0
+  metrics::Scores scores;            ///< of the test set
+  std::vector<std::string> classes;
+  /// Two numeric features: the test points in raw units and a classifier of grid points.
+  std::vector<std::string> axis_names;
+  std::vector<double> point_x, point_y;
+  std::vector<int> point_class;
+  std::function<std::vector<int>(const std::vector<double>& x, const std::vector<double>& y)>
+      classify;
+  /// Each epoch's layers (train/diagnostics.hpp); empty for none.
+  std::vector<std::vector<LayerDiagnostics>> diagnostics;
+};
+
+/// Writes the page and its figures into `dir`.
+void write_report(const std::string& dir, const ReportInput& input);
+
+}  // namespace plexus::train
