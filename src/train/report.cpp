@@ -4,11 +4,58 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
 
+#include "plexus/io/model_file.hpp"
+#include "plexus/ops/reduce.hpp"
 #include "plexus/plot/figure.hpp"
 #include "plexus/plot/report.hpp"
 
 namespace plexus::train {
+namespace {
+
+std::string number_text(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", value);
+  return buffer;
+}
+
+}  // namespace
+
+void add_decision_regions(ReportInput& report, const data::PreparedData& data, nn::Module& network,
+                          const data::Table& test_table) {
+  const auto& pre = data.preprocessing;
+  const bool two_numeric =
+      pre && data.classification() && data.features.size() == 2 && data.has_test() &&
+      std::count_if(pre->columns().begin(), pre->columns().end(), [](const auto& column) {
+        return column.kind == data::ColumnKind::numeric;
+      }) == 2;
+  if (!two_numeric) return;
+  report.axis_names = data.features;
+  const int x = test_table.column_index(data.features[0]);
+  const int y = test_table.column_index(data.features[1]);
+  for (size_t i = 0; i < data.test_rows.size(); ++i) {
+    const size_t row = data.test_rows[i];
+    report.point_x.push_back(std::strtod(std::string(test_table.cell(row, x)).c_str(), nullptr));
+    report.point_y.push_back(std::strtod(std::string(test_table.cell(row, y)).c_str(), nullptr));
+    report.point_class.push_back(static_cast<int>(data.y_test.data()[i]));
+  }
+  // Grid points go through the same preprocessing as the data: a table of their cells.
+  report.classify = [&network, features = data.features, preprocessing = *pre](
+                        const std::vector<double>& gx, const std::vector<double>& gy) {
+    std::vector<std::vector<std::string>> cells;
+    for (size_t i = 0; i < gx.size(); ++i)
+      cells.push_back({number_text(gx[i]), number_text(gy[i])});
+    const data::Table grid("grid", features, cells);
+    std::vector<size_t> rows(grid.rows());
+    std::iota(rows.begin(), rows.end(), size_t{0});
+    const Tensor classes =
+        argmax(io::forward_in_batches(network, preprocessing.transform(grid, rows)), 1);
+    return std::vector<int>(classes.data(), classes.data() + classes.numel());
+  };
+}
 
 void write_report(const std::string& dir, const ReportInput& in) {
   plot::Report report(in.title);

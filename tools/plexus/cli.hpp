@@ -24,8 +24,8 @@
 #include "plexus/train/history.hpp"
 #include "plexus/train/metrics.hpp"
 #include "plexus/train/recipe.hpp"
-#include "plexus/train/settings.hpp"
 #include "plexus/train/report.hpp"
+#include "plexus/train/settings.hpp"
 
 namespace plexus::cli {
 

@@ -5,12 +5,10 @@
 #include <cctype>
 #include <ctime>
 #include <iostream>
-#include <numeric>
 #include <string_view>
 
 #include "plexus/base/text.hpp"
 #include "plexus/io/model_file.hpp"
-#include "plexus/ops/reduce.hpp"
 
 namespace plexus::cli {
 namespace {
@@ -181,37 +179,7 @@ void write_train_report(const train::TrainSettings& s, const data::PreparedData&
   r.best_epoch = outcome.trained.best_epoch;
   r.scores = outcome.scores;
   r.classes = data.classes;
-  // Decision regions: exactly two features, both numeric.
-  const auto& pre = data.preprocessing;
-  const bool two_numeric =
-      pre && test_table && data.classification() && data.features.size() == 2 &&
-      std::count_if(pre->columns().begin(), pre->columns().end(), [](const auto& column) {
-        return column.kind == data::ColumnKind::numeric;
-      }) == 2;
-  nn::Sequential& network = const_cast<nn::Sequential&>(outcome.trained.network);
-  if (two_numeric) {
-    r.axis_names = data.features;
-    const int ax = test_table->column_index(data.features[0]);
-    const int ay = test_table->column_index(data.features[1]);
-    const int target = test_table->column_index(data.target->column);
-    for (const size_t row : data.test_rows) {
-      r.point_x.push_back(std::strtod(std::string(test_table->cell(row, ax)).c_str(), nullptr));
-      r.point_y.push_back(std::strtod(std::string(test_table->cell(row, ay)).c_str(), nullptr));
-      const auto it = std::find(data.classes.begin(), data.classes.end(),
-                                std::string(test_table->cell(row, target)));
-      r.point_class.push_back(static_cast<int>(it - data.classes.begin()));
-    }
-    r.classify = [&](const std::vector<double>& gx, const std::vector<double>& gy) {
-      std::vector<std::vector<std::string>> cells;
-      for (size_t i = 0; i < gx.size(); ++i)
-        cells.push_back({format_value(gx[i]), format_value(gy[i])});
-      const data::Table grid("<grid>", data.features, std::move(cells));
-      std::vector<size_t> rows(grid.rows());
-      std::iota(rows.begin(), rows.end(), size_t{0});
-      const Tensor classes = argmax(io::forward_in_batches(network, pre->transform(grid, rows)), 1);
-      return std::vector<int>(classes.data(), classes.data() + classes.numel());
-    };
-  }
+  if (test_table) train::add_decision_regions(r, data, outcome.trained.network, *test_table);
   train::write_report(s.report, r);
 }
 

@@ -38,7 +38,7 @@ void set_checkpointing(train::FitOptions& fit, const train::TrainSettings& setti
 std::string shell_word(const std::string& text);
 
 struct TrainOutcome {
-  const train::TrainedModel& trained;
+  train::TrainedModel& trained;
   double seconds = 0;
   int processes = 1;
   metrics::Scores scores;  ///< on the test rows, when there are some

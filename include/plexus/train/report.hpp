@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "plexus/data/prepare.hpp"
 #include "plexus/train/diagnostics.hpp"
 #include "plexus/train/history.hpp"
 #include "plexus/train/metrics.hpp"
@@ -34,6 +35,13 @@ struct ReportInput {
   /// Each epoch's layers (train/diagnostics.hpp); empty for none.
   std::vector<std::vector<LayerDiagnostics>> diagnostics;
 };
+
+/// Fills the decision regions when the data has exactly two input columns, both numeric: the test
+/// rows of `test_table` (data.test_rows) as points in raw units, and `network` as the classifier
+/// of grid points (preprocessed as data.preprocessing says). Nothing otherwise. `network` must
+/// outlive the report's writing.
+void add_decision_regions(ReportInput& report, const data::PreparedData& data, nn::Module& network,
+                          const data::Table& test_table);
 
 /// Writes the page and its figures into `dir`.
 void write_report(const std::string& dir, const ReportInput& input);
