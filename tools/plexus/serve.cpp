@@ -15,19 +15,16 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstring>
-#include <deque>
 #include <exception>
-#include <mutex>
 #include <set>
 #include <thread>
 
 #include <httplib.h>
 
 #include "plexus/error.hpp"
-#include "plexus/ops/shape_ops.hpp"
+#include "plexus/io/batched_model.hpp"
 #endif
 
 namespace plexus::cli {
@@ -46,8 +43,6 @@ int run_serve(const ServeArgs&) {
 namespace {
 
 constexpr const char* kJson = "application/json";
-// A forward pass takes the waiting requests up to this many rows (a bigger request runs alone).
-constexpr size_t kBatchRows = 4096;
 
 /// A request the server answers with `status` and {"error": message}.
 struct HttpError : std::runtime_error {
@@ -64,89 +59,6 @@ void answer(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_content(dump(body), kJson);
 }
-
-// ---- batching -----------------------------------------------------------------------------------
-
-/// Runs Model::forward on one thread; concurrent callers' rows share a forward pass.
-class Batcher {
- public:
-  explicit Batcher(io::Model& model) : model_(model), worker_([this] { loop(); }) {}
-  ~Batcher() {
-    {
-      std::lock_guard lock(mutex_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    worker_.join();
-  }
-
-  /// The network's outputs [N, K] for preprocessed `inputs` [N, F].
-  Tensor run(const Tensor& inputs) {
-    Job job{inputs, {}, nullptr, false};
-    std::unique_lock lock(mutex_);
-    queue_.push_back(&job);
-    wake_.notify_one();
-    done_.wait(lock, [&] { return job.done; });
-    if (job.error) std::rethrow_exception(job.error);
-    return job.outputs;
-  }
-
- private:
-  struct Job {
-    Tensor inputs;
-    Tensor outputs;
-    std::exception_ptr error;
-    bool done;
-  };
-
-  void loop() {
-    for (;;) {
-      std::vector<Job*> batch;
-      {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // stopping, and nothing left to answer
-        size_t rows = 0;
-        while (!queue_.empty()) {
-          const auto n = static_cast<size_t>(queue_.front()->inputs.shape(0));
-          if (!batch.empty() && rows + n > kBatchRows) break;
-          rows += n;
-          batch.push_back(queue_.front());
-          queue_.pop_front();
-        }
-      }
-      forward(batch);
-      {
-        std::lock_guard lock(mutex_);
-        for (Job* job : batch) job->done = true;
-      }
-      done_.notify_all();
-    }
-  }
-
-  void forward(const std::vector<Job*>& batch) {
-    try {
-      std::vector<Tensor> inputs;
-      for (const Job* job : batch) inputs.push_back(job->inputs);
-      const Tensor outputs = model_.forward(batch.size() == 1 ? inputs.front() : concat(inputs, 0));
-      int64_t begin = 0;
-      for (Job* job : batch) {
-        const int64_t end = begin + job->inputs.shape(0);
-        job->outputs = outputs.slice_rows(begin, end);
-        begin = end;
-      }
-    } catch (...) {
-      for (Job* job : batch) job->error = std::current_exception();
-    }
-  }
-
-  io::Model& model_;
-  std::mutex mutex_;
-  std::condition_variable wake_, done_;
-  std::deque<Job*> queue_;
-  bool stop_ = false;
-  std::thread worker_;  // last: it starts once the members above exist
-};
 
 // ---- requests -----------------------------------------------------------------------------------
 
@@ -241,7 +153,7 @@ class Service {
       throw HttpError(400, e.what());
     }
 
-    const Tensor outputs = batcher_.run(inputs);
+    const Tensor outputs = batcher_.forward(inputs);
     const Tensor predictions = model_.predictions(outputs);
     const float* predicted = predictions.data();
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -315,7 +227,7 @@ class Service {
   }
 
   io::Model& model_;
-  Batcher batcher_;
+  io::BatchedModel batcher_;
   std::string model_json_;
   std::set<std::string> expected_;
   std::atomic<int> in_flight_{0};
