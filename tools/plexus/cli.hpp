@@ -104,33 +104,6 @@ struct Output {
 
 // ---- subcommands -------------------------------------------------------------------------------
 
-struct EvalArgs {
-  std::string model, data, labels, target;
-  std::optional<bool> header;
-  std::string delimiter;
-  bool json = false;
-};
-struct PredictArgs {
-  std::string model, data, labels, output, id;
-  std::optional<bool> header;
-  std::string delimiter;
-  bool proba = false;
-};
-struct InspectArgs {
-  std::string model;
-  bool json = false;
-};
-struct ExportArgs {
-  std::string model, format, output, name;
-  bool logits = false;
-};
-struct ServeArgs {
-  std::string model;
-  std::string host = "127.0.0.1";
-  int port = 8080;
-  int threads = 0;             ///< request threads; 0 = max(16, cores)
-  int64_t max_body = 1 << 20;  ///< bytes
-};
 struct TrainFlags {
   train::TrainSettings settings;  ///< the flags given (the others at their defaults)
   std::string config;
@@ -142,11 +115,6 @@ struct TrainFlags {
 };
 
 int run_train(TrainFlags flags, const std::vector<std::string>& given);
-int run_evaluate(const EvalArgs& args);
-int run_predict(const PredictArgs& args);
-int run_inspect(const InspectArgs& args);
-int run_export(const ExportArgs& args);
-int run_serve(const ServeArgs& args);
 
 /// What `plexus inspect --json` prints for `model`, read from `path`.
 json model_json(const io::Model& model, const std::string& path);

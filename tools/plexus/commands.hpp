@@ -1,5 +1,5 @@
-// Each subcommand adds itself and its flags to the app, in its own *_flags.cpp, and returns how
-// to run it once parsed; main only dispatches.
+// Each subcommand adds itself and its flags to the app, in its own file (train_flags.cpp for
+// train), and returns how to run it once parsed; main only dispatches.
 #pragma once
 
 #include <functional>

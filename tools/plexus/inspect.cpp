@@ -2,12 +2,19 @@
 // how it was trained; or what a checkpoint folder (plexus train --checkpoint DIR) holds.
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "cli.hpp"
+#include "commands.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/train/checkpoint.hpp"
 
 namespace plexus::cli {
+
+struct InspectArgs {
+  std::string model;
+  bool json = false;
+};
 namespace {
 
 int inspect_checkpoint(const InspectArgs& args) {
@@ -141,6 +148,16 @@ int run_inspect(const InspectArgs& args) {
     std::cout << "  " << info.training << "\n";
   }
   return kExitOk;
+}
+
+Command add_inspect_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("inspect", "show what a model file or a checkpoint holds");
+  auto args = std::make_shared<InspectArgs>();
+  cmd->add_option("model", args->model, "the model file (.plx), or a checkpoint folder")
+      ->required();
+  cmd->add_flag("--json", args->json, "print it as one JSON object");
+  cmd->footer("Example:\n  plexus inspect iris.plx --json");
+  return {cmd, [args] { return run_inspect(*args); }};
 }
 
 }  // namespace plexus::cli

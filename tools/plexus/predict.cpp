@@ -1,13 +1,22 @@
 // `plexus predict`: one CSV row per input row: the --id columns, the prediction, the probabilities.
 #include <algorithm>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "cli.hpp"
+#include "commands.hpp"
 #include "plexus/base/atomic_file.hpp"
 #include "plexus/base/text.hpp"
 
 namespace plexus::cli {
+
+struct PredictArgs {
+  std::string model, data, labels, output, id;
+  std::optional<bool> header;
+  std::string delimiter;
+  bool proba = false;
+};
 
 int run_predict(const PredictArgs& args) {
   io::Model model = io::load_model(args.model);
@@ -69,6 +78,29 @@ int run_predict(const PredictArgs& args) {
     std::cerr << "plexus: wrote " << n << " predictions to " << args.output << "\n";
   }
   return kExitOk;
+}
+
+Command add_predict_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("predict", "predict with a saved model; writes CSV");
+  auto args = std::make_shared<PredictArgs>();
+  auto csv = std::make_shared<CsvFlags>();
+  cmd->add_option("--model", args->model, "the model file (.plx)")->required();
+  cmd->add_option("--data", args->data,
+                  "inputs: FILE.csv, - (CSV on standard input), FILE.npy or an IDX folder")
+      ->required();
+  cmd->add_option("--output", args->output, "write the CSV here (default: standard output)");
+  cmd->add_flag("--proba", args->proba, "add one proba_<class> column per class");
+  cmd->add_option("--id", args->id, "input columns to copy into the output, comma-separated");
+  csv->add_to(cmd);
+  cmd->footer(
+      "Example:\n  plexus predict --model iris.plx --data new.csv --id id --proba --output "
+      "out.csv\n"
+      "  cat new.csv | plexus predict --model iris.plx --data -");
+  return {cmd, [args, csv] {
+            args->header = csv->header_choice();
+            args->delimiter = csv->delimiter;
+            return run_predict(*args);
+          }};
 }
 
 }  // namespace plexus::cli

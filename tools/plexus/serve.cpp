@@ -2,8 +2,10 @@
 // parse and preprocess; one inference thread owns the network (Model::forward switches it to eval
 // mode and so writes to it) and runs the rows of every request waiting at that moment as one batch.
 #include <iostream>
+#include <memory>
 
 #include "cli.hpp"
+#include "commands.hpp"
 #include "plexus/base/text.hpp"
 
 #ifdef PLEXUS_HAVE_HTTPLIB
@@ -28,6 +30,14 @@
 #endif
 
 namespace plexus::cli {
+
+struct ServeArgs {
+  std::string model;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;             ///< request threads; 0 = max(16, cores)
+  int64_t max_body = 1 << 20;  ///< bytes
+};
 
 #ifndef PLEXUS_HAVE_HTTPLIB
 
@@ -362,5 +372,27 @@ int run_serve(const ServeArgs& args) {
 }
 
 #endif
+
+Command add_serve_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "serve", "answer predictions over HTTP: GET /health, GET /model, POST /predict");
+  auto args = std::make_shared<ServeArgs>();
+  cmd->add_option("--model", args->model, "the model file (.plx)")->required();
+  cmd->add_option("--host", args->host, "the address to listen on (default: 127.0.0.1)");
+  cmd->add_option("--port", args->port, "the TCP port (default: 8080)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--threads", args->threads,
+                  "request threads; each open connection holds one (default: max(16, cores))")
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--max-body", args->max_body,
+                  "the largest request body in bytes; larger ones get 413 (default: 1048576)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmd->footer(
+      "Example:\n  plexus serve --model iris.plx --port 8080 &\n"
+      "  curl -s localhost:8080/predict -d '{\"rows\": [{\"sepal_length\": 5.1, ...}], "
+      "\"proba\": true}'\n"
+      "SIGTERM or SIGINT finish the requests in flight and exit 0; see docs/SERVE.md.");
+  return {cmd, [args] { return run_serve(*args); }};
+}
 
 }  // namespace plexus::cli
