@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/check.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/data/split.hpp"
 
 namespace plexus::data {
@@ -61,10 +62,45 @@ std::vector<int64_t> table_strata(const Table& table, const TabularOptions& colu
   return strata;
 }
 
+std::string kind_name(ColumnKind kind) {
+  switch (kind) {
+    case ColumnKind::numeric:
+      return "numeric";
+    case ColumnKind::categorical:
+      return "categorical";
+    default:
+      return "ignored";
+  }
+}
+
 }  // namespace
 
 std::string Arrays::class_name(float label) const {
   return class_names.empty() ? number_name(label) : class_names.at(static_cast<size_t>(label));
+}
+
+std::vector<std::pair<std::string, std::string>> describe_columns(const PreparedData& data) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  if (!data.preprocessing) {
+    rows.emplace_back("inputs", std::to_string(data.features.size()) +
+                                    " numeric values, scaled by " + number_name(data.scale));
+    return rows;
+  }
+  for (const auto& column : data.preprocessing->columns()) {
+    std::string what = kind_name(column.kind);
+    if (column.kind == ColumnKind::numeric) {
+      what += " (mean " + number_name(column.mean) + ", std " + number_name(column.std) + ")";
+    } else if (column.kind == ColumnKind::categorical) {
+      what += " (" + std::to_string(column.categories.size()) +
+              " categories: " + join(column.categories, 8) + ")";
+    }
+    if (column.fill) what += ", missing -> " + *column.fill;
+    rows.emplace_back(column.name, what);
+  }
+  rows.emplace_back(
+      data.target->column,
+      "target (" + std::string(data.classification() ? "classification" : "regression") + ")");
+  return rows;
 }
 
 PreparedData prepare_table(const Table& table, const TabularOptions& columns,

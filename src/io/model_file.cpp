@@ -299,4 +299,29 @@ Tensor Model::preprocess(const data::Table& table, std::vector<std::string>* war
   return x;
 }
 
+std::string model_json(const Model& model, const std::string& path) {
+  const auto& info = model.info;
+  json training = json::parse(info.training, nullptr, false);
+  if (training.is_discarded()) training = info.training;
+  json preprocessing = json::object();
+  if (info.input.tabular)
+    preprocessing["tabular"] = json::parse(info.input.tabular->to_json(), nullptr, false);
+  if (info.input.target)
+    preprocessing["target"] = json::parse(info.input.target->to_json(), nullptr, false);
+  preprocessing["scale"] = info.input.scale;
+  json out;
+  out["model"] = path;
+  out["format_version"] = model.format_version;
+  out["task"] = info.task;
+  out["classes"] = info.classes;
+  out["features"] = info.features;
+  uint64_t parameters = 0;
+  for (const auto& p : model.network.parameters()) parameters += p.numel();
+  out["parameters"] = parameters;
+  out["architecture"] = json::parse(architecture_json(model.network), nullptr, false);
+  out["preprocessing"] = preprocessing;
+  out["training"] = training;
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);  // names may not be UTF-8
+}
+
 }  // namespace plexus::io

@@ -183,6 +183,24 @@ TEST(Metrics, EvaluateGivesEveryClassificationScore) {
   EXPECT_TRUE(s.actual.empty());
 }
 
+TEST(Metrics, ScoresAsTextAndJsonSayWhatEvaluateGave) {
+  const metrics::Scores s =
+      metrics::evaluate(six_scores(), six_targets(), px::data::Task::classification);
+  const std::vector<std::string> classes = {"a", "b", "c"};
+  EXPECT_EQ(metrics::scores_text(s, classes, false), "  accuracy 0.6667   macro F1 0.6556\n");
+  const std::string details = metrics::scores_text(s, classes, true);
+  EXPECT_NE(details.find("  c         0.6667  1.0000  0.8000        2"), std::string::npos)
+      << details;
+  EXPECT_NE(details.find("confusion matrix"), std::string::npos);
+  const std::string short_json = metrics::scores_json(s, classes, false);
+  EXPECT_NE(short_json.find("\"test_accuracy\":0.6666666666666666"), std::string::npos)
+      << short_json;
+  EXPECT_EQ(short_json.find("per_class"), std::string::npos);
+  const std::string json = metrics::scores_json(s, classes, true);
+  EXPECT_NE(json.find("\"confusion_matrix\":[[1,1,0],[0,1,1],[0,0,2]]"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"c\":{\"f1\":0.8"), std::string::npos) << json;
+}
+
 TEST(Metrics, EvaluateMacroF1SkipsAClassNeverSeenButReportsIt) {
   // Class 2 is neither a target nor predicted: its scores are 0 and it is left out of the mean.
   const Tensor scores = Tensor::from({2, 1, 0, 1, 2, 0, 1, 2, 0}, {3, 3});

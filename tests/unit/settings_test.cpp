@@ -153,3 +153,22 @@ TEST(Settings, BadKeysKindsAndNamesSayWhatIsAllowed) {
   EXPECT_EQ(settings.target, "2");
   EXPECT_EQ(train::find_setting("layers").key, "hidden");
 }
+
+TEST(Settings, AResumedRunChangesOnlyItsOutputsEpochsAndThreads) {
+  train::TrainSettings s;
+  train::apply_json(s, R"({"data": "x.csv", "lr": 0.01, "epochs": 5})", "checkpoint");
+  train::apply_json_on_resume(s, R"({"epochs": 9, "lr": 0.01, "save": "m.plx"})", "run.json",
+                              "run.ckpt", false);
+  EXPECT_EQ(s.epochs, 9);
+  EXPECT_EQ(s.save, "m.plx");
+  const std::string flag = error_of(
+      [&] { train::apply_json_on_resume(s, R"({"lr": 0.1})", "command line", "run.ckpt", true); });
+  EXPECT_THAT(flag, testing::HasSubstr("--lr 0.1 contradicts the checkpoint in run.ckpt, which "
+                                       "has lr 0.01"));
+  const std::string key = error_of(
+      [&] { train::apply_json_on_resume(s, R"({"hidden": [8]})", "run.json", "run.ckpt", false); });
+  EXPECT_THAT(key, testing::HasSubstr("run.json: \"hidden\": [8] contradicts"));
+  EXPECT_DOUBLE_EQ(s.lr, 0.01);
+  EXPECT_TRUE(train::may_differ_on_resume("threads"));
+  EXPECT_FALSE(train::may_differ_on_resume("seed"));
+}

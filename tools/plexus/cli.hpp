@@ -3,19 +3,15 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "plexus/data/csv.hpp"
 #include "plexus/data/prepare.hpp"
 #include "plexus/data/source.hpp"
-#include "plexus/data/tabular.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/nn/sequential.hpp"
 #include "plexus/tensor/tensor.hpp"
@@ -75,17 +71,6 @@ data::CsvOptions csv_options(std::optional<bool> header, const std::string& deli
 /// data::load_source, once --data is known to be given (a UsageError otherwise).
 data::Source load_data(const std::string& spec, const data::SourceOptions& options);
 
-using train::parameter_count;
-
-// ---- scores (evaluate.cpp) ---------------------------------------------------------------------
-
-/// test_* keys (and classes, confusion_matrix, per_class) for --json.
-void add_scores(json& out, const metrics::Scores& scores, const std::vector<std::string>& classes,
-                bool with_confusion);
-/// Human-readable scores (per-class table and confusion matrix with details).
-std::string format_scores(const metrics::Scores& scores, const std::vector<std::string>& classes,
-                          bool details);
-
 // ---- output (output.cpp) -----------------------------------------------------------------------
 
 /// A number with 9 significant digits.
@@ -96,11 +81,6 @@ std::string csv_field(std::string_view text);
 void warn(const std::string& message);
 /// Prints one JSON object on one line (the last line of a --json run).
 void print_json_line(const json& object);
-/// Whether progress and human output should go out.
-struct Output {
-  bool quiet = false;
-  bool json = false;
-};
 
 // ---- subcommands -------------------------------------------------------------------------------
 
@@ -115,8 +95,5 @@ struct TrainFlags {
 };
 
 int run_train(TrainFlags flags, const std::vector<std::string>& given);
-
-/// What `plexus inspect --json` prints for `model`, read from `path`.
-json model_json(const io::Model& model, const std::string& path);
 
 }  // namespace plexus::cli

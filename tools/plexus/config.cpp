@@ -9,18 +9,6 @@
 namespace plexus::cli {
 namespace {
 
-/// Settings a resumed run may change: where its outputs go, how many epochs in all, threads.
-bool may_differ_on_resume(const std::string& key) {
-  return key == "epochs" || key == "save" || key == "report" || key == "checkpoint" ||
-         key == "threads";
-}
-
-std::string shown(const json& value) {
-  if (value.is_string())
-    return value.get<std::string>().empty() ? "\"\"" : value.get<std::string>();
-  return value.dump();
-}
-
 json read_json_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw UsageError("--config: cannot open \"" + path + "\"");
@@ -63,29 +51,7 @@ train::TrainSettings resolve_settings(const TrainFlags& flags,
   }
   const auto apply_stage = [&](const json& stage, const std::string& source, bool from_flags) {
     if (!checkpoint) return train::apply_json(s, stage.dump(), source);
-    if (!stage.is_object()) throw UsageError(source + ": the configuration must be a JSON object");
-    const json current = settings_to_json(s);
-    json changes = json::object();
-    for (const auto& [key, value] : stage.items()) {
-      if (may_differ_on_resume(key)) {
-        changes[key] = value;
-        continue;
-      }
-      train::TrainSettings probe = s;
-      train::apply_json(probe, json{{key, value}}.dump(), source);
-      train::resolve_defaults(probe);
-      const train::Setting& setting = train::find_setting(key);
-      const std::string& name = setting.key;
-      const json wanted = settings_to_json(probe)[name];
-      if (wanted == current[name]) continue;
-      throw UsageError((from_flags ? setting.flag() + " " + shown(wanted)
-                                   : source + ": \"" + name + "\": " + shown(wanted)) +
-                       " contradicts the checkpoint in " + flags.resume + ", which has " + name +
-                       " " + shown(current[name]) +
-                       "; leave it out to resume with the checkpoint's settings, or train afresh "
-                       "without --resume");
-    }
-    train::apply_json(s, changes.dump(), source);
+    train::apply_json_on_resume(s, stage.dump(), source, flags.resume, from_flags);
   };
   if (!flags.config.empty()) apply_stage(read_json_file(flags.config), flags.config, false);
   const json from_flags = settings_to_json(flags.settings);

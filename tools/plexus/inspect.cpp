@@ -55,29 +55,6 @@ int inspect_checkpoint(const InspectArgs& args) {
 
 }  // namespace
 
-json model_json(const io::Model& model, const std::string& path) {
-  const auto& info = model.info;
-  json training = json::parse(info.training, nullptr, false);
-  if (training.is_discarded()) training = info.training;
-  json preprocessing = json::object();
-  if (info.input.tabular)
-    preprocessing["tabular"] = json::parse(info.input.tabular->to_json(), nullptr, false);
-  if (info.input.target)
-    preprocessing["target"] = json::parse(info.input.target->to_json(), nullptr, false);
-  preprocessing["scale"] = info.input.scale;
-  json out;
-  out["model"] = path;
-  out["format_version"] = model.format_version;
-  out["task"] = info.task;
-  out["classes"] = info.classes;
-  out["features"] = info.features;
-  out["parameters"] = parameter_count(model.network);
-  out["architecture"] = json::parse(io::architecture_json(model.network), nullptr, false);
-  out["preprocessing"] = preprocessing;
-  out["training"] = training;
-  return out;
-}
-
 int run_inspect(const InspectArgs& args) {
   std::error_code ec;
   if (std::filesystem::is_directory(args.model, ec) ||
@@ -86,7 +63,7 @@ int run_inspect(const InspectArgs& args) {
   io::Model model = io::load_model(args.model);
   const auto& info = model.info;
   if (args.json) {
-    print_json_line(model_json(model, args.model));
+    print_json_line(json::parse(io::model_json(model, args.model)));
     return kExitOk;
   }
   json training = json::parse(info.training, nullptr, false);
@@ -108,7 +85,7 @@ int run_inspect(const InspectArgs& args) {
     }
     std::cout << " " << f;
   }
-  std::cout << "\n\narchitecture (" << parameter_count(model.network) << " parameters):\n"
+  std::cout << "\n\narchitecture (" << train::parameter_count(model.network) << " parameters):\n"
             << model.network.summary() << "\n\npreprocessing:\n";
   if (info.input.tabular) {
     for (const auto& column : info.input.tabular->columns()) {

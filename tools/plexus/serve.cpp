@@ -101,7 +101,9 @@ std::string type_name(const json& value) {
 class Service {
  public:
   Service(io::Model& model, const std::string& path)
-      : model_(model), batcher_(model), model_json_(dump(model_json(model, path)) + "\n") {
+      : model_(model),
+        batcher_(model),
+        model_json_(dump(json::parse(io::model_json(model, path))) + "\n") {
     const auto& info = model.info;
     // Keys of an object row that are fine to leave out of the model: its target and ignored
     // columns.

@@ -142,7 +142,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
         " task; use " +
         (classification ? "cross_entropy, nll or multi_margin" : "mse, mae, huber or log_cosh"));
 
-  const auto columns = column_descriptions(p);
+  const auto columns = data::describe_columns(p);
   out << "data: " << train_src.name << " (" << train_src.rows() << " rows)\n"
       << "task: " << (classification ? "classification" : "regression")
       << (s.task.empty() ? " (inferred)" : " (--task)");
@@ -233,7 +233,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   out << "\n";
   if (p.has_test())
     out << "test (" << p.x_test.shape(0) << " rows):\n"
-        << format_scores(outcome.scores, p.classes, false);
+        << metrics::scores_text(outcome.scores, p.classes, false);
   out << "epochs run: " << epochs_run << ", best epoch " << trained.best_epoch + 1
       << (early ? " (weights restored)" : "") << "\n";
   out << "time: " << std::fixed << std::setprecision(1) << seconds << " s (" << std::setprecision(0)

@@ -20,17 +20,6 @@ std::string now_iso() {
   return buffer;
 }
 
-std::string kind_name(data::ColumnKind kind) {
-  switch (kind) {
-    case data::ColumnKind::numeric:
-      return "numeric";
-    case data::ColumnKind::categorical:
-      return "categorical";
-    default:
-      return "ignored";
-  }
-}
-
 /// The folder of a --resume argument (a checkpoint folder, or the checkpoint file in it).
 std::filesystem::path resume_folder(const std::string& arg) {
   std::error_code ec;
@@ -40,31 +29,6 @@ std::filesystem::path resume_folder(const std::string& arg) {
 }
 
 }  // namespace
-
-std::vector<std::pair<std::string, std::string>> column_descriptions(
-    const data::PreparedData& data) {
-  std::vector<std::pair<std::string, std::string>> rows;
-  if (!data.preprocessing) {
-    rows.emplace_back("inputs", std::to_string(data.features.size()) +
-                                    " numeric values, scaled by " + format_value(data.scale));
-    return rows;
-  }
-  for (const auto& column : data.preprocessing->columns()) {
-    std::string what = kind_name(column.kind);
-    if (column.kind == data::ColumnKind::numeric) {
-      what += " (mean " + format_value(column.mean) + ", std " + format_value(column.std) + ")";
-    } else if (column.kind == data::ColumnKind::categorical) {
-      what += " (" + std::to_string(column.categories.size()) +
-              " categories: " + join(column.categories, 8) + ")";
-    }
-    if (column.fill) what += ", missing -> " + *column.fill;
-    rows.emplace_back(column.name, what);
-  }
-  rows.emplace_back(
-      data.target->column,
-      "target (" + std::string(data.classification() ? "classification" : "regression") + ")");
-  return rows;
-}
 
 void DiagnosticsPrinter::on_epoch_end(size_t epoch, const train::EpochLog&) {
   std::cout << "diagnostics, epoch " << epoch + 1 << ":\n"
@@ -127,7 +91,8 @@ json result_json(const train::TrainSettings& s, const data::PreparedData& data,
                  const TrainOutcome& outcome) {
   json result;
   result["task"] = data.classification() ? "classification" : "regression";
-  if (data.has_test()) add_scores(result, outcome.scores, data.classes, false);
+  if (data.has_test())
+    result.update(json::parse(metrics::scores_json(outcome.scores, data.classes, false)));
   result["train_seconds"] = outcome.seconds;
   result["epochs_run"] = outcome.trained.history.epochs();
   result["best_epoch"] = outcome.trained.best_epoch + 1;
@@ -146,9 +111,9 @@ void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
   training["data"] = s.data;
   training["test"] = s.test.empty() ? json(test_note) : json(s.test);
   training["settings"] = settings_to_json(s);
-  json metrics = json::object();
-  if (data.has_test()) add_scores(metrics, outcome.scores, data.classes, false);
-  training["metrics"] = metrics;
+  training["metrics"] = data.has_test()
+                            ? json::parse(metrics::scores_json(outcome.scores, data.classes, false))
+                            : json::object();
   training["date"] = now_iso();
   training["epochs_run"] = outcome.trained.history.epochs();
   training["history"] = json::parse(train::history_to_json(outcome.trained.history));

@@ -15,10 +15,6 @@
 
 namespace plexus::cli {
 
-/// One line per input column (its kind, scaling, categories, fill) and the target's.
-std::vector<std::pair<std::string, std::string>> column_descriptions(
-    const data::PreparedData& data);
-
 /// Prints the diagnostics table after each epoch's progress line.
 struct DiagnosticsPrinter : train::Callback {
   const train::DiagnosticsCallback* source = nullptr;

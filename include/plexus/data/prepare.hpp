@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plexus/data/csv.hpp"
@@ -67,6 +68,10 @@ struct PreparedData {
   bool has_validation() const { return x_validation.defined() && x_validation.shape(0) > 0; }
   bool has_test() const { return x_test.defined() && x_test.shape(0) > 0; }
 };
+
+/// One line per input column (its kind, mean and std, categories, fill) and one for the target,
+/// as plexus train prints them; for arrays, one line for all inputs.
+std::vector<std::pair<std::string, std::string>> describe_columns(const PreparedData& data);
 
 /// Prepares a table; `test`, if given, is the test set (else test_fraction of `table` is). The
 /// split is stratified by the target's value when the target holds classes.

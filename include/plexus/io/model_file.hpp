@@ -86,6 +86,11 @@ struct Model {
 /// rows at a time, so that memory stays bounded whatever N. Model::forward runs it.
 Tensor forward_in_batches(nn::Module& network, const Tensor& inputs);
 
+/// What `plexus inspect --json` prints and `plexus serve` answers GET /model with, as JSON text:
+/// the file `path`, format version, task, classes, features, parameter count, architecture,
+/// preprocessing and training record.
+std::string model_json(const Model& model, const std::string& path);
+
 /// Writes `model` and `info` to `path` atomically (a temporary file, fsync, rename).
 void save_model(const nn::Sequential& model, const std::filesystem::path& path,
                 const ModelInfo& info = {});

@@ -69,6 +69,15 @@ struct Scores {
 /// the argmax), targets class indices [N] or [N, 1]. Regression: outputs and targets [N, 1] or
 /// [N]. With no rows every score is 0.
 Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task);
+/// The scores as plexus train and eval print them: accuracy and macro F1 (or MSE, MAE and R2);
+/// with `details`, the per-class table and the confusion matrix (what scikit-learn's
+/// classification_report and confusion_matrix show).
+std::string scores_text(const Scores& scores, const std::vector<std::string>& classes,
+                        bool details);
+/// The scores as a JSON object (text): test_accuracy and test_macro_f1 (or test_mse, test_mae and
+/// test_r2); with `details`, also classes, confusion_matrix and per_class.
+std::string scores_json(const Scores& scores, const std::vector<std::string>& classes,
+                        bool details);
 
 /// An accumulating metric: reset(), then update() once per batch, then result().
 class Metric {

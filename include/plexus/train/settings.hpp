@@ -125,6 +125,15 @@ void apply_json(TrainSettings& settings, const std::string& json_text, const std
 /// Checks every setting's kind, choices and bounds.
 void validate(const TrainSettings& settings);
 
+/// Whether a resumed run may change `key`: where its outputs go, the epochs in all, the threads.
+bool may_differ_on_resume(std::string_view key);
+/// apply_json on settings resumed from `checkpoint` (its folder, for messages): a key that may not
+/// differ on resume must repeat the settings' value, else a SettingsError naming the flag (with
+/// `from_flags`) or the source's key, both values, and the way out.
+void apply_json_on_resume(TrainSettings& settings, const std::string& json_text,
+                          const std::string& source, const std::string& checkpoint,
+                          bool from_flags);
+
 /// The default weight decay of tabular (CSV) data; arrays (images, .npy) get 0.
 inline constexpr double kTabularWeightDecay = 1e-4;
 /// Fills the settings whose defaults depend on the data (weight_decay); needs `data`.
