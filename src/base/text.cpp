@@ -1,6 +1,16 @@
 #include "plexus/base/text.hpp"
 
+#include <cmath>
+#include <cstdio>
+
 namespace plexus {
+
+std::string number_text(double value) {
+  if (std::isnan(value)) return "nan";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.9g", value);
+  return buffer;
+}
 
 std::string join(const std::vector<std::string>& items, size_t limit) {
   std::string out;

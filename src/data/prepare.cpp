@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <numeric>
 #include <set>
@@ -40,12 +39,6 @@ Tensor take_rows(const Tensor& x, const std::vector<size_t>& rows) {
   return out;
 }
 
-std::string number_name(double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.9g", value);
-  return buffer;
-}
-
 /// The class of each row by the target cell's text, for stratifying; empty unless the target
 /// holds classes (the rule Target::fit infers the task by, or the task given).
 std::vector<int64_t> table_strata(const Table& table, const TabularOptions& columns) {
@@ -76,20 +69,20 @@ std::string kind_name(ColumnKind kind) {
 }  // namespace
 
 std::string Arrays::class_name(float label) const {
-  return class_names.empty() ? number_name(label) : class_names.at(static_cast<size_t>(label));
+  return class_names.empty() ? number_text(label) : class_names.at(static_cast<size_t>(label));
 }
 
 std::vector<std::pair<std::string, std::string>> describe_columns(const PreparedData& data) {
   std::vector<std::pair<std::string, std::string>> rows;
   if (!data.preprocessing) {
     rows.emplace_back("inputs", std::to_string(data.features.size()) +
-                                    " numeric values, scaled by " + number_name(data.scale));
+                                    " numeric values, scaled by " + number_text(data.scale));
     return rows;
   }
   for (const auto& column : data.preprocessing->columns()) {
     std::string what = kind_name(column.kind);
     if (column.kind == ColumnKind::numeric) {
-      what += " (mean " + number_name(column.mean) + ", std " + number_name(column.std) + ")";
+      what += " (mean " + number_text(column.mean) + ", std " + number_text(column.std) + ")";
     } else if (column.kind == ColumnKind::categorical) {
       what += " (" + std::to_string(column.categories.size()) +
               " categories: " + join(column.categories, 8) + ")";
@@ -204,7 +197,7 @@ PreparedData prepare_arrays(const Arrays& data, std::optional<Task> task,
     if (!data.class_names.empty())
       out.classes = data.class_names;
     else
-      for (const float v : values) out.classes.push_back(number_name(v));
+      for (const float v : values) out.classes.push_back(number_text(v));
   }
   auto class_of = [&](float v) -> int64_t {
     if (!data.class_names.empty())
@@ -220,7 +213,7 @@ PreparedData prepare_arrays(const Arrays& data, std::optional<Task> task,
     targets = Tensor::empty({n});
     for (int64_t i = 0; i < n; ++i) {
       classes.push_back(class_of(y[i]));
-      PLEXUS_CHECK(classes.back() >= 0, data.name, ": label ", number_name(y[i]), " out of range");
+      PLEXUS_CHECK(classes.back() >= 0, data.name, ": label ", number_text(y[i]), " out of range");
       targets.data()[i] = static_cast<float>(classes.back());
     }
   }
@@ -252,10 +245,9 @@ PreparedData prepare_arrays(const Arrays& data, std::optional<Task> task,
         const float v = test->labels.data()[i];
         const int64_t c = class_of(v);
         if (c < 0) {
-          std::string known;
-          for (const auto& name : out.classes) known += (known.empty() ? "" : ", ") + name;
-          detail::throw_error(test->name, ": label ", number_name(v),
-                              " is a class the training data lacks (classes: ", known, ")");
+          detail::throw_error(test->name, ": label ", number_text(v),
+                              " is a class the training data lacks (classes: ", join(out.classes),
+                              ")");
         }
         out.y_test.data()[i] = static_cast<float>(c);
       }

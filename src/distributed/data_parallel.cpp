@@ -48,14 +48,13 @@ void agree_on_errors(const std::optional<std::string>& error, std::string_view w
 
 void check_same_data(std::span<const Tensor> tensors, std::string_view hint) {
   uint64_t hash = 1469598103934665603ull;  // FNV-1a over the tensors' bytes
-  std::string mine;
   for (const Tensor& t : tensors) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(t.data());
     for (size_t i = 0; i < t.numel() * sizeof(float); ++i)
       hash = (hash ^ bytes[i]) * 1099511628211ull;
   }
-  mine = std::to_string(tensors.empty() ? 0 : tensors.front().shape(0)) + " training rows, hash " +
-         std::to_string(hash);
+  const std::string mine = std::to_string(tensors.empty() ? 0 : tensors.front().shape(0)) +
+                           " training rows, hash " + std::to_string(hash);
   const std::vector<std::string> all = all_gather(mine);
   std::optional<std::string> error;
   if (mine != all[0])

@@ -3,6 +3,7 @@
 #include "plexus/train/recipe.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <memory>
 
@@ -171,8 +172,13 @@ TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
   callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
   options.callbacks = std::move(callbacks);
 
+  const auto start = std::chrono::steady_clock::now();
   out.history = fit(out.network, *optimizer, loss, data::Dataset(data.x_train, y_train), options);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const size_t epochs_run = out.history.epochs();
+  const size_t epochs_now = epochs_run - (options.resume ? options.resume->epochs_done : 0);
+  if (out.seconds > 0)
+    out.samples_per_second = static_cast<double>(out.training_rows * epochs_now) / out.seconds;
   out.best_epoch = epochs_run - 1;
   if (out.early_stopping && stopper.best_epoch())
     out.best_epoch = *stopper.best_epoch();

@@ -4,26 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <numeric>
 
+#include "plexus/base/text.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/ops/reduce.hpp"
 #include "plexus/plot/figure.hpp"
 #include "plexus/plot/report.hpp"
 
 namespace plexus::train {
-namespace {
-
-std::string number_text(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.9g", value);
-  return buffer;
-}
-
-}  // namespace
-
 void add_decision_regions(ReportInput& report, const data::PreparedData& data, nn::Module& network,
                           const data::Table& test_table) {
   const auto& pre = data.preprocessing;

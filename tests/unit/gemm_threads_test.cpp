@@ -12,24 +12,16 @@
 
 #include "cpu/blas.hpp"
 #include "cpu/linear_row.hpp"
+#include "support/thread_setting.hpp"
 
 namespace px = plexus;
 using px::Tensor;
+using px::testing::ThreadSetting;
 
 // OpenBLAS's, where the tests link it.
 extern "C" int openblas_get_num_threads() __attribute__((weak));
 
 namespace {
-
-// Restores the thread setting a test changes.
-class ThreadSetting {
- public:
-  ThreadSetting() : before_(px::num_threads()) {}
-  ~ThreadSetting() { px::set_num_threads(before_); }
-
- private:
-  int before_;
-};
 
 std::vector<float> random_values(size_t count, uint64_t seed) {
   return Tensor::randn({static_cast<int64_t>(count)}, seed).to_vector();

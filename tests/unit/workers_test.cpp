@@ -11,21 +11,13 @@
 
 #include "cpu/linear_row.hpp"
 #include "cpu/workers.hpp"
+#include "support/thread_setting.hpp"
 
 namespace px = plexus;
 using px::Tensor;
+using px::testing::ThreadSetting;
 
 namespace {
-
-// Restores the thread setting a test changes.
-class ThreadSetting {
- public:
-  ThreadSetting() : before_(px::num_threads()) {}
-  ~ThreadSetting() { px::set_num_threads(before_); }
-
- private:
-  int before_;
-};
 
 // One row through linear() with nothing recorded, at `threads` threads.
 std::vector<float> linear_one_row(const Tensor& x, const Tensor& w, const Tensor& b, int threads) {

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plexus/base/text.hpp"
 #include "plexus/data/prepare.hpp"
 #include "plexus/data/source.hpp"
 #include "plexus/io/model_file.hpp"
@@ -73,8 +74,6 @@ data::Source load_data(const std::string& spec, const data::SourceOptions& optio
 
 // ---- output (output.cpp) -----------------------------------------------------------------------
 
-/// A number with 9 significant digits.
-std::string format_value(double value);
 /// A CSV field, quoted when it needs to be.
 std::string csv_field(std::string_view text);
 /// Prints one line to stderr: "plexus: warning: ...".

@@ -92,8 +92,8 @@ int run_inspect(const InspectArgs& args) {
       std::cout << "  " << column.name << ": ";
       switch (column.kind) {
         case data::ColumnKind::numeric:
-          std::cout << "numeric, standardised (mean " << format_value(column.mean) << ", std "
-                    << format_value(column.std) << ")";
+          std::cout << "numeric, standardised (mean " << number_text(column.mean) << ", std "
+                    << number_text(column.std) << ")";
           break;
         case data::ColumnKind::categorical:
           std::cout << "categorical, one-hot over " << column.categories.size() << " categories";
@@ -106,7 +106,7 @@ int run_inspect(const InspectArgs& args) {
     }
     if (info.input.target) std::cout << "  target: " << info.input.target->column << "\n";
   } else {
-    std::cout << "  every value times " << format_value(info.input.scale) << "\n";
+    std::cout << "  every value times " << number_text(info.input.scale) << "\n";
   }
   std::cout << "\ntraining:\n";
   if (training.is_object()) {

@@ -7,13 +7,6 @@
 
 namespace plexus::cli {
 
-std::string format_value(double value) {
-  if (std::isnan(value)) return "nan";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.9g", value);
-  return buffer;
-}
-
 std::string csv_field(std::string_view text) {
   if (text.find_first_of(",;\t\"\r\n") == std::string_view::npos &&
       (text.empty() || (text.front() != ' ' && text.back() != ' ')))

@@ -63,11 +63,11 @@ int run_predict(const PredictArgs& args) {
     if (classification) {
       csv << csv_field(model.info.classes.at(static_cast<size_t>(predicted[i])));
     } else {
-      csv << format_value(predicted[i * stride]);
+      csv << number_text(predicted[i * stride]);
     }
     if (args.proba) {
       const int64_t k = probabilities.shape(1);
-      for (int64_t j = 0; j < k; ++j) csv << "," << format_value(probabilities.data()[i * k + j]);
+      for (int64_t j = 0; j < k; ++j) csv << "," << number_text(probabilities.data()[i * k + j]);
     }
     csv << "\n";
   }

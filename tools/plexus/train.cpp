@@ -1,7 +1,6 @@
 // `plexus train`: resolve the settings, load the data, prepare it (data::prepare_table or
 // prepare_arrays: test and validation rows held out before anything is fitted), train the recipe
 // (train::train_model), score on the test rows, save, report, print.
-#include <chrono>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -153,7 +152,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   const bool has_val = p.has_validation();
   out << "validation: "
       << (has_val ? std::to_string(p.x_validation.shape(0)) + " rows (" +
-                        format_value(s.validation_split * 100) + "% of the training rows)"
+                        number_text(s.validation_split * 100) + "% of the training rows)"
                   : std::string("none (--validation-split 0)"))
       << "\n";
   const bool early = has_val && s.early_stopping > 0;
@@ -189,7 +188,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   }
   nn::Sequential network = train::build_network(recipe, p);
   out << "network: " << network.name() << " (" << train::parameter_count(network)
-      << " parameters), " << s.optimizer << " lr " << format_value(s.lr) << ", batch " << batch
+      << " parameters), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch
       << ", up to " << s.epochs << " epochs\n";
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done"
@@ -197,7 +196,6 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   if (!s.checkpoint.empty()) out << "checkpoint: " << s.checkpoint << " (after every epoch)\n";
   out << std::flush;
 
-  const auto start = std::chrono::steady_clock::now();
   train::TrainedModel trained;
   try {
     trained = train::train_model(std::move(network), p, recipe, fit);
@@ -206,21 +204,16 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
     return lead ? report_interrupt(e) : kExitInterrupted;
   } catch (const train::DivergedError& e) {
     if (e.cause == train::DivergedError::Cause::loss) throw;
-    throw Error(std::string(e.what()) + " (plexus train: a smaller --lr than " +
-                format_value(s.lr) + ", or --clip-grad 1)");
+    throw Error(std::string(e.what()) + " (plexus train: a smaller --lr than " + number_text(s.lr) +
+                ", or --clip-grad 1)");
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const size_t epochs_run = trained.history.epochs();
-  const size_t epochs_now = epochs_run - (checkpoint ? checkpoint->epochs_done : 0);
 
-  TrainOutcome outcome{.trained = trained, .seconds = seconds, .processes = processes};
+  TrainOutcome outcome{.trained = trained, .processes = processes};
   if (p.has_test()) {
     outcome.scores =
         metrics::evaluate(io::forward_in_batches(trained.network, p.x_test), p.y_test, p.task);
   }
-  outcome.samples_per_second =
-      seconds > 0 ? static_cast<double>(trained.training_rows * epochs_now) / seconds : 0.0;
   const json result = result_json(s, p, outcome);
   if (!s.save.empty() && lead) save_trained(s, p, outcome, loaded.test_note);
   if (!s.report.empty() && lead)
@@ -236,8 +229,8 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
         << metrics::scores_text(outcome.scores, p.classes, false);
   out << "epochs run: " << epochs_run << ", best epoch " << trained.best_epoch + 1
       << (early ? " (weights restored)" : "") << "\n";
-  out << "time: " << std::fixed << std::setprecision(1) << seconds << " s (" << std::setprecision(0)
-      << outcome.samples_per_second << " samples/s"
+  out << "time: " << std::fixed << std::setprecision(1) << trained.seconds << " s ("
+      << std::setprecision(0) << trained.samples_per_second << " samples/s"
       << (flags.distributed ? " in all, " + std::to_string(processes) + " processes" : "") << ")\n"
       << std::defaultfloat;
   out << "model: " << (s.save.empty() ? std::string("not saved (use --save model.plx)") : s.save)

@@ -93,10 +93,10 @@ json result_json(const train::TrainSettings& s, const data::PreparedData& data,
   result["task"] = data.classification() ? "classification" : "regression";
   if (data.has_test())
     result.update(json::parse(metrics::scores_json(outcome.scores, data.classes, false)));
-  result["train_seconds"] = outcome.seconds;
+  result["train_seconds"] = outcome.trained.seconds;
   result["epochs_run"] = outcome.trained.history.epochs();
   result["best_epoch"] = outcome.trained.best_epoch + 1;
-  result["samples_per_second"] = outcome.samples_per_second;
+  result["samples_per_second"] = outcome.trained.samples_per_second;
   result["test_rows"] = data.has_test() ? data.x_test.shape(0) : 0;
   result["processes"] = outcome.processes;
   result["model"] = s.save.empty() ? json(nullptr) : json(s.save);
@@ -118,7 +118,7 @@ void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
   training["epochs_run"] = outcome.trained.history.epochs();
   training["history"] = json::parse(train::history_to_json(outcome.trained.history));
   training["best_epoch"] = outcome.trained.best_epoch + 1;
-  training["train_seconds"] = outcome.seconds;
+  training["train_seconds"] = outcome.trained.seconds;
   training["plexus_version"] = PLEXUS_CLI_VERSION;
   info.training = training.dump();
   io::save_model(outcome.trained.network, s.save, info);
@@ -138,7 +138,7 @@ void write_train_report(const train::TrainSettings& s, const data::PreparedData&
   for (const auto& [key, value] : result.items())
     if (key != "classes")
       r.metrics.emplace_back(key,
-                             value.is_number() ? format_value(value.get<double>()) : value.dump());
+                             value.is_number() ? number_text(value.get<double>()) : value.dump());
   r.history = &outcome.trained.history;
   r.diagnostics = std::move(diagnostics);
   r.best_epoch = outcome.trained.best_epoch;

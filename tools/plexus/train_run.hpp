@@ -35,10 +35,8 @@ std::string shell_word(const std::string& text);
 
 struct TrainOutcome {
   train::TrainedModel& trained;
-  double seconds = 0;
   int processes = 1;
   metrics::Scores scores;  ///< on the test rows, when there are some
-  double samples_per_second = 0;
 };
 
 /// The --json object (also the report's results).

@@ -1,4 +1,4 @@
-// Text for messages: a list of names, and the error of every lookup by name ("unknown loss
+// Text for messages: numbers, a list of names, and the error of every lookup by name ("unknown loss
 // \"x\"; known: mse, mae"), so that the registries and the command word them alike.
 #pragma once
 
@@ -14,6 +14,10 @@ namespace plexus {
 /// join({"a", "b", "c"}, 2) is "a, b, ... (3 in all)".
 std::string join(const std::vector<std::string>& items,
                  size_t limit = std::numeric_limits<size_t>::max());
+
+/// A number with 9 significant digits, as printf's %.9g ("nan" for NaN): enough to read a float
+/// back exactly, short for round values ("0.001", "42").
+std::string number_text(double value);
 
 /// The message of a failed lookup: unknown_name_message("loss", "x", {"mse", "mae"}) is
 /// `unknown loss "x"; known: mse, mae`.

@@ -67,6 +67,10 @@ struct TrainedModel {
   bool early_stopping = false;  ///< early stopping was on, and restored the best epoch's weights
   size_t training_rows = 0;
   size_t batch_size = 0;  ///< the recipe's, at most the training rows
+  double seconds = 0;     ///< in fit
+  /// Training rows times the epochs this call ran (a resumed run's earlier epochs not counted),
+  /// per second of fit.
+  double samples_per_second = 0;
 };
 
 /// Trains the recipe on data.x_train (validating on data.x_validation when there is one).
