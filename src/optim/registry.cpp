@@ -30,6 +30,12 @@ concept HasMomentum = requires(Options options) {
   options.momentum;
 };
 
+// The Options of optimizers with a second-moment decay (Adam, AdamW, Nadam).
+template <typename Options>
+concept HasBeta2 = requires(Options options) {
+  options.beta2;
+};
+
 // Fills an Options struct from the shared settings, leaving what is unset at its default.
 template <typename O>
 O options_from(const OptimizerSettings& s) {
@@ -39,14 +45,17 @@ O options_from(const OptimizerSettings& s) {
   if constexpr (HasMomentum<O>) {
     if (s.momentum) options.momentum = *s.momentum;
   }
+  if constexpr (HasBeta2<O>) {
+    if (s.beta2) options.beta2 = *s.beta2;
+  }
   return options;
 }
 
 template <typename T>
 OptimizerEntry optimizer(std::string name, std::string type, std::string description) {
   using Options = typename T::Options;
-  OptimizerInfo info{std::move(name), std::move(type), Options{}.lr, HasMomentum<Options>,
-                     std::move(description)};
+  OptimizerInfo info{std::move(name),      std::move(type),   Options{}.lr,
+                     HasMomentum<Options>, HasBeta2<Options>, std::move(description)};
   return {std::move(info), [](std::vector<Tensor> params, const OptimizerSettings& s) {
             return std::unique_ptr<Optimizer>(
                 std::make_unique<T>(std::move(params), options_from<Options>(s)));
@@ -116,6 +125,11 @@ const std::vector<ScheduleEntry>& schedule_table() {
        [](Optimizer& o, const ScheduleSettings& s) -> std::unique_ptr<LRScheduler> {
          return std::make_unique<OneCycleLR>(o, o.lr(), at_least_one(s.epochs * s.steps_per_epoch));
        }},
+      {{"coslog4", "CosLogLR", true,
+        "4 cosine cycles per batch, each from 0 up to lr and back, longer and longer (RealMLP)"},
+       [](Optimizer& o, const ScheduleSettings& s) -> std::unique_ptr<LRScheduler> {
+         return std::make_unique<CosLogLR>(o, at_least_one(s.epochs * s.steps_per_epoch), 4);
+       }},
       {{"plateau", "ReduceLROnPlateau", false,
         "lr times gamma (0.1) after 10 epochs without improvement of the monitored loss"},
        [](Optimizer& o, const ScheduleSettings& s) -> std::unique_ptr<LRScheduler> {
@@ -148,6 +162,8 @@ std::unique_ptr<Optimizer> make_optimizer(std::string_view name, std::vector<Ten
   const OptimizerEntry& entry = find(optimizer_table(), name, "optimizer");
   PLEXUS_CHECK(!settings.momentum || entry.info.has_momentum, "make_optimizer: ", entry.info.type,
                " takes no momentum setting (sgd and rmsprop do)");
+  PLEXUS_CHECK(!settings.beta2 || entry.info.has_beta2, "make_optimizer: ", entry.info.type,
+               " takes no beta2 setting (adam, adamw and nadam do)");
   return entry.make(std::move(params), settings);
 }
 

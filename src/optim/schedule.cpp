@@ -151,6 +151,24 @@ double LinearLR::compute_lr(size_t /*group*/, double current_lr) {
                                        static_cast<double>(last_epoch_ - 1) * change));
 }
 
+// ---- CosLogLR ----------------------------------------------------------------------------------
+
+CosLogLR::CosLogLR(Optimizer& optimizer, int64_t total_steps, int64_t cycles)
+    : LRScheduler(optimizer), total_steps_(total_steps), cycles_(cycles) {
+  PLEXUS_CHECK(total_steps >= 1, "CosLogLR: invalid total_steps = ", total_steps,
+               "; it must be >= 1");
+  PLEXUS_CHECK(cycles >= 1 && cycles <= 30, "CosLogLR: invalid cycles = ", cycles,
+               "; it must be in [1, 30]");
+  step();
+}
+
+double CosLogLR::compute_lr(size_t group, double /*current_lr*/) {
+  const double t =
+      std::min(1.0, static_cast<double>(last_epoch_) / static_cast<double>(total_steps_));
+  const double cycles_done = std::log2(1.0 + (std::exp2(static_cast<double>(cycles_)) - 1.0) * t);
+  return base_lrs_[group] * (1.0 - std::cos(2.0 * std::numbers::pi * cycles_done)) / 2.0;
+}
+
 // ---- OneCycleLR --------------------------------------------------------------------------------
 
 OneCycleLR::OneCycleLR(Optimizer& optimizer, double max_lr, int64_t total_steps,

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "base/check.hpp"
+#include "plexus/loss/loss.hpp"
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/dropout.hpp"
@@ -49,6 +50,19 @@ bool schedule_steps_per_batch(const std::string& name) {
   for (const auto& info : optim::schedules())
     if (info.name == name) return info.per_batch;
   return false;
+}
+
+// Label smoothing is an option of cross_entropy rather than a loss of its own.
+Loss training_loss(const std::string& name, double label_smoothing) {
+  if (label_smoothing == 0.0) return Loss(name);
+  PLEXUS_CHECK(name == "cross_entropy",
+               "train_model: label smoothing needs the cross_entropy loss, not ", name);
+  const auto eps = static_cast<float>(label_smoothing);
+  return Loss(
+      [eps](const Tensor& logits, const Tensor& target) {
+        return loss::cross_entropy(logits, target, {.label_smoothing = eps});
+      },
+      name);
 }
 
 }  // namespace
@@ -134,9 +148,11 @@ TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
 
   TrainedModel out;
   out.network = std::move(network);
-  auto optimizer = optim::make_optimizer(
-      recipe.optimizer, out.network.parameters(),
-      {.lr = recipe.lr, .weight_decay = recipe.weight_decay, .momentum = std::nullopt});
+  auto optimizer = optim::make_optimizer(recipe.optimizer, out.network.parameters(),
+                                         {.lr = recipe.lr,
+                                          .weight_decay = recipe.weight_decay,
+                                          .momentum = std::nullopt,
+                                          .beta2 = recipe.beta2});
   out.training_rows = static_cast<size_t>(data.x_train.shape(0));
   out.batch_size = std::min<size_t>(static_cast<size_t>(recipe.batch_size), out.training_rows);
 
@@ -173,7 +189,8 @@ TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
   options.callbacks = std::move(callbacks);
 
   const auto start = std::chrono::steady_clock::now();
-  out.history = fit(out.network, *optimizer, loss, data::Dataset(data.x_train, y_train), options);
+  out.history = fit(out.network, *optimizer, training_loss(loss, recipe.label_smoothing),
+                    data::Dataset(data.x_train, y_train), options);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const size_t epochs_run = out.history.epochs();
   const size_t epochs_now = epochs_run - (options.resume ? options.resume->epochs_done : 0);

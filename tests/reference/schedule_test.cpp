@@ -171,6 +171,28 @@ TEST(Schedule, CosineAnnealingFollowsTheClosedFormAndClimbsBackAfterTMax) {
   }
 }
 
+// coslog4 over 150 steps: log2(1 + 15 t) crosses 1, 2, 3 at t = 1/15, 3/15, 7/15, so the lr is 0
+// at steps 0, 10, 30, 70 and 150, and the base lr half-way through each cycle (log2 = 0.5, ...).
+TEST(Schedule, CosLogWarmsUpAndAnnealsFourCyclesEachLongerThanTheLast) {
+  Tensor p = Tensor::zeros({1}).requires_grad();
+  optim::SGD opt({p}, {.lr = 0.1});
+  optim::CosLogLR schedule(opt, 150, 4);
+  std::vector<double> lr = {opt.lr()};
+  for (int step = 1; step <= 150; ++step) {
+    schedule.step();
+    lr.push_back(opt.lr());
+  }
+  for (int zero : {0, 10, 30, 70, 150}) EXPECT_NEAR(lr[zero], 0.0, 1e-12) << "step " << zero;
+  for (double cycles : {0.5, 1.5, 2.5, 3.5}) {
+    const double t = (std::exp2(cycles) - 1) / 15;
+    const double step = t * 150;
+    EXPECT_NEAR(0.1 * (1 - std::cos(2 * std::numbers::pi * std::log2(1 + 15 * step / 150))) / 2,
+                0.1, 1e-12);
+    EXPECT_GT(lr[static_cast<size_t>(std::lround(step))], 0.095) << "cycle peak " << cycles;
+  }
+  EXPECT_THROW(optim::CosLogLR(opt, 0), px::Error);
+}
+
 TEST(Schedule, LinearAnnealingOneCycleReachesMaxLrThenTheFinalLr) {
   Tensor p = Tensor::zeros({1}).requires_grad();
   optim::Adagrad opt({p});  // no momentum: only the lr is cycled

@@ -14,6 +14,7 @@
 #include <plexus/data/dataset.hpp>
 #include <plexus/data/prepare.hpp>
 #include <plexus/data/split.hpp>
+#include <plexus/loss/loss.hpp>
 #include <plexus/train/recipe.hpp>
 #include <string>
 #include <vector>
@@ -340,4 +341,35 @@ TEST(Recipe, RegressionPredictionsAreInTheTargetsUnits) {
   const std::vector<float> y = data.y_test.to_vector();
   ASSERT_EQ(predicted.size(), y.size());
   for (size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(predicted[i], y[i], 2.0) << i;
+}
+
+TEST(Recipe, LabelSmoothingReachesTheLossAndNeedsCrossEntropy) {
+  std::vector<std::vector<std::string>> rows;
+  const Tensor points = Tensor::rand({60, 2}, 5, -1.0f, 1.0f);
+  for (size_t i = 0; i < 60; ++i) {
+    const float a = points.data()[2 * i], b = points.data()[2 * i + 1];
+    rows.push_back({std::to_string(a), std::to_string(b), a > b ? "yes" : "no"});
+  }
+  const PreparedData data =
+      px::data::prepare_table(Table("rows", {"x0", "x1", "y"}, rows), {}, {.seed = 3});
+  ASSERT_TRUE(data.has_validation());
+  // A learning rate too small to move a weight: the validation loss is the initial network's.
+  px::train::Recipe recipe{.hidden = {4},
+                           .dropout = 0,
+                           .label_smoothing = 0.2,
+                           .lr = 1e-30,
+                           .batch_size = 64,
+                           .epochs = 1,
+                           .seed = 3};
+  const px::train::TrainedModel trained = px::train::train_model(data, recipe, quiet());
+  px::nn::Sequential initial = px::train::build_network(recipe, data);
+  initial.eval();
+  const Tensor logits = initial(data.x_validation);
+  const double smoothed =
+      px::loss::cross_entropy(logits, data.y_validation, {.label_smoothing = 0.2f}).item();
+  const double plain = px::loss::cross_entropy(logits, data.y_validation).item();
+  EXPECT_NEAR(trained.history.series("val_loss")[0], smoothed, 1e-6);
+  EXPECT_GT(std::fabs(smoothed - plain), 1e-3);
+  recipe.loss = "nll";
+  EXPECT_THROW(px::train::train_model(data, recipe, quiet()), px::Error);
 }

@@ -108,6 +108,27 @@ TEST(OptimizerRegistry, SettingsReachTheOptimizer) {
               px::optim::make_optimizer("adam", layer.parameters(), {.momentum = 0.9});
             }).find("Adam takes no momentum setting"),
             std::string::npos);
+  // beta2 changes the second step (the first one's bias correction cancels it): the named
+  // optimizer's steps are Adam's with that beta2, not with the default.
+  const auto two_steps = [](px::optim::Optimizer& opt, nn::Linear& net) {
+    for (int i = 0; i < 2; ++i) {
+      opt.zero_grad();
+      px::loss::mse(net(ramp({5, 3})), Tensor::ones({5, 2}) * static_cast<float>(3 * i)).backward();
+      opt.step();
+    }
+    return net.weight.to_vector();
+  };
+  nn::Linear named(3, 2, true, 7), direct(3, 2, true, 7), plain(3, 2, true, 7);
+  auto adam = px::optim::make_optimizer("adam", named.parameters(), {.beta2 = 0.95});
+  px::optim::Adam reference(direct.parameters(), {.beta2 = 0.95});
+  px::optim::Adam default_adam(plain.parameters());
+  const auto expected = two_steps(reference, direct);
+  EXPECT_EQ(two_steps(*adam, named), expected);
+  EXPECT_NE(two_steps(default_adam, plain), expected);
+  EXPECT_NE(error_of([&] {
+              px::optim::make_optimizer("sgd", layer.parameters(), {.beta2 = 0.95});
+            }).find("SGD takes no beta2 setting"),
+            std::string::npos);
 }
 
 TEST(OptimizerRegistry, AnUnknownNameListsEveryKnownOne) {

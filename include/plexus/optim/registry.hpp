@@ -23,6 +23,9 @@ struct OptimizerSettings {
   std::optional<double> weight_decay;
   /// SGD's and RMSprop's momentum; an error for the others.
   std::optional<double> momentum;
+  /// The Adams' (adam, adamw, nadam) decay of the squared-gradient average; an error for the
+  /// others. Below 0.999 the step size follows the gradients' scale sooner (RealMLP uses 0.95).
+  std::optional<double> beta2;
 };
 
 struct OptimizerInfo {
@@ -30,6 +33,7 @@ struct OptimizerInfo {
   std::string type;  ///< the class, "Adam"
   double default_lr;
   bool has_momentum;  ///< whether OptimizerSettings::momentum applies
+  bool has_beta2;     ///< whether OptimizerSettings::beta2 applies
   std::string description;
 };
 

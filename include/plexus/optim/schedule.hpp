@@ -173,6 +173,20 @@ class OneCycleLR final : public LRScheduler {
   std::vector<Phase> phases_;
 };
 
+/// Cosine cycles on a logarithmic time axis, stepped once per batch (RealMLP's "coslog4"):
+/// lr = base (1 - cos(2 pi log2(1 + (2^cycles - 1) t))) / 2 with t = step / total_steps, so each
+/// cycle warms up from 0 to the base lr and anneals back to 0, and every cycle is longer than
+/// the one before; the run ends at lr 0. No PyTorch class; LambdaLR with this factor is the same.
+class CosLogLR final : public LRScheduler {
+ public:
+  CosLogLR(Optimizer& optimizer, int64_t total_steps, int64_t cycles = 4);
+
+ private:
+  double compute_lr(size_t group, double current_lr) override;
+  int64_t total_steps_;
+  int64_t cycles_;
+};
+
 enum class PlateauMode { min, max };
 enum class ThresholdMode { rel, abs };
 

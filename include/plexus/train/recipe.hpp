@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,13 @@ struct Recipe {
   bool batch_norm = false;
   /// Empty: cross_entropy for classification, mse for regression.
   std::string loss;
+  /// cross_entropy's label smoothing eps in [0, 1): the target is (1 - eps) one-hot + eps / C.
+  double label_smoothing = 0.0;
   // the training
   std::string optimizer = "adam";
   double lr = 1e-3;
+  /// The Adams' second-moment decay; unset: the optimizer's own (0.999).
+  std::optional<double> beta2;
   /// plexus train uses 1e-4 for tables and 0 for arrays (images, .npy).
   double weight_decay = 1e-4;
   std::string schedule = "none";  ///< "none" or a name of optim::schedules()

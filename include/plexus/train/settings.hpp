@@ -40,9 +40,11 @@ struct TrainSettings {
   double dropout = 0.1;
   bool batch_norm = false;
   std::string loss;  ///< "" = cross_entropy (classification) or mse (regression)
+  double label_smoothing = 0.0;
   // training
   std::string optimizer = "adam";
   double lr = 1e-3;
+  std::optional<double> beta2;  ///< unset: the optimizer's own
   /// Unset: the default for the data (resolve_defaults), 1e-4 for tables, 0 for arrays.
   std::optional<double> weight_decay;
   std::string schedule = "none";
