@@ -41,6 +41,7 @@ import tabular_report  # noqa: E402
 import tabular_sets  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+OUTPUT_OPTIONS = ("--markdown", "--raw", "--cache-dir")
 BASELINE_VERSION = f"1 sklearn {sklearn.__version__} xgboost {xgboost.__version__}"
 
 
@@ -197,6 +198,19 @@ def plexus_commit(plexus):
     return proc.stdout.strip() if proc.returncode == 0 else "unknown"
 
 
+def result_arguments(argv):
+    """argv without the options that only say where files go: the command in the report."""
+    kept, skip = [], False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in OUTPUT_OPTIONS:
+            skip = True
+        elif not word.startswith(tuple(o + "=" for o in OUTPUT_OPTIONS)):
+            kept.append(word)
+    return kept
+
+
 def main(argv):
     args = parse_args(argv)
     recipes = parse_recipes(args.recipe_list)
@@ -220,7 +234,7 @@ def main(argv):
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "plexus": plexus_commit(args.plexus),
         "versions": BASELINE_VERSION.split(" ", 1)[1],
-        "command": "/usr/bin/python3 bench/tabular.py " + shlex.join(argv),
+        "command": "/usr/bin/python3 bench/tabular.py " + shlex.join(result_arguments(argv)),
         "plexus_args": args.plexus_args, "seeds": seeds, "jobs": args.jobs,
         "wall_minutes": (time.perf_counter() - started) / 60,
         "load": (load_before, os.getloadavg()[0]),
