@@ -42,7 +42,19 @@ import tabular_sets  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUTPUT_OPTIONS = ("--markdown", "--raw", "--cache-dir")
-BASELINE_VERSION = f"1 sklearn {sklearn.__version__} xgboost {xgboost.__version__}"
+
+
+def file_digest(*paths):
+    digest = hashlib.sha1()
+    for path in paths:
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()
+
+
+VERSIONS = f"sklearn {sklearn.__version__} xgboost {xgboost.__version__}"
+# a cached reference result is reused only by the same learner code and library versions
+BASELINE_VERSION = f"{file_digest(tabular_learners.__file__)[:12]} {VERSIONS}"
 
 
 def parse_args(argv):
@@ -76,14 +88,6 @@ def parse_recipes(text):
 
 def log(text):
     print(text, file=sys.stderr, flush=True)
-
-
-def file_digest(*paths):
-    digest = hashlib.sha1()
-    for path in paths:
-        with open(path, "rb") as f:
-            digest.update(f.read())
-    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,7 +237,7 @@ def main(argv):
     context = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(), "plexus": plexus_commit(args.plexus),
-        "versions": BASELINE_VERSION.split(" ", 1)[1],
+        "versions": VERSIONS,
         "command": "/usr/bin/python3 bench/tabular.py " + shlex.join(result_arguments(argv)),
         "plexus_args": args.plexus_args, "seeds": seeds, "jobs": args.jobs,
         "wall_minutes": (time.perf_counter() - started) / 60,
