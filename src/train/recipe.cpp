@@ -53,11 +53,11 @@ bool schedule_steps_per_batch(const std::string& name) {
 }
 
 // Label smoothing is an option of cross_entropy rather than a loss of its own.
-Loss training_loss(const std::string& name, double label_smoothing) {
-  if (label_smoothing == 0.0) return Loss(name);
+Loss training_loss(const std::string& name, std::optional<double> label_smoothing) {
+  if (!label_smoothing) return Loss(name);
   PLEXUS_CHECK(name == "cross_entropy",
                "train_model: label smoothing needs the cross_entropy loss, not ", name);
-  const auto eps = static_cast<float>(label_smoothing);
+  const auto eps = static_cast<float>(*label_smoothing);
   return Loss(
       [eps](const Tensor& logits, const Tensor& target) {
         return loss::cross_entropy(logits, target, {.label_smoothing = eps});

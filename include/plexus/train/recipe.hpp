@@ -33,7 +33,8 @@ struct Recipe {
   /// Empty: cross_entropy for classification, mse for regression.
   std::string loss;
   /// cross_entropy's label smoothing eps in [0, 1): the target is (1 - eps) one-hot + eps / C.
-  double label_smoothing = 0.0;
+  /// Unset: 0; set, with another loss, an error.
+  std::optional<double> label_smoothing;
   // the training
   std::string optimizer = "adam";
   double lr = 1e-3;

@@ -40,7 +40,7 @@ struct TrainSettings {
   double dropout = 0.1;
   bool batch_norm = false;
   std::string loss;  ///< "" = cross_entropy (classification) or mse (regression)
-  double label_smoothing = 0.0;
+  std::optional<double> label_smoothing;  ///< unset: the recipe's default
   // training
   std::string optimizer = "adam";
   double lr = 1e-3;
