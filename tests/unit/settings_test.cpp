@@ -114,8 +114,8 @@ TEST(Settings, EveryBoundRejectsAValuePastItNamingTheSetting) {
     }
   }
   // dropout, lr, weight_decay, clip_grad, batch_size, epochs, early_stopping, validation_split
-  // (both ends), seed, threads, hidden.
-  EXPECT_EQ(bounds_checked, 13);
+  // (both ends), ensemble, seed, threads, hidden.
+  EXPECT_EQ(bounds_checked, 14);
 
   // The struct set directly is checked by validate, against the same bounds.
   train::TrainSettings settings;
