@@ -29,7 +29,8 @@ enum class EnsembleFit {
 
 struct EnsembleOptions {
   size_t members = 5;
-  /// Bagging measured better than refit on the tabular benchmark's sets, at half the time.
+  /// Bagging: on 11 sets of the tabular benchmark, 5 members, classification error 0.040 against
+  /// refit's 0.049 (regression RMSE/std 0.556 against 0.546), in 0.6 of refit's time.
   EnsembleFit fit = EnsembleFit::bagging;
   /// Called as member i (from 0) of `members` starts its run, and as its refit starts.
   std::function<void(size_t member, size_t members, bool refit)> on_member;
