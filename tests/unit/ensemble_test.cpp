@@ -212,3 +212,35 @@ TEST(TrainEnsemble, SaysWhatItCannotDo) {
       error_of([&] { px::train::train_ensemble(tiny, {}, {.members = 5}, {.verbose = 0}); }),
       HasSubstr("too few for 5 members"));
 }
+
+TEST(TrainEnsemble, ARegressorAveragesTheMembersInTheTargetsUnits) {
+  std::vector<std::vector<std::string>> rows;
+  px::Generator g(5);
+  for (size_t i = 0; i < 200; ++i) {
+    const float a = g.uniform(-2, 2), b = g.uniform(-2, 2);
+    rows.push_back({std::to_string(a), std::to_string(b), std::to_string(500 + 40 * a - 30 * b)});
+  }
+  const auto data = px::data::prepare_table(px::data::Table("rows", {"a", "b", "y"}, rows),
+                                            {.target = "y", .task = px::data::Task::regression},
+                                            {.validation_fraction = 0.0});
+  const auto trained = px::train::train_ensemble(
+      data, {.hidden = {16}, .lr = 1e-2, .epochs = 40, .seed = 4}, {.members = 2}, {.verbose = 0});
+  nn::Sequential network = trained.model.network;
+  const std::vector<float> mean = px::io::forward_in_batches(network, data.x_test).to_vector();
+  nn::Sequential first = trained.members[0].network, second = trained.members[1].network;
+  const std::vector<float> a = px::io::forward_in_batches(first, data.x_test).to_vector();
+  const std::vector<float> b = px::io::forward_in_batches(second, data.x_test).to_vector();
+  for (size_t i = 0; i < mean.size(); ++i) EXPECT_NEAR(mean[i], (a[i] + b[i]) / 2, 1e-3) << i;
+  EXPECT_GT(trained.validation.r2, 0.9);  // the members learnt the target, in its units
+}
+
+TEST(Ensemble, ExportsRefuseAnEnsembleInsideAMember) {
+  nn::Sequential inner{nn::Ensemble({member(1)})};
+  px::io::Model model;
+  model.network = nn::Sequential{nn::Ensemble({inner})};
+  model.info.classes = {"a", "b", "c"};
+  model.info.features = {"w", "x", "y", "z"};
+  EXPECT_THAT(
+      error_of([&] { px::io::export_c(model, std::filesystem::temp_directory_path(), "m"); }),
+      HasSubstr("an Ensemble inside an Ensemble's member has no export"));
+}

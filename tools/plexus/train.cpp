@@ -251,7 +251,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   if (members) {
     out << "best epochs:";
     for (const auto& member : members->members) out << " " << member.best_epoch + 1;
-    out << " (per member, weights restored)\n";
+    out << " (per member" << (early ? ", weights restored" : "") << ")\n";
   } else {
     out << "epochs run: " << epochs_run << ", best epoch " << trained.best_epoch + 1
         << (early ? " (weights restored)" : "") << "\n";
