@@ -117,6 +117,9 @@ CFunction layer_function(LayerKind kind) {
               "}\n",
               ""};
     case LayerKind::activation:
+    case LayerKind::ensemble_begin:
+    case LayerKind::member_end:
+    case LayerKind::ensemble_end:
       break;
   }
   return {};
@@ -178,7 +181,7 @@ std::string header_text(const ExportPlan& plan, const std::string& name) {
     h << "the predicted values.\n";
   }
   h << " *\n * No allocation, no global state (safe from several threads): " << name
-    << "_predict uses\n * about " << (2 * plan.widest * 4)
+    << "_predict uses\n * about " << ((plan.ensemble ? 4 : 2) * plan.widest * 4)
     << " bytes of stack. Link with -lm.\n */\n"
     << "#ifndef " << macro << "_H\n#define " << macro << "_H\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
@@ -205,6 +208,7 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
   bool any_linear = false;
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     const ExportLayer& layer = plan.layers[i];
+    if (detail::is_ensemble_step(layer.kind)) continue;  // written inline, without a function
     const CFunction function = layer.kind == LayerKind::activation
                                    ? layer.exports->c(layer.activation)
                                    : layer_function(layer.kind);
@@ -252,6 +256,8 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
   c << "void " << name << "_predict(const float* features, float* outputs) {\n"
     << "  float a[" << plan.widest << "];\n";
   if (any_linear) c << "  float b[" << plan.widest << "];\n";
+  if (plan.ensemble)  // the input every member starts from, and the sum of their outputs
+    c << "  float ensemble_input[" << plan.widest << "], ensemble_sum[" << plan.widest << "];\n";
   c << "  px_preprocess(features, a);\n";
   std::string x = "a", y = "b";
   for (size_t i = 0; i < plan.layers.size(); ++i) {
@@ -279,6 +285,19 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
       case LayerKind::activation:
         c << layer_functions[i].name << "(" << x << ", " << n << layer_functions[i].arguments
           << ");";
+        break;
+      case LayerKind::ensemble_begin:
+        c << "for (int k = 0; k < " << n << "; ++k) ensemble_input[k] = " << x << "[k];";
+        break;
+      case LayerKind::member_end:  // summed in order, as nn::Ensemble sums
+        c << "for (int k = 0; k < " << n << "; ++k) ensemble_sum[k] " << (layer.member ? "+" : "")
+          << "= " << x << "[k]; /* member " << layer.member << " */\n  for (int k = 0; k < "
+          << layer.out << "; ++k) " << x << "[k] = ensemble_input[k];";
+        break;
+      case LayerKind::ensemble_end:
+        c << "for (int k = 0; k < " << n << "; ++k) " << x << "[k] = ensemble_sum[k] * "
+          << c_float(1.0f / static_cast<float>(layer.member)) << ";";
+        break;
     }
     c << " /* " << comment_text(layer.description) << " */\n";
   }

@@ -9,6 +9,7 @@
 
 #include "base/check.hpp"
 #include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/ensemble.hpp"
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
 #include "plexus/nn/registry.hpp"
@@ -31,12 +32,32 @@ std::vector<float> values_of(const Tensor& t, std::string_view what, const std::
   return values;
 }
 
-void flatten(const nn::Module& module, std::vector<const nn::Module*>& out) {
-  if (module.type() != "Sequential") {
-    out.push_back(&module);
+/// One step of the flattened network: a layer (kind unset), or a step of an ensemble.
+struct Step {
+  const nn::Module* module;
+  std::optional<LayerKind> kind;
+  int64_t member = 0;
+};
+
+void flatten(const nn::Module& module, std::string_view what, std::vector<Step>& out,
+             bool in_ensemble = false) {
+  if (const auto* ensemble = dynamic_cast<const nn::Ensemble*>(&module)) {
+    PLEXUS_CHECK(!in_ensemble, what, ": an Ensemble inside an Ensemble's member has no export");
+    PLEXUS_CHECK(ensemble->size() > 0, what, ": the Ensemble has no members");
+    out.push_back({&module, LayerKind::ensemble_begin});
+    const auto members = static_cast<int64_t>(ensemble->size());
+    for (int64_t m = 0; m < members; ++m) {
+      flatten(ensemble->member(static_cast<size_t>(m)), what, out, true);
+      out.push_back({&module, LayerKind::member_end, m});
+    }
+    out.push_back({&module, LayerKind::ensemble_end, members});
     return;
   }
-  for (const auto& [name, child] : module.children()) flatten(*child, out);
+  if (module.type() != "Sequential") {
+    out.push_back({&module, std::nullopt});
+    return;
+  }
+  for (const auto& [name, child] : module.children()) flatten(*child, what, out, in_ensemble);
 }
 
 // The layer as the activation table sees it: the registry's defaults, then the module's arguments.
@@ -106,16 +127,33 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
   plan.classifier = model.info.task == "classification";
   plan_input(model, what, plan);
 
-  std::vector<const nn::Module*> modules;
-  flatten(model.network, modules);
+  std::vector<Step> modules;
+  flatten(model.network, what, modules);
   int64_t width = plan.network_inputs;
   plan.widest = width;
+  int64_t ensemble_inputs = 0, ensemble_outputs = 0;
   for (size_t i = 0; i < modules.size(); ++i) {
-    const nn::Module& module = *modules[i];
+    const nn::Module& module = *modules[i].module;
     const nn::LayerSpec spec = module.spec();
     const std::string label = std::to_string(i) + " (" + module.name() + ")";
     ExportLayer layer{LayerKind::linear, module.name(), width, width};
-    if (const auto* linear = dynamic_cast<const nn::Linear*>(&module)) {
+    if (modules[i].kind) {
+      layer.kind = *modules[i].kind;
+      layer.member = modules[i].member;
+      layer.description = "Ensemble of " +
+                          std::to_string(dynamic_cast<const nn::Ensemble&>(module).size()) +
+                          " members";
+      plan.ensemble = true;
+      if (layer.kind == LayerKind::ensemble_begin) ensemble_inputs = width;
+      if (layer.kind == LayerKind::member_end) {
+        PLEXUS_CHECK(layer.member == 0 || width == ensemble_outputs, what, ": member ",
+                     layer.member, " of the Ensemble gives ", width, " outputs but member 0 gives ",
+                     ensemble_outputs);
+        ensemble_outputs = width;
+        layer.out = ensemble_inputs;
+      }
+      if (layer.kind == LayerKind::ensemble_end) layer.in = layer.out = ensemble_outputs;
+    } else if (const auto* linear = dynamic_cast<const nn::Linear*>(&module)) {
       PLEXUS_CHECK(*linear->in_features() == width, what, ": layer ", label, " takes ",
                    *linear->in_features(), " inputs but gets ", width);
       layer.kind = LayerKind::linear;

@@ -28,7 +28,17 @@ enum class LayerKind {
   batch_norm,  ///< folded, as plexus computes it in eval mode: y = x * alpha + beta
   layer_norm,
   activation,  ///< exported through its entry of the activation table (io/activation_export.hpp)
+  // An nn::Ensemble is its members' layers in turn, between these three steps:
+  ensemble_begin,  ///< keeps the input, which every member starts from
+  member_end,      ///< adds the member's outputs to the sum (`member`: which, from 0) and
+                   ///< brings the kept input back
+  ensemble_end,    ///< the sum times 1/`member` (the member count), as nn::Ensemble computes it
 };
+
+inline bool is_ensemble_step(LayerKind kind) {
+  return kind == LayerKind::ensemble_begin || kind == LayerKind::member_end ||
+         kind == LayerKind::ensemble_end;
+}
 
 struct ExportLayer {
   LayerKind kind;
@@ -37,6 +47,7 @@ struct ExportLayer {
   std::vector<float> weight, bias;  ///< linear: [out, in] and [out] (empty without bias);
                                     ///< batch_norm: alpha and beta; layer_norm: its affine ones
   float eps = 0;                    ///< layer_norm
+  int64_t member = 0;               ///< member_end: the member; ensemble_end: the member count
   ActivationLayer activation;       ///< activation: its type and arguments
   const ActivationExport* exports = nullptr;  ///< activation: how it exports
 };
@@ -51,7 +62,8 @@ struct ExportPlan {
   int64_t inputs = 0;                 ///< raw features
   int64_t network_inputs = 0;         ///< after preprocessing
   int64_t outputs = 0;
-  int64_t widest = 0;  ///< the widest row any step holds, preprocessed input included
+  int64_t widest = 0;     ///< the widest row any step holds, preprocessed input included
+  bool ensemble = false;  ///< the layers hold an ensemble's steps
   std::vector<ExportLayer> layers;
 };
 

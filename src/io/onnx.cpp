@@ -177,7 +177,13 @@ std::string preprocess(Graph& g, const ExportPlan& plan, const std::string& feat
   return pieces.size() == 1 ? pieces[0] : g.node("Concat", pieces, {{"axis", 1}});
 }
 
-std::string layer(Graph& g, const ExportLayer& l, const std::string& x) {
+// What an ensemble's steps carry between them: the input every member starts from, and the sum
+// of the members' outputs so far.
+struct EnsembleValues {
+  std::string input, sum;
+};
+
+std::string layer(Graph& g, const ExportLayer& l, const std::string& x, EnsembleValues& ensemble) {
   switch (l.kind) {
     case LayerKind::linear: {
       std::vector<std::string> inputs{x, g.constant("weight", {l.out, l.in}, l.weight)};
@@ -197,6 +203,15 @@ std::string layer(Graph& g, const ExportLayer& l, const std::string& x) {
     }
     case LayerKind::activation:
       return l.exports->onnx(g, l.activation, x);
+    case LayerKind::ensemble_begin:
+      ensemble.input = x;
+      return x;
+    case LayerKind::member_end:  // summed in order, as nn::Ensemble sums
+      ensemble.sum = l.member == 0 ? x : g.node("Add", {ensemble.sum, x});
+      return ensemble.input;
+    case LayerKind::ensemble_end:
+      return g.node("Mul",
+                    {ensemble.sum, g.scalar("ensemble_mean", 1.0f / static_cast<float>(l.member))});
   }
   return x;
 }
@@ -228,7 +243,8 @@ void export_onnx(const Model& model, const std::filesystem::path& path,
   Graph g(graph);
   set_type(*graph.add_input(), "features", plan.inputs);
   std::string x = preprocess(g, plan, "features");
-  for (const ExportLayer& l : plan.layers) x = layer(g, l, x);
+  EnsembleValues ensemble;
+  for (const ExportLayer& l : plan.layers) x = layer(g, l, x, ensemble);
   std::string output = "predictions";
   if (plan.classifier && options.logits) {
     output = "logits";

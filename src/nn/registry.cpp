@@ -13,6 +13,7 @@
 #include "plexus/nn/activation.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/dropout.hpp"
+#include "plexus/nn/ensemble.hpp"
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
 
@@ -178,6 +179,7 @@ std::vector<std::string> known_types() {
   std::vector<std::string> types;
   for (const LayerEntry& entry : table()) types.push_back(entry.info.type);
   types.push_back("Sequential");
+  types.push_back("Ensemble");
   return types;
 }
 
@@ -204,6 +206,7 @@ std::vector<LayerInfo> layers() {
   std::vector<LayerInfo> out;
   for (const LayerEntry& entry : table()) out.push_back(entry.info);
   out.push_back({"Sequential", {}, "its children in order (LayerSpec::children)"});
+  out.push_back({"Ensemble", {}, "the mean of its children's outputs, each a Sequential"});
   return out;
 }
 
@@ -216,6 +219,16 @@ std::shared_ptr<Module> make_within(const LayerSpec& spec, uint64_t& budget) {
   if (spec.type == "Sequential") {
     PLEXUS_CHECK(spec.args.empty(), "Sequential: takes no arguments, only children");
     return std::make_shared<Sequential>(build_within(spec.children, budget));
+  }
+  if (spec.type == "Ensemble") {
+    PLEXUS_CHECK(spec.args.empty(), "Ensemble: takes no arguments, only members");
+    std::vector<Sequential> members;
+    for (size_t i = 0; i < spec.children.size(); ++i) {
+      PLEXUS_CHECK(spec.children[i].type == "Sequential", "Ensemble: member ", i, " is a ",
+                   spec.children[i].type, ", not a Sequential");
+      members.push_back(build_within(spec.children[i].children, budget));
+    }
+    return std::make_shared<Ensemble>(std::move(members));
   }
   for (const LayerEntry& entry : table()) {
     if (entry.info.type != spec.type) continue;

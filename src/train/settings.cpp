@@ -144,6 +144,10 @@ std::vector<Setting> make_table() {
        Kind::number,
        &S::validation_split,
        {.min = 0.0, .max = 1.0, .max_open = true}},
+      {"ensemble",
+       "train K networks, member i validating on fold i of K, and save their mean as one model "
+       "(takes K times as long; default: 1)",
+       Kind::integer, &S::ensemble, kAtLeastOne},
       {"seed", "seed of the splits, initialisation and shuffling (default: 0)", Kind::integer,
        &S::seed, kNonNegative},
       {"threads", "threads to use (default: the library's)", Kind::integer, &S::threads,
@@ -484,6 +488,12 @@ data::TabularOptions tabular_options(const TrainSettings& s) {
           .categorical = s.categorical,
           .impute = impute,
           .task = task};
+}
+
+data::PrepareOptions prepare_options(const TrainSettings& s) {
+  return {.test_fraction = 0.2,
+          .validation_fraction = s.ensemble > 1 ? 0.0 : s.validation_split,
+          .seed = s.seed};
 }
 
 std::vector<std::string> split_list(const std::string& text) {

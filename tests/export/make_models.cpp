@@ -1,11 +1,11 @@
 // The models of the export check (tests/export/run.sh): three small ones, trained a few steps on a
 // generated table with numeric and categorical columns, that together hold every layer type (with
-// arguments off their defaults), a 784-256-128-10 image classifier (the compile-time check), and
-// one model per activation in the registry (act_<name>: the activation alone, with its defaults,
-// on values from -30 to 30, so that each branch and kink is crossed). Each is saved with
-// io::save_model, loaded back and exported to ONNX and C; beside them go raw rows in the
-// exporters' convention (category indices, NaN for missing) and plexus' own outputs on the same
-// rows. An activation that an exporter refuses is left out, provided the message names it.
+// arguments off their defaults), two ensembles, a 784-256-128-10 image classifier (the
+// compile-time check), and one model per activation in the registry (act_<name>: the activation
+// alone, with its defaults, on values from -30 to 30, so that each branch and kink is crossed).
+// Each is saved with io::save_model, loaded back and exported to ONNX and C; beside them go raw
+// rows in the exporters' convention (category indices, NaN for missing) and plexus' own outputs on
+// the same rows. An activation that an exporter refuses is left out, provided the message names it.
 //   make_models OUT_DIR   writes OUT_DIR/<model>.{plx,onnx,h,c,rows,expected} and models.txt
 #include <algorithm>
 #include <cmath>
@@ -268,6 +268,23 @@ int main(int argc, char** argv) {
                        nn::Sigmoid(), nn::Linear(8, 8), nn::LayerNorm(8, 1e-5f, false),
                        nn::Softmax(), nn::Linear(8, 1)},
         false, true, 3, dir, list);
+    // Ensembles: members of different shapes, averaged (before the classifier's softmax); the
+    // regressor's sits between other layers.
+    const auto members = [](bool batch_norm) {
+      nn::Sequential first{nn::Linear(9, 8)};
+      if (batch_norm) first.push_back(nn::BatchNorm1d(8));
+      first.push_back(nn::ReLU());
+      first.push_back(nn::Linear(8, 3));
+      return std::vector<nn::Sequential>{
+          first, nn::Sequential{nn::Linear(9, 12), nn::Tanh(), nn::Dropout(0.1), nn::Linear(12, 3)},
+          nn::Sequential{nn::Linear(9, 3)}};
+    };
+    tabular_model("ensemble", nn::Sequential{nn::Ensemble(members(true))}, true, false, 4, dir,
+                  list);
+    tabular_model("ensemble_regressor",
+                  nn::Sequential{nn::Linear(9, 9), nn::ReLU(), nn::Ensemble(members(false)),
+                                 nn::Linear(3, 1)},
+                  false, false, 6, dir, list);
     image_model(dir, list);
     for (const auto& info : px::nn::activations()) activation_model(info, dir, list);
   } catch (const std::exception& e) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PyTorch alone reads a model the plexus command trained — batch norm, dropout, a categorical
-# column, gaps filled by imputation — rebuilds it as torch.nn.Sequential with
-# load_state_dict(strict=True), applies the preprocessing the file describes to raw CSV rows and
+# column, gaps filled by imputation; then an ensemble of three — rebuilds it as torch.nn.Sequential
+# with load_state_dict(strict=True), applies the preprocessing the file describes to raw CSV rows and
 # gets `plexus predict --proba`'s probabilities (tests/interop/torch_predict.py, <= 1e-5).
 # Exits 77 (skipped) without PyTorch.
 # Usage: torch_reads_model.sh PLEXUS PYTHON WORK_DIR
@@ -27,3 +27,8 @@ make rows.csv 11 300
   --activation gelu --epochs 20 --save model.plx --quiet > /dev/null
 "$plexus" predict --model model.plx --data rows.csv --proba --output plexus.csv
 "$python" "$interop/torch_predict.py" model.plx rows.csv plexus.csv
+# An ensemble of three: the documented Ensemble module averages the members' logits.
+"$plexus" train --data train.csv --ignore id --impute most-frequent --batch-norm --epochs 10 \
+  --ensemble 3 --save ensemble.plx --quiet > /dev/null
+"$plexus" predict --model ensemble.plx --data rows.csv --proba --output ensemble.csv
+"$python" "$interop/torch_predict.py" ensemble.plx rows.csv ensemble.csv

@@ -4,7 +4,7 @@
   torch_predict.py MODEL.plx ROWS.csv PLEXUS_PREDICTIONS.csv
 
 Builds the torch.nn.Sequential that plexus.architecture describes (each layer is the torch.nn
-class of that name, called with the arguments as given), loads the tensors with
+class of that name, called with the arguments as given; an Ensemble is the class below), loads the tensors with
 load_state_dict(strict=True), applies plexus.preprocessing to the raw CSV rows (standardised
 numeric columns, one-hot categorical ones, imputed gaps), and compares its class probabilities (or
 predicted values) with the ones plexus wrote: at most 1e-5 apart (relative, absolute floor 1e-6).
@@ -24,12 +24,25 @@ import torch  # noqa: E402
 MISSING = {"", "na", "n/a", "nan", "null"}
 
 
+class Ensemble(torch.nn.Module):
+    """plexus' Ensemble, as docs/MODEL_FORMAT.md defines it: the mean of its members' outputs."""
+
+    def __init__(self, members):
+        super().__init__()
+        self.members = torch.nn.ModuleList(members)
+
+    def forward(self, x):
+        return torch.stack([member(x) for member in self.members]).mean(dim=0)
+
+
 def build_network(architecture):
     layers = []
     for layer in architecture:
         args = {k: v for k, v in layer.items() if k not in ("type", "children")}
         if layer["type"] == "Sequential":
             layers.append(build_network(layer["children"]))
+        elif layer["type"] == "Ensemble":
+            layers.append(Ensemble([build_network(member["children"]) for member in layer["children"]]))
         else:
             layers.append(getattr(torch.nn, layer["type"])(**args))
     return torch.nn.Sequential(*layers)

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "cli.hpp"
 #include "plexus/base/text.hpp"
@@ -13,6 +14,7 @@
 #include "plexus/tensor/random.hpp"
 #include "plexus/train/checkpoint.hpp"
 #include "plexus/train/diagnostics.hpp"
+#include "plexus/train/ensemble.hpp"
 #include "plexus/train/recipe.hpp"
 #include "train_run.hpp"
 
@@ -43,8 +45,7 @@ void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
     test_options.train = false;
     test_src = load_data(s.test, test_options);
   }
-  const data::PrepareOptions prepare{
-      .test_fraction = 0.2, .validation_fraction = s.validation_split, .seed = s.seed};
+  const data::PrepareOptions prepare = train::prepare_options(s);
   const std::optional<data::Task> task = train::tabular_options(s).task;
   data::PreparedData& p = loaded.prepared;
   if (train_src.is_table()) {
@@ -149,11 +150,14 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   out << "\ncolumns:\n";
   for (const auto& [name, kind] : columns) out << "  " << name << ": " << kind << "\n";
   out << loaded.test_note << "\n";
-  const bool has_val = p.has_validation();
+  const bool ensemble = s.ensemble > 1;
+  const bool has_val = p.has_validation() || ensemble;
   out << "validation: "
-      << (has_val ? std::to_string(p.x_validation.shape(0)) + " rows (" +
-                        number_text(s.validation_split * 100) + "% of the training rows)"
-                  : std::string("none (--validation-split 0)"))
+      << (ensemble ? "member i of " + std::to_string(s.ensemble) + " on fold i of the " +
+                         std::to_string(p.x_train.shape(0)) + " training rows"
+          : has_val ? std::to_string(p.x_validation.shape(0)) + " rows (" +
+                          number_text(s.validation_split * 100) + "% of the training rows)"
+                    : std::string("none (--validation-split 0)"))
       << "\n";
   const bool early = has_val && s.early_stopping > 0;
   out << "early stopping: "
@@ -187,9 +191,11 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
         << " rows of every batch of " << batch << "\n";
   }
   nn::Sequential network = train::build_network(recipe, p);
-  out << "network: " << network.name() << " (" << train::parameter_count(network)
-      << " parameters), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch
-      << ", up to " << s.epochs << " epochs\n";
+  out << "network: " << (ensemble ? std::to_string(s.ensemble) + " x " : "") << network.name()
+      << " (" << train::parameter_count(network) << " parameters"
+      << (ensemble ? " each; training takes " + std::to_string(s.ensemble) + " times as long" : "")
+      << "), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch << ", up to "
+      << s.epochs << " epochs\n";
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done"
         << (checkpoint->stopped ? ", early stopping had ended the run" : "") << ")\n";
@@ -197,8 +203,20 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   out << std::flush;
 
   train::TrainedModel trained;
+  std::optional<train::TrainedEnsemble> members;
   try {
-    trained = train::train_model(std::move(network), p, recipe, fit);
+    if (ensemble) {
+      const auto announce = [&](size_t member, size_t count, bool refit) {
+        if (!flags.quiet)
+          out << "member " << member + 1 << "/" << count << (refit ? " (refit)" : "") << "\n"
+              << std::flush;
+      };
+      members = train::train_ensemble(
+          p, recipe, {.members = static_cast<size_t>(s.ensemble), .on_member = announce}, fit);
+      trained = members->model;
+    } else {
+      trained = train::train_model(std::move(network), p, recipe, fit);
+    }
   } catch (const train::Interrupted& e) {
     // Every process stopped; rank 0 tells.
     return lead ? report_interrupt(e) : kExitInterrupted;
@@ -224,11 +242,20 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
         diagnostics ? diagnostics->epochs() : std::vector<std::vector<train::LayerDiagnostics>>{});
 
   out << "\n";
+  if (members)
+    out << "validation (" << p.x_train.shape(0) << " rows, each by the member that held it out):\n"
+        << metrics::scores_text(members->validation, p.classes, false);
   if (p.has_test())
-    out << "test (" << p.x_test.shape(0) << " rows):\n"
+    out << (members ? "ensemble " : "") << "test (" << p.x_test.shape(0) << " rows):\n"
         << metrics::scores_text(outcome.scores, p.classes, false);
-  out << "epochs run: " << epochs_run << ", best epoch " << trained.best_epoch + 1
-      << (early ? " (weights restored)" : "") << "\n";
+  if (members) {
+    out << "best epochs:";
+    for (const auto& member : members->members) out << " " << member.best_epoch + 1;
+    out << " (per member" << (early ? ", weights restored" : "") << ")\n";
+  } else {
+    out << "epochs run: " << epochs_run << ", best epoch " << trained.best_epoch + 1
+        << (early ? " (weights restored)" : "") << "\n";
+  }
   out << "time: " << std::fixed << std::setprecision(1) << trained.seconds << " s ("
       << std::setprecision(0) << trained.samples_per_second << " samples/s"
       << (flags.distributed ? " in all, " + std::to_string(processes) + " processes" : "") << ")\n"

@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "plexus/data/prepare.hpp"
 #include "plexus/data/tabular.hpp"
 #include "plexus/error.hpp"
 #include "plexus/train/recipe.hpp"
@@ -53,6 +54,8 @@ struct TrainSettings {
   int64_t epochs = 100;
   int64_t early_stopping = 10;
   double validation_split = 0.1;
+  /// Members of the ensemble (train_ensemble); 1: one network.
+  int64_t ensemble = 1;
   uint64_t seed = 0;
   int threads = 0;  ///< 0 = the library's default
   // outputs
@@ -144,6 +147,9 @@ void resolve_defaults(TrainSettings& settings);
 /// The settings as the library's options.
 Recipe recipe_of(const TrainSettings& settings);
 data::TabularOptions tabular_options(const TrainSettings& settings);
+/// The test fraction (0.2), the validation fraction and the seed; an ensemble's members validate
+/// on folds of the training rows instead, so with ensemble > 1 no validation rows are held out.
+data::PrepareOptions prepare_options(const TrainSettings& settings);
 
 /// "a, b,,c" -> {"a", "b", "c"}: items trimmed, empty ones dropped.
 std::vector<std::string> split_list(const std::string& text);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end tests of the plexus command, one flow per call:
 #   cli_test.sh PLEXUS MAKE_IDX WORKDIR FLOW
-# FLOW: classification, regression, config, errors, idx, resume, interrupt, threads, numeric.
+# FLOW: classification, regression, config, errors, idx, resume, interrupt, threads, numeric,
+# ensemble.
 # The data are made here (awk, make_idx).
 set -u
 PLEXUS=$1
@@ -371,6 +372,38 @@ numeric)
     --save big.plx --json --quiet
   expect 0 "" -- "$PLEXUS" predict --model big.plx --data images/big.npy --proba --output big.csv
   if grep -qi "nan\|inf" big.csv; then fail "NaN/Inf probabilities: $(grep -i -m 3 'nan\|inf' big.csv)"; else ok "finite probabilities"; fi
+  ;;
+ensemble)
+  # --ensemble 1 is today's training bit for bit; --ensemble 3 trains three members, prints each,
+  # scores the ensemble, and saves one file that predict, eval and inspect read unchanged.
+  make_classification train.csv 7 400
+  make_classification new.csv 11 100
+  expect 0 "" -- "$PLEXUS" train --data train.csv --ignore id --epochs 12 --save plain.plx --quiet
+  expect 0 "" -- "$PLEXUS" train --data train.csv --ignore id --epochs 12 --ensemble 1 \
+    --save one.plx --quiet
+  data_section plain.plx > plain.bin
+  data_section one.plx > one.bin
+  cmp -s plain.bin one.bin && ok "--ensemble 1 saves the weights of no --ensemble" ||
+    fail "--ensemble 1 saved other weights than no --ensemble"
+  expect 0 "" -- "$PLEXUS" train --data train.csv --ignore id --epochs 12 --ensemble 3 \
+    --save three.plx --json
+  for member in 1/3 2/3 3/3; do
+    grep -q "member $member" out.txt || fail "train --ensemble 3 did not print member $member"
+  done
+  grep -q "validation (320 rows, each by the member that held it out)" out.txt ||
+    fail "train --ensemble 3 did not print the out-of-fold validation"
+  grep -q "ensemble test (80 rows)" out.txt || fail "train --ensemble 3 did not print its test"
+  grep -q "3 x Sequential" out.txt || fail "train --ensemble 3 did not show its members"
+  acc=$(json_number test_accuracy out.txt)
+  above "$acc" 0.8 && ok "ensemble test accuracy $acc" || fail "ensemble test accuracy '$acc'"
+  expect 0 "" -- "$PLEXUS" inspect three.plx --json
+  grep -q '"type":"Ensemble"' out.txt || fail "inspect does not show the Ensemble"
+  expect 0 "" -- "$PLEXUS" predict --model three.plx --data new.csv --proba --output p.csv
+  [ "$(wc -l < p.csv)" -eq 101 ] || fail "predict wrote $(wc -l < p.csv) lines, not 101"
+  expect 0 "" -- "$PLEXUS" eval --model three.plx --data new.csv
+  grep -q "accuracy" out.txt || fail "eval printed no accuracy for the ensemble"
+  expect 1 "not checkpointed" -- "$PLEXUS" train --data train.csv --ignore id --epochs 2 \
+    --ensemble 2 --checkpoint ck --quiet
   ;;
 *)
   echo "unknown flow $FLOW"
