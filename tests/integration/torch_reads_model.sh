@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PyTorch alone reads a model the plexus command trained — batch norm, dropout, a categorical
-# column, gaps filled by imputation — rebuilds it as torch.nn.Sequential with
+# column, gaps filled by imputation (most-frequent; then auto, with robust scaling) — rebuilds it as torch.nn.Sequential with
 # load_state_dict(strict=True), applies the preprocessing the file describes to raw CSV rows and
 # gets `plexus predict --proba`'s probabilities (tests/interop/torch_predict.py, <= 1e-5).
 # Exits 77 (skipped) without PyTorch.
@@ -27,3 +27,9 @@ make rows.csv 11 300
   --activation gelu --epochs 20 --save model.plx --quiet > /dev/null
 "$plexus" predict --model model.plx --data rows.csv --proba --output plexus.csv
 "$python" "$interop/torch_predict.py" model.plx rows.csv plexus.csv
+# The default imputation (a missing indicator for x1, a missing category for colour) with robust
+# scaling.
+"$plexus" train --data train.csv --ignore id --scaling robust --epochs 5 --save auto.plx \
+  --quiet > /dev/null
+"$plexus" predict --model auto.plx --data rows.csv --proba --output plexus_auto.csv
+"$python" "$interop/torch_predict.py" auto.plx rows.csv plexus_auto.csv
