@@ -86,7 +86,7 @@ Preprocessing Preprocessing::from_json(std::string_view text, std::string_view s
       PLEXUS_CHECK(names.insert(info.name).second, source, ": preprocessing: column '", info.name,
                    "' appears twice");
       const std::string kind = c.at("kind").get<std::string>();
-      // The missing-value keys came later: a file without them has neither.
+      // missing_indicator and missing_category came later: files without them have neither.
       if (kind == "numeric" && out.scaling_ == Scaling::robust) {
         info.kind = ColumnKind::numeric;
         info.median = c.at("median").get<double>();

@@ -50,6 +50,12 @@ grep -q "^  x1: numeric (mean .*); gaps in training: filled with the median .*, 
   ok "train says what it did per column: $(grep '^  x1:' train.txt)" ||
   fail "train's column lines: $(sed -n '/^columns:/,/^test/p' train.txt)"
 
+"$PLEXUS" inspect model.plx > inspect.txt 2>&1
+grep -q "^  x1: numeric, standardised (.*), missing -> .* and a missing indicator$" inspect.txt &&
+  grep -q "^  colour: categorical, one-hot over 3 categories, missing -> a missing category$" inspect.txt &&
+  ok "inspect lists the indicator and the missing category" ||
+  fail "inspect: $(sed -n '/^preprocessing:/,$p' inspect.txt)"
+
 "$PLEXUS" predict --model model.plx --data rows.csv --proba --output plexus.csv ||
   { echo "FAIL: predict"; exit 1; }
 "$PLEXUS" eval --model model.plx --data rows.csv > eval.txt 2>&1 && grep -q "accuracy" eval.txt &&
