@@ -1,6 +1,8 @@
-// The models of the export check (tests/export/run.sh): three small ones, trained a few steps on a
+// The models of the export check (tests/export/run.sh): four small ones, trained a few steps on a
 // generated table with numeric and categorical columns, that together hold every layer type (with
-// arguments off their defaults), a 784-256-128-10 image classifier (the compile-time check), and
+// arguments off their defaults) and every way of filling gaps (mean imputation; the default one,
+// with missing indicators and a missing category, and robust scaling), a 784-256-128-10 image
+// classifier (the compile-time check), and
 // one model per activation in the registry (act_<name>: the activation alone, with its defaults,
 // on values from -30 to 30, so that each branch and kink is crossed). Each is saved with
 // io::save_model, loaded back and exported to ONNX and C; beside them go raw rows in the
