@@ -2,9 +2,9 @@
 // generated table with numeric and categorical columns, that together hold every layer type (with
 // arguments off their defaults) and every way of filling gaps (mean imputation; the default one,
 // with missing indicators and a missing category, and robust scaling), a 784-256-128-10 image
-// classifier (the compile-time check), and
-// one model per activation in the registry (act_<name>: the activation alone, with its defaults,
-// on values from -30 to 30, so that each branch and kink is crossed). Each is saved with
+// classifier (the compile-time check), and one model per activation in the registry (act_<name>:
+// the activation alone, with its defaults, on values from -30 to 30, so that each branch and kink
+// is crossed). Each is saved with
 // io::save_model, loaded back and exported to ONNX and C; beside them go raw rows in the
 // exporters' convention (category indices, NaN for missing) and plexus' own outputs on the same
 // rows. An activation that an exporter refuses is left out, provided the message names it.
