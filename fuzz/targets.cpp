@@ -67,7 +67,8 @@ int csv(const uint8_t* data, size_t size) {
     // Options follow the input's length, so that every one is reached without spending bytes
     // that would change the CSV.
     data::TabularOptions options;
-    options.impute = static_cast<data::Impute>(size % 4);
+    options.impute = static_cast<data::Impute>(size % 5);
+    if (size / 12 % 2 == 1) options.scaling = data::Scaling::robust;
     if (size / 4 % 3 == 1) options.task = data::Task::classification;
     if (size / 4 % 3 == 2) options.task = data::Task::regression;
     // Fitted on the even rows and applied to all, so that unseen values reach transform/encode.

@@ -81,13 +81,25 @@ std::vector<std::pair<std::string, std::string>> describe_columns(const Prepared
   }
   for (const auto& column : data.preprocessing->columns()) {
     std::string what = kind_name(column.kind);
-    if (column.kind == ColumnKind::numeric) {
+    const bool robust = data.preprocessing->scaling() == Scaling::robust;
+    if (column.kind == ColumnKind::numeric && robust) {
+      what += " (median " + number_text(column.median) + ", scale " + number_text(column.scale) +
+              ", smooth clip)";
+    } else if (column.kind == ColumnKind::numeric) {
       what += " (mean " + number_text(column.mean) + ", std " + number_text(column.std) + ")";
     } else if (column.kind == ColumnKind::categorical) {
       what += " (" + std::to_string(column.categories.size()) +
               " categories: " + join(column.categories, 8) + ")";
     }
-    if (column.fill) what += ", missing -> " + *column.fill;
+    // Only --impute auto adds an indicator or a missing category, and it fills with the median.
+    if (column.missing_indicator) {
+      what += "; gaps in training: filled with the median " + column.fill.value_or("") +
+              ", plus a missing indicator";
+    } else if (column.missing_category) {
+      what += "; gaps in training: a missing category";
+    } else if (column.fill) {
+      what += ", missing -> " + *column.fill;
+    }
     rows.emplace_back(column.name, what);
   }
   rows.emplace_back(

@@ -1,5 +1,5 @@
 // The feature pipeline: fitting scans the training rows' cells once per column (kind, fill,
-// mean and std, categories); transforming looks columns up by name and parses each cell with
+// scaling statistics, categories); transforming looks columns up by name and parses each cell with
 // std::from_chars.
 #include "plexus/data/tabular.hpp"
 
@@ -41,7 +41,7 @@ std::string format_number(double value) {
   cell_error(table, row, col, ": ",
              internal::trim(cell).empty() ? std::string("empty cell")
                                           : "missing value '" + std::string(cell) + "'",
-             "; fill it, drop the row, or pass --impute mean|median|most-frequent");
+             "; fill it, drop the row, or pass --impute mean|median|most-frequent|auto");
 }
 
 [[noreturn]] void not_a_number(const Table& table, size_t row, size_t col) {
@@ -60,8 +60,54 @@ double median(std::vector<double> values) {
           upper);
 }
 
+// numpy's default quantile of sorted values: linear between the two nearest ranks.
+double quantile(const std::vector<double>& sorted, double q) {
+  const double position = q * static_cast<double>(sorted.size() - 1);
+  const auto below = static_cast<size_t>(position);
+  if (below + 1 >= sorted.size()) return sorted.back();
+  const double fraction = position - static_cast<double>(below);
+  return sorted[below] + fraction * (sorted[below + 1] - sorted[below]);
+}
+
+// The statistics of `values` that Scaling needs.
+void fit_scaling(ColumnInfo& info, std::vector<double> values, Scaling scaling, const Table& table,
+                 size_t col) {
+  if (scaling == Scaling::robust) {
+    // RealMLP's rule: the interquartile range; half the range where the quartiles coincide (a
+    // column of mostly one value); 1 for a constant column.
+    info.median = median(values);
+    std::sort(values.begin(), values.end());
+    info.scale = quantile(values, 0.75) - quantile(values, 0.25);
+    if (!(info.scale > 0)) info.scale = 0.5 * (values.back() - values.front());
+    if (!(info.scale > 0) || !std::isfinite(info.scale)) info.scale = 1;
+    return;
+  }
+  // Two passes: a mean first, then squared deviations, which keeps the std accurate for
+  // columns with a large offset (e.g. years).
+  double sum = 0;
+  for (const double v : values) sum += v;
+  info.mean = sum / static_cast<double>(values.size());
+  double squares = 0;
+  for (const double v : values) squares += (v - info.mean) * (v - info.mean);
+  // Finite cells can still overflow a double's sum (1e308 + 1e308); an infinite mean or std
+  // would standardise every value to NaN or infinity.
+  PLEXUS_CHECK(std::isfinite(info.mean) && std::isfinite(squares), table.source(), ": column '",
+               info.name, "' (", col, ") has values too large to standardise (their sum ",
+               "overflows a double); rescale the column");
+  info.std = std::sqrt(squares / static_cast<double>(values.size()));
+  if (!(info.std > 0) || !std::isfinite(info.std)) info.std = 1;
+}
+
+// NOTE: z is clamped to +-1e6 first, where the clip is 3 to float precision, so that (z / 3)^2
+// stays finite in float too: the exporters compute the same function.
+double smooth_clip(double z) {
+  z = std::clamp(z, -1e6, 1e6);
+  return z / std::sqrt(1 + (z / 3) * (z / 3));
+}
+
 ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t col, bool forced,
-                      Impute impute) {
+                      const TabularOptions& options) {
+  const Impute impute = options.impute;
   ColumnInfo info{table.columns()[col], ColumnKind::numeric};
   bool categorical = forced;
   std::optional<size_t> first_missing, first_non_finite, first_text;
@@ -91,7 +137,7 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
     PLEXUS_CHECK(!values.empty(), table.source(), ": column '", info.name, "' (", col,
                  ") has no values in the training rows");
     double fill = 0;
-    if (impute == Impute::median) {
+    if (impute == Impute::median || impute == Impute::automatic) {
       fill = median(values);
     } else if (impute == Impute::most_frequent) {
       std::map<double, size_t> counts;  // ordered, so ties go to the smallest value
@@ -104,24 +150,15 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
       for (const double v : values) sum += v;
       fill = sum / static_cast<double>(values.size());
     }
-    if (impute != Impute::none) {
-      info.fill = format_number(fill);
+    if (impute != Impute::none) info.fill = format_number(fill);
+    // Under automatic the indicator marks the filled cells, and the scaling comes from the
+    // present values: filling first would shrink the spread of a column with many gaps.
+    if (impute == Impute::automatic) {
+      info.missing_indicator = first_missing.has_value();
+    } else if (impute != Impute::none) {
       values.insert(values.end(), rows.size() - values.size(), fill);
     }
-    // Two passes: a mean first, then squared deviations, which keeps the std accurate for
-    // columns with a large offset (e.g. years).
-    double sum = 0;
-    for (const double v : values) sum += v;
-    info.mean = sum / static_cast<double>(values.size());
-    double squares = 0;
-    for (const double v : values) squares += (v - info.mean) * (v - info.mean);
-    // Finite cells can still overflow a double's sum (1e308 + 1e308); an infinite mean or std
-    // would standardise every value to NaN or infinity.
-    PLEXUS_CHECK(std::isfinite(info.mean) && std::isfinite(squares), table.source(), ": column '",
-                 info.name, "' (", col, ") has values too large to standardise (their sum ",
-                 "overflows a double); rescale the column");
-    info.std = std::sqrt(squares / static_cast<double>(values.size()));
-    if (!(info.std > 0) || !std::isfinite(info.std)) info.std = 1;
+    fit_scaling(info, std::move(values), options.scaling, table, col);
     return info;
   }
   info.kind = ColumnKind::categorical;
@@ -134,7 +171,9 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
                ") has no values in the training rows");
   for (const auto& [category, count] : counts) info.categories.emplace_back(category);
   sort_labels(info.categories);
-  if (impute != Impute::none) {
+  if (impute == Impute::automatic && first_missing) {
+    info.missing_category = true;  // a flag, not a name: no real category can clash with it
+  } else if (impute != Impute::none) {
     // The first most frequent in sorted order, so the choice does not depend on hashing.
     size_t best = 0;
     for (size_t i = 1; i < info.categories.size(); ++i)
@@ -189,11 +228,12 @@ Preprocessing Preprocessing::fit(const Table& table, std::span<const size_t> row
       if (!contains(features, c)) features.push_back(c);
   }
   Preprocessing out;
+  out.scaling_ = options.scaling;
   for (const size_t c : features) {
     if (contains(ignored, c)) {
       out.columns_.push_back(ColumnInfo{table.columns()[c], ColumnKind::ignored});
     } else {
-      out.columns_.push_back(fit_column(table, rows, c, contains(forced, c), options.impute));
+      out.columns_.push_back(fit_column(table, rows, c, contains(forced, c), options));
     }
   }
   PLEXUS_CHECK(out.output_features() > 0, table.source(),
@@ -204,10 +244,25 @@ Preprocessing Preprocessing::fit(const Table& table, std::span<const size_t> row
 size_t Preprocessing::output_features() const {
   size_t n = 0;
   for (const ColumnInfo& column : columns_) {
-    if (column.kind == ColumnKind::numeric) n += 1;
-    if (column.kind == ColumnKind::categorical) n += column.categories.size();
+    if (column.kind == ColumnKind::numeric) n += 1 + column.missing_indicator;
+    if (column.kind == ColumnKind::categorical)
+      n += column.categories.size() + column.missing_category;
   }
   return n;
+}
+
+std::vector<int64_t> Preprocessing::numeric_value_outputs() const {
+  std::vector<int64_t> out;
+  int64_t offset = 0;
+  for (const ColumnInfo& column : columns_) {
+    if (column.kind == ColumnKind::numeric) {
+      out.push_back(offset);
+      offset += 1 + column.missing_indicator;
+    } else if (column.kind == ColumnKind::categorical) {
+      offset += static_cast<int64_t>(column.categories.size() + column.missing_category);
+    }
+  }
+  return out;
 }
 
 Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows,
@@ -238,15 +293,21 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
         } else if (cell.kind == CellKind::non_finite) {
           not_finite(table, rows[i], col);
         }
-        const double standard = (value - column.mean) / column.std;
-        // A value far from the training ones can leave float's range: an error, not infinity.
-        if (!(std::fabs(standard) <= std::numeric_limits<float>::max()))
-          cell_error(table, rows[i], col, ": '", table.cell(rows[i], col),
-                     "' is too far from the training values (mean ", column.mean, ", std ",
-                     column.std, ") to standardise as a float32");
-        x[i * width + offset] = static_cast<float>(standard);
+        float* out_row = x + i * width + offset;
+        if (scaling_ == Scaling::robust) {
+          out_row[0] = static_cast<float>(smooth_clip((value - column.median) / column.scale));
+        } else {
+          const double standard = (value - column.mean) / column.std;
+          // A value far from the training ones can leave float's range: an error, not infinity.
+          if (!(std::fabs(standard) <= std::numeric_limits<float>::max()))
+            cell_error(table, rows[i], col, ": '", table.cell(rows[i], col),
+                       "' is too far from the training values (mean ", column.mean, ", std ",
+                       column.std, ") to standardise as a float32");
+          out_row[0] = static_cast<float>(standard);
+        }
+        if (column.missing_indicator) out_row[1] = cell.kind == CellKind::missing ? 1.0f : 0.0f;
       }
-      offset += 1;
+      offset += 1 + column.missing_indicator;
       continue;
     }
     std::unordered_map<std::string_view, size_t> lookup;
@@ -256,6 +317,10 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
     for (size_t i = 0; i < rows.size(); ++i) {
       std::string_view cell = table.cell(rows[i], col);
       if (internal::is_missing(cell)) {
+        if (column.missing_category) {
+          x[i * width + offset + column.categories.size()] = 1.0f;
+          continue;
+        }
         if (!column.fill) missing_cell(table, rows[i], col);
         cell = *column.fill;
       }
@@ -274,7 +339,7 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
            << " of this column with unseen categories are encoded as all zeros";
       warnings->push_back(text.str());
     }
-    offset += column.categories.size();
+    offset += column.categories.size() + column.missing_category;
   }
   return out;
 }

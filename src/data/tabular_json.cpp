@@ -29,6 +29,10 @@ const char* kind_name(ColumnKind kind) {
   return "";
 }
 
+const char* scaling_name(Scaling scaling) {
+  return scaling == Scaling::robust ? "robust" : "standard";
+}
+
 const char* task_name(Task task) {
   return task == Task::classification ? "classification" : "regression";
 }
@@ -39,16 +43,25 @@ std::string Preprocessing::to_json() const {
   json columns = json::array();
   for (const ColumnInfo& column : columns_) {
     json c = {{"name", column.name}, {"kind", kind_name(column.kind)}};
-    if (column.kind == ColumnKind::numeric) {
+    if (column.kind == ColumnKind::numeric && scaling_ == Scaling::robust) {
+      c["median"] = column.median;
+      c["scale"] = column.scale;
+    } else if (column.kind == ColumnKind::numeric) {
       c["mean"] = column.mean;
       c["std"] = column.std;
     }
-    if (column.kind == ColumnKind::categorical) c["categories"] = column.categories;
+    if (column.kind == ColumnKind::numeric) c["missing_indicator"] = column.missing_indicator;
+    if (column.kind == ColumnKind::categorical) {
+      c["categories"] = column.categories;
+      c["missing_category"] = column.missing_category;
+    }
     if (column.kind != ColumnKind::ignored) c["fill"] = column.fill ? json(*column.fill) : json();
     columns.push_back(std::move(c));
   }
   try {
-    return json{{"version", 1}, {"columns", std::move(columns)}}.dump();
+    return json{
+        {"version", 1}, {"scaling", scaling_name(scaling_)}, {"columns", std::move(columns)}}
+        .dump();
   } catch (const json::exception& e) {
     detail::throw_error("preprocessing: a column name or category is not valid UTF-8 (", e.what(),
                         "); save the CSV file as UTF-8");
@@ -62,24 +75,40 @@ Preprocessing Preprocessing::from_json(std::string_view text, std::string_view s
     // Compared as a JSON number: get<int>() of a double beyond int's range is undefined.
     PLEXUS_CHECK(doc.at("version") == 1, source, ": preprocessing: version ",
                  doc.at("version").dump(), " is not supported");
+    // Files written before robust scaling have no "scaling": they standardise.
+    const std::string scaling = doc.value("scaling", "standard");
+    PLEXUS_CHECK(scaling == "standard" || scaling == "robust", source, ": preprocessing: scaling '",
+                 scaling, "' (standard or robust)");
+    out.scaling_ = scaling == "robust" ? Scaling::robust : Scaling::standard;
     std::set<std::string> names;
     for (const json& c : doc.at("columns")) {
       ColumnInfo info{c.at("name").get<std::string>(), ColumnKind::ignored};
       PLEXUS_CHECK(names.insert(info.name).second, source, ": preprocessing: column '", info.name,
                    "' appears twice");
       const std::string kind = c.at("kind").get<std::string>();
-      if (kind == "numeric") {
+      // missing_indicator and missing_category came later: files without them have neither.
+      if (kind == "numeric" && out.scaling_ == Scaling::robust) {
+        info.kind = ColumnKind::numeric;
+        info.median = c.at("median").get<double>();
+        info.scale = c.at("scale").get<double>();
+        PLEXUS_CHECK(std::isfinite(info.median) && std::isfinite(info.scale) && info.scale > 0,
+                     source, ": preprocessing: column '", info.name, "' has median ", info.median,
+                     " and scale ", info.scale, "; the scale must be finite and positive");
+        info.missing_indicator = c.value("missing_indicator", false);
+      } else if (kind == "numeric") {
         info.kind = ColumnKind::numeric;
         info.mean = c.at("mean").get<double>();
         info.std = c.at("std").get<double>();
         PLEXUS_CHECK(std::isfinite(info.mean) && std::isfinite(info.std) && info.std > 0, source,
                      ": preprocessing: column '", info.name, "' has mean ", info.mean, " and std ",
                      info.std, "; the std must be finite and positive");
+        info.missing_indicator = c.value("missing_indicator", false);
       } else if (kind == "categorical") {
         info.kind = ColumnKind::categorical;
         info.categories = c.at("categories").get<std::vector<std::string>>();
         PLEXUS_CHECK(!info.categories.empty(), source, ": preprocessing: column '", info.name,
                      "' has no categories");
+        info.missing_category = c.value("missing_category", false);
       } else {
         PLEXUS_CHECK(kind == "ignored", source, ": preprocessing: column '", info.name,
                      "' has kind '", kind, "' (numeric, categorical or ignored)");
@@ -90,6 +119,11 @@ Preprocessing Preprocessing::from_json(std::string_view text, std::string_view s
                        parse_cell(*info.fill).kind == CellKind::number,
                    source, ": preprocessing: column '", info.name, "' has fill '",
                    info.fill.value_or(""), "', which is not a number");
+      // An indicator marks filled cells; a missing category replaces the fill.
+      PLEXUS_CHECK(!info.missing_indicator || info.fill, source, ": preprocessing: column '",
+                   info.name, "' has a missing indicator but no fill");
+      PLEXUS_CHECK(!info.missing_category || !info.fill, source, ": preprocessing: column '",
+                   info.name, "' has both a missing category and a fill");
       out.columns_.push_back(std::move(info));
     }
   } catch (const json::exception& e) {

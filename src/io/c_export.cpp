@@ -147,15 +147,21 @@ std::string header_text(const ExportPlan& plan, const std::string& name) {
   if (plan.tabular) {
     h << " A categorical\n"
          " * column takes its category's index as a float (0..K-1; any other value reads as a\n"
-         " * category unseen in training: all zeros). NaN marks a missing value: it takes the\n"
+         " * category unseen in training: all zeros). NaN marks a missing value: it sets the\n"
+         " * column's missing indicator or missing category where one is listed, and takes the\n"
          " * training fill where one is listed; otherwise it makes the outputs NaN (numeric) or\n"
          " * reads as unseen (categorical).\n";
     for (size_t i = 0; i < plan.columns.size(); ++i) {
       const auto& column = plan.columns[i];
       h << " *   [" << i << "] " << feature_name(plan, i) << ": ";
       if (!column.categorical) {
-        h << "numeric (standardised with mean " << column.mean << ", std " << column.std;
+        if (column.smooth_clip)
+          h << "numeric (robust: median " << column.center << ", scale " << column.scale
+            << ", smooth clip";
+        else
+          h << "numeric (standardised with mean " << column.center << ", std " << column.scale;
         if (column.fill) h << "; missing -> " << *column.fill;
+        if (column.missing_indicator) h << " and a missing indicator";
         h << ")\n";
         continue;
       }
@@ -163,6 +169,7 @@ std::string header_text(const ExportPlan& plan, const std::string& name) {
       if (column.fill)
         h << " (missing -> " << *column.fill << " = "
           << comment_text(column.categories[static_cast<size_t>(*column.fill)]) << ")";
+      if (column.missing_category) h << " and a missing category";
       h << ":\n";
       for (size_t k = 0; k < column.categories.size(); ++k)
         h << " *         " << k << " = " << comment_text(column.categories[k]) << "\n";
@@ -236,16 +243,30 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
       const auto& column = plan.columns[i];
       c << "  { /* [" << i << "] " << feature_name(plan, i) << " */\n"
         << "    double v = features[" << i << "];\n";
+      const bool marks_missing = column.missing_indicator || column.missing_category;
+      if (marks_missing) c << "    const float missing = isnan(v) ? 1.0f : 0.0f;\n";
       if (column.fill) c << "    if (isnan(v)) v = " << c_double(*column.fill) << ";\n";
       if (column.categorical) {
-        c << "    for (int k = 0; k < " << column.categories.size() << "; ++k) x[" << offset
-          << " + k] = v == k ? 1.0f : 0.0f;\n  }\n";
-        offset += column.categories.size();
+        const size_t k = column.categories.size();
+        c << "    for (int k = 0; k < " << k << "; ++k) x[" << offset
+          << " + k] = v == k ? 1.0f : 0.0f;\n";
+        if (column.missing_category) c << "    x[" << offset + k << "] = missing;\n";
+        offset += k + column.missing_category;
+      } else if (column.smooth_clip) {
+        // As data::Preprocessing computes it: z clamped to +-1e6, then z / sqrt(1 + (z / 3)^2).
+        c << "    double z = (v - " << c_double(column.center) << ") / " << c_double(column.scale)
+          << ";\n"
+          << "    z = z < -1e6 ? -1e6 : z > 1e6 ? 1e6 : z;\n"
+          << "    x[" << offset << "] = (float)(z / sqrt(1.0 + (z / 3.0) * (z / 3.0)));\n";
       } else {
-        c << "    x[" << offset << "] = (float)((v - " << c_double(column.mean) << ") / "
-          << c_double(column.std) << ");\n  }\n";
-        offset += 1;
+        c << "    x[" << offset << "] = (float)((v - " << c_double(column.center) << ") / "
+          << c_double(column.scale) << ");\n";
       }
+      if (!column.categorical) {
+        if (column.missing_indicator) c << "    x[" << offset + 1 << "] = missing;\n";
+        offset += 1 + column.missing_indicator;
+      }
+      c << "  }\n";
     }
   } else {
     c << "  for (int i = 0; i < " << plan.inputs << "; ++i) x[i] = features[i] * "

@@ -77,9 +77,15 @@ void plan_input(const Model& model, std::string_view what, ExportPlan& plan) {
     plan.tabular = true;
     for (const data::ColumnInfo& column : info.input.tabular->columns()) {
       if (column.kind == data::ColumnKind::ignored) continue;
-      ExportColumn out{column.name,       column.kind == data::ColumnKind::categorical,
-                       column.mean,       column.std,
-                       column.categories, std::nullopt};
+      const bool robust = info.input.tabular->scaling() == data::Scaling::robust;
+      ExportColumn out{.name = column.name,
+                       .categorical = column.kind == data::ColumnKind::categorical,
+                       .center = robust ? column.median : column.mean,
+                       .scale = robust ? column.scale : column.std,
+                       .smooth_clip = robust && column.kind == data::ColumnKind::numeric,
+                       .categories = column.categories,
+                       .missing_indicator = column.missing_indicator,
+                       .missing_category = column.missing_category};
       if (column.fill && out.categorical) {
         const auto it = std::find(out.categories.begin(), out.categories.end(), *column.fill);
         PLEXUS_CHECK(it != out.categories.end(), what, ": column '", column.name,

@@ -14,13 +14,18 @@
 
 namespace plexus::io::detail {
 
-/// One raw input column. The exporters take a categorical column as its category index.
+/// One raw input column. The exporters take a categorical column as its category index, and NaN
+/// as a missing value.
 struct ExportColumn {
   std::string name;
   bool categorical = false;
-  double mean = 0, std = 1;             ///< numeric: (x - mean) / std
+  /// numeric: z = (x - center) / scale, the mean and std or (robust) the median and scale
+  double center = 0, scale = 1;
+  bool smooth_clip = false;             ///< numeric: then z / sqrt(1 + (z / 3)^2), z within +-1e6
   std::vector<std::string> categories;  ///< categorical: index -> name, the one-hot order
   std::optional<double> fill;           ///< what NaN becomes: the value, or the category's index
+  bool missing_indicator = false;       ///< numeric: an input after z, 1 for NaN, else 0
+  bool missing_category = false;        ///< categorical: an input after the one-hot, 1 for NaN
 };
 
 enum class LayerKind {

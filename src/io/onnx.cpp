@@ -133,45 +133,71 @@ std::string preprocess(Graph& g, const ExportPlan& plan, const std::string& feat
   if (!plan.tabular)
     return plan.scale == 1.0f ? features : g.node("Mul", {features, g.scalar("scale", plan.scale)});
   std::string x = features;
-  bool any_fill = false;
-  std::vector<float> fill, mean, std;
+  bool any_fill = false, any_clip = false, any_marker = false;
+  std::vector<float> fill, center, scale;
   for (const auto& column : plan.columns) {
     any_fill = any_fill || column.fill.has_value();
+    any_clip = any_clip || column.smooth_clip;
+    any_marker = any_marker || column.missing_indicator || column.missing_category;
     // NaN fills keep NaN: a column without a fill lets a missing value through.
     fill.push_back(column.fill ? static_cast<float>(*column.fill)
                                : std::numeric_limits<float>::quiet_NaN());
-    mean.push_back(column.categorical ? 0.0f : static_cast<float>(column.mean));
-    std.push_back(column.categorical ? 1.0f : static_cast<float>(column.std));
+    center.push_back(column.categorical ? 0.0f : static_cast<float>(column.center));
+    scale.push_back(column.categorical ? 1.0f : static_cast<float>(column.scale));
   }
   const int64_t f = plan.inputs;
-  if (any_fill) x = g.node("Where", {g.node("IsNaN", {x}), g.constant("fill", {f}, fill), x});
-  const std::string z = g.node(
-      "Div", {g.node("Sub", {x, g.constant("mean", {f}, mean)}), g.constant("std", {f}, std)});
-  // Runs of numeric columns are gathered from z at once; each categorical column is compared
-  // with its category indices 0..K-1.
+  const std::string nan = any_fill || any_marker ? g.node("IsNaN", {features}) : "";
+  if (any_fill) x = g.node("Where", {nan, g.constant("fill", {f}, fill), x});
+  const std::string z = g.node("Div", {g.node("Sub", {x, g.constant("center", {f}, center)}),
+                                       g.constant("scale", {f}, scale)});
+  // What numeric outputs are taken from, side by side: z, the smooth-clipped z, the missing
+  // markers (1 for NaN); column i of each sits at i, f + i, ...
+  std::vector<std::string> sources{z};
+  int64_t clipped_at = 0, missing_at = 0;
+  if (any_clip) {
+    // As data::Preprocessing computes it: z clamped to +-1e6, then z / sqrt(1 + (z / 3)^2).
+    const std::string clamped =
+        g.node("Clip", {z, g.scalar("clip_min", -1e6f), g.scalar("clip_max", 1e6f)});
+    const std::string third = g.node("Div", {clamped, g.scalar("three", 3.0f)});
+    const std::string root =
+        g.node("Sqrt", {g.node("Add", {g.scalar("one", 1.0f), g.node("Mul", {third, third})})});
+    clipped_at = f * static_cast<int64_t>(sources.size());
+    sources.push_back(g.node("Div", {clamped, root}));
+  }
+  if (any_marker) {
+    missing_at = f * static_cast<int64_t>(sources.size());
+    sources.push_back(g.node("Cast", {nan}, {{"to", int64_t{onnx::TensorProto::FLOAT}}}));
+  }
+  const std::string values =
+      sources.size() == 1 ? z : g.node("Concat", sources, {{"axis", int64_t{1}}});
+  // Runs of numeric outputs are gathered from `values` at once; each categorical column is
+  // compared with its category indices 0..K-1.
   std::vector<std::string> pieces;
   std::vector<int64_t> run;
   auto flush = [&] {
     if (run.empty()) return;
-    pieces.push_back(run.size() == static_cast<size_t>(f)
-                         ? z
-                         : g.node("Gather", {z, g.int64s("numeric_columns", run)}, {{"axis", 1}}));
+    // Every column numeric, nothing clipped or marked: z as it is.
+    const bool all_of_z = values == z && run.size() == static_cast<size_t>(f);
+    pieces.push_back(
+        all_of_z ? z : g.node("Gather", {values, g.int64s("numeric_columns", run)}, {{"axis", 1}}));
     run.clear();
   };
   for (size_t i = 0; i < plan.columns.size(); ++i) {
     const auto& column = plan.columns[i];
+    const auto at = static_cast<int64_t>(i);
     if (!column.categorical) {
-      run.push_back(static_cast<int64_t>(i));
+      run.push_back((column.smooth_clip ? clipped_at : 0) + at);
+      if (column.missing_indicator) run.push_back(missing_at + at);
       continue;
     }
     flush();
-    const std::string index =
-        g.node("Gather", {x, g.int64s("column", {static_cast<int64_t>(i)})}, {{"axis", 1}});
+    const std::string index = g.node("Gather", {x, g.int64s("column", {at})}, {{"axis", 1}});
     std::vector<float> range(column.categories.size());
     for (size_t k = 0; k < range.size(); ++k) range[k] = static_cast<float>(k);
     const std::string hot = g.node(
         "Equal", {index, g.constant("categories", {static_cast<int64_t>(range.size())}, range)});
     pieces.push_back(g.node("Cast", {hot}, {{"to", int64_t{onnx::TensorProto::FLOAT}}}));
+    if (column.missing_category) run.push_back(missing_at + at);
   }
   flush();
   return pieces.size() == 1 ? pieces[0] : g.node("Concat", pieces, {{"axis", 1}});

@@ -62,12 +62,20 @@ std::vector<Setting> make_table() {
       {"categorical", "CSV columns to one-hot encode even if numeric, comma-separated",
        Kind::text_list, &S::categorical},
       {"impute",
-       "fill missing cells: none, mean, median, most-frequent (default: none, missing cells are "
-       "errors)",
+       "fill missing cells: auto (the median or most frequent value, plus a missing indicator "
+       "or category where the training rows have gaps), none (missing cells are errors), mean, "
+       "median, most-frequent (default: auto)",
        Kind::choice,
        &S::impute,
        {},
-       {"none", "mean", "median", "most-frequent"}},
+       {"auto", "none", "mean", "median", "most-frequent"}},
+      {"scaling",
+       "numeric columns: standard ((x - mean) / std) or robust (median and interquartile range, "
+       "then a smooth clip to about +-3) (default: standard)",
+       Kind::choice,
+       &S::scaling,
+       {},
+       {"standard", "robust"}},
       {.key = "header",
        .help = "the CSV's first row is a header (default: detected)",
        .kind = Kind::optional_boolean,
@@ -475,7 +483,8 @@ Recipe recipe_of(const TrainSettings& s) {
 }
 
 data::TabularOptions tabular_options(const TrainSettings& s) {
-  data::Impute impute = data::Impute::none;
+  data::Impute impute = data::Impute::automatic;
+  if (s.impute == "none") impute = data::Impute::none;
   if (s.impute == "mean") impute = data::Impute::mean;
   if (s.impute == "median") impute = data::Impute::median;
   if (s.impute == "most-frequent") impute = data::Impute::most_frequent;
@@ -487,6 +496,7 @@ data::TabularOptions tabular_options(const TrainSettings& s) {
           .ignore = s.ignore,
           .categorical = s.categorical,
           .impute = impute,
+          .scaling = s.scaling == "robust" ? data::Scaling::robust : data::Scaling::standard,
           .task = task};
 }
 

@@ -1,11 +1,13 @@
-// The models of the export check (tests/export/run.sh): three small ones, trained a few steps on a
+// The models of the export check (tests/export/run.sh): four small ones, trained a few steps on a
 // generated table with numeric and categorical columns, that together hold every layer type (with
-// arguments off their defaults), two ensembles, a 784-256-128-10 image classifier (the
-// compile-time check), and one model per activation in the registry (act_<name>: the activation
-// alone, with its defaults, on values from -30 to 30, so that each branch and kink is crossed).
-// Each is saved with io::save_model, loaded back and exported to ONNX and C; beside them go raw
-// rows in the exporters' convention (category indices, NaN for missing) and plexus' own outputs on
-// the same rows. An activation that an exporter refuses is left out, provided the message names it.
+// arguments off their defaults) and every way of filling gaps (mean imputation; the default one,
+// with missing indicators and a missing category, and robust scaling), two ensembles, a
+// 784-256-128-10 image classifier (the compile-time check), and one model per activation in the
+// registry (act_<name>: the activation alone, with its defaults, on values from -30 to 30, so that
+// each branch and kink is crossed). Each is saved with io::save_model, loaded back and exported to
+// ONNX and C; beside them go raw rows in the exporters' convention (category indices, NaN for
+// missing) and plexus' own outputs on the same rows. An activation that an exporter refuses is left
+// out, provided the message names it.
 //   make_models OUT_DIR   writes OUT_DIR/<model>.{plx,onnx,h,c,rows,expected} and models.txt
 #include <algorithm>
 #include <cmath>
@@ -34,8 +36,12 @@ std::string number(float v) {
 }
 
 // A CSV table: x1, colour, x2, size, then the target. `unseen` adds categories that training
-// never saw; `missing` leaves some cells empty.
-std::string make_csv(size_t rows, unsigned seed, bool classification, bool unseen, bool missing) {
+// never saw; the columns named in `gaps` have some cells empty.
+std::string make_csv(size_t rows, unsigned seed, bool classification, bool unseen,
+                     const std::vector<std::string>& gaps) {
+  auto gap = [&](const char* column) {
+    return std::find(gaps.begin(), gaps.end(), column) != gaps.end();
+  };
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> uniform(-2.0f, 2.0f);
   std::ostringstream csv;
@@ -49,9 +55,10 @@ std::string make_csv(size_t rows, unsigned seed, bool classification, bool unsee
     if (unseen && r % 17 == 3) colour_cell = "purple";
     if (unseen && r % 23 == 5) size_cell = "XXL";
     std::string x1_cell = number(x1), x2_cell = number(x2);
-    if (missing && r % 11 == 2) x1_cell = "";
-    if (missing && r % 13 == 4) colour_cell = "";
-    if (missing && r % 19 == 7) x2_cell = "";
+    if (gap("x1") && r % 11 == 2) x1_cell = "";
+    if (gap("colour") && r % 13 == 4) colour_cell = "";
+    if (gap("x2") && r % 19 == 7) x2_cell = "";
+    if (gap("size") && r % 29 == 11) size_cell = "";
     csv << x1_cell << "," << colour_cell << "," << x2_cell << "," << size_cell << ",";
     if (classification)
       csv << (score < -0.5f ? "low" : score < 0.8f ? "mid" : "high") << "\n";
@@ -131,15 +138,29 @@ void finish(const std::string& name, const px::nn::Sequential& network,
   list << name << " " << (model.info.task == "classification" ? 1 : 0) << " " << onnx_floor << "\n";
 }
 
+// The table's gaps and how the model fills them: none, mean imputation of gaps in x1, colour and
+// x2, or the default imputation with robust scaling, fitted on gaps in x1 and colour and applied
+// to gaps in every column (indicators and a missing category; fills without them in x2 and size).
+enum class Gaps { none, mean, automatic };
+
 void tabular_model(const std::string& name, px::nn::Sequential network, bool classification,
-                   bool impute, unsigned seed, const fs::path& dir, std::ofstream& list) {
+                   Gaps gaps, unsigned seed, const fs::path& dir, std::ofstream& list) {
+  const std::vector<std::string> train_gaps = gaps == Gaps::none ? std::vector<std::string>{}
+                                              : gaps == Gaps::mean
+                                                  ? std::vector<std::string>{"x1", "colour", "x2"}
+                                                  : std::vector<std::string>{"x1", "colour"};
+  const std::vector<std::string> test_gaps =
+      gaps == Gaps::automatic ? std::vector<std::string>{"x1", "colour", "x2", "size"} : train_gaps;
   const px::data::Table train =
-      table_of(make_csv(240, seed, classification, false, impute), name + "_train.csv");
+      table_of(make_csv(240, seed, classification, false, train_gaps), name + "_train.csv");
   const auto rows = all_rows(train);
   px::data::TabularOptions options{
       .target = "target",
       .categorical = {"size"},
-      .impute = impute ? px::data::Impute::mean : px::data::Impute::none,
+      .impute = gaps == Gaps::none   ? px::data::Impute::none
+                : gaps == Gaps::mean ? px::data::Impute::mean
+                                     : px::data::Impute::automatic,
+      .scaling = gaps == Gaps::automatic ? px::data::Scaling::robust : px::data::Scaling::standard,
       .task = classification ? px::data::Task::classification : px::data::Task::regression};
   px::io::ModelInfo info;
   info.input.tabular = px::data::Preprocessing::fit(train, rows, options);
@@ -162,7 +183,7 @@ void tabular_model(const std::string& name, px::nn::Sequential network, bool cla
   network.eval();
 
   const px::data::Table test =
-      table_of(make_csv(300, seed + 1000, classification, true, impute), name + "_test.csv");
+      table_of(make_csv(300, seed + 1000, classification, true, test_gaps), name + "_test.csv");
   finish(name, network, info, test, raw_rows(info, test), dir, list);
 }
 
@@ -254,20 +275,20 @@ int main(int argc, char** argv) {
                   nn::Sequential{nn::Linear(9, 16), nn::BatchNorm1d(16), nn::ReLU(),
                                  nn::Dropout(0.2), nn::Linear(16, 12), nn::LayerNorm(12),
                                  nn::GELU(), nn::Linear(12, 8), nn::Tanh(), nn::Linear(8, 3)},
-                  true, false, 1, dir, list);
+                  true, Gaps::none, 1, dir, list);
     tabular_model(
         "activations",
         nn::Sequential{nn::Linear(9, 16), nn::LeakyReLU(0.05f), nn::Linear(16, 16), nn::ELU(0.7f),
                        nn::Linear(16, 12), nn::SELU(), nn::Linear(12, 12),
                        nn::GELU(px::GeluApproximation::tanh), nn::Linear(12, 3), nn::LogSoftmax()},
-        true, true, 2, dir, list);
+        true, Gaps::mean, 2, dir, list);
     tabular_model(
         "regressor",
         nn::Sequential{nn::Linear(9, 16), nn::SiLU(), nn::Linear(16, 16), nn::Softplus(2.0f, 1.5f),
                        nn::Linear(16, 8, false), nn::BatchNorm1d(8, 1e-3f, 0.1f, false),
                        nn::Sigmoid(), nn::Linear(8, 8), nn::LayerNorm(8, 1e-5f, false),
                        nn::Softmax(), nn::Linear(8, 1)},
-        false, true, 3, dir, list);
+        false, Gaps::mean, 3, dir, list);
     // Ensembles: members of different shapes, averaged (before the classifier's softmax); the
     // regressor's sits between other layers.
     const auto members = [](bool batch_norm) {
@@ -279,12 +300,17 @@ int main(int argc, char** argv) {
           first, nn::Sequential{nn::Linear(9, 12), nn::Tanh(), nn::Dropout(0.1), nn::Linear(12, 3)},
           nn::Sequential{nn::Linear(9, 3)}};
     };
-    tabular_model("ensemble", nn::Sequential{nn::Ensemble(members(true))}, true, false, 4, dir,
+    tabular_model("ensemble", nn::Sequential{nn::Ensemble(members(true))}, true, Gaps::none, 4, dir,
                   list);
     tabular_model("ensemble_regressor",
                   nn::Sequential{nn::Linear(9, 9), nn::ReLU(), nn::Ensemble(members(false)),
                                  nn::Linear(3, 1)},
-                  false, false, 6, dir, list);
+                  false, Gaps::none, 6, dir, list);
+    // x1 and its indicator, colour's 3 categories and its missing one, x2, size's 4 categories.
+    tabular_model("gaps",
+                  nn::Sequential{nn::Linear(11, 16), nn::ReLU(), nn::Linear(16, 8), nn::Tanh(),
+                                 nn::Linear(8, 3)},
+                  true, Gaps::automatic, 4, dir, list);
     image_model(dir, list);
     for (const auto& info : px::nn::activations()) activation_model(info, dir, list);
   } catch (const std::exception& e) {

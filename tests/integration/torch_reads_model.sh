@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PyTorch alone reads a model the plexus command trained — batch norm, dropout, a categorical
-# column, gaps filled by imputation; then an ensemble of three — rebuilds it as torch.nn.Sequential
-# with load_state_dict(strict=True), applies the preprocessing the file describes to raw CSV rows and
+# column, gaps filled by imputation (most-frequent; then auto, with robust scaling); then an
+# ensemble of three — rebuilds it as torch.nn.Sequential with load_state_dict(strict=True), applies
+# the preprocessing the file describes to raw CSV rows and
 # gets `plexus predict --proba`'s probabilities (tests/interop/torch_predict.py, <= 1e-5).
 # Exits 77 (skipped) without PyTorch.
 # Usage: torch_reads_model.sh PLEXUS PYTHON WORK_DIR
@@ -32,3 +33,9 @@ make rows.csv 11 300
   --ensemble 3 --save ensemble.plx --quiet > /dev/null
 "$plexus" predict --model ensemble.plx --data rows.csv --proba --output ensemble.csv
 "$python" "$interop/torch_predict.py" ensemble.plx rows.csv ensemble.csv
+# The default imputation (a missing indicator for x1, a missing category for colour) with robust
+# scaling.
+"$plexus" train --data train.csv --ignore id --scaling robust --epochs 5 --save auto.plx \
+  --quiet > /dev/null
+"$plexus" predict --model auto.plx --data rows.csv --proba --output plexus_auto.csv
+"$python" "$interop/torch_predict.py" auto.plx rows.csv plexus_auto.csv

@@ -6,7 +6,8 @@
 Builds the torch.nn.Sequential that plexus.architecture describes (each layer is the torch.nn
 class of that name, called with the arguments as given; an Ensemble is the class below), loads the tensors with
 load_state_dict(strict=True), applies plexus.preprocessing to the raw CSV rows (standardised
-numeric columns, one-hot categorical ones, imputed gaps), and compares its class probabilities (or
+or robustly scaled numeric columns, one-hot categorical ones, imputed gaps with their missing
+indicators and categories), and compares its class probabilities (or
 predicted values) with the ones plexus wrote: at most 1e-5 apart (relative, absolute floor 1e-6).
 Exits 77 (ctest's "skipped") without torch, 1 when they disagree.
 """
@@ -48,19 +49,30 @@ def build_network(architecture):
     return torch.nn.Sequential(*layers)
 
 
-def features_of(row, columns):
+def smooth_clip(z):
+    z = min(max(z, -1e6), 1e6)
+    return z / math.sqrt(1 + (z / 3) * (z / 3))
+
+
+def features_of(row, features):
     """One row's network input, as plexus' tabular preprocessing computes it."""
+    robust = features.get("scaling", "standard") == "robust"
     out = []
-    for column in columns:
+    for column in features["columns"]:
         if column["kind"] == "ignored":
             continue
         cell = row[column["name"]].strip()
-        if cell.lower() in MISSING:
+        missing = cell.lower() in MISSING
+        if missing and not column.get("missing_category", False):
             cell = column["fill"]
-        if column["kind"] == "numeric":
+        if column["kind"] == "numeric" and robust:
+            out.append(smooth_clip((float(cell) - column["median"]) / column["scale"]))
+        elif column["kind"] == "numeric":
             out.append((float(cell) - column["mean"]) / column["std"])
         else:
             out.extend(1.0 if cell == category else 0.0 for category in column["categories"])
+        if column.get("missing_indicator", False) or column.get("missing_category", False):
+            out.append(1.0 if missing else 0.0)
     return out
 
 
@@ -77,7 +89,7 @@ def main(argv):
     classes = json.loads(metadata["plexus.classes"])
     with open(rows_path, newline="") as f:
         rows = list(csv.DictReader(f))
-    x = torch.tensor([features_of(r, pipeline["features"]["columns"]) for r in rows], dtype=torch.float64)
+    x = torch.tensor([features_of(r, pipeline["features"]) for r in rows], dtype=torch.float64)
     with torch.no_grad():
         out = network(x.float())
         if metadata["plexus.task"] == "classification":

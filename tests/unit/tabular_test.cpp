@@ -162,14 +162,16 @@ TEST(Tabular, TargetFeaturesIgnoreAndForcedCategorical) {
 
 TEST(Tabular, MissingCellsAreErrorsWithoutImputation) {
   const Table table = parse("x,c,y\n1,a,0\n2,b,1\n,a,0\nNA,b,1\n");
-  const std::string error = error_of([&] { Preprocessing::fit(table, all_rows(table), {}); });
+  TabularOptions none;
+  none.impute = Impute::none;
+  const std::string error = error_of([&] { Preprocessing::fit(table, all_rows(table), none); });
   EXPECT_THAT(error, HasSubstr("data.csv:4: column 'x' (0): empty cell; fill it, drop the row, or "
                                "pass --impute mean|median|most-frequent"));
   const Table na = parse("x,y\n1,0\nN/A,1\n");
-  EXPECT_THAT(error_of([&] { Preprocessing::fit(na, all_rows(na), {}); }),
+  EXPECT_THAT(error_of([&] { Preprocessing::fit(na, all_rows(na), none); }),
               HasSubstr("data.csv:3: column 'x' (0): missing value 'N/A'"));
   // At transform time too, for a pipeline fitted without missing cells.
-  const Preprocessing pre = Preprocessing::fit(table, std::vector<size_t>{0, 1}, {});
+  const Preprocessing pre = Preprocessing::fit(table, std::vector<size_t>{0, 1}, none);
   EXPECT_THAT(error_of([&] { pre.transform(table, all_rows(table)); }),
               HasSubstr("data.csv:4: column 'x' (0): empty cell"));
 }
@@ -241,7 +243,9 @@ TEST(Tabular, InfiniteValuesAreErrors) {
   }
   // "nan" is a missing-value marker, not a number.
   const Table nan = parse("x,y\n1,0\nnan,1\n");
-  EXPECT_THAT(error_of([&] { Preprocessing::fit(nan, all_rows(nan), {}); }),
+  TabularOptions none;
+  none.impute = Impute::none;
+  EXPECT_THAT(error_of([&] { Preprocessing::fit(nan, all_rows(nan), none); }),
               HasSubstr("missing value 'nan'"));
   const Table tiny = parse("x,y\n1e-400,0\n1,1\n");  // underflow is zero, not an error
   EXPECT_DOUBLE_EQ(Preprocessing::fit(tiny, all_rows(tiny), {}).columns()[0].mean, 0.5);

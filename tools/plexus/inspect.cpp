@@ -92,8 +92,12 @@ int run_inspect(const InspectArgs& args) {
       std::cout << "  " << column.name << ": ";
       switch (column.kind) {
         case data::ColumnKind::numeric:
-          std::cout << "numeric, standardised (mean " << number_text(column.mean) << ", std "
-                    << number_text(column.std) << ")";
+          if (info.input.tabular->scaling() == data::Scaling::robust)
+            std::cout << "numeric, robust (median " << number_text(column.median) << ", scale "
+                      << number_text(column.scale) << ", smooth clip)";
+          else
+            std::cout << "numeric, standardised (mean " << number_text(column.mean) << ", std "
+                      << number_text(column.std) << ")";
           break;
         case data::ColumnKind::categorical:
           std::cout << "categorical, one-hot over " << column.categories.size() << " categories";
@@ -102,6 +106,8 @@ int run_inspect(const InspectArgs& args) {
           std::cout << "ignored";
       }
       if (column.fill) std::cout << ", missing -> " << *column.fill;
+      if (column.missing_indicator) std::cout << " and a missing indicator";
+      if (column.missing_category) std::cout << ", missing -> a missing category";
       std::cout << "\n";
     }
     if (info.input.target) std::cout << "  target: " << info.input.target->column << "\n";

@@ -69,8 +69,9 @@ struct PreparedData {
   bool has_test() const { return x_test.defined() && x_test.shape(0) > 0; }
 };
 
-/// One line per input column (its kind, mean and std, categories, fill) and one for the target,
-/// as plexus train prints them; for arrays, one line for all inputs.
+/// One line per input column (its kind, scaling statistics, categories, and what a missing cell
+/// becomes: the fill, plus the indicator or missing category of a column with gaps in training)
+/// and one for the target, as plexus train prints them; for arrays, one line for all inputs.
 std::vector<std::pair<std::string, std::string>> describe_columns(const PreparedData& data);
 
 /// Prepares a table; `test`, if given, is the test set (else test_fraction of `table` is). The

@@ -1,5 +1,5 @@
-// Tabular data for a network: the feature pipeline (impute missing cells, standardise numeric
-// columns, one-hot encode categorical ones) and the target's encoding (class indices or values).
+// Tabular data for a network: the feature pipeline (impute missing cells, scale numeric columns,
+// one-hot encode categorical ones) and the target's encoding (class indices or values).
 // Both are fitted on the training rows only, so that nothing about the validation or test rows
 // leaks into training, and both save to JSON text (kept inside model files) and load back.
 // Columns are matched by name when transforming, so a file may order its columns differently or
@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,28 +24,45 @@ enum class ColumnKind { numeric, categorical, ignored };
 /// How missing cells (empty, NA, N/A, NaN, null in any case) are filled: none makes them errors;
 /// mean and median fill numeric columns (categorical ones take the most frequent category);
 /// most_frequent fills either kind with its most frequent training value (the smallest on ties).
-enum class Impute { none, mean, median, most_frequent };
+/// automatic (`--impute auto`) fills numeric columns with the median and categorical ones with
+/// the most frequent category; where the training rows of a column have gaps, a numeric column
+/// also gets a missing indicator and a categorical one a missing category, so that the network
+/// sees which cells were missing.
+enum class Impute { none, mean, median, most_frequent, automatic };
+/// How numeric columns are scaled: standard is (x - mean) / std; robust is RealMLP's
+/// z = (x - median) / scale, scale from the interquartile range, then the smooth clip
+/// z / sqrt(1 + (z / 3)^2), which keeps outliers within about +-3.
+enum class Scaling { standard, robust };
 
 struct TabularOptions {
   std::string target;                    ///< name or 0-based index; empty = the last column
   std::vector<std::string> features;     ///< empty = every column but the target and ignored ones
   std::vector<std::string> ignore;       ///< columns not used at all (ids, free text)
   std::vector<std::string> categorical;  ///< columns one-hot encoded even if they look numeric
-  Impute impute = Impute::none;
+  Impute impute = Impute::automatic;
+  Scaling scaling = Scaling::standard;
   std::optional<Task> task;  ///< unset = classification for text or <= 20 distinct integers
 };
 
 struct ColumnInfo {
   std::string name;
   ColumnKind kind;
-  double mean = 0, std = 1;             ///< numeric: the training mean and population std
+  double mean = 0, std = 1;             ///< numeric, standard scaling: the mean and population std
+  double median = 0, scale = 1;         ///< numeric, robust scaling: (x - median) / scale
   std::vector<std::string> categories;  ///< categorical: the one-hot order
   std::optional<std::string> fill;      ///< the value a missing cell takes, as text
+  /// numeric: one more output after the value, 1 where the cell is missing and 0 elsewhere
+  bool missing_indicator = false;
+  /// categorical: one more output after the categories, 1 where the cell is missing (no fill)
+  bool missing_category = false;
 };
 
-/// Missing cells are filled first; numeric columns then become (x - mean) / std, with the mean and
-/// std of the filled training column (std 0 counts as 1); categorical columns become one output
-/// per category, in sorted order (numeric order when every category is a number).
+/// Missing cells are filled first; numeric columns are then scaled (see Scaling), with the
+/// statistics of the filled training column (of its present values under Impute::automatic,
+/// whose indicator marks the filled ones); a std or scale of 0 counts as 1; categorical columns
+/// become one output per category, in sorted order (numeric order when every category is a
+/// number). Outputs follow the column order: a numeric column's value then its indicator, a
+/// categorical column's categories then its missing category.
 class Preprocessing {
  public:
   /// Fits on `rows` of `table`.
@@ -57,6 +75,9 @@ class Preprocessing {
                    std::vector<std::string>* warnings = nullptr) const;
 
   size_t output_features() const;
+  /// The outputs that hold numeric columns' scaled values (not indicators, not one-hot), in order.
+  std::vector<int64_t> numeric_value_outputs() const;
+  Scaling scaling() const { return scaling_; }
   /// The input columns, in feature order; ignored columns are listed with kind ignored.
   const std::vector<ColumnInfo>& columns() const { return columns_; }
 
@@ -66,6 +87,7 @@ class Preprocessing {
 
  private:
   std::vector<ColumnInfo> columns_;
+  Scaling scaling_ = Scaling::standard;
 };
 
 /// The target column, encoded for a loss: class indices for classification, values for regression.

@@ -19,10 +19,11 @@ bool onnx_export_available();
 /// Writes `model` to `path` as an ONNX model. The input "features" is [batch, F] float: the raw
 /// columns in the model's feature order, a categorical column as its category index (0..K-1;
 /// another value encodes as an unseen category, all zeros) and NaN for a missing cell (it takes
-/// the training fill when the model imputes). The output is "probabilities" [batch, classes] for
-/// a classifier (or "logits" with options.logits) and "predictions" [batch, outputs] for a
-/// regressor. Throws for a layer without an export, a regressor with options.logits, a file that
-/// cannot be written, or a plexus built without protobuf.
+/// the training fill and sets the column's missing indicator or category, as plexus does). The
+/// output is "probabilities" [batch, classes] for a classifier (or "logits" with options.logits)
+/// and "predictions" [batch, outputs] for a regressor. Throws for a layer without an export, a
+/// regressor with options.logits, a file that cannot be written, or a plexus built without
+/// protobuf.
 void export_onnx(const Model& model, const std::filesystem::path& path,
                  const OnnxOptions& options = {});
 

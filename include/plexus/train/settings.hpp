@@ -31,7 +31,8 @@ struct TrainSettings {
   std::string data, labels, test, test_labels;
   std::string target;
   std::vector<std::string> features, ignore, categorical;
-  std::string impute = "none";
+  std::string impute = "auto";
+  std::string scaling = "standard";
   std::optional<bool> header;
   std::string delimiter;
   std::string task;  ///< "" = inferred

@@ -171,7 +171,7 @@ errors)
   { head -n 20 good.csv; echo "id9999,red,abc,0.5,0.5,beta"; tail -n +21 good.csv; } > text.csv
   expect 1 "abc" -- "$PLEXUS" train --data text.csv --ignore id --categorical colour
   { head -n 20 good.csv; echo "id9999,red,NaN,0.5,0.5,beta"; tail -n +21 good.csv; } > nan.csv
-  expect 1 "plexus: error:" -- "$PLEXUS" train --data nan.csv --ignore id
+  expect 1 "plexus: error:" -- "$PLEXUS" train --data nan.csv --ignore id --impute none
   : > empty.csv
   expect 1 "plexus: error:" -- "$PLEXUS" train --data empty.csv
   head -n 1 good.csv > header.csv
@@ -357,7 +357,7 @@ numeric)
   # NaN and Inf in the data are named with the file, the line and the column.
   make_classification good.csv 7 200
   { head -n 20 good.csv; echo "id9999,red,NaN,0.5,0.5,beta"; tail -n +21 good.csv; } > nan.csv
-  expect 1 "nan.csv:21: .*x1" -- "$PLEXUS" train --data nan.csv --ignore id
+  expect 1 "nan.csv:21: .*x1" -- "$PLEXUS" train --data nan.csv --ignore id --impute none
   { head -n 30 good.csv; echo "id9999,red,0.5,inf,0.5,beta"; tail -n +31 good.csv; } > inf.csv
   expect 1 "inf.csv:31: .*x2" -- "$PLEXUS" train --data inf.csv --ignore id
   # An exploding loss stops with the epoch, the step, the layer and a hint.
