@@ -210,6 +210,17 @@ size_t Preprocessing::output_features() const {
   return n;
 }
 
+std::vector<int64_t> Preprocessing::numeric_value_outputs() const {
+  std::vector<int64_t> out;
+  int64_t offset = 0;
+  for (const ColumnInfo& column : columns_) {
+    if (column.kind == ColumnKind::numeric) out.push_back(offset++);
+    if (column.kind == ColumnKind::categorical)
+      offset += static_cast<int64_t>(column.categories.size());
+  }
+  return out;
+}
+
 Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows,
                                 std::vector<std::string>* warnings) const {
   check_rows(table, rows);

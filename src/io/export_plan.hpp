@@ -27,7 +27,9 @@ enum class LayerKind {
   linear,
   batch_norm,  ///< folded, as plexus computes it in eval mode: y = x * alpha + beta
   layer_norm,
-  activation,  ///< exported through its entry of the activation table (io/activation_export.hpp)
+  activation,     ///< exported through its entry of the activation table (io/activation_export.hpp)
+  feature_scale,  ///< y = x * weight (+ bias)
+  periodic_embedding,  ///< the blocks [x_j, z_j] of the embedded inputs, then the others
 };
 
 struct ExportLayer {
@@ -37,7 +39,12 @@ struct ExportLayer {
   std::vector<float> weight, bias;  ///< linear: [out, in] and [out] (empty without bias);
                                     ///< batch_norm: alpha and beta; layer_norm: its affine ones
   float eps = 0;                    ///< layer_norm
-  ActivationLayer activation;       ///< activation: its type and arguments
+  /// periodic_embedding: weight [N, K, D] and bias [N, D] of the per-feature maps, the inputs
+  /// embedded (N, increasing) and passed through, and frequencies and phases [N, K].
+  std::vector<int64_t> embedded, passed;
+  std::vector<float> frequencies, phases;
+  int64_t frequency_count = 0, embedding_dim = 0;
+  ActivationLayer activation;                 ///< activation: its type and arguments
   const ActivationExport* exports = nullptr;  ///< activation: how it exports
 };
 

@@ -1,4 +1,4 @@
-// The models of the export check (tests/export/run.sh): three small ones, trained a few steps on a
+// The models of the export check (tests/export/run.sh): five small ones, trained a few steps on a
 // generated table with numeric and categorical columns, that together hold every layer type (with
 // arguments off their defaults), a 784-256-128-10 image classifier (the compile-time check), and
 // one model per activation in the registry (act_<name>: the activation alone, with its defaults,
@@ -268,6 +268,18 @@ int main(int argc, char** argv) {
                        nn::Sigmoid(), nn::Linear(8, 8), nn::LayerNorm(8, 1e-5f, false),
                        nn::Softmax(), nn::Linear(8, 1)},
         false, true, 3, dir, list);
+    // x1 and x2 (inputs 0 and 4) embedded, the one-hot inputs passed through; x1 spans
+    // several periods of the larger frequencies.
+    tabular_model(
+        "embedded",
+        nn::Sequential{nn::FeatureScale(9, true), nn::PeriodicEmbedding(9, {0, 4}, 8, 3, 0.5f),
+                       nn::Linear(15, 12), nn::ReLU(), nn::Linear(12, 3)},
+        true, true, 4, dir, list);
+    tabular_model(
+        "embedded_regressor",
+        nn::Sequential{nn::PeriodicEmbedding(9, {0, 1, 2, 3, 4, 5, 6, 7, 8}), nn::FeatureScale(36),
+                       nn::Linear(36, 8), nn::SiLU(), nn::Linear(8, 1)},
+        false, false, 5, dir, list);
     image_model(dir, list);
     for (const auto& info : px::nn::activations()) activation_model(info, dir, list);
   } catch (const std::exception& e) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # PyTorch alone reads a model the plexus command trained — batch norm, dropout, a categorical
-# column, gaps filled by imputation — rebuilds it as torch.nn.Sequential with
-# load_state_dict(strict=True), applies the preprocessing the file describes to raw CSV rows and
+# column, gaps filled by imputation; then one with FeatureScale and PeriodicEmbedding — rebuilds
+# it as torch.nn.Sequential with load_state_dict(strict=True), applies the preprocessing the file describes to raw CSV rows and
 # gets `plexus predict --proba`'s probabilities (tests/interop/torch_predict.py, <= 1e-5).
 # Exits 77 (skipped) without PyTorch.
 # Usage: torch_reads_model.sh PLEXUS PYTHON WORK_DIR
@@ -27,3 +27,8 @@ make rows.csv 11 300
   --activation gelu --epochs 20 --save model.plx --quiet > /dev/null
 "$plexus" predict --model model.plx --data rows.csv --proba --output plexus.csv
 "$python" "$interop/torch_predict.py" model.plx rows.csv plexus.csv
+# The tabular recipe's layers, through their documented modules (tests/interop/plexus_modules.py).
+"$plexus" train --data train.csv --ignore id --impute most-frequent --embedding periodic \
+  --feature-scale --epochs 20 --save embedded.plx --quiet > /dev/null
+"$plexus" predict --model embedded.plx --data rows.csv --proba --output embedded.csv
+"$python" "$interop/torch_predict.py" embedded.plx rows.csv embedded.csv

@@ -4,7 +4,8 @@
   torch_predict.py MODEL.plx ROWS.csv PLEXUS_PREDICTIONS.csv
 
 Builds the torch.nn.Sequential that plexus.architecture describes (each layer is the torch.nn
-class of that name, called with the arguments as given), loads the tensors with
+class of that name, or the documented module of plexus_modules.py, called with the arguments as
+given), loads the tensors with
 load_state_dict(strict=True), applies plexus.preprocessing to the raw CSV rows (standardised
 numeric columns, one-hot categorical ones, imputed gaps), and compares its class probabilities (or
 predicted values) with the ones plexus wrote: at most 1e-5 apart (relative, absolute floor 1e-6).
@@ -21,6 +22,8 @@ from read_safetensors import read_plx  # noqa: E402  (exits 77 itself when torch
 
 import torch  # noqa: E402
 
+import plexus_modules  # noqa: E402  (plexus' layers that torch.nn does not have)
+
 MISSING = {"", "na", "n/a", "nan", "null"}
 
 
@@ -31,7 +34,8 @@ def build_network(architecture):
         if layer["type"] == "Sequential":
             layers.append(build_network(layer["children"]))
         else:
-            layers.append(getattr(torch.nn, layer["type"])(**args))
+            module = getattr(plexus_modules, layer["type"], None) or getattr(torch.nn, layer["type"])
+            layers.append(module(**args))
     return torch.nn.Sequential(*layers)
 
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,6 +58,8 @@ class Preprocessing {
                    std::vector<std::string>* warnings = nullptr) const;
 
   size_t output_features() const;
+  /// The positions in transform()'s output of the numeric columns' values.
+  std::vector<int64_t> numeric_value_outputs() const;
   /// The input columns, in feature order; ignored columns are listed with kind ignored.
   const std::vector<ColumnInfo>& columns() const { return columns_; }
 
