@@ -97,30 +97,27 @@ CFunction layer_function(LayerKind kind) {
               ""};
     case LayerKind::periodic_embedding:
       // The sums run over the frequencies in order, as ops/embedding.cpp adds them.
-      return {
-          "px_periodic_embedding",
-          "static void px_periodic_embedding(const float* x, float* y, int n, int k, int d,\n"
-          "                                  const int* embedded, int passed_count,\n"
-          "                                  const int* passed, const float* w,\n"
-          "                                  const float* phase, const float* lw,\n"
-          "                                  const float* lb) {\n"
-          "  for (int i = 0; i < n; ++i) {\n"
-          "    const float v = x[embedded[i]];\n"
-          "    float* block = y + (long)i * (1 + d);\n"
-          "    block[0] = v;\n"
-          "    for (int e = 0; e < d; ++e) block[1 + e] = 0.0f;\n"
-          "    for (int m = 0; m < k; ++m) {\n"
-          "      const float p = cosf(" +
-              c_float(kTwoPi) +
-              " * (v * w[i * k + m] + phase[i * k + m]));\n"
-              "      for (int e = 0; e < d; ++e) block[1 + e] += p * lw[((long)i * k + m) * d + "
-              "e];\n"
+      return {"px_periodic_embedding",
+              "static void px_periodic_embedding(const float* x, float* y, int n, int k, int d,\n"
+              "                                  const int* embedded, int passed_count,\n"
+              "                                  const int* passed, const float* w,\n"
+              "                                  const float* phase, const float* lw,\n"
+              "                                  const float* lb, float two_pi) {\n"
+              "  for (int i = 0; i < n; ++i) {\n"
+              "    const float v = x[embedded[i]];\n"
+              "    float* block = y + (long)i * (1 + d);\n"
+              "    block[0] = v;\n"
+              "    for (int e = 0; e < d; ++e) block[1 + e] = 0.0f;\n"
+              "    for (int m = 0; m < k; ++m) {\n"
+              "      const float p = cosf(two_pi * (v * w[i * k + m] + phase[i * k + m]));\n"
+              "      const float* row = lw + ((long)i * k + m) * d;\n"
+              "      for (int e = 0; e < d; ++e) block[1 + e] += p * row[e];\n"
               "    }\n"
               "    for (int e = 0; e < d; ++e) block[1 + e] += lb[i * d + e];\n"
               "  }\n"
               "  for (int t = 0; t < passed_count; ++t) y[(long)n * (1 + d) + t] = x[passed[t]];\n"
               "}\n",
-          ""};
+              ""};
     case LayerKind::linear:
       return {"px_linear",
               "static void px_linear(const float* w, const float* b, int in, int out, const float* "
@@ -260,8 +257,6 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
       if (!layer.passed.empty()) write_indices(c, prefix + "passed", layer.passed);
       write_array(c, prefix + "frequencies", layer.frequencies);
       write_array(c, prefix + "phases", layer.phases);
-    }
-    if (layer.kind == LayerKind::periodic_embedding) {
       write_array(c, prefix + "weight", layer.weight);
       write_array(c, prefix + "bias", layer.bias);
       c << "\n";
@@ -343,7 +338,8 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
           << layer.frequency_count << ", " << layer.embedding_dim << ", " << prefix << "embedded, "
           << layer.passed.size() << ", "
           << (layer.passed.empty() ? "(const int*)0" : prefix + "passed") << ", " << prefix
-          << "frequencies, " << prefix << "phases, " << prefix << "weight, " << prefix << "bias);";
+          << "frequencies, " << prefix << "phases, " << prefix << "weight, " << prefix << "bias, "
+          << c_float(kTwoPi) << ");";
         std::swap(x, y);
         break;
     }

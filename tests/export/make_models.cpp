@@ -275,11 +275,13 @@ int main(int argc, char** argv) {
         nn::Sequential{nn::FeatureScale(9, true), nn::PeriodicEmbedding(9, {0, 4}, 8, 3, 0.5f),
                        nn::Linear(15, 12), nn::ReLU(), nn::Linear(12, 3)},
         true, true, 4, dir, list);
+    // Every input embedded (the one-hot ones too), defaults, then a scale without a bias. A
+    // classifier: a regressor's outputs near 0 would measure rounding, not the export.
     tabular_model(
-        "embedded_regressor",
+        "embedded_all",
         nn::Sequential{nn::PeriodicEmbedding(9, {0, 1, 2, 3, 4, 5, 6, 7, 8}), nn::FeatureScale(36),
-                       nn::Linear(36, 8), nn::SiLU(), nn::Linear(8, 1)},
-        false, false, 5, dir, list);
+                       nn::Linear(36, 8), nn::SiLU(), nn::Linear(8, 3)},
+        true, false, 5, dir, list);
     image_model(dir, list);
     for (const auto& info : px::nn::activations()) activation_model(info, dir, list);
   } catch (const std::exception& e) {
