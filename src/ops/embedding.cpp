@@ -1,7 +1,7 @@
 // The periodic embedding of numeric features (Gorishniy et al. 2022; RealMLP's "PBLD": periodic,
 // with a phase, a per-feature linear map, and the raw value kept beside it, DenseNet-style), fused
-// with its hand-written backward: one op instead of a gather, a broadcast product, a cosine, a
-// batched product and a concatenation, each of which would hold a [B, N, K] intermediate.
+// with its hand-written backward: one op instead of a gather, a broadcast product and sum, a
+// cosine, a batched product and a concatenation, with their graph nodes and intermediates.
 // B = batch size, F = input features, N = embedded features, K = frequencies, D = embedding width.
 #include <cmath>
 #include <memory>
@@ -37,7 +37,6 @@ struct Layout {
 // z]. Backward, with g0 = dy[x_j] and g_e = dy[z_e]:
 //   dbias_e = g_e,  dW_me = p_m g_e,  dp_m = sum_e W_me g_e,  da_m = -sin(a_m) dp_m,
 //   dw_m = 2 pi x_j da_m,  db_m = 2 pi da_m,  dx_j = g0 + 2 pi sum_m w_m da_m.
-// The cosines are recomputed in the backward rather than saved ([B, N, K] floats).
 Tensor periodic_embedding(const Tensor& x, std::span<const int64_t> indices,
                           const Tensor& frequencies, const Tensor& phases, const Tensor& weight,
                           const Tensor& bias) {
@@ -83,13 +82,28 @@ Tensor periodic_embedding(const Tensor& x, std::span<const int64_t> indices,
   const float* lw = weight.data();
   const float* lb = bias.data();
   float* py = y.data();
-  std::vector<float> p(nk);
+  // Training saves the cosines and the sines ([B, N, K] each; sincosf gives both for little more
+  // than one), so that the backward computes no transcendental function; inference saves none.
+  const bool saving = autograd::should_record({x, frequencies, phases, weight, bias});
+  const size_t per_row = layout->embedded.size() * nk;
+  Tensor saved = saving ? Tensor::empty({2, static_cast<int64_t>(rows * per_row)}) : Tensor();
+  float* cosines = saving ? saved.data() : nullptr;
+  float* sines = saving ? cosines + rows * per_row : nullptr;
+  std::vector<float> scratch(nk);
   for (size_t r = 0; r < rows; ++r) {
     const float* xr = px + r * in;
     float* yr = py + r * out_width;
     for (size_t i = 0; i < layout->embedded.size(); ++i) {
       const float v = xr[layout->embedded[i]];
-      for (size_t m = 0; m < nk; ++m) p[m] = std::cos(kTwoPi * (v * w[i * nk + m] + b[i * nk + m]));
+      const size_t at = r * per_row + i * nk;
+      float* p = saving ? cosines + at : scratch.data();
+      for (size_t m = 0; m < nk; ++m) {
+        const float a = kTwoPi * (v * w[i * nk + m] + b[i * nk + m]);
+        if (saving)
+          sincosf(a, sines + at + m, p + m);  // NOTE: the same cosine as cosf, bit for bit
+        else
+          p[m] = std::cos(a);
+      }
       float* block = yr + i * layout->width;
       block[0] = v;
       const float* wi = lw + i * nk * nd;
@@ -105,13 +119,12 @@ Tensor periodic_embedding(const Tensor& x, std::span<const int64_t> indices,
 
   return autograd::record(
       Op::periodic_embedding, std::move(y), {x, frequencies, phases, weight, bias},
-      [layout, nk, nd](BackwardContext& c) {
+      [layout, saved, nk, nd](BackwardContext& c) {
         const size_t n_rows = c.input_shape(0)[0];
         const size_t n_in = c.input_shape(0)[1];
         const size_t n_out = layout->outputs();
         const float* xs = c.input_data(0);
         const float* w = c.input_data(1);
-        const float* b = c.input_data(2);
         const float* lw = c.input_data(3);
         const float* dy = c.output_grad();
         float* dx = c.input_grad(0);
@@ -119,7 +132,9 @@ Tensor periodic_embedding(const Tensor& x, std::span<const int64_t> indices,
         float* db = c.input_grad(2);
         float* dlw = c.input_grad(3);
         float* dlb = c.input_grad(4);
-        std::vector<float> p(nk), sine(nk);
+        const size_t per_row = layout->embedded.size() * nk;
+        const float* cosines = saved.data();
+        const float* sines = cosines + n_rows * per_row;
         for (size_t r = 0; r < n_rows; ++r) {
           const float* xr = xs + r * n_in;
           const float* gr = dy + r * n_out;
@@ -128,11 +143,8 @@ Tensor periodic_embedding(const Tensor& x, std::span<const int64_t> indices,
             const float v = xr[j];
             const float* g = gr + i * layout->width;
             const float* wi = lw + i * nk * nd;
-            for (size_t m = 0; m < nk; ++m) {
-              const float a = kTwoPi * (v * w[i * nk + m] + b[i * nk + m]);
-              p[m] = std::cos(a);
-              sine[m] = std::sin(a);
-            }
+            const float* p = cosines + r * per_row + i * nk;
+            const float* sine = sines + r * per_row + i * nk;
             if (dlb)
               for (size_t e = 0; e < nd; ++e) dlb[i * nd + e] += g[1 + e];
             if (dlw)
