@@ -5,6 +5,7 @@
 #include "plexus/ops/activation.hpp"
 #include "plexus/ops/dropout.hpp"
 #include "plexus/ops/elementwise.hpp"
+#include "plexus/ops/embedding.hpp"
 #include "plexus/ops/gradcheck.hpp"
 #include "plexus/ops/matmul.hpp"
 #include "plexus/ops/norm.hpp"

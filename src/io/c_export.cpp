@@ -15,6 +15,7 @@
 
 #include "base/check.hpp"
 #include "io/export_plan.hpp"
+#include "plexus/ops/embedding.hpp"
 
 namespace plexus::io {
 
@@ -77,9 +78,46 @@ void write_array(std::ostringstream& c, const std::string& name, const std::vect
   c << "\n};\n";
 }
 
+void write_indices(std::ostringstream& c, const std::string& name,
+                   const std::vector<int64_t>& values) {
+  c << "static const int " << name << "[" << values.size() << "] = {";
+  for (size_t i = 0; i < values.size(); ++i)
+    c << (i % 16 == 0 ? "\n  " : " ") << values[i] << (i + 1 < values.size() ? "," : "");
+  c << "\n};\n";
+}
+
 // The functions of the layers with weights; an activation's comes from the activation table.
 CFunction layer_function(LayerKind kind) {
   switch (kind) {
+    case LayerKind::feature_scale:
+      return {"px_feature_scale",
+              "static void px_feature_scale(float* x, int n, const float* w, const float* b) {\n"
+              "  for (int i = 0; i < n; ++i) x[i] = b ? x[i] * w[i] + b[i] : x[i] * w[i];\n"
+              "}\n",
+              ""};
+    case LayerKind::periodic_embedding:
+      // The sums run over the frequencies in order, as ops/embedding.cpp adds them.
+      return {"px_periodic_embedding",
+              "static void px_periodic_embedding(const float* x, float* y, int n, int k, int d,\n"
+              "                                  const int* embedded, int passed_count,\n"
+              "                                  const int* passed, const float* w,\n"
+              "                                  const float* phase, const float* lw,\n"
+              "                                  const float* lb, float two_pi) {\n"
+              "  for (int i = 0; i < n; ++i) {\n"
+              "    const float v = x[embedded[i]];\n"
+              "    float* block = y + (long)i * (1 + d);\n"
+              "    block[0] = v;\n"
+              "    for (int e = 0; e < d; ++e) block[1 + e] = 0.0f;\n"
+              "    for (int m = 0; m < k; ++m) {\n"
+              "      const float p = cosf(two_pi * (v * w[i * k + m] + phase[i * k + m]));\n"
+              "      const float* row = lw + ((long)i * k + m) * d;\n"
+              "      for (int e = 0; e < d; ++e) block[1 + e] += p * row[e];\n"
+              "    }\n"
+              "    for (int e = 0; e < d; ++e) block[1 + e] += lb[i * d + e];\n"
+              "  }\n"
+              "  for (int t = 0; t < passed_count; ++t) y[(long)n * (1 + d) + t] = x[passed[t]];\n"
+              "}\n",
+              ""};
     case LayerKind::linear:
       return {"px_linear",
               "static void px_linear(const float* w, const float* b, int in, int out, const float* "
@@ -212,7 +250,7 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
   // Each function once, by name; an activation's is called with its layer's arguments.
   std::map<std::string, std::string> functions;
   std::vector<CFunction> layer_functions(plan.layers.size());
-  bool any_linear = false;
+  bool two_buffers = false;  // a layer that cannot work in place writes into the other
   for (size_t i = 0; i < plan.layers.size(); ++i) {
     const ExportLayer& layer = plan.layers[i];
     if (detail::is_ensemble_step(layer.kind)) continue;  // written inline, without a function
@@ -221,10 +259,21 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
                                    : layer_function(layer.kind);
     functions.emplace(function.name, function.source);
     layer_functions[i] = function;
-    any_linear = any_linear || layer.kind == LayerKind::linear;
+    two_buffers = two_buffers || layer.kind == LayerKind::linear ||
+                  layer.kind == LayerKind::periodic_embedding;
     const std::string prefix = "layer" + std::to_string(i) + "_";
-    if (layer.kind == LayerKind::linear || layer.kind == LayerKind::batch_norm ||
-        (layer.kind == LayerKind::layer_norm && !layer.weight.empty())) {
+    if (layer.kind == LayerKind::periodic_embedding) {
+      c << "/* layer " << i << ": " << comment_text(layer.description) << " */\n";
+      write_indices(c, prefix + "embedded", layer.embedded);
+      if (!layer.passed.empty()) write_indices(c, prefix + "passed", layer.passed);
+      write_array(c, prefix + "frequencies", layer.frequencies);
+      write_array(c, prefix + "phases", layer.phases);
+      write_array(c, prefix + "weight", layer.weight);
+      write_array(c, prefix + "bias", layer.bias);
+      c << "\n";
+    } else if (layer.kind == LayerKind::linear || layer.kind == LayerKind::batch_norm ||
+               layer.kind == LayerKind::feature_scale ||
+               (layer.kind == LayerKind::layer_norm && !layer.weight.empty())) {
       c << "/* layer " << i << ": " << comment_text(layer.description)
         << (layer.kind == LayerKind::batch_norm ? ", folded: x * alpha + beta" : "") << " */\n";
       write_array(c, prefix + "weight", layer.weight);
@@ -276,7 +325,7 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
 
   c << "void " << name << "_predict(const float* features, float* outputs) {\n"
     << "  float a[" << plan.widest << "];\n";
-  if (any_linear) c << "  float b[" << plan.widest << "];\n";
+  if (two_buffers) c << "  float b[" << plan.widest << "];\n";
   if (plan.ensemble)  // the input every member starts from, and the sum of their outputs
     c << "  float ensemble_input[" << plan.widest << "], ensemble_sum[" << plan.widest << "];\n";
   c << "  px_preprocess(features, a);\n";
@@ -318,6 +367,19 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
       case LayerKind::ensemble_end:
         c << "for (int k = 0; k < " << n << "; ++k) " << x << "[k] = ensemble_sum[k] * "
           << c_float(1.0f / static_cast<float>(layer.member)) << ";";
+        break;
+      case LayerKind::feature_scale:
+        c << "px_feature_scale(" << x << ", " << n << ", " << prefix << "weight, "
+          << (layer.bias.empty() ? "(const float*)0" : prefix + "bias") << ");";
+        break;
+      case LayerKind::periodic_embedding:
+        c << "px_periodic_embedding(" << x << ", " << y << ", " << layer.embedded.size() << ", "
+          << layer.frequency_count << ", " << layer.embedding_dim << ", " << prefix << "embedded, "
+          << layer.passed.size() << ", "
+          << (layer.passed.empty() ? "(const int*)0" : prefix + "passed") << ", " << prefix
+          << "frequencies, " << prefix << "phases, " << prefix << "weight, " << prefix << "bias, "
+          << c_float(kTwoPi) << ");";
+        std::swap(x, y);
         break;
     }
     c << " /* " << comment_text(layer.description) << " */\n";

@@ -10,8 +10,10 @@
 #include "base/check.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/ensemble.hpp"
+#include "plexus/nn/feature_scale.hpp"
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
+#include "plexus/nn/periodic_embedding.hpp"
 #include "plexus/nn/registry.hpp"
 
 namespace plexus::io::detail {
@@ -188,14 +190,40 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
       layer.weight = values_of(ln->weight, what, label);
       layer.bias = values_of(ln->bias, what, label);
       layer.eps = static_cast<float>(arg(spec, "eps", 1e-5));
+    } else if (const auto* scale = dynamic_cast<const nn::FeatureScale*>(&module)) {
+      PLEXUS_CHECK(*scale->in_features() == width, what, ": layer ", label, " scales ",
+                   *scale->in_features(), " features but gets ", width);
+      layer.kind = LayerKind::feature_scale;
+      layer.weight = values_of(scale->weight, what, label);
+      layer.bias = values_of(scale->bias, what, label);
+    } else if (const auto* periodic = dynamic_cast<const nn::PeriodicEmbedding*>(&module)) {
+      PLEXUS_CHECK(*periodic->in_features() == width, what, ": layer ", label, " takes ",
+                   *periodic->in_features(), " inputs but gets ", width);
+      layer.kind = LayerKind::periodic_embedding;
+      layer.out = *periodic->out_features();
+      layer.embedded = periodic->indices();
+      for (int64_t j = 0, next = 0; j < width; ++j) {
+        const bool embedded = next < static_cast<int64_t>(layer.embedded.size()) &&
+                              layer.embedded[static_cast<size_t>(next)] == j;
+        if (embedded)
+          ++next;
+        else
+          layer.passed.push_back(j);
+      }
+      layer.frequencies = values_of(periodic->frequencies, what, label);
+      layer.phases = values_of(periodic->phases, what, label);
+      layer.weight = values_of(periodic->weight, what, label);
+      layer.bias = values_of(periodic->bias, what, label);
+      layer.frequency_count = periodic->weight.shape()[1];
+      layer.embedding_dim = periodic->weight.shape()[2];
     } else if (module.type() == "Dropout") {
       continue;  // the identity in inference
     } else {
       layer.kind = LayerKind::activation;
       layer.exports = find_activation_export(module.type());
       PLEXUS_CHECK(layer.exports, what, ": layer ", label, " of type ", module.type(),
-                   " has no export (supported: Linear, BatchNorm1d, LayerNorm, Dropout and the "
-                   "built-in activations)");
+                   " has no export (supported: Linear, BatchNorm1d, LayerNorm, Dropout, "
+                   "FeatureScale, PeriodicEmbedding and the built-in activations)");
       layer.activation = activation_layer(spec);
       const std::string refusal =
           layer.exports->refusal ? layer.exports->refusal(layer.activation) : "";

@@ -32,7 +32,9 @@ enum class LayerKind {
   linear,
   batch_norm,  ///< folded, as plexus computes it in eval mode: y = x * alpha + beta
   layer_norm,
-  activation,  ///< exported through its entry of the activation table (io/activation_export.hpp)
+  activation,     ///< exported through its entry of the activation table (io/activation_export.hpp)
+  feature_scale,  ///< y = x * weight (+ bias)
+  periodic_embedding,  ///< the blocks [x_j, z_j] of the embedded inputs, then the others
   // An nn::Ensemble is its members' layers in turn, between these three steps:
   ensemble_begin,  ///< keeps the input, which every member starts from
   member_end,      ///< adds the member's outputs to the sum (`member`: which, from 0) and
@@ -53,7 +55,12 @@ struct ExportLayer {
                                     ///< batch_norm: alpha and beta; layer_norm: its affine ones
   float eps = 0;                    ///< layer_norm
   int64_t member = 0;               ///< member_end: the member; ensemble_end: the member count
-  ActivationLayer activation;       ///< activation: its type and arguments
+  /// periodic_embedding: weight [N, K, D] and bias [N, D] of the per-feature maps, the inputs
+  /// embedded (N, increasing) and passed through, and frequencies and phases [N, K].
+  std::vector<int64_t> embedded, passed;
+  std::vector<float> frequencies, phases;
+  int64_t frequency_count = 0, embedding_dim = 0;
+  ActivationLayer activation;                 ///< activation: its type and arguments
   const ActivationExport* exports = nullptr;  ///< activation: how it exports
 };
 

@@ -63,9 +63,25 @@ double arg_from_json(const std::string& type, const std::string& name, const jso
   return value.get<double>();
 }
 
+// A list argument (PeriodicEmbedding's indices): whole numbers that fit an int64.
+std::vector<int64_t> list_from_json(const std::string& type, const std::string& name,
+                                    const json& value, std::string_view source) {
+  std::vector<int64_t> out;
+  for (const json& item : value) {
+    const bool fits =
+        item.is_number_integer() &&
+        !(item.is_number_unsigned() && item.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX));
+    PLEXUS_CHECK(fits, source, ": architecture: ", type, " argument \"", name,
+                 "\" must be a list of whole numbers, got ", value.dump().substr(0, 60));
+    out.push_back(item.get<int64_t>());
+  }
+  return out;
+}
+
 json spec_to_json(const nn::LayerSpec& spec) {
   json layer = {{"type", spec.type}};
   for (const auto& [name, value] : spec.args) layer[name] = arg_to_json(name, value);
+  for (const auto& [name, values] : spec.lists) layer[name] = values;
   if (!spec.children.empty()) {
     json children = json::array();
     for (const auto& child : spec.children) children.push_back(spec_to_json(child));
@@ -85,6 +101,10 @@ nn::LayerSpec spec_from_json(const json& layer, std::string_view source) {
       PLEXUS_CHECK(value.is_array(), source, ": architecture: \"children\" of ", spec.type,
                    " must be a list");
       for (const auto& child : value) spec.children.push_back(spec_from_json(child, source));
+      continue;
+    }
+    if (value.is_array()) {
+      spec.lists.emplace_back(name, list_from_json(spec.type, name, value, source));
       continue;
     }
     spec.args.emplace_back(name, arg_from_json(spec.type, name, value, source));

@@ -22,6 +22,7 @@
 
 #include "io/export_plan.hpp"
 #include "io/onnx.pb.h"
+#include "plexus/ops/embedding.hpp"
 #endif
 
 namespace plexus::io {
@@ -118,6 +119,33 @@ class Graph : public detail::OnnxGraph {
   onnx::GraphProto& graph_;
   int next_ = 0;
 };
+
+// [B, F] -> [B, N (1 + D) + F - N], as ops/embedding.cpp computes it: the embedded inputs
+// gathered, their cosines [B, N, K], each feature's [K, D] map as a batched MatMul
+// ([B, N, 1, K] x [N, K, D]), the value put in front of each block, then the inputs passed
+// through.
+std::string periodic_embedding(Graph& g, const ExportLayer& l, const std::string& x) {
+  const auto n = static_cast<int64_t>(l.embedded.size());
+  const int64_t k = l.frequency_count, d = l.embedding_dim;
+  const std::string values =  // [B, N, 1]
+      g.node("Unsqueeze", {g.node("Gather", {x, g.int64s("embedded", l.embedded)}, {{"axis", 1}}),
+                           g.int64s("axes", {2})});
+  const std::string angle = g.node(
+      "Mul",
+      {g.node("Add", {g.node("Mul", {values, g.constant("frequencies", {n, k}, l.frequencies)}),
+                      g.constant("phases", {n, k}, l.phases)}),
+       g.scalar("two_pi", kTwoPi)});
+  const std::string cosines = g.node("Unsqueeze", {g.node("Cos", {angle}), g.int64s("axes", {2})});
+  const std::string mapped =
+      g.node("Reshape", {g.node("MatMul", {cosines, g.constant("weight", {n, k, d}, l.weight)}),
+                         g.int64s("shape", {0, n, d})});
+  const std::string z = g.node("Add", {mapped, g.constant("bias", {n, d}, l.bias)});
+  const std::string blocks = g.node("Reshape", {g.node("Concat", {values, z}, {{"axis", 2}}),
+                                                g.int64s("shape", {0, n * (1 + d)})});
+  if (l.passed.empty()) return blocks;
+  const std::string passed = g.node("Gather", {x, g.int64s("passed", l.passed)}, {{"axis", 1}});
+  return g.node("Concat", {blocks, passed}, {{"axis", 1}});
+}
 
 void set_type(onnx::ValueInfoProto& value, const std::string& name, int64_t width) {
   value.set_name(name);
@@ -238,6 +266,13 @@ std::string layer(Graph& g, const ExportLayer& l, const std::string& x, Ensemble
     case LayerKind::ensemble_end:
       return g.node("Mul",
                     {ensemble.sum, g.scalar("ensemble_mean", 1.0f / static_cast<float>(l.member))});
+    case LayerKind::feature_scale: {
+      const std::string scaled = g.node("Mul", {x, g.constant("scale", {l.in}, l.weight)});
+      return l.bias.empty() ? scaled
+                            : g.node("Add", {scaled, g.constant("scale_bias", {l.in}, l.bias)});
+    }
+    case LayerKind::periodic_embedding:
+      return periodic_embedding(g, l, x);
   }
   return x;
 }

@@ -2,6 +2,7 @@
 // and factory in one place, so lookup, help text and errors cannot disagree.
 #include "plexus/nn/registry.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -14,8 +15,10 @@
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/dropout.hpp"
 #include "plexus/nn/ensemble.hpp"
+#include "plexus/nn/feature_scale.hpp"
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
+#include "plexus/nn/periodic_embedding.hpp"
 
 namespace plexus::nn {
 
@@ -24,6 +27,16 @@ namespace {
 // A spec's arguments, each checked against the layer's list; unset ones take their default.
 class Args {
  public:
+  Args(const LayerSpec& spec, const LayerInfo& info) : Args(spec, info.args) {
+    for (const auto& [name, values] : spec.lists) {
+      bool known = false;
+      for (const std::string& list : info.lists) known = known || list == name;
+      PLEXUS_CHECK(known, type_, ": unknown list argument '", name, "'; it takes ",
+                   info.lists.empty() ? std::string("none") : join(info.lists));
+      PLEXUS_CHECK(lists_.emplace(name, values).second, type_, ": argument '", name,
+                   "' is given twice");
+    }
+  }
   Args(const LayerSpec& spec, const std::vector<LayerArg>& accepted) : type_(spec.type) {
     for (const auto& [name, value] : spec.args) {
       bool known = false;
@@ -56,6 +69,11 @@ class Args {
                  "' must be at most 2^53, got ", v);
     return static_cast<int64_t>(v);
   }
+  /// The list argument `name`; none when the spec leaves it out.
+  const std::vector<int64_t>* list(const std::string& name) const {
+    const auto found = lists_.find(name);
+    return found == lists_.end() ? nullptr : &found->second;
+  }
   bool flag(const std::string& name) const {
     const double v = real(name);
     PLEXUS_CHECK(v == 0.0 || v == 1.0, type_, ": argument '", name, "' must be 0 or 1, got ", v);
@@ -72,6 +90,7 @@ class Args {
 
   std::string type_;
   std::map<std::string, double> given_;
+  std::map<std::string, std::vector<int64_t>> lists_;
 };
 
 struct LayerEntry {
@@ -92,6 +111,14 @@ uint64_t product(int64_t a, int64_t b) {
   return __builtin_mul_overflow(static_cast<uint64_t>(a), static_cast<uint64_t>(b), &out)
              ? UINT64_MAX
              : out;
+}
+
+// PeriodicEmbedding's indices: the list given, or every input.
+std::vector<int64_t> embedded(const Args& a) {
+  if (const std::vector<int64_t>* given = a.list("indices")) return *given;
+  std::vector<int64_t> all(static_cast<size_t>(std::max<int64_t>(a.integer("in_features"), 0)));
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
+  return all;
 }
 
 template <typename M>
@@ -171,6 +198,30 @@ const std::vector<LayerEntry>& table() {
        [](const Args& a) -> std::shared_ptr<Module> {
          return std::make_shared<LogSoftmax>(a.integer("dim"));
        }},
+      {{"PeriodicEmbedding",
+        {{"in_features", {}}, {"frequencies", 16.0}, {"embedding_dim", 3.0}, {"sigma", 0.1}},
+        "each input at indices (all when left out) becomes [x, W cos(2 pi (w x + b)) + c]; the "
+        "others pass through",
+        {"indices"}},
+       "",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<PeriodicEmbedding>(a.integer("in_features"), embedded(a),
+                                                    a.integer("frequencies"),
+                                                    a.integer("embedding_dim"), a.single("sigma"));
+       },
+       [](const Args& a) {
+         // Counted, not listed: the budget is checked before anything is allocated.
+         const std::vector<int64_t>* given = a.list("indices");
+         const int64_t n = given ? static_cast<int64_t>(given->size()) : a.integer("in_features");
+         const int64_t k = a.integer("frequencies"), d = a.integer("embedding_dim");
+         return product(product(n, k), 2 + d);
+       }},
+      {{"FeatureScale", {{"num_features", {}}, {"bias", 0.0}}, "x * weight (+ bias), per feature"},
+       "",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         return std::make_shared<FeatureScale>(a.integer("num_features"), a.flag("bias"));
+       },
+       [](const Args& a) { return product(a.integer("num_features"), 1); }},
   };
   return entries;
 }
@@ -233,7 +284,7 @@ std::shared_ptr<Module> make_within(const LayerSpec& spec, uint64_t& budget) {
   for (const LayerEntry& entry : table()) {
     if (entry.info.type != spec.type) continue;
     PLEXUS_CHECK(spec.children.empty(), spec.type, ": takes no children");
-    const Args args(spec, entry.info.args);
+    const Args args(spec, entry.info);
     const uint64_t numbers = entry.numbers ? entry.numbers(args) : 0;
     PLEXUS_CHECK(numbers <= budget, spec.type, ": its parameters would hold ", numbers,
                  " numbers, more than the ", budget, " left of the limit");

@@ -12,7 +12,9 @@
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/dropout.hpp"
+#include "plexus/nn/feature_scale.hpp"
 #include "plexus/nn/linear.hpp"
+#include "plexus/nn/periodic_embedding.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/optim/registry.hpp"
 #include "plexus/train/callbacks.hpp"
@@ -64,6 +66,8 @@ Loss training_loss(const std::string& name, std::optional<double> label_smoothin
       },
       name);
 }
+// The most inputs a periodic embedding takes: each becomes 1 + 3 inputs of the first Linear.
+constexpr size_t kMostEmbedded = 1000;
 
 }  // namespace
 
@@ -80,10 +84,29 @@ bool loss_fits(const std::string& name, data::Task task) {
   return false;
 }
 
-nn::Sequential build_network(const Recipe& recipe, int64_t inputs, int64_t outputs) {
+nn::Sequential build_network(const Recipe& recipe, int64_t inputs, int64_t outputs,
+                             const std::vector<int64_t>& embedded) {
   nn::Sequential network;
   uint64_t seed = recipe.seed * 1000003u + 17u;
   int64_t width = inputs;
+  if (recipe.feature_scale) network.push_back(nn::FeatureScale(inputs));
+  if (recipe.embedding == "periodic") {
+    std::vector<int64_t> indices = embedded;
+    if (indices.empty())
+      for (int64_t j = 0; j < inputs; ++j) indices.push_back(j);
+    PLEXUS_CHECK(indices.size() <= kMostEmbedded,
+                 "build_network: --embedding periodic would embed ", indices.size(),
+                 " inputs, more than the ", kMostEmbedded,
+                 " it takes (each becomes 4 inputs of the first Linear); use --embedding none");
+    // Its own seed, so that the Linear layers start the same with and without it.
+    nn::PeriodicEmbedding embedding(inputs, std::move(indices), 16, 3, 0.1f,
+                                    recipe.seed * 1000003u + 11u);
+    width = *embedding.out_features();
+    network.push_back(std::move(embedding));
+  } else {
+    PLEXUS_CHECK(recipe.embedding == "none", "build_network: unknown embedding \"",
+                 recipe.embedding, "\"; known: none, periodic");
+  }
   for (const int64_t hidden : recipe.hidden) {
     network.push_back(nn::Linear(width, hidden, true, seed++));
     if (recipe.batch_norm) network.push_back(nn::BatchNorm1d(hidden));
@@ -115,7 +138,15 @@ nn::Sequential build_network(const Recipe& recipe, const data::PreparedData& dat
   const int64_t outputs = data.classification() ? static_cast<int64_t>(data.classes.size()) : 1;
   PLEXUS_CHECK(data.x_train.defined() && data.x_train.rank() == 2,
                "build_network: the data has no training inputs");
-  nn::Sequential network = build_network(recipe, data.x_train.shape(1), outputs);
+  // A table embeds its numeric columns' values (one-hot inputs gain nothing from it); with
+  // none, there is nothing to embed.
+  std::vector<int64_t> embedded;
+  Recipe adjusted = recipe;
+  if (data.preprocessing) {
+    embedded = data.preprocessing->numeric_value_outputs();
+    if (embedded.empty()) adjusted.embedding = "none";
+  }
+  nn::Sequential network = build_network(adjusted, data.x_train.shape(1), outputs, embedded);
   if (loss_name(recipe, data.task) == "nll") network.push_back(nn::make_activation("log_softmax"));
   return network;
 }

@@ -1,4 +1,4 @@
-// The models of the export check (tests/export/run.sh): four small ones, trained a few steps on a
+// The models of the export check (tests/export/run.sh): six small ones, trained a few steps on a
 // generated table with numeric and categorical columns, that together hold every layer type (with
 // arguments off their defaults) and every way of filling gaps (mean imputation; the default one,
 // with missing indicators and a missing category, and robust scaling), two ensembles, a
@@ -311,6 +311,20 @@ int main(int argc, char** argv) {
                   nn::Sequential{nn::Linear(11, 16), nn::ReLU(), nn::Linear(16, 8), nn::Tanh(),
                                  nn::Linear(8, 3)},
                   true, Gaps::automatic, 4, dir, list);
+    // x1 and x2 (inputs 0 and 4) embedded, the one-hot inputs passed through; x1 spans
+    // several periods of the larger frequencies.
+    tabular_model(
+        "embedded",
+        nn::Sequential{nn::FeatureScale(9, true), nn::PeriodicEmbedding(9, {0, 4}, 8, 3, 0.5f),
+                       nn::Linear(15, 12), nn::ReLU(), nn::Linear(12, 3)},
+        true, Gaps::mean, 4, dir, list);
+    // Every input embedded (the one-hot ones too), defaults, then a scale without a bias. A
+    // classifier: a regressor's outputs near 0 would measure rounding, not the export.
+    tabular_model(
+        "embedded_all",
+        nn::Sequential{nn::PeriodicEmbedding(9, {0, 1, 2, 3, 4, 5, 6, 7, 8}), nn::FeatureScale(36),
+                       nn::Linear(36, 8), nn::SiLU(), nn::Linear(8, 3)},
+        true, Gaps::none, 5, dir, list);
     image_model(dir, list);
     for (const auto& info : px::nn::activations()) activation_model(info, dir, list);
   } catch (const std::exception& e) {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # PyTorch alone reads a model the plexus command trained — batch norm, dropout, a categorical
 # column, gaps filled by imputation (most-frequent; then auto, with robust scaling); then an
-# ensemble of three — rebuilds it as torch.nn.Sequential with load_state_dict(strict=True), applies
-# the preprocessing the file describes to raw CSV rows and
-# gets `plexus predict --proba`'s probabilities (tests/interop/torch_predict.py, <= 1e-5).
+# ensemble of three; then one with FeatureScale and PeriodicEmbedding — rebuilds it as
+# torch.nn.Sequential with load_state_dict(strict=True), applies the preprocessing the file
+# describes to raw CSV rows and gets `plexus predict --proba`'s probabilities (tests/interop/torch_predict.py, <= 1e-5).
 # Exits 77 (skipped) without PyTorch.
 # Usage: torch_reads_model.sh PLEXUS PYTHON WORK_DIR
 set -euo pipefail
@@ -39,3 +39,8 @@ make rows.csv 11 300
   --quiet > /dev/null
 "$plexus" predict --model auto.plx --data rows.csv --proba --output plexus_auto.csv
 "$python" "$interop/torch_predict.py" auto.plx rows.csv plexus_auto.csv
+# The tabular recipe's layers, through their documented modules (tests/interop/plexus_modules.py).
+"$plexus" train --data train.csv --ignore id --impute most-frequent --embedding periodic \
+  --feature-scale --epochs 20 --save embedded.plx --quiet > /dev/null
+"$plexus" predict --model embedded.plx --data rows.csv --proba --output embedded.csv
+"$python" "$interop/torch_predict.py" embedded.plx rows.csv embedded.csv

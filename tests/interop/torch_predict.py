@@ -4,7 +4,8 @@
   torch_predict.py MODEL.plx ROWS.csv PLEXUS_PREDICTIONS.csv
 
 Builds the torch.nn.Sequential that plexus.architecture describes (each layer is the torch.nn
-class of that name, called with the arguments as given; an Ensemble is the class below), loads the tensors with
+class of that name, or the documented module of plexus_modules.py, called with the arguments as
+given; an Ensemble is the class below), loads the tensors with
 load_state_dict(strict=True), applies plexus.preprocessing to the raw CSV rows (standardised
 or robustly scaled numeric columns, one-hot categorical ones, imputed gaps with their missing
 indicators and categories), and compares its class probabilities (or
@@ -21,6 +22,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from read_safetensors import read_plx  # noqa: E402  (exits 77 itself when torch is missing)
 
 import torch  # noqa: E402
+
+import plexus_modules  # noqa: E402  (plexus' layers that torch.nn does not have)
 
 MISSING = {"", "na", "n/a", "nan", "null"}
 
@@ -45,7 +48,8 @@ def build_network(architecture):
         elif layer["type"] == "Ensemble":
             layers.append(Ensemble([build_network(member["children"]) for member in layer["children"]]))
         else:
-            layers.append(getattr(torch.nn, layer["type"])(**args))
+            module = getattr(plexus_modules, layer["type"], None) or getattr(torch.nn, layer["type"])
+            layers.append(module(**args))
     return torch.nn.Sequential(*layers)
 
 

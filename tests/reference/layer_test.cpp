@@ -1,6 +1,7 @@
-// Linear, BatchNorm1d and LayerNorm against PyTorch fixtures (tests/reference/fixtures/layers):
-// forward values, input gradients, parameter gradients, and BatchNorm's running statistics after
-// each training step. Weights are loaded through named_parameters()/named_buffers().
+// Linear, BatchNorm1d, LayerNorm, PeriodicEmbedding and FeatureScale against PyTorch fixtures
+// (tests/reference/fixtures/layers): forward values, input gradients, parameter gradients, and
+// BatchNorm's running statistics after each training step. Weights are loaded through
+// named_parameters()/named_buffers().
 #include <gtest/gtest.h>
 
 #include <plexus/plexus.hpp>
@@ -143,6 +144,52 @@ TEST(LayerReference, LayerNormMatchesTorch) {
     if (affine) {
       EXPECT_TRUE(tensors_close(norm.weight.grad(), f.tensor("dweight")));
       EXPECT_TRUE(tensors_close(norm.bias.grad(), f.tensor("dbias")));
+    }
+  }
+}
+
+// The documented PyTorch module (tests/interop/plexus_modules.py) with the same parameters: the
+// forward pass and the gradients of the input and of all four parameters.
+TEST(LayerReference, PeriodicEmbeddingMatchesTheDocumentedTorchModule) {
+  for (const std::string name : {"periodic_embedding", "periodic_embedding_defaults"}) {
+    SCOPED_TRACE(name);
+    const Fixture f = load_fixture("layers", name);
+    std::vector<int64_t> indices;
+    for (const float i : f.tensor("indices").to_vector())
+      indices.push_back(static_cast<int64_t>(i));
+    px::nn::PeriodicEmbedding layer(static_cast<int64_t>(f.number("in_features")), indices,
+                                    static_cast<int64_t>(f.number("frequencies")),
+                                    static_cast<int64_t>(f.number("embedding_dim")),
+                                    static_cast<float>(f.number("sigma")));
+    ASSERT_EQ(layer.named_parameters().size(), 4u);
+    load_state(layer, f);
+    const Tensor x = f.tensor("x").requires_grad();
+    const Tensor y = layer(x);
+    y.backward(f.tensor("dy"));
+    EXPECT_TRUE(tensors_close(y, f.tensor("y")));
+    EXPECT_TRUE(tensors_close(x.grad(), f.tensor("dx"), 1e-4, 1e-5));
+    EXPECT_TRUE(tensors_close(layer.frequencies.grad(), f.tensor("dfrequencies"), 1e-4, 1e-5));
+    EXPECT_TRUE(tensors_close(layer.phases.grad(), f.tensor("dphases"), 1e-4, 1e-5));
+    EXPECT_TRUE(tensors_close(layer.weight.grad(), f.tensor("dweight")));
+    EXPECT_TRUE(tensors_close(layer.bias.grad(), f.tensor("dbias")));
+  }
+}
+
+TEST(LayerReference, FeatureScaleMatchesTheDocumentedTorchModule) {
+  for (const std::string name : {"feature_scale", "feature_scale_nobias"}) {
+    SCOPED_TRACE(name);
+    const Fixture f = load_fixture("layers", name);
+    px::nn::FeatureScale layer(static_cast<int64_t>(f.number("num_features")), f.flag("bias"));
+    ASSERT_EQ(layer.named_parameters().size(), f.flag("bias") ? 2u : 1u);
+    load_state(layer, f);
+    const Tensor x = f.tensor("x").requires_grad();
+    const Tensor y = layer(x);
+    y.backward(f.tensor("dy"));
+    EXPECT_TRUE(tensors_close(y, f.tensor("y")));
+    EXPECT_TRUE(tensors_close(x.grad(), f.tensor("dx")));
+    EXPECT_TRUE(tensors_close(layer.weight.grad(), f.tensor("dweight")));
+    if (f.flag("bias")) {
+      EXPECT_TRUE(tensors_close(layer.bias.grad(), f.tensor("dbias")));
     }
   }
 }

@@ -26,9 +26,14 @@ import math
 import os
 import shutil
 
+import sys
+
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+from plexus_modules import FeatureScale, PeriodicEmbedding  # noqa: E402  (plexus' own layers)
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 REDUCTIONS = ("mean", "sum", "none")
@@ -451,6 +456,43 @@ def make_layernorm():
          {"x": x, "y": y, "dy": dy, "dx": dx})
 
 
+def make_periodic_embedding():
+    # The documented PyTorch module (tests/interop/plexus_modules.py). x spans several periods of
+    # the larger frequencies, so the cosines' slopes change sign; dy reaches every output, the
+    # passed-through inputs included.
+    cases = (("periodic_embedding", 6, [1, 2, 4], 5, 2, 0.8),
+             ("periodic_embedding_defaults", 3, [0, 1, 2], 16, 3, 0.1))
+    for name, in_features, indices, k, d, sigma in cases:
+        torch.manual_seed(0)
+        layer = PeriodicEmbedding(in_features, indices, frequencies=k, embedding_dim=d, sigma=sigma)
+        x = randn(90, 4, in_features, scale=2.0)
+        y, dy, dx = forward_backward(layer, x, dy_seed=91)
+        save("layers", name, {"layer": "periodic_embedding", "in_features": in_features,
+                              "frequencies": k, "embedding_dim": d, "sigma": sigma},
+             {"indices": torch.tensor(indices, dtype=torch.float32),
+              "frequencies": layer.frequencies, "phases": layer.phases, "weight": layer.weight,
+              "bias": layer.bias, "x": x, "y": y, "dy": dy, "dx": dx,
+              "dfrequencies": layer.frequencies.grad, "dphases": layer.phases.grad,
+              "dweight": layer.weight.grad, "dbias": layer.bias.grad})
+
+
+def make_feature_scale():
+    # y = x * weight (+ bias); dweight = sum_rows(dy * x), dx = dy * weight.
+    for name, bias in (("feature_scale", True), ("feature_scale_nobias", False)):
+        layer = FeatureScale(5, bias=bias)
+        with torch.no_grad():
+            layer.weight.copy_(uniform(95, 5, low=-1.5, high=1.5))
+            if bias:
+                layer.bias.copy_(randn(96, 5, scale=0.5))
+        x = randn(97, 4, 5)
+        y, dy, dx = forward_backward(layer, x, dy_seed=98)
+        tensors = {"weight": layer.weight, "x": x, "y": y, "dy": dy, "dx": dx,
+                   "dweight": layer.weight.grad}
+        if bias:
+            tensors.update({"bias": layer.bias, "dbias": layer.bias.grad})
+        save("layers", name, {"layer": "feature_scale", "num_features": 5, "bias": bias}, tensors)
+
+
 # ----------------------------------------------------------------------------
 # 4. Optimizers: 25 steps on loss = mean((X W^T + b - Y)^2)
 # ----------------------------------------------------------------------------
@@ -694,6 +736,8 @@ def main():
     make_linear()
     make_batchnorm()
     make_layernorm()
+    make_periodic_embedding()
+    make_feature_scale()
     make_optim()
     make_schedules()
     count = sum(len(files) for _, _, files in os.walk(FIXTURES))

@@ -23,11 +23,13 @@ namespace plexus::nn {
 /// What it takes to build a layer again (see nn/registry.hpp): its type() and its constructor's
 /// arguments by PyTorch's names, numbers only (a bool is 0 or 1), e.g.
 ///   {"Linear", {{"in_features", 784}, {"out_features", 256}, {"bias", 1}}}.
-/// Containers (Sequential) list their children's specs instead.
+/// Containers (Sequential) list their children's specs instead. Arguments that are lists of whole
+/// numbers go in `lists` (PeriodicEmbedding's {"indices", {0, 2, 5}}).
 struct LayerSpec {
   std::string type;
   std::vector<std::pair<std::string, double>> args;
   std::vector<LayerSpec> children;
+  std::vector<std::pair<std::string, std::vector<int64_t>>> lists = {};
 };
 
 class Module {

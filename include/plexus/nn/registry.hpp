@@ -40,6 +40,9 @@ struct LayerInfo {
   std::string type;  ///< "Linear"
   std::vector<LayerArg> args;
   std::string description;
+  /// The list arguments it takes (LayerSpec::lists), each optional: the layer says what leaving
+  /// it out means.
+  std::vector<std::string> lists = {};
 };
 
 /// Every layer type make_layer() builds, in a stable order (activations included).

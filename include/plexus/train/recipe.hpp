@@ -30,6 +30,11 @@ struct Recipe {
   std::string activation = "relu";
   double dropout = 0.1;
   bool batch_norm = false;
+  /// Before the first Linear: "periodic" embeds the numeric inputs (nn::PeriodicEmbedding with
+  /// its defaults), "none" does not.
+  std::string embedding = "none";
+  /// Before the first Linear (and the embedding): a learned scale per input (nn::FeatureScale).
+  bool feature_scale = false;
   /// Empty: cross_entropy for classification, mse for regression.
   std::string loss;
   /// cross_entropy's label smoothing eps in [0, 1): the target is (1 - eps) one-hot + eps / C.
@@ -52,10 +57,14 @@ struct Recipe {
   uint64_t seed = 0;
 };
 
-/// Per hidden layer Linear -> BatchNorm1d -> activation -> Dropout, then Linear to `outputs`.
-nn::Sequential build_network(const Recipe& recipe, int64_t inputs, int64_t outputs);
+/// Per hidden layer Linear -> BatchNorm1d -> activation -> Dropout, then Linear to `outputs`;
+/// before them FeatureScale and PeriodicEmbedding as the recipe says, the embedding taking the
+/// inputs at `embedded` (empty: every input).
+nn::Sequential build_network(const Recipe& recipe, int64_t inputs, int64_t outputs,
+                             const std::vector<int64_t>& embedded = {});
 /// The recipe's network for `data`: its inputs, one output per class (or one value), and
-/// log_softmax after the last layer for the nll loss.
+/// log_softmax after the last layer for the nll loss. A table's embedding takes the numeric
+/// columns' values (data::Preprocessing::numeric_value_outputs); arrays embed every input.
 nn::Sequential build_network(const Recipe& recipe, const data::PreparedData& data);
 /// Scales the last Linear layer so the network outputs y * std + mean.
 void fold_target_scaling(nn::Sequential& network, double mean, double std);

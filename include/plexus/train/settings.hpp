@@ -41,6 +41,8 @@ struct TrainSettings {
   std::string activation = "relu";
   double dropout = 0.1;
   bool batch_norm = false;
+  std::string embedding = "none";  ///< "none" or "periodic"
+  bool feature_scale = false;
   std::string loss;  ///< "" = cross_entropy (classification) or mse (regression)
   std::optional<double> label_smoothing;  ///< unset: the recipe's default
   // training

@@ -1,8 +1,8 @@
 #!/bin/sh
 # End-to-end tests of the plexus command, one flow per call:
 #   cli_test.sh PLEXUS MAKE_IDX WORKDIR FLOW
-# FLOW: classification, regression, config, errors, idx, resume, interrupt, threads, numeric,
-# ensemble.
+# FLOW: classification, embedding, regression, config, errors, idx, resume, interrupt, threads,
+# numeric, ensemble.
 # The data are made here (awk, make_idx).
 set -u
 PLEXUS=$1
@@ -121,6 +121,24 @@ classification)
   wait "$pid"
   rc=$?
   [ "$rc" -eq 130 ] && ok "SIGINT -> 130" || fail "SIGINT gave exit code $rc"
+  ;;
+embedding)
+  # The tabular recipe's layers end to end: trained, saved, read by predict, inspect and export.
+  make_classification train.csv 7 600
+  make_classification new.csv 11 200
+  expect 0 "" -- "$PLEXUS" train --data train.csv --ignore id --embedding periodic \
+    --feature-scale --save emb.plx --json --quiet --epochs 30
+  acc=$(json_number test_accuracy out.txt)
+  above "$acc" 0.85 && ok "test accuracy $acc with the embedding" || fail "test accuracy '$acc' <= 0.85"
+  expect 0 "" -- "$PLEXUS" inspect emb.plx
+  grep -q "FeatureScale" out.txt && grep -q "PeriodicEmbedding" out.txt ||
+    fail "inspect does not show the new layers: $(cat out.txt)"
+  expect 0 "" -- "$PLEXUS" predict --model emb.plx --data new.csv --proba --output p.csv
+  [ "$(wc -l < p.csv)" -eq 201 ] || fail "predict wrote $(wc -l < p.csv) lines, expected 201"
+  expect 0 "" -- "$PLEXUS" export --model emb.plx --format c --output c --name emb
+  grep -q "px_periodic_embedding(" c/emb.c && grep -q "px_feature_scale(" c/emb.c ||
+    fail "the C export does not compute the new layers"
+  expect 2 "embedding" -- "$PLEXUS" train --data train.csv --embedding piecewise
   ;;
 regression)
   make_regression train.csv 3 600

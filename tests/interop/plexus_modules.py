@@ -1,0 +1,45 @@
+"""The PyTorch modules of plexus' layers that torch.nn does not have (docs/MODEL_FORMAT.md).
+
+Each takes the arguments plexus.architecture lists and names its tensors as the model file does,
+so `Module(**arguments).load_state_dict(tensors)` reads a plexus layer. Imported by
+tests/reference/make_fixtures.py (their reference values) and tests/interop/torch_predict.py.
+"""
+import math
+
+import torch
+
+
+class PeriodicEmbedding(torch.nn.Module):
+    """Each input at `indices` (all when None) becomes the block [x, z] with
+    z = bias + cos(2 pi (x frequencies + phases)) @ weight, its own parameters per input; the
+    blocks come first, in index order, then the inputs not embedded, in their order."""
+
+    def __init__(self, in_features, indices=None, frequencies=16, embedding_dim=3, sigma=0.1):
+        super().__init__()
+        self.indices = list(range(in_features)) if indices is None else list(indices)
+        self.passed = [j for j in range(in_features) if j not in self.indices]
+        n, k, d = len(self.indices), frequencies, embedding_dim
+        bound = 1 / math.sqrt(k)  # torch.nn.Linear(k, d)'s initial range
+        self.frequencies = torch.nn.Parameter(torch.randn(n, k) * sigma)
+        self.phases = torch.nn.Parameter(torch.rand(n, k) - 0.5)
+        self.weight = torch.nn.Parameter(torch.empty(n, k, d).uniform_(-bound, bound))
+        self.bias = torch.nn.Parameter(torch.empty(n, d).uniform_(-bound, bound))
+
+    def forward(self, x):
+        v = x[:, self.indices].unsqueeze(2)  # [B, N, 1]
+        p = torch.cos(2 * math.pi * (v * self.frequencies + self.phases))  # [B, N, K]
+        z = torch.einsum("bnk,nkd->bnd", p, self.weight) + self.bias  # [B, N, D]
+        blocks = torch.cat([v, z], dim=2).flatten(1)  # [B, N (1 + D)]
+        return torch.cat([blocks, x[:, self.passed]], dim=1)
+
+
+class FeatureScale(torch.nn.Module):
+    """y = x * weight (+ bias), one scale per feature, starting at 1."""
+
+    def __init__(self, num_features, bias=False):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.ones(num_features))
+        self.bias = torch.nn.Parameter(torch.zeros(num_features)) if bias else None
+
+    def forward(self, x):
+        return x * self.weight if self.bias is None else x * self.weight + self.bias
