@@ -1,0 +1,63 @@
+// From settings to the library's objects: the defaults that depend on the data, the recipe, the
+// tabular options and the split.
+#include <filesystem>
+
+#include "plexus/train/settings.hpp"
+
+namespace plexus::train {
+
+void resolve_defaults(TrainSettings& s) {
+  if (s.weight_decay || s.data.empty()) return;
+  // The formats the command reads as arrays: fashion-mnist, an IDX folder, a .npy file.
+  std::error_code ec;
+  const bool arrays = s.data == "fashion-mnist" || std::filesystem::is_directory(s.data, ec) ||
+                      (s.data.size() >= 4 && s.data.compare(s.data.size() - 4, 4, ".npy") == 0);
+  s.weight_decay = arrays ? 0.0 : kTabularWeightDecay;
+}
+
+Recipe recipe_of(const TrainSettings& s) {
+  return {.hidden = s.hidden,
+          .activation = s.activation,
+          .dropout = s.dropout,
+          .batch_norm = s.batch_norm,
+          .embedding = s.embedding,
+          .feature_scale = s.feature_scale,
+          .loss = s.loss,
+          .label_smoothing = s.label_smoothing,
+          .optimizer = s.optimizer,
+          .lr = s.lr,
+          .beta2 = s.beta2,
+          .weight_decay = s.weight_decay.value_or(0.0),
+          .schedule = s.schedule,
+          .clip_grad = s.clip_grad,
+          .batch_size = s.batch_size,
+          .epochs = s.epochs,
+          .early_stopping = s.early_stopping,
+          .seed = s.seed};
+}
+
+data::TabularOptions tabular_options(const TrainSettings& s) {
+  data::Impute impute = data::Impute::automatic;
+  if (s.impute == "none") impute = data::Impute::none;
+  if (s.impute == "mean") impute = data::Impute::mean;
+  if (s.impute == "median") impute = data::Impute::median;
+  if (s.impute == "most-frequent") impute = data::Impute::most_frequent;
+  std::optional<data::Task> task;
+  if (!s.task.empty())
+    task = s.task == "regression" ? data::Task::regression : data::Task::classification;
+  return {.target = s.target,
+          .features = s.features,
+          .ignore = s.ignore,
+          .categorical = s.categorical,
+          .impute = impute,
+          .scaling = s.scaling == "robust" ? data::Scaling::robust : data::Scaling::standard,
+          .task = task};
+}
+
+data::PrepareOptions prepare_options(const TrainSettings& s) {
+  return {.test_fraction = 0.2,
+          .validation_fraction = s.ensemble > 1 ? 0.0 : s.validation_split,
+          .seed = s.seed};
+}
+
+}  // namespace plexus::train
