@@ -69,12 +69,12 @@ std::vector<Setting> make_table() {
        {},
        {"auto", "none", "mean", "median", "most-frequent"}},
       {"scaling",
-       "numeric columns: standard ((x - mean) / std) or robust (median and interquartile range, "
-       "then a smooth clip to about +-3) (default: standard)",
+       "numeric columns: robust (median and interquartile range, then a smooth clip to about +-3) "
+       "or standard ((x - mean) / std) (default: robust)",
        Kind::choice,
        &S::scaling,
        {},
-       {"standard", "robust"}},
+       {"robust", "standard"}},
       {.key = "header",
        .help = "the CSV's first row is a header (default: detected)",
        .kind = Kind::optional_boolean,

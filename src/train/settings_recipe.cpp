@@ -1,18 +1,45 @@
 // From settings to the library's objects: the defaults that depend on the data, the recipe, the
 // tabular options and the split.
+#include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include "plexus/train/settings.hpp"
 
+#include "plexus/optim/registry.hpp"
+
 namespace plexus::train {
 
-void resolve_defaults(TrainSettings& s) {
-  if (s.weight_decay || s.data.empty()) return;
+namespace {
+
+bool has_beta2(const std::string& optimizer) {
+  for (const auto& info : optim::optimizers())
+    if (info.name == optimizer) return info.has_beta2;
+  return false;
+}
+
+}  // namespace
+
+void resolve_defaults(TrainSettings& s, const std::vector<std::string>& chosen) {
+  if (s.data.empty()) return;
   // The formats the command reads as arrays: fashion-mnist, an IDX folder, a .npy file.
   std::error_code ec;
-  const bool arrays = s.data == "fashion-mnist" || std::filesystem::is_directory(s.data, ec) ||
-                      (s.data.size() >= 4 && s.data.compare(s.data.size() - 4, 4, ".npy") == 0);
-  s.weight_decay = arrays ? 0.0 : kTabularWeightDecay;
+  const bool images = s.data == "fashion-mnist" || std::filesystem::is_directory(s.data, ec);
+  const bool arrays =
+      images || (s.data.size() >= 4 && s.data.compare(s.data.size() - 4, 4, ".npy") == 0);
+  if (!s.weight_decay) s.weight_decay = arrays ? 0.0 : kTabularWeightDecay;
+  if (!images) return;
+  // Measured on Fashion-MNIST (bench/TABULAR.md): about half a point of test accuracy over a
+  // constant learning rate with early stopping, for 30 epochs.
+  const auto unchosen = [&](std::string_view key) {
+    return std::find(chosen.begin(), chosen.end(), key) == chosen.end();
+  };
+  if (unchosen("schedule")) s.schedule = "coslog4";
+  if (unchosen("epochs")) s.epochs = 30;
+  if (unchosen("early_stopping")) s.early_stopping = s.epochs;
+  if (!s.beta2 && has_beta2(s.optimizer)) s.beta2 = 0.95;
+  if (!s.label_smoothing && s.task != "regression" && (s.loss.empty() || s.loss == "cross_entropy"))
+    s.label_smoothing = 0.1;
 }
 
 Recipe recipe_of(const TrainSettings& s) {

@@ -29,6 +29,8 @@ void apply_json_on_resume(TrainSettings& settings, const std::string& json_text,
   if (!stage.is_object()) throw SettingsError(source + ": the configuration must be a JSON object");
   const json current = json::parse(to_json(settings));
   json changes = json::object();
+  std::vector<std::string> every_key;
+  for (const auto& setting : settings_table()) every_key.push_back(setting.key);
   for (const auto& [key, value] : stage.items()) {
     if (may_differ_on_resume(key)) {
       changes[key] = value;
@@ -36,7 +38,8 @@ void apply_json_on_resume(TrainSettings& settings, const std::string& json_text,
     }
     TrainSettings probe = settings;
     apply_json(probe, json{{key, value}}.dump(), source);
-    resolve_defaults(probe);
+    // A checkpoint's settings are chosen, all of them: only unset optional ones are resolved.
+    resolve_defaults(probe, every_key);
     const Setting& setting = find_setting(key);
     const std::string& name = setting.key;
     const json wanted = json::parse(to_json(probe))[name];

@@ -43,15 +43,15 @@ make rows.csv 11 120 2
 
 "$PLEXUS" train --data train.csv --ignore id --epochs 8 --save model.plx > train.txt 2>&1 ||
   { echo "FAIL: train: $(tail -n 5 train.txt)"; exit 1; }
-grep -q "^  x1: numeric (mean .*); gaps in training: filled with the median .*, plus a missing indicator$" train.txt &&
+grep -q "^  x1: numeric (median .*, smooth clip); gaps in training: filled with the median .*, plus a missing indicator$" train.txt &&
   grep -q "^  colour: categorical (3 categories: blue, green, red); gaps in training: a missing category$" train.txt &&
-  grep -q "^  x2: numeric (mean .*), missing -> " train.txt &&
+  grep -q "^  x2: numeric (median .*, smooth clip), missing -> " train.txt &&
   grep -q "^  size: categorical (3 categories: L, M, S), missing -> " train.txt &&
   ok "train says what it did per column: $(grep '^  x1:' train.txt)" ||
   fail "train's column lines: $(sed -n '/^columns:/,/^test/p' train.txt)"
 
 "$PLEXUS" inspect model.plx > inspect.txt 2>&1
-grep -q "^  x1: numeric, standardised (.*), missing -> .* and a missing indicator$" inspect.txt &&
+grep -q "^  x1: numeric, robust (.*smooth clip), missing -> .* and a missing indicator$" inspect.txt &&
   grep -q "^  colour: categorical, one-hot over 3 categories, missing -> a missing category$" inspect.txt &&
   ok "inspect lists the indicator and the missing category" ||
   fail "inspect: $(sed -n '/^preprocessing:/,$p' inspect.txt)"

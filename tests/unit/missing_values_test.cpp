@@ -56,11 +56,15 @@ const std::string kGaps =
     ",3,,p,0\n"
     "6,4,a,p,1\n";
 
+// Standard scaling, whose values these tests compute by hand; robust scaling has its own.
+const TabularOptions kStandard{.scaling = Scaling::standard};
+
 }  // namespace
 
 TEST(Impute, AutoIsTheDefaultAndAddsIndicatorAndCategoryWhereTrainingHasGaps) {
   const Table table = parse(kGaps);
-  const Preprocessing pre = Preprocessing::fit(table, all_rows(table), {});
+  EXPECT_EQ(TabularOptions{}.impute, Impute::automatic);
+  const Preprocessing pre = Preprocessing::fit(table, all_rows(table), kStandard);
   const auto& x = pre.columns()[0];
   EXPECT_EQ(x.fill, "2");  // the median of 1, 2, 6
   EXPECT_TRUE(x.missing_indicator);
@@ -89,7 +93,7 @@ TEST(Impute, AutoIsTheDefaultAndAddsIndicatorAndCategoryWhereTrainingHasGaps) {
 
 TEST(Impute, GapsOnlyAtPredictTimeTakeTheFillWithoutAnIndicator) {
   const Table train = parse(kGaps);
-  const Preprocessing pre = Preprocessing::fit(train, all_rows(train), {});
+  const Preprocessing pre = Preprocessing::fit(train, all_rows(train), kStandard);
   const Table test = parse("x,z,c,d,y\nNaN,,null,NA,0\n2,,purple,,1\n", "test.csv");
   std::vector<std::string> warnings;
   const std::vector<float> out = pre.transform(test, all_rows(test), &warnings).to_vector();
@@ -215,7 +219,7 @@ TEST(DescribeColumns, SaysWhatWasDoneWithEachColumnsGaps) {
   const Table table = parse(kGaps);
   px::data::PreparedData data;
   data.task = px::data::Task::regression;
-  data.preprocessing = Preprocessing::fit(table, all_rows(table), {});
+  data.preprocessing = Preprocessing::fit(table, all_rows(table), kStandard);
   data.target = px::data::Target::fit(table, all_rows(table), {});
   const auto lines = px::data::describe_columns(data);
   ASSERT_EQ(lines.size(), 5u);
@@ -234,14 +238,14 @@ TEST(DescribeColumns, SaysWhatWasDoneWithEachColumnsGaps) {
               HasSubstr("numeric (median 2.5, scale 1.5, smooth clip)"));
 }
 
-TEST(ImputeSetting, AutoByDefaultNoneAndScalingOnRequest) {
+TEST(ImputeSetting, AutoAndRobustByDefaultNoneAndStandardOnRequest) {
   px::train::TrainSettings settings;
   EXPECT_EQ(px::train::tabular_options(settings).impute, Impute::automatic);
-  EXPECT_EQ(px::train::tabular_options(settings).scaling, Scaling::standard);
-  px::train::set_from_text(settings, "impute", "none");
-  px::train::set_from_text(settings, "scaling", "robust");
-  EXPECT_EQ(px::train::tabular_options(settings).impute, Impute::none);
   EXPECT_EQ(px::train::tabular_options(settings).scaling, Scaling::robust);
+  px::train::set_from_text(settings, "impute", "none");
+  px::train::set_from_text(settings, "scaling", "standard");
+  EXPECT_EQ(px::train::tabular_options(settings).impute, Impute::none);
+  EXPECT_EQ(px::train::tabular_options(settings).scaling, Scaling::standard);
   EXPECT_THAT(error_of([&] { px::train::set_from_text(settings, "scaling", "minmax"); }),
               HasSubstr("minmax"));
 }

@@ -172,3 +172,36 @@ TEST(Settings, AResumedRunChangesOnlyItsOutputsEpochsAndThreads) {
   EXPECT_TRUE(train::may_differ_on_resume("threads"));
   EXPECT_FALSE(train::may_differ_on_resume("seed"));
 }
+
+TEST(Settings, DefaultsFollowTheDataUnlessChosen) {
+  train::TrainSettings table;
+  table.data = "houses.csv";
+  train::resolve_defaults(table, {});
+  EXPECT_EQ(table.weight_decay, train::kTabularWeightDecay);
+  EXPECT_EQ(table.schedule, "none");
+  EXPECT_EQ(table.epochs, 100);
+  EXPECT_FALSE(table.beta2);
+  EXPECT_FALSE(table.label_smoothing);
+
+  train::TrainSettings images;
+  images.data = "fashion-mnist";
+  train::resolve_defaults(images, {});
+  EXPECT_EQ(images.weight_decay, 0.0);
+  EXPECT_EQ(images.schedule, "coslog4");
+  EXPECT_EQ(images.epochs, 30);
+  EXPECT_EQ(images.early_stopping, 30);  // never stops early; restores the best epoch
+  EXPECT_EQ(images.beta2, 0.95);
+  EXPECT_EQ(images.label_smoothing, 0.1);
+
+  // What a flag or --config chose stays, even when it equals the table's default.
+  train::TrainSettings chosen;
+  chosen.data = "fashion-mnist";
+  chosen.optimizer = "sgd";
+  chosen.loss = "nll";
+  train::resolve_defaults(chosen, {"epochs", "schedule"});
+  EXPECT_EQ(chosen.epochs, 100);
+  EXPECT_EQ(chosen.early_stopping, 100);
+  EXPECT_EQ(chosen.schedule, "none");
+  EXPECT_FALSE(chosen.beta2);            // sgd has none
+  EXPECT_FALSE(chosen.label_smoothing);  // cross_entropy's only
+}

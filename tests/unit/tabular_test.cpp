@@ -31,6 +31,9 @@ using ::testing::HasSubstr;
 
 namespace {
 
+// These tests check standard scaling's values; robust scaling (the default) has its own tests.
+const TabularOptions kStandard{.scaling = px::data::Scaling::standard};
+
 Table parse(const std::string& text, const std::string& source = "data.csv") {
   std::istringstream in(text);
   return px::data::read_csv(in, source);
@@ -59,7 +62,7 @@ void expect_near(const std::vector<float>& actual, const std::vector<double>& ex
 TEST(Tabular, StandardisesNumericAndOneHotsCategorical) {
   const Table table = parse(kPeople);
   const auto rows = all_rows(table);
-  const Preprocessing pre = Preprocessing::fit(table, rows, {});
+  const Preprocessing pre = Preprocessing::fit(table, rows, kStandard);
   ASSERT_EQ(pre.columns().size(), 3u);
   const auto& age = pre.columns()[0];
   EXPECT_EQ(age.name, "age");
@@ -84,7 +87,7 @@ TEST(Tabular, StandardisesNumericAndOneHotsCategorical) {
 TEST(Tabular, FitsOnTheTrainingRowsOnly) {
   const Table table = parse(kPeople);
   const std::vector<size_t> train = {0, 1};
-  const Preprocessing pre = Preprocessing::fit(table, train, {});
+  const Preprocessing pre = Preprocessing::fit(table, train, kStandard);
   EXPECT_DOUBLE_EQ(pre.columns()[0].mean, 25.0);
   EXPECT_DOUBLE_EQ(pre.columns()[0].std, 5.0);
   EXPECT_THAT(pre.columns()[1].categories, ElementsAre("blue", "red"));
@@ -97,14 +100,14 @@ TEST(Tabular, FitsOnTheTrainingRowsOnly) {
 
 TEST(Tabular, ZeroStdCountsAsOne) {
   const Table table = parse("x,y\n4,0\n4,1\n");
-  const Preprocessing pre = Preprocessing::fit(table, all_rows(table), {});
+  const Preprocessing pre = Preprocessing::fit(table, all_rows(table), kStandard);
   EXPECT_EQ(pre.columns()[0].std, 1.0);
   expect_near(pre.transform(table, all_rows(table)).to_vector(), {0, 0});
 }
 
 TEST(Tabular, UnseenCategoriesWarnOncePerColumn) {
   const Table train = parse(kPeople);
-  const Preprocessing pre = Preprocessing::fit(train, all_rows(train), {});
+  const Preprocessing pre = Preprocessing::fit(train, all_rows(train), kStandard);
   const Table test = parse("age,color,income\n20,purple,1\n30,red,2\n40,pink,3\n", "test.csv");
   std::vector<std::string> warnings;
   const Tensor x = pre.transform(test, all_rows(test), &warnings);
@@ -119,7 +122,7 @@ TEST(Tabular, UnseenCategoriesWarnOncePerColumn) {
 
 TEST(Tabular, MatchesColumnsByName) {
   const Table train = parse(kPeople);
-  const Preprocessing pre = Preprocessing::fit(train, all_rows(train), {});
+  const Preprocessing pre = Preprocessing::fit(train, all_rows(train), kStandard);
   const Table shuffled = parse(
       "extra,income,color,age\n"
       "x,1.0,red,20\n"
@@ -134,7 +137,7 @@ TEST(Tabular, MatchesColumnsByName) {
 
 TEST(Tabular, TargetFeaturesIgnoreAndForcedCategorical) {
   const Table table = parse("id,zip,y,score\n1,10,a,0.5\n2,9,b,1.5\n3,10,a,2.5\n");
-  TabularOptions options;
+  TabularOptions options = kStandard;
   options.target = "y";
   options.ignore = {"id"};
   options.categorical = {"zip"};
@@ -148,7 +151,7 @@ TEST(Tabular, TargetFeaturesIgnoreAndForcedCategorical) {
   expect_near(pre.transform(table, all_rows(table)).to_vector(),
               {0, 1, -1 / std::sqrt(2.0 / 3.0), 1, 0, 0, 0, 1, 1 / std::sqrt(2.0 / 3.0)});
   // An explicit feature list, the target by index.
-  options = {};
+  options = kStandard;
   options.target = "2";
   options.features = {"score"};
   const Preprocessing only = Preprocessing::fit(table, all_rows(table), options);
@@ -162,7 +165,7 @@ TEST(Tabular, TargetFeaturesIgnoreAndForcedCategorical) {
 
 TEST(Tabular, MissingCellsAreErrorsWithoutImputation) {
   const Table table = parse("x,c,y\n1,a,0\n2,b,1\n,a,0\nNA,b,1\n");
-  TabularOptions none;
+  TabularOptions none = kStandard;
   none.impute = Impute::none;
   const std::string error = error_of([&] { Preprocessing::fit(table, all_rows(table), none); });
   EXPECT_THAT(error, HasSubstr("data.csv:4: column 'x' (0): empty cell; fill it, drop the row, or "
@@ -181,7 +184,7 @@ TEST(Tabular, ImputesEachKind) {
   const Table table = parse("x,c,y\n1,a,0\n2,b,1\n,a,0\n6,null,1\n");
   const auto rows = all_rows(table);
   auto fit = [&](Impute impute) {
-    TabularOptions options;
+    TabularOptions options = kStandard;
     options.impute = impute;
     return Preprocessing::fit(table, rows, options);
   };
@@ -202,7 +205,7 @@ TEST(Tabular, ImputesEachKind) {
   EXPECT_EQ(frequent.columns()[1].fill, "a");
 
   const Table even = parse("x,y\n1,0\n2,0\n10,0\n20,0\n,0\n");
-  TabularOptions options;
+  TabularOptions options = kStandard;
   options.impute = Impute::median;
   EXPECT_EQ(Preprocessing::fit(even, all_rows(even), options).columns()[0].fill, "6");
   const Table twice = parse("x,y\n5,0\n7,0\n7,0\n,0\n");
@@ -212,7 +215,7 @@ TEST(Tabular, ImputesEachKind) {
 
 TEST(Tabular, TextInANumericColumnNamesCellAndHint) {
   const Table train = parse("x,y\n1,0\n2,1\n");
-  const Preprocessing pre = Preprocessing::fit(train, all_rows(train), {});
+  const Preprocessing pre = Preprocessing::fit(train, all_rows(train), kStandard);
   const Table test = parse("x,y\n1,0\nabc,1\n", "test.csv");
   const std::string error = error_of([&] { pre.transform(test, all_rows(test)); });
   EXPECT_THAT(error, HasSubstr("test.csv:3: column 'x' (0): 'abc' is not a number"));
@@ -222,14 +225,14 @@ TEST(Tabular, TextInANumericColumnNamesCellAndHint) {
 TEST(Tabular, StrayWordInANumericTrainingColumnNamesTheCell) {
   // Numbers the majority: the word is a typo, not a category.
   const Table typo = parse("x,y\n1,0\n2,1\nthree,0\n4,1\n");
-  const std::string error = error_of([&] { Preprocessing::fit(typo, all_rows(typo), {}); });
+  const std::string error = error_of([&] { Preprocessing::fit(typo, all_rows(typo), kStandard); });
   EXPECT_THAT(error, HasSubstr("data.csv:4: column 'x' (0): 'three' is not a number"));
   EXPECT_THAT(error, HasSubstr("--categorical x"));
   // Words as many as numbers, or forced: categories.
   const Table words = parse("x,y\n1,0\ntwo,1\n");
-  EXPECT_EQ(Preprocessing::fit(words, all_rows(words), {}).columns()[0].kind,
+  EXPECT_EQ(Preprocessing::fit(words, all_rows(words), kStandard).columns()[0].kind,
             ColumnKind::categorical);
-  TabularOptions forced;
+  TabularOptions forced = kStandard;
   forced.categorical = {"x"};
   EXPECT_THAT(Preprocessing::fit(typo, all_rows(typo), forced).columns()[0].categories,
               ElementsAre("1", "2", "4", "three"));
@@ -238,17 +241,18 @@ TEST(Tabular, StrayWordInANumericTrainingColumnNamesTheCell) {
 TEST(Tabular, InfiniteValuesAreErrors) {
   for (const std::string cell : {"inf", "-inf", "1e999"}) {
     const Table table = parse("x,y\n1,0\n" + cell + ",1\n");
-    const std::string error = error_of([&] { Preprocessing::fit(table, all_rows(table), {}); });
+    const std::string error =
+        error_of([&] { Preprocessing::fit(table, all_rows(table), kStandard); });
     EXPECT_THAT(error, HasSubstr("data.csv:3: column 'x' (0): '" + cell + "' is infinite"));
   }
   // "nan" is a missing-value marker, not a number.
   const Table nan = parse("x,y\n1,0\nnan,1\n");
-  TabularOptions none;
+  TabularOptions none = kStandard;
   none.impute = Impute::none;
   EXPECT_THAT(error_of([&] { Preprocessing::fit(nan, all_rows(nan), none); }),
               HasSubstr("missing value 'nan'"));
   const Table tiny = parse("x,y\n1e-400,0\n1,1\n");  // underflow is zero, not an error
-  EXPECT_DOUBLE_EQ(Preprocessing::fit(tiny, all_rows(tiny), {}).columns()[0].mean, 0.5);
+  EXPECT_DOUBLE_EQ(Preprocessing::fit(tiny, all_rows(tiny), kStandard).columns()[0].mean, 0.5);
 }
 
 TEST(Tabular, TaskInference) {
@@ -281,7 +285,7 @@ TEST(Tabular, TaskInference) {
   EXPECT_EQ(v.shape(), (px::Shape{3, 1}));
   EXPECT_EQ(v.to_vector(), (std::vector<float>{0.5f, 1.5f, 0.5f}));
 
-  TabularOptions forced;
+  TabularOptions forced = kStandard;
   forced.task = Task::classification;
   const Target c = Target::fit(wide, all_rows(wide), forced);
   EXPECT_EQ(c.classes.size(), 21u);
@@ -311,7 +315,7 @@ TEST(Tabular, TargetErrors) {
 TEST(Tabular, JsonRoundTripTransformsIdentically) {
   const Table table =
       parse("age,color,income,y\n20,red,1.0,0\n30,,2.0,1\n41,red,,0\n50,green,6.1,1\n");
-  TabularOptions options;
+  TabularOptions options = kStandard;
   options.impute = Impute::median;
   options.ignore = {"income"};
   const auto rows = all_rows(table);

@@ -53,12 +53,22 @@ train::TrainSettings resolve_settings(const TrainFlags& flags,
     if (!checkpoint) return train::apply_json(s, stage.dump(), source);
     train::apply_json_on_resume(s, stage.dump(), source, flags.resume, from_flags);
   };
-  if (!flags.config.empty()) apply_stage(read_json_file(flags.config), flags.config, false);
+  // The keys chosen by the checkpoint, --config or a flag keep their value whatever the data.
+  std::vector<std::string> chosen;
+  if (checkpoint)
+    for (const auto& [key, value] : saved_run["settings"].items())
+      chosen.push_back(train::find_setting(key).key);
+  if (!flags.config.empty()) {
+    const json config = read_json_file(flags.config);
+    apply_stage(config, flags.config, false);
+    for (const auto& [key, value] : config.items()) chosen.push_back(train::find_setting(key).key);
+  }
   const json from_flags = settings_to_json(flags.settings);
   json overrides = json::object();
   for (const auto& key : given) overrides[key] = from_flags[key];
   apply_stage(overrides, "command line", true);
-  train::resolve_defaults(s);
+  chosen.insert(chosen.end(), given.begin(), given.end());
+  train::resolve_defaults(s, chosen);
   train::validate(s);
   if (checkpoint && checkpoint->epochs_done > static_cast<size_t>(s.epochs))
     throw UsageError("--epochs " + std::to_string(s.epochs) + ": the checkpoint in " +

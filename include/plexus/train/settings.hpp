@@ -6,9 +6,8 @@
 //   px::train::TrainSettings settings;
 //   px::train::apply_json(settings, R"({"data": "houses.csv", "target": "price"})", "run.json");
 //   px::train::set_from_text(settings, "hidden", "64,32");  // as --hidden 64,32
-//   px::train::resolve_defaults(settings);
-//   px::train::validate(settings);
-//   auto recipe = px::train::recipe_of(settings);
+//   px::train::resolve_defaults(settings, {"hidden"});  // the keys set: the others may follow the
+//   data px::train::validate(settings); auto recipe = px::train::recipe_of(settings);
 #pragma once
 
 #include <cstdint>
@@ -32,7 +31,7 @@ struct TrainSettings {
   std::string target;
   std::vector<std::string> features, ignore, categorical;
   std::string impute = "auto";
-  std::string scaling = "standard";
+  std::string scaling = "robust";
   std::optional<bool> header;
   std::string delimiter;
   std::string task;  ///< "" = inferred
@@ -144,8 +143,12 @@ void apply_json_on_resume(TrainSettings& settings, const std::string& json_text,
 
 /// The default weight decay of tabular (CSV) data; arrays (images, .npy) get 0.
 inline constexpr double kTabularWeightDecay = 1e-4;
-/// Fills the settings whose defaults depend on the data (weight_decay); needs `data`.
-void resolve_defaults(TrainSettings& settings);
+/// Fills the settings whose defaults depend on the data; needs `data`. Weight decay, unless set:
+/// 1e-4 for tables, 0 for arrays (images, .npy). Images (fashion-mnist, an IDX folder) get their
+/// own recipe in every setting not in `chosen` (the keys flags, --config or a checkpoint gave):
+/// the coslog4 schedule over 30 epochs with the best epoch restored (early stopping 30, so it
+/// never stops early), and, unset, Adam's beta2 0.95 and label smoothing 0.1 (classification).
+void resolve_defaults(TrainSettings& settings, const std::vector<std::string>& chosen);
 
 /// The settings as the library's options.
 Recipe recipe_of(const TrainSettings& settings);
