@@ -56,7 +56,8 @@ bool schedule_steps_per_batch(const std::string& name) {
 
 // Label smoothing is an option of cross_entropy rather than a loss of its own.
 Loss training_loss(const std::string& name, std::optional<double> label_smoothing) {
-  if (!label_smoothing) return Loss(name);
+  if (!label_smoothing && name == "cross_entropy") label_smoothing = kDefaultLabelSmoothing;
+  if (!label_smoothing || *label_smoothing == 0.0) return Loss(name);
   PLEXUS_CHECK(name == "cross_entropy",
                "train_model: label smoothing needs the cross_entropy loss, not ", name);
   const auto eps = static_cast<float>(*label_smoothing);
@@ -66,6 +67,7 @@ Loss training_loss(const std::string& name, std::optional<double> label_smoothin
       },
       name);
 }
+
 // The most inputs a periodic embedding takes: each becomes 1 + 3 inputs of the first Linear.
 constexpr size_t kMostEmbedded = 1000;
 

@@ -121,7 +121,7 @@ std::vector<Setting> make_table() {
        true},
       {"label_smoothing",
        "cross_entropy's label smoothing: the target is (1 - eps) one-hot + eps / classes "
-       "(default: 0)",
+       "(default: 0.1 with cross_entropy)",
        Kind::optional_number,
        &S::label_smoothing,
        {.min = 0.0, .max = 1.0, .max_open = true}},

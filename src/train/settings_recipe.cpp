@@ -38,8 +38,6 @@ void resolve_defaults(TrainSettings& s, const std::vector<std::string>& chosen) 
   if (unchosen("epochs")) s.epochs = 30;
   if (unchosen("early_stopping")) s.early_stopping = s.epochs;
   if (!s.beta2 && has_beta2(s.optimizer)) s.beta2 = 0.95;
-  if (!s.label_smoothing && s.task != "regression" && (s.loss.empty() || s.loss == "cross_entropy"))
-    s.label_smoothing = 0.1;
 }
 
 Recipe recipe_of(const TrainSettings& s) {

@@ -191,17 +191,14 @@ TEST(Settings, DefaultsFollowTheDataUnlessChosen) {
   EXPECT_EQ(images.epochs, 30);
   EXPECT_EQ(images.early_stopping, 30);  // never stops early; restores the best epoch
   EXPECT_EQ(images.beta2, 0.95);
-  EXPECT_EQ(images.label_smoothing, 0.1);
 
   // What a flag or --config chose stays, even when it equals the table's default.
   train::TrainSettings chosen;
   chosen.data = "fashion-mnist";
   chosen.optimizer = "sgd";
-  chosen.loss = "nll";
   train::resolve_defaults(chosen, {"epochs", "schedule"});
   EXPECT_EQ(chosen.epochs, 100);
   EXPECT_EQ(chosen.early_stopping, 100);
   EXPECT_EQ(chosen.schedule, "none");
-  EXPECT_FALSE(chosen.beta2);            // sgd has none
-  EXPECT_FALSE(chosen.label_smoothing);  // cross_entropy's only
+  EXPECT_FALSE(chosen.beta2);  // sgd has none
 }

@@ -23,6 +23,10 @@
 
 namespace plexus::train {
 
+/// A classifier's label smoothing: measured on the tabular benchmark (bench/TABULAR.md: fewer
+/// errors on the larger sets, LetterRecognition 0.048 -> 0.036) and on Fashion-MNIST.
+inline constexpr double kDefaultLabelSmoothing = 0.1;
+
 /// What is trained and how; the defaults are plexus train's.
 struct Recipe {
   // the network: per hidden layer Linear -> BatchNorm1d (batch_norm) -> activation -> Dropout
@@ -38,7 +42,8 @@ struct Recipe {
   /// Empty: cross_entropy for classification, mse for regression.
   std::string loss;
   /// cross_entropy's label smoothing eps in [0, 1): the target is (1 - eps) one-hot + eps / C.
-  /// Unset: 0; set, with another loss, an error.
+  /// Unset: kDefaultLabelSmoothing with cross_entropy (a classifier's default loss), none with
+  /// another loss; set with another loss (but 0), an error.
   std::optional<double> label_smoothing;
   // the training
   std::string optimizer = "adam";
