@@ -49,6 +49,22 @@ void zero_grads(const px::nn::Module& module) {
   for (const Tensor& p : module.parameters()) p.zero_grad();
 }
 
+// A layer with `weight` and an optional `bias` (the fixture's flag "bias"), given the fixture's
+// weights: its output and the gradients of x, weight and bias are the fixture's.
+void expect_weight_and_bias_layer_matches(px::nn::Module& layer, const Fixture& f) {
+  ASSERT_EQ(layer.named_parameters().size(), f.flag("bias") ? 2u : 1u);
+  load_state(layer, f);
+  const Tensor x = f.tensor("x").requires_grad();
+  const Tensor y = layer(x);
+  y.backward(f.tensor("dy"));
+  EXPECT_TRUE(tensors_close(y, f.tensor("y")));
+  EXPECT_TRUE(tensors_close(x.grad(), f.tensor("dx")));
+  EXPECT_TRUE(tensors_close(parameter(layer, "weight").grad(), f.tensor("dweight")));
+  if (f.flag("bias")) {
+    EXPECT_TRUE(tensors_close(parameter(layer, "bias").grad(), f.tensor("dbias")));
+  }
+}
+
 }  // namespace
 
 TEST(LayerReference, LinearMatchesTorch) {
@@ -57,17 +73,7 @@ TEST(LayerReference, LinearMatchesTorch) {
     const Fixture f = load_fixture("layers", name);
     px::nn::Linear layer(static_cast<int64_t>(f.number("in_features")),
                          static_cast<int64_t>(f.number("out_features")), f.flag("bias"));
-    ASSERT_EQ(layer.named_parameters().size(), f.flag("bias") ? 2u : 1u);
-    load_state(layer, f);
-    const Tensor x = f.tensor("x").requires_grad();
-    const Tensor y = layer(x);
-    y.backward(f.tensor("dy"));
-    EXPECT_TRUE(tensors_close(y, f.tensor("y")));
-    EXPECT_TRUE(tensors_close(x.grad(), f.tensor("dx")));
-    EXPECT_TRUE(tensors_close(layer.weight.grad(), f.tensor("dweight")));
-    if (f.flag("bias")) {
-      EXPECT_TRUE(tensors_close(layer.bias.grad(), f.tensor("dbias")));
-    }
+    expect_weight_and_bias_layer_matches(layer, f);
   }
 }
 
@@ -180,16 +186,6 @@ TEST(LayerReference, FeatureScaleMatchesTheDocumentedTorchModule) {
     SCOPED_TRACE(name);
     const Fixture f = load_fixture("layers", name);
     px::nn::FeatureScale layer(static_cast<int64_t>(f.number("num_features")), f.flag("bias"));
-    ASSERT_EQ(layer.named_parameters().size(), f.flag("bias") ? 2u : 1u);
-    load_state(layer, f);
-    const Tensor x = f.tensor("x").requires_grad();
-    const Tensor y = layer(x);
-    y.backward(f.tensor("dy"));
-    EXPECT_TRUE(tensors_close(y, f.tensor("y")));
-    EXPECT_TRUE(tensors_close(x.grad(), f.tensor("dx")));
-    EXPECT_TRUE(tensors_close(layer.weight.grad(), f.tensor("dweight")));
-    if (f.flag("bias")) {
-      EXPECT_TRUE(tensors_close(layer.bias.grad(), f.tensor("dbias")));
-    }
+    expect_weight_and_bias_layer_matches(layer, f);
   }
 }

@@ -13,22 +13,16 @@
 #include <string>
 #include <vector>
 
+#include "support/error_of.hpp"
+
 namespace px = plexus;
 namespace nn = plexus::nn;
 namespace fs = std::filesystem;
 using px::Tensor;
+using px::testing::error_of;
 using ::testing::HasSubstr;
 
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const px::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 px::data::Table table_of(const std::string& text) {
   std::istringstream in(text);
