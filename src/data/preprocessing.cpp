@@ -241,26 +241,24 @@ Preprocessing Preprocessing::fit(const Table& table, std::span<const size_t> row
   return out;
 }
 
+size_t ColumnInfo::outputs() const {
+  if (kind == ColumnKind::numeric) return 1 + missing_indicator;
+  if (kind == ColumnKind::categorical) return categories.size() + missing_category;
+  return 0;
+}
+
 size_t Preprocessing::output_features() const {
   size_t n = 0;
-  for (const ColumnInfo& column : columns_) {
-    if (column.kind == ColumnKind::numeric) n += 1 + column.missing_indicator;
-    if (column.kind == ColumnKind::categorical)
-      n += column.categories.size() + column.missing_category;
-  }
+  for (const ColumnInfo& column : columns_) n += column.outputs();
   return n;
 }
 
 std::vector<int64_t> Preprocessing::numeric_value_outputs() const {
   std::vector<int64_t> out;
-  int64_t offset = 0;
+  size_t offset = 0;
   for (const ColumnInfo& column : columns_) {
-    if (column.kind == ColumnKind::numeric) {
-      out.push_back(offset);
-      offset += 1 + column.missing_indicator;
-    } else if (column.kind == ColumnKind::categorical) {
-      offset += static_cast<int64_t>(column.categories.size() + column.missing_category);
-    }
+    if (column.kind == ColumnKind::numeric) out.push_back(static_cast<int64_t>(offset));
+    offset += column.outputs();
   }
   return out;
 }
@@ -307,7 +305,7 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
         }
         if (column.missing_indicator) out_row[1] = cell.kind == CellKind::missing ? 1.0f : 0.0f;
       }
-      offset += 1 + column.missing_indicator;
+      offset += column.outputs();
       continue;
     }
     std::unordered_map<std::string_view, size_t> lookup;
@@ -339,7 +337,7 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
            << " of this column with unseen categories are encoded as all zeros";
       warnings->push_back(text.str());
     }
-    offset += column.categories.size() + column.missing_category;
+    offset += column.outputs();
   }
   return out;
 }

@@ -1,4 +1,5 @@
-// Both splits: shuffle the positions (per class when stratified), cut, sort each part.
+// The splits and the folds: shuffle the positions (per class when stratified), then cut (sorting
+// each part) or deal them round-robin.
 #include "plexus/data/split.hpp"
 
 #include <algorithm>
@@ -40,6 +41,13 @@ std::vector<int64_t> class_indices(const Dataset& dataset) {
   return classes;
 }
 
+// Positions 0..n-1 grouped by stratum, in increasing stratum order so results are reproducible.
+std::map<int64_t, std::vector<size_t>> strata_groups(size_t n, std::span<const int64_t> strata) {
+  std::map<int64_t, std::vector<size_t>> groups;
+  for (size_t i = 0; i < n; ++i) groups[strata.empty() ? 0 : strata[i]].push_back(i);
+  return groups;
+}
+
 }  // namespace
 
 RowSplit split_rows(std::span<const size_t> rows, double fraction, uint64_t seed,
@@ -48,9 +56,7 @@ RowSplit split_rows(std::span<const size_t> rows, double fraction, uint64_t seed
                "[0, 1), got ", fraction);
   PLEXUS_CHECK(strata.empty() || strata.size() == rows.size(), "split_rows: ", strata.size(),
                " strata for ", rows.size(), " rows");
-  // Positions into `rows`, grouped by class in increasing order so the result is reproducible.
-  std::map<int64_t, std::vector<size_t>> groups;
-  for (size_t i = 0; i < rows.size(); ++i) groups[strata.empty() ? 0 : strata[i]].push_back(i);
+  std::map<int64_t, std::vector<size_t>> groups = strata_groups(rows.size(), strata);
   Generator generator(seed);
   std::vector<bool> held(rows.size(), false);
   for (auto& [stratum, positions] : groups) {
@@ -62,6 +68,22 @@ RowSplit split_rows(std::span<const size_t> rows, double fraction, uint64_t seed
   for (size_t i = 0; i < rows.size(); ++i)
     (held[i] ? split.held_out : split.kept).push_back(rows[i]);
   return split;
+}
+
+std::vector<size_t> fold_rows(size_t rows, size_t k, uint64_t seed,
+                              std::span<const int64_t> strata) {
+  PLEXUS_CHECK(k >= 1, "fold_rows: needs at least one fold");
+  PLEXUS_CHECK(strata.empty() || strata.size() == rows, "fold_rows: ", strata.size(),
+               " strata for ", rows, " rows");
+  std::map<int64_t, std::vector<size_t>> groups = strata_groups(rows, strata);
+  Generator generator(seed);
+  std::vector<size_t> fold(rows, 0);
+  size_t next = 0;
+  for (auto& [stratum, positions] : groups) {
+    shuffle(positions, generator);
+    for (const size_t i : positions) fold[i] = next++ % k;
+  }
+  return fold;
 }
 
 Split train_validation_split(const Dataset& dataset, double validation_fraction, uint64_t seed,

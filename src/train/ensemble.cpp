@@ -3,10 +3,10 @@
 // member is exactly a run of train_model.
 #include "plexus/train/ensemble.hpp"
 
-#include <algorithm>
 #include <utility>
 
 #include "base/check.hpp"
+#include "plexus/data/split.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/nn/ensemble.hpp"
 #include "plexus/ops/shape_ops.hpp"
@@ -23,27 +23,6 @@ data::PreparedData rows_of(const data::PreparedData& data, const std::vector<int
 }
 
 }  // namespace
-
-std::vector<size_t> fold_of_rows(const Tensor& targets, data::Task task, size_t k, uint64_t seed) {
-  PLEXUS_CHECK(k >= 1, "fold_of_rows: needs at least one fold");
-  const auto n = static_cast<size_t>(targets.shape(0));
-  // Rows grouped by class (one group for regression), each group shuffled, then dealt in turn.
-  std::vector<std::vector<size_t>> groups;
-  for (size_t r = 0; r < n; ++r) {
-    const size_t group =
-        task == data::Task::classification ? static_cast<size_t>(targets.data()[r]) : 0;
-    if (group >= groups.size()) groups.resize(group + 1);
-    groups[group].push_back(r);
-  }
-  Generator generator(seed);
-  std::vector<size_t> fold(n, 0);
-  size_t next = 0;
-  for (auto& group : groups) {
-    for (size_t i = group.size(); i > 1; --i) std::swap(group[i - 1], group[generator.below(i)]);
-    for (const size_t r : group) fold[r] = next++ % k;
-  }
-  return fold;
-}
 
 TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& recipe,
                                const EnsembleOptions& ensemble, FitOptions options) {
@@ -66,8 +45,13 @@ TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& rec
                " members (each needs a fold to validate on and rows to train on)");
   // An interrupted member leaves no checkpoint: it could not resume the ensemble.
   options.interrupt_checkpoint_dir.reset();
-  // Seeded apart from the test split (seed) and a validation split (seed + 1).
-  const std::vector<size_t> fold = fold_of_rows(data.y_train, data.task, k, recipe.seed + 2);
+  // Stratified for classification; seeded apart from the test split (seed) and a validation
+  // split (seed + 1).
+  std::vector<int64_t> classes;
+  if (data.classification())
+    for (size_t r = 0; r < rows; ++r)
+      classes.push_back(static_cast<int64_t>(data.y_train.data()[r]));
+  const std::vector<size_t> fold = data::fold_rows(rows, k, recipe.seed + 2, classes);
 
   std::vector<nn::Sequential> networks;
   std::vector<Tensor> held_out_outputs(k);

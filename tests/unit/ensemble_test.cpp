@@ -110,8 +110,12 @@ TEST(Ensemble, RefusesMembersThatAreNotSequentialOrDisagree) {
 TEST(EnsembleFolds, AreBalancedStratifiedAndSeeded) {
   // 30 rows of class 0, 12 of class 1, 3 of class 2.
   Tensor y = Tensor::empty({45});
-  for (int64_t i = 0; i < 45; ++i) y.data()[i] = i < 30 ? 0.0f : (i < 42 ? 1.0f : 2.0f);
-  const auto folds = px::train::fold_of_rows(y, px::data::Task::classification, 3, 7);
+  std::vector<int64_t> classes;
+  for (int64_t i = 0; i < 45; ++i) {
+    y.data()[i] = i < 30 ? 0.0f : (i < 42 ? 1.0f : 2.0f);
+    classes.push_back(static_cast<int64_t>(y.data()[i]));
+  }
+  const auto folds = px::data::fold_rows(45, 3, 7, classes);
   std::map<size_t, size_t> sizes;
   std::map<std::pair<size_t, int>, size_t> per_class;
   for (size_t r = 0; r < folds.size(); ++r) {
@@ -124,8 +128,8 @@ TEST(EnsembleFolds, AreBalancedStratifiedAndSeeded) {
     EXPECT_EQ((per_class[{f, 1}]), 4u);
     EXPECT_EQ((per_class[{f, 2}]), 1u);
   }
-  EXPECT_EQ(folds, px::train::fold_of_rows(y, px::data::Task::classification, 3, 7));
-  EXPECT_NE(folds, px::train::fold_of_rows(y, px::data::Task::classification, 3, 8));
+  EXPECT_EQ(folds, px::data::fold_rows(45, 3, 7, classes));
+  EXPECT_NE(folds, px::data::fold_rows(45, 3, 8, classes));
 }
 
 TEST(TrainEnsemble, OneMemberIsTrainModelItself) {

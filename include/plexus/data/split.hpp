@@ -1,6 +1,7 @@
 // Seeded random splits, optionally stratified so that every class keeps its share in both parts:
 // of row positions (split_rows, what the tabular pipeline holds out its test and validation rows
-// with) and of an in-memory Dataset (train_validation_split). No k-fold cross-validation.
+// with) and of an in-memory Dataset (train_validation_split); and k folds of row positions
+// (fold_rows, an ensemble's members' validation folds).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,13 @@ struct RowSplit {
 /// be empty; both keep the order of `rows`.
 RowSplit split_rows(std::span<const size_t> rows, double fraction, uint64_t seed,
                     std::span<const int64_t> strata = {});
+
+/// The fold (0..k-1) of each of `rows` rows: with `strata` (one class per row), classes taken in
+/// increasing order, each shuffled with plexus' Generator from `seed` and dealt round-robin, the
+/// deal going on from class to class; so folds differ in size by at most one row and keep the
+/// classes' shares.
+std::vector<size_t> fold_rows(size_t rows, size_t k, uint64_t seed,
+                              std::span<const int64_t> strata = {});
 
 struct Split {
   Dataset train;

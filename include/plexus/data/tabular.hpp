@@ -57,6 +57,10 @@ struct ColumnInfo {
   bool missing_indicator = false;
   /// categorical: one more output after the categories, 1 where the cell is missing (no fill)
   bool missing_category = false;
+
+  /// How many of transform()'s outputs the column takes: numeric 1 (2 with the indicator),
+  /// categorical one per category (and the missing one), ignored 0.
+  size_t outputs() const;
 };
 
 /// Missing cells are filled first; numeric columns are then scaled (see Scaling), with the

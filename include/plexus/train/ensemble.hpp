@@ -1,6 +1,7 @@
 // Ensembles of the recipe: K members, each the recipe's network with its own seed (seed + i),
 // sharing one input pipeline, saved as one network whose output is the mean of theirs
-// (nn::Ensemble). The rows are split into K folds, stratified for classification; member i
+// (nn::Ensemble). The rows are split into K folds (data::fold_rows), stratified for
+// classification; member i
 // validates and stops early on fold i and trains on the others (bagging), or afterwards trains
 // again on every row for the epochs fold i chose (refit). Training takes K times (refit 2K times)
 // as long as one network:
@@ -47,11 +48,6 @@ struct TrainedEnsemble {
   Tensor out_of_fold;
   metrics::Scores validation;  ///< of out_of_fold
 };
-
-/// The fold (0..k-1) of each row of `targets` (class indices [N] for classification): a seeded
-/// shuffle dealt round-robin, class by class, so that folds differ in size by at most one row and
-/// keep the classes' shares.
-std::vector<size_t> fold_of_rows(const Tensor& targets, data::Task task, size_t k, uint64_t seed);
 
 /// Trains `ensemble.members` members on data.x_train (the folds come from it, so the data has no
 /// validation rows of its own: prepare it with validation_fraction 0). One member is
