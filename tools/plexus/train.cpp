@@ -160,10 +160,14 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
                     : std::string("none (--validation-split 0)"))
       << "\n";
   const bool early = has_val && s.early_stopping > 0;
+  // A patience as long as the run never stops it early: it only keeps the best epoch.
+  const bool stops = s.early_stopping < s.epochs;
   out << "early stopping: "
-      << (early ? "on val_loss, patience " + std::to_string(s.early_stopping) +
-                      ", best weights restored"
-                : std::string(has_val ? "off (--early-stopping 0)" : "off (no validation set)"))
+      << (early && stops ? "on val_loss, patience " + std::to_string(s.early_stopping) +
+                               ", best weights restored"
+          : early ? "runs all " + std::to_string(s.epochs) +
+                        " epochs, then restores the weights of the best val_loss"
+                  : std::string(has_val ? "off (--early-stopping 0)" : "off (no validation set)"))
       << "\n";
 
   train::FitOptions fit;
