@@ -183,12 +183,13 @@ TEST(Schedule, CosLogWarmsUpAndAnnealsFourCyclesEachLongerThanTheLast) {
     lr.push_back(opt.lr());
   }
   for (int zero : {0, 10, 30, 70, 150}) EXPECT_NEAR(lr[zero], 0.0, 1e-12) << "step " << zero;
-  for (double cycles : {0.5, 1.5, 2.5, 3.5}) {
-    const double t = (std::exp2(cycles) - 1) / 15;
-    const double step = t * 150;
-    EXPECT_NEAR(0.1 * (1 - std::cos(2 * std::numbers::pi * std::log2(1 + 15 * step / 150))) / 2,
-                0.1, 1e-12);
-    EXPECT_GT(lr[static_cast<size_t>(std::lround(step))], 0.095) << "cycle peak " << cycles;
+  for (double cycles : {0.5, 1.5, 2.5, 3.5}) {  // the peaks, half-way through each cycle
+    const auto step = static_cast<size_t>(std::lround((std::exp2(cycles) - 1) / 15 * 150));
+    EXPECT_GT(lr[step], 0.095) << "cycle peak " << cycles;
+  }
+  for (size_t step = 0; step <= 150; ++step) {
+    const double cycles = std::log2(1 + 15 * static_cast<double>(step) / 150);
+    EXPECT_NEAR(lr[step], 0.1 * (1 - std::cos(2 * std::numbers::pi * cycles)) / 2, 1e-12) << step;
   }
   EXPECT_THROW(optim::CosLogLR(opt, 0), px::Error);
 }
