@@ -22,6 +22,15 @@ uint64_t mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+// MurmurHash3's 32-bit finaliser, also a bijection. Per element it replaces the 64-bit mix: two
+// 32-bit multiplies vectorise where 64-bit ones do not, which made the mask a sixth of a
+// tabular training step.
+uint32_t mix32(uint32_t h) {
+  h = (h ^ (h >> 16)) * 0x85ebca6bu;
+  h = (h ^ (h >> 13)) * 0xc2b2ae35u;
+  return h ^ (h >> 16);
+}
+
 }  // namespace
 
 int64_t batch_row_offset() { return t_batch_row_offset; }
@@ -47,13 +56,17 @@ Tensor dropout(const Tensor& x, float p, Generator& generator) {
   float* py = y.data();
   const float* px = x.data();
   for (size_t r = 0; r < rows; ++r) {
-    const uint64_t row_key = mix(key ^ mix(first_row + r));
+    const auto row_key = static_cast<uint32_t>(mix(key ^ mix(first_row + r)));
+    float* __restrict mr = m + r * cols;
+    float* __restrict yr = py + r * cols;
+    const float* __restrict xr = px + r * cols;
     for (size_t c = 0; c < cols; ++c) {
-      const size_t i = r * cols + c;
-      // 24 random bits, as Generator::uniform draws them.
-      const float u = static_cast<float>(mix(row_key + c) >> 40) * 0x1.0p-24f;
-      m[i] = u < p ? 0.0f : scale;
-      py[i] = px[i] * m[i];
+      // Column c of the row: c times an odd number plus the row's key, then mixed: a bijection
+      // of c, so no two columns of a row share a draw. 24 random bits, as Generator::uniform.
+      const uint32_t bits = mix32(static_cast<uint32_t>(c) * 0x9e3779b9u + row_key) >> 8;
+      const float u = static_cast<float>(static_cast<int32_t>(bits)) * 0x1.0p-24f;
+      mr[c] = u < p ? 0.0f : scale;
+      yr[c] = xr[c] * mr[c];
     }
   }
   return autograd::record(Op::dropout, std::move(y), {x}, [mask](BackwardContext& c) {

@@ -30,15 +30,21 @@ TEST(DropoutMask, RowsAndCallsDrawDifferentMasks) {
   const auto first = px::dropout(x, 0.3f, generator).to_vector();
   const auto second = px::dropout(x, 0.3f, generator).to_vector();
   EXPECT_NE(first, second);
-  size_t dropped = 0, same_as_next_row = 0;
+  size_t dropped = 0, same_as_next_row = 0, same_as_next_column = 0, columns = 0;
   for (size_t i = 0; i < first.size(); ++i) {
     dropped += first[i] == 0.0f;
     if (i + 50 < first.size()) same_as_next_row += first[i] == first[i + 50];
+    if (i % 50 != 49) {
+      same_as_next_column += first[i] == first[i + 1];
+      ++columns;
+    }
   }
   const double n = static_cast<double>(first.size());
   EXPECT_NEAR(static_cast<double>(dropped) / n, 0.3, 0.01);
   // Independent rows agree with probability 0.3^2 + 0.7^2 = 0.58.
   EXPECT_NEAR(static_cast<double>(same_as_next_row) / n, 0.58, 0.01);
+  // The columns of a row are independent draws too.
+  EXPECT_NEAR(static_cast<double>(same_as_next_column) / static_cast<double>(columns), 0.58, 0.01);
 }
 
 }  // namespace
