@@ -3,6 +3,7 @@
 // The mask is counter-based (a hash of one drawn key, the global row and the column) rather than
 // a sequence of draws, so that it does not depend on how a batch is split across processes.
 #include "plexus/ops/dropout.hpp"
+#include "cpu/dropout_mask.hpp"
 #include "ops/common.hpp"
 
 namespace plexus {
@@ -20,15 +21,6 @@ uint64_t mix(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
-}
-
-// MurmurHash3's 32-bit finaliser, also a bijection. Per element it replaces the 64-bit mix: two
-// 32-bit multiplies vectorise where 64-bit ones do not, which made the mask a sixth of a
-// tabular training step.
-uint32_t mix32(uint32_t h) {
-  h = (h ^ (h >> 16)) * 0x85ebca6bu;
-  h = (h ^ (h >> 13)) * 0xc2b2ae35u;
-  return h ^ (h >> 16);
 }
 
 }  // namespace
@@ -57,23 +49,19 @@ Tensor dropout(const Tensor& x, float p, Generator& generator) {
   const float* px = x.data();
   for (size_t r = 0; r < rows; ++r) {
     const auto row_key = static_cast<uint32_t>(mix(key ^ mix(first_row + r)));
-    float* __restrict mr = m + r * cols;
-    float* __restrict yr = py + r * cols;
-    const float* __restrict xr = px + r * cols;
-    for (size_t c = 0; c < cols; ++c) {
-      // Column c of the row: c times an odd number plus the row's key, then mixed: a bijection
-      // of c, so no two columns of a row share a draw. 24 random bits, as Generator::uniform.
-      const uint32_t bits = mix32(static_cast<uint32_t>(c) * 0x9e3779b9u + row_key) >> 8;
-      const float u = static_cast<float>(static_cast<int32_t>(bits)) * 0x1.0p-24f;
-      mr[c] = u < p ? 0.0f : scale;
-      yr[c] = xr[c] * mr[c];
-    }
+    cpu::dropout_row(px + r * cols, m + r * cols, py + r * cols, cols, row_key, p, scale);
   }
   return autograd::record(Op::dropout, std::move(y), {x}, [mask](BackwardContext& c) {
-    float* dx = c.input_grad(0);
-    const float* dy = c.output_grad();
-    const float* keep = mask.data();
-    for (size_t i = 0; i < c.numel(); ++i) dx[i] += dy[i] * keep[i];
+    // Usually x's first gradient: written, not added to a zero-filled buffer.
+    float beta = 0.0f;
+    float* __restrict dx = c.input_grad_or_new(0, beta);
+    const float* __restrict dy = c.output_grad();
+    const float* __restrict keep = mask.data();
+    const size_t n = c.numel();
+    if (beta == 0.0f)
+      for (size_t i = 0; i < n; ++i) dx[i] = dy[i] * keep[i];
+    else
+      for (size_t i = 0; i < n; ++i) dx[i] += dy[i] * keep[i];
   });
 }
 
