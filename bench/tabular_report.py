@@ -33,7 +33,7 @@ class Medians:
     error when any seed failed."""
 
     def __init__(self, results, seeds):
-        self.score, self.seconds, self.error = {}, {}, {}
+        self.score, self.seconds, self.error, self.longest = {}, {}, {}, {}
         for who, name in {(who, name) for name, who, _ in results}:
             runs = [results[(name, who, seed)] for seed in seeds]
             failed = [r for r in runs if "error" in r]
@@ -41,8 +41,9 @@ class Medians:
                 self.error[(who, name)] = failed[0]["error"]
                 continue
             self.score[(who, name)] = float(np.median([r["metric"] for r in runs]))
-            self.seconds[(who, name)] = float(np.median(
-                [r.get("wall_seconds", r["seconds"]) for r in runs]))
+            walls = [r.get("wall_seconds", r["seconds"]) for r in runs]
+            self.seconds[(who, name)] = float(np.median(walls))
+            self.longest[(who, name)] = max(walls)
 
     def get(self, who, name):
         return self.score.get((who, name))
@@ -181,6 +182,17 @@ def report(context, recipes, sets, infos, results):
                    for w in whos] for n in sets]
     out += ["### Per set: median train seconds", "",
             table(["set"] + [column_name(w) for w in whos], rows), ""]
+    # A time-limited recipe (plexus tune) promises its end: the longest single run shows it.
+    longest = []
+    for recipe, _ in recipes:
+        walls = [(medians.longest[(plexus_name(recipe), n)], n) for n in sets
+                 if (plexus_name(recipe), n) in medians.longest]
+        if walls:
+            wall, where = max(walls)
+            longest.append(f"`{recipe}` {wall:.2f} s ({where})")
+    if longest:
+        out += ["Longest single plexus run (whole process, wall clock): " + "; ".join(longest) +
+                ".", ""]
 
     rows = []
     for n in sets:
