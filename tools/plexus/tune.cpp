@@ -94,12 +94,18 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
     json overrides = json::object();
     for (const auto& key : given) overrides[key] = from_flags[key];
     train::apply_json(s, overrides.dump(), "command line");
-    for (const auto& key : chosen)
-      if (std::find(given.begin(), given.end(), key) == given.end()) given.push_back(key);
+    // The first run's flags first, so that the reproducing command reads the same.
+    for (const auto& key : given)
+      if (std::find(chosen.begin(), chosen.end(), key) == chosen.end()) chosen.push_back(key);
+    given = chosen;
     s.checkpoint = flags.resume;
     if (flags.folds == 0) flags.folds = saved.value("folds", size_t{0});
     if (flags.config.empty()) flags.config = saved.value("config", std::string());
     if (flags.selection.empty()) flags.selection = saved.value("selection", std::string());
+    if (flags.max_trials == 0 && flags.time_limit.empty()) {
+      flags.max_trials = saved.value("max_trials", size_t{0});
+      flags.time_limit = saved.value("time_limit", std::string());
+    }
   } else {
     train::apply_json(
         s,
@@ -145,6 +151,8 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
     json record = {{"settings", settings_to_json(s)},
                    {"given", given},
                    {"folds", flags.folds},
+                   {"max_trials", flags.max_trials},
+                   {"time_limit", flags.time_limit},
                    {"selection", flags.selection}};
     // The search space itself, so that the folder resumes without the file.
     if (!flags.config.empty()) {
