@@ -57,8 +57,9 @@ json record_json(const TrialRecord& r, size_t models) {
           {"seconds", r.seconds}, {"models", models}};
 }
 
-/// The mean of `outputs` weighted by `weights`, as nn::Ensemble computes it (a sum, then 1/K).
-Tensor weighted_mean(const std::vector<const Tensor*>& outputs) {
+/// The mean of `outputs` (a trial chosen twice is in it twice), as nn::Ensemble computes it: a
+/// sum, then times 1/K.
+Tensor mean_of(const std::vector<const Tensor*>& outputs) {
   Tensor sum = Tensor::zeros(outputs.front()->shape());
   for (const Tensor* t : outputs)
     for (size_t i = 0; i < sum.numel(); ++i) sum.data()[i] += t->data()[i];
@@ -101,9 +102,9 @@ Tuner::Tuner(const data::PreparedData& data, Recipe base, TuneOptions options)
   for (size_t r = 0; r < rows; ++r)
     if (folds_ > 1 || fold_[r] == 0) scored_rows_.push_back(static_cast<int64_t>(r));
   if (options_.time_limit) {
-    // Room for the assembly and the save after the last trial: measured well under a second for
-    // dozens of members; 3% of the limit on top covers slower disks.
-    const double reserve = 0.25 + 0.03 * *options_.time_limit;
+    // Room for the assembly and the save after the last trial: well under a second for dozens
+    // of members; 3% of the limit on top (at most 10 s) covers larger data and slower disks.
+    const double reserve = 0.25 + std::min(0.03 * *options_.time_limit, 10.0);
     trials_deadline_ =
         options_.start + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(*options_.time_limit - reserve));
@@ -296,12 +297,31 @@ void Tuner::assemble(TuneResult& result) {
         result.members.push_back({.trial = candidates[i], .weight = 1});
     }
     std::vector<const Tensor*> outputs;
-    for (const auto& member : result.members)
-      for (size_t w = 0; w < member.weight; ++w) {
-        outputs.push_back(&out_of_fold_[member.trial]);
-        for (const auto& model : fold_models_[member.trial]) members.push_back(model);
+    size_t total = 0;
+    for (const auto& member : result.members) {
+      total += member.weight;
+      for (size_t w = 0; w < member.weight; ++w) outputs.push_back(&out_of_fold_[member.trial]);
+    }
+    // A network ending in a Linear layer is linear in that layer's weights: a trial counted w
+    // times is its fold models once, their last layer scaled by w * trials / total, so the
+    // ensemble stays as small as the trials chosen (8 + 1 + 1 greedy picks: 3 trials' models,
+    // not 10). One ending in log_softmax (the nll loss) is counted w times instead.
+    const bool scalable = loss_name(base_, data_.task) != "nll";
+    for (const auto& member : result.members) {
+      const double scale =
+          static_cast<double>(member.weight * result.members.size()) / static_cast<double>(total);
+      for (const auto& model : fold_models_[member.trial]) {
+        if (!scalable) {
+          for (size_t w = 0; w < member.weight; ++w) members.push_back(model);
+          continue;
+        }
+        nn::Sequential copy = build_network(result.trials[member.trial].recipe, data_);
+        copy.load_state_dict(model.state_dict());
+        if (scale != 1.0) fold_target_scaling(copy, 0.0, scale);
+        members.push_back(std::move(copy));
       }
-    const Tensor mean = weighted_mean(outputs);
+    }
+    const Tensor mean = mean_of(outputs);
     result.score = out_of_fold_score(mean, data_.y_train, scored_rows_, data_.task);
     const metrics::Scores scores = metrics::evaluate(
         index_rows(mean, scored_rows_), index_rows(data_.y_train, scored_rows_), data_.task);
