@@ -275,11 +275,11 @@ void Tuner::assemble(TuneResult& result) {
   std::vector<size_t> candidates;
   for (size_t i = 0; i < result.trials.size(); ++i)
     if (std::isfinite(result.trials[i].score)) candidates.push_back(i);
-  std::vector<nn::Sequential> members;
   if (candidates.empty()) {
     PLEXUS_CHECK(!partial_models_.empty(), "plexus tune: no trial trained a model in the time ",
                  "limit; give it more time");
-    members = partial_models_;
+    result.network = nn::Sequential();
+    result.network.push_back(nn::Ensemble(partial_models_));
     result.partial = true;
     result.score = result.metric = std::nan("");
   } else {
@@ -296,39 +296,16 @@ void Tuner::assemble(TuneResult& result) {
       for (size_t i = 0; i < std::min(options_.top_k, candidates.size()); ++i)
         result.members.push_back({.trial = candidates[i], .weight = 1});
     }
+    result.network = weighted_ensemble(fold_models_, result.members);
     std::vector<const Tensor*> outputs;
-    size_t total = 0;
-    for (const auto& member : result.members) {
-      total += member.weight;
+    for (const auto& member : result.members)
       for (size_t w = 0; w < member.weight; ++w) outputs.push_back(&out_of_fold_[member.trial]);
-    }
-    // A network ending in a Linear layer is linear in that layer's weights: a trial counted w
-    // times is its fold models once, their last layer scaled by w * trials / total, so the
-    // ensemble stays as small as the trials chosen (8 + 1 + 1 greedy picks: 3 trials' models,
-    // not 10). One ending in log_softmax (the nll loss) is counted w times instead.
-    const bool scalable = loss_name(base_, data_.task) != "nll";
-    for (const auto& member : result.members) {
-      const double scale =
-          static_cast<double>(member.weight * result.members.size()) / static_cast<double>(total);
-      for (const auto& model : fold_models_[member.trial]) {
-        if (!scalable) {
-          for (size_t w = 0; w < member.weight; ++w) members.push_back(model);
-          continue;
-        }
-        nn::Sequential copy = build_network(result.trials[member.trial].recipe, data_);
-        copy.load_state_dict(model.state_dict());
-        if (scale != 1.0) fold_target_scaling(copy, 0.0, scale);
-        members.push_back(std::move(copy));
-      }
-    }
     const Tensor mean = mean_of(outputs);
     result.score = out_of_fold_score(mean, data_.y_train, scored_rows_, data_.task);
     const metrics::Scores scores = metrics::evaluate(
         index_rows(mean, scored_rows_), index_rows(data_.y_train, scored_rows_), data_.task);
     result.metric = data_.classification() ? scores.accuracy : scores.r2;
   }
-  result.network = nn::Sequential();
-  result.network.push_back(nn::Ensemble(std::move(members)));
   result.network.eval();
 }
 

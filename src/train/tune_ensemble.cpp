@@ -4,6 +4,9 @@
 #include <numeric>
 
 #include "base/check.hpp"
+#include "plexus/io/model_file.hpp"
+#include "plexus/nn/ensemble.hpp"
+#include "plexus/nn/linear.hpp"
 #include "plexus/train/tune.hpp"
 
 namespace plexus::train {
@@ -73,6 +76,40 @@ std::vector<EnsembleMember> select_greedy(const std::vector<Tensor>& outputs, co
   for (size_t i = 0; i < weight.size(); ++i)
     if (weight[i] > 0) members.push_back({.trial = i, .weight = weight[i] / divisor});
   return members;
+}
+
+nn::Sequential weighted_ensemble(const std::vector<std::vector<nn::Sequential>>& models,
+                                 const std::vector<EnsembleMember>& members) {
+  PLEXUS_CHECK(!members.empty(), "weighted_ensemble: no members");
+  size_t total = 0;
+  for (const auto& member : members) total += member.weight;
+  std::vector<nn::Sequential> networks;
+  for (const auto& member : members) {
+    PLEXUS_CHECK(member.trial < models.size() && !models[member.trial].empty(),
+                 "weighted_ensemble: no models for member ", member.trial);
+    // A network ending in a Linear layer is linear in that layer's weights: counted w times, it
+    // is one copy with that layer scaled by w * members / total, so the ensemble stays as small
+    // as the trials chosen (greedy picks 8 + 1 + 1: three trials' models, not ten). One ending
+    // otherwise (log_softmax for the nll loss) is repeated w times.
+    const double scale =
+        static_cast<double>(member.weight * members.size()) / static_cast<double>(total);
+    for (const auto& model : models[member.trial]) {
+      const bool linear_end =
+          model.size() > 0 && dynamic_cast<const nn::Linear*>(&model[model.size() - 1]);
+      if (!linear_end) {
+        for (size_t w = 0; w < member.weight; ++w) networks.push_back(model);
+        continue;
+      }
+      nn::Sequential copy = io::architecture_from_json(io::architecture_json(model), "member");
+      copy.load_state_dict(model.state_dict());
+      if (scale != 1.0) fold_target_scaling(copy, 0.0, scale);
+      networks.push_back(std::move(copy));
+    }
+  }
+  nn::Sequential out;
+  out.push_back(nn::Ensemble(std::move(networks)));
+  out.eval();
+  return out;
 }
 
 }  // namespace plexus::train

@@ -210,3 +210,33 @@ TEST(Tune, TheSearchSpaceReadsJsonAndNamesWhatIsWrong) {
     EXPECT_FALSE(r.label_smoothing);  // regression
   }
 }
+
+TEST(Tune, AWeightedEnsembleIsTheWeightedMeanWithEachModelOnce) {
+  const auto linear = [](uint64_t seed) {
+    return px::nn::Sequential{px::nn::Linear(2, 4, true, seed), px::nn::ReLU(),
+                              px::nn::Linear(4, 3, true, seed + 1)};
+  };
+  const std::vector<std::vector<px::nn::Sequential>> models = {{linear(1), linear(3)},
+                                                               {linear(5), linear(7)}};
+  px::nn::Sequential ensemble = train::weighted_ensemble(models, {{0, 3}, {1, 1}});
+  EXPECT_EQ(dynamic_cast<px::nn::Ensemble&>(ensemble[0]).size(), 4u);
+  const Tensor x = Tensor::from({0.5f, -1.0f, 2.0f, 0.25f}, {2, 2});
+  const auto out = ensemble(x).to_vector();
+  std::vector<std::vector<float>> each;
+  for (const auto& trial : models)
+    for (auto model : trial) each.push_back(model(x).to_vector());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const double expected =
+        0.75 * (each[0][i] + each[1][i]) / 2 + 0.25 * (each[2][i] + each[3][i]) / 2;
+    EXPECT_NEAR(out[i], expected, 1e-5) << i;
+  }
+  // The models are copied, not scaled in place.
+  EXPECT_EQ(models[0][0].state_dict()[2].second.to_vector(),
+            linear(1).state_dict()[2].second.to_vector());
+  // One ending in log_softmax is repeated instead.
+  std::vector<std::vector<px::nn::Sequential>> logs = models;
+  for (auto& trial : logs)
+    for (auto& model : trial) model.push_back(px::nn::make_activation("log_softmax"));
+  px::nn::Sequential repeated = train::weighted_ensemble(logs, {{0, 2}, {1, 1}});
+  EXPECT_EQ(dynamic_cast<px::nn::Ensemble&>(repeated[0]).size(), 6u);
+}

@@ -1,6 +1,7 @@
 // `plexus tune`: read the settings (the train flags: the data and the base recipe), prepare the
 // data without validation rows, run the library's search (train::Tuner), print the leaderboard as
 // it goes, save the ensemble, score the test rows for display, report.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -79,6 +80,10 @@ std::string score_text(double score) {
 
 int run_tune(TuneFlags flags, std::vector<std::string> given) {
   const Clock::time_point start = Clock::now();
+  for (const char* key : {"ensemble", "validation_split"})
+    if (std::find(given.begin(), given.end(), key) != given.end())
+      throw UsageError(train::find_setting(key).flag() +
+                       " is train's: tune validates on --folds and chooses its own ensemble");
   train::TrainSettings s;
   json saved = json::object();
   if (!flags.resume.empty()) {

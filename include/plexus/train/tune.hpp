@@ -179,4 +179,11 @@ std::vector<EnsembleMember> select_greedy(const std::vector<Tensor>& outputs, co
                                           const std::vector<int64_t>& rows, data::Task task,
                                           size_t rounds);
 
+/// One network (nn::Ensemble in a Sequential, in eval mode) whose output is the mean over
+/// `members`, each weighted by its weight, of the mean of its models (models[member.trial]): the
+/// model plexus tune saves. A model ending in a Linear layer is copied once with that layer
+/// scaled; another is repeated weight times.
+nn::Sequential weighted_ensemble(const std::vector<std::vector<nn::Sequential>>& models,
+                                 const std::vector<EnsembleMember>& members);
+
 }  // namespace plexus::train

@@ -118,5 +118,11 @@ cmp -s whole.board resumed.board && ok "resumed: the uninterrupted leaderboard" 
 cmp -s uninterrupted.plx whole.plx && ok "resumed: the uninterrupted model file" ||
   fail "resumed model file differs"
 
+# ---- bad usage: exit 2, saying what to give ----------------------------------------------------
+"$PLEXUS" tune --data train.csv > usage.txt 2>&1
+[ $? -eq 2 ] && grep -q -- "--time-limit" usage.txt && ok "no limit: exit 2" || fail "no limit: $(cat usage.txt)"
+"$PLEXUS" tune --data train.csv --time-limit 5x > usage.txt 2>&1
+[ $? -eq 2 ] && grep -q "60s" usage.txt && ok "bad --time-limit: exit 2" || fail "bad --time-limit: $(cat usage.txt)"
+
 [ "$failures" -eq 0 ] && echo "all tune flows passed" || echo "$failures failures"
 [ "$failures" -eq 0 ]
