@@ -1,4 +1,5 @@
 // The scores of out-of-fold outputs and the greedy ensemble selection of plexus tune.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -12,26 +13,31 @@
 namespace plexus::train {
 namespace {
 
-/// The score of sum / count (the members' mean) on `rows`, in double.
-double score_of_sum(const std::vector<double>& sum, double count, int64_t width,
+/// The score of (sum + extra) / count (the members' mean) on `rows`, in double; `extra` (the
+/// candidate being tried, or none) is added row by row, so no sum is copied per candidate.
+double score_of_sum(const std::vector<double>& sum, const float* extra, double count, int64_t width,
                     const Tensor& targets, const std::vector<int64_t>& rows, data::Task task) {
   double total = 0;
   const float* y = targets.data();
+  std::vector<double> mean(static_cast<size_t>(width));
   for (int64_t r : rows) {
-    const double* out = sum.data() + r * width;
+    for (int64_t c = 0; c < width; ++c) {
+      const int64_t i = r * width + c;
+      mean[static_cast<size_t>(c)] =
+          (sum[static_cast<size_t>(i)] + (extra ? extra[i] : 0.0)) / count;
+    }
     if (task == data::Task::classification) {
-      double top = -std::numeric_limits<double>::infinity();
-      for (int64_t c = 0; c < width; ++c) top = std::max(top, out[c] / count);
+      const double top = *std::max_element(mean.begin(), mean.end());
       double exp_sum = 0;
-      for (int64_t c = 0; c < width; ++c) exp_sum += std::exp(out[c] / count - top);
-      total += top + std::log(exp_sum) - out[static_cast<int64_t>(y[r])] / count;
+      for (double m : mean) exp_sum += std::exp(m - top);
+      total += top + std::log(exp_sum) - mean[static_cast<size_t>(y[r])];
     } else {
-      const double error = out[0] / count - y[r];
+      const double error = mean[0] - y[r];
       total += error * error;
     }
   }
-  const double mean = total / static_cast<double>(rows.size());
-  return task == data::Task::classification ? mean : std::sqrt(mean);
+  const double mean_loss = total / static_cast<double>(rows.size());
+  return task == data::Task::classification ? mean_loss : std::sqrt(mean_loss);
 }
 
 std::vector<double> as_doubles(const Tensor& t) { return {t.data(), t.data() + t.numel()}; }
@@ -41,7 +47,7 @@ std::vector<double> as_doubles(const Tensor& t) { return {t.data(), t.data() + t
 double out_of_fold_score(const Tensor& outputs, const Tensor& targets,
                          const std::vector<int64_t>& rows, data::Task task) {
   PLEXUS_CHECK(!rows.empty(), "out_of_fold_score: no rows");
-  return score_of_sum(as_doubles(outputs), 1.0, outputs.shape(1), targets, rows, task);
+  return score_of_sum(as_doubles(outputs), nullptr, 1.0, outputs.shape(1), targets, rows, task);
 }
 
 std::vector<EnsembleMember> select_greedy(const std::vector<Tensor>& outputs, const Tensor& targets,
@@ -55,11 +61,8 @@ std::vector<EnsembleMember> select_greedy(const std::vector<Tensor>& outputs, co
     size_t best = 0;
     double best_score = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < outputs.size(); ++i) {
-      std::vector<double> trial = sum;
-      const float* out = outputs[i].data();
-      for (size_t j = 0; j < trial.size(); ++j) trial[j] += out[j];
-      const double score =
-          score_of_sum(trial, static_cast<double>(round + 1), width, targets, rows, task);
+      const double score = score_of_sum(sum, outputs[i].data(), static_cast<double>(round + 1),
+                                        width, targets, rows, task);
       if (score < best_score) {
         best_score = score;
         best = i;
