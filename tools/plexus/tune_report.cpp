@@ -105,8 +105,12 @@ void write_tune_report(const std::string& dir, const train::TuneResult& result,
                            score + " " + plot::format_number(result.score) + ", " + metric + " " +
                            plot::format_number(result.metric) + ".");
   if (!members.empty()) report.table({"trial", "weight", "configuration"}, members);
-  if (summary.contains("test"))
-    report.section("Test rows (not used by the search)").paragraph(summary.at("test").dump());
+  if (summary.contains("test")) {
+    std::vector<std::pair<std::string, std::string>> test;
+    for (const auto& [name, value] : summary.at("test").items())
+      test.emplace_back(name, plot::format_number(value.get<double>()));
+    report.section("Test rows (not used by the search)").key_values(test);
+  }
   report.write(dir);
 }
 
