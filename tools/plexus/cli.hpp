@@ -81,6 +81,20 @@ void warn(const std::string& message);
 /// Prints one JSON object on one line (the last line of a --json run).
 void print_json_line(const json& object);
 
+// ---- data (train.cpp) --------------------------------------------------------------------------
+
+/// The sources a run reads and what they came to.
+struct Loaded {
+  data::Source data;
+  std::optional<data::Source> test;
+  std::string test_note;
+  data::PreparedData prepared;
+};
+
+/// Loads --data (and --test, or an IDX folder's own test split) and prepares them as the
+/// settings say (train::prepare_options); train and tune read their data through it.
+void load_and_prepare(const train::TrainSettings& settings, Loaded& loaded);
+
 // ---- subcommands -------------------------------------------------------------------------------
 
 struct TrainFlags {

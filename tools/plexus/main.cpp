@@ -37,7 +37,8 @@ int main_impl(int argc, char** argv) {
       "Exit codes: 0 done, 1 bad data or model file or a failure, 2 bad usage, 130 interrupted.");
   const Command commands[] = {add_train_command(app),   add_eval_command(app),
                               add_predict_command(app), add_inspect_command(app),
-                              add_export_command(app),  add_serve_command(app)};
+                              add_export_command(app),  add_serve_command(app),
+                              add_tune_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -19,19 +19,7 @@
 #include "train_run.hpp"
 
 namespace plexus::cli {
-namespace {
 
-namespace fs = std::filesystem;
-
-/// The sources a run reads and what they came to.
-struct Loaded {
-  data::Source data;
-  std::optional<data::Source> test;
-  std::string test_note;
-  data::PreparedData prepared;
-};
-
-/// Loads --data (and --test, or an IDX folder's own test split) and prepares them.
 void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
   const data::SourceOptions options{
       .csv = csv_options(s.header, s.delimiter), .labels = s.labels, .train = true};
@@ -82,6 +70,10 @@ void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
     test_note =
         "test set: " + test_src->name + " (" + std::to_string(p.test_rows.size()) + " rows)";
 }
+
+namespace {
+
+namespace fs = std::filesystem;
 
 /// Prints an interrupted run's checkpoint and how to continue it.
 int report_interrupt(const train::Interrupted& e) {

@@ -1,0 +1,189 @@
+// The search of `plexus tune` as a library: configurations of the recipe drawn from a search space,
+// trained by successive halving over epochs (many short trials, the best 1/eta of each rung trained
+// again for eta times the epochs), each scored out of fold by k-fold cross-validation of the
+// training rows (never the test rows), and at the end one model: a greedy ensemble selection
+// (Caruana et al., 2004) over the trials' out-of-fold outputs, its members the selected trials'
+// fold models, as one nn::Ensemble. The order of the trials depends on the seed and the scores
+// only, so a search cut short by a time limit after n trials is the first n trials of any longer
+// one, and `max_trials = n` repeats it bit for bit:
+//
+//   auto data = px::data::prepare_table(table, {.target = "y"}, {.validation_fraction = 0});
+//   px::train::Tuner tuner(data, px::train::Recipe{}, {.max_trials = 20, .seed = 1});
+//   px::train::TuneResult result = tuner.run();
+//   px::io::save_model(result.network, "y.plx", px::train::model_info(data));
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plexus/data/prepare.hpp"
+#include "plexus/error.hpp"
+#include "plexus/nn/sequential.hpp"
+#include "plexus/tensor/tensor.hpp"
+#include "plexus/train/recipe.hpp"
+
+namespace plexus::train {
+
+/// The choices a search draws from. A list: one of its values, each as likely; lr: log-uniform
+/// between lr_min and lr_max. Configuration 0 of every search is the base recipe itself (the
+/// floor); the others draw every choice onto it. docs/TUNE.md lists the JSON keys.
+struct SearchSpace {
+  std::vector<int64_t> depth = {1, 2, 3};  ///< hidden layers
+  std::vector<int64_t> width = {64, 128, 256, 512};
+  std::vector<std::string> embedding = {"none", "periodic"};
+  double lr_min = 3e-4, lr_max = 3e-3;
+  std::vector<double> dropout = {0.0, 0.1, 0.2, 0.3};
+  std::vector<double> weight_decay = {0.0, 1e-5, 1e-4, 1e-3};
+  std::vector<int64_t> batch_size = {64, 128, 256};
+  std::vector<double> label_smoothing = {0.0, 0.1};  ///< classification only
+  std::vector<std::string> schedule = {"none", "coslog4"};
+  std::vector<double> beta2 = {0.95, 0.999};
+};
+
+/// How the final ensemble is chosen from the trials' out-of-fold outputs.
+enum class EnsembleSelection {
+  greedy,  ///< Caruana's forward selection with replacement: a trial may count several times
+  top_k,   ///< the best top_k trials, each once
+};
+
+/// A search space with the keys of a JSON object replacing the defaults; an unknown key, a
+/// value of the wrong kind or an empty list is an Error naming `source` and the key.
+SearchSpace search_space_from_json(std::string_view json, std::string_view source);
+/// Configuration `index` of a search seeded with `seed`: index 0 is `base`; the others take
+/// base's epochs and early stopping and draw the rest from `space` (label smoothing only for
+/// classification, beta2 only for an Adam-like optimizer).
+Recipe sample_recipe(const SearchSpace& space, const Recipe& base, uint64_t seed, size_t index,
+                     data::Task task);
+/// One line: "2x256 periodic lr 0.0012 dropout 0.1 wd 0.0001 batch 128 ls 0.1 coslog4 b2 0.95"
+/// (the embedding and the schedule when not none).
+std::string describe_recipe(const Recipe& recipe);
+/// The searched choices as a JSON object (text).
+std::string recipe_json(const Recipe& recipe);
+
+/// Cross-validation folds by training rows: 5 below 20,000, 3 below 100,000, else 1 (a holdout).
+size_t default_folds(size_t rows);
+
+struct TrialRecord {
+  size_t trial = 0;          ///< from 0, in the order of the search
+  size_t configuration = 0;  ///< sample_recipe's index
+  size_t rung = 0;           ///< of successive halving, from 0
+  Recipe recipe;             ///< epochs: this trial's budget
+  /// Out of fold: log loss (classification) or RMSE (regression); lower is better; +inf for a
+  /// trial that diverged.
+  double score = 0;
+  double metric = 0;   ///< out of fold: accuracy, or R2
+  double seconds = 0;  ///< training time
+};
+
+/// A trial in the final ensemble, counted `weight` times (its fold models are members that
+/// often).
+struct EnsembleMember {
+  size_t trial = 0;
+  size_t weight = 1;
+};
+
+struct TuneOptions {
+  SearchSpace space;
+  /// Folds of the training rows; 0: default_folds; 1: a holdout of a fifth of the rows.
+  size_t folds = 0;
+  /// Trials to run; 0: no bound (then a time limit must end the search).
+  size_t max_trials = 0;
+  /// Seconds from `start` by which run() returns with its model: trials stop early enough to
+  /// leave time for the assembly; one the limit cuts off is dropped (or, when no trial finished,
+  /// its fold models are used as they are).
+  std::optional<double> time_limit;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  size_t eta = 3;    ///< successive halving keeps the best 1/eta of a rung
+  size_t rungs = 3;  ///< a configuration's epochs: base.epochs / eta^(rungs - 1 - rung)
+  EnsembleSelection selection = EnsembleSelection::greedy;
+  size_t selection_rounds = 10;  ///< greedy: members added (with replacement)
+  size_t top_k = 5;              ///< top_k: trials averaged
+  /// Seeds the configurations and the folds (each trial's networks use its recipe's seed).
+  uint64_t seed = 0;
+  /// Each finished trial is written here (its fold models and out-of-fold outputs); with
+  /// resume, the trials already there are read instead of trained.
+  std::optional<std::filesystem::path> checkpoint_dir;
+  bool resume = false;
+  /// When it turns true (a signal handler), the running trial stops and run() throws
+  /// TuneInterrupted.
+  const std::atomic<bool>* interrupt = nullptr;
+  /// Called after every finished (or resumed) trial.
+  std::function<void(const TrialRecord&, bool resumed)> on_trial;
+};
+
+struct TuneResult {
+  std::vector<TrialRecord> trials;  ///< the finished trials, in the order run
+  size_t folds = 0;
+  std::vector<EnsembleMember> members;
+  double score = 0;   ///< the ensemble's out-of-fold score (NaN when no trial finished)
+  double metric = 0;  ///< the ensemble's out-of-fold accuracy or R2
+  /// nn::Ensemble of the members' fold models inside a Sequential, in eval mode.
+  nn::Sequential network;
+  bool time_limit_reached = false;
+  /// No trial finished in time: the network is the cut-off trial's fold models as they were.
+  bool partial = false;
+  double seconds = 0;  ///< from options.start to the end of the assembly
+};
+
+/// Ctrl-C (TuneOptions::interrupt) stopped the search; the finished trials are in the checkpoint.
+class TuneInterrupted : public Error {
+ public:
+  TuneInterrupted(const std::string& message, size_t trials) : Error(message), trials(trials) {}
+  size_t trials;  ///< finished
+};
+
+/// The search over `data`'s training rows (prepared without validation rows: the folds come from
+/// them), from `base` (configuration 0, and the epochs of the last rung).
+class Tuner {
+ public:
+  Tuner(const data::PreparedData& data, Recipe base, TuneOptions options);
+  TuneResult run();
+
+ private:
+  struct Trial;
+  Trial train_trial(const TrialRecord& record);
+  void run_trial(TrialRecord record, TuneResult& result);
+  bool out_of_time() const;
+  void assemble(TuneResult& result);
+
+  const data::PreparedData& data_;
+  Recipe base_;
+  TuneOptions options_;
+  std::vector<size_t> fold_;          ///< each training row's fold
+  std::vector<int64_t> scored_rows_;  ///< the rows held out by a trained fold (all, or fold 0)
+  size_t folds_ = 0;
+  std::chrono::steady_clock::time_point trials_deadline_;
+  std::vector<Tensor> out_of_fold_;                       ///< per finished trial
+  std::vector<std::vector<nn::Sequential>> fold_models_;  ///< per finished trial
+  std::vector<nn::Sequential> partial_models_;            ///< of the trial the time limit cut off
+  bool stopped_ = false;
+};
+
+/// The out-of-fold score of outputs (logits [N, C] or values [N, 1]) on `rows` of `targets`:
+/// log loss or RMSE, as a trial's score.
+double out_of_fold_score(const Tensor& outputs, const Tensor& targets,
+                         const std::vector<int64_t>& rows, data::Task task);
+
+/// Greedy ensemble selection with replacement over out-of-fold outputs (lower score better):
+/// `rounds` times the candidate whose addition gives the best mean, ties to the earlier one;
+/// the weights divided by their greatest common divisor.
+std::vector<EnsembleMember> select_greedy(const std::vector<Tensor>& outputs, const Tensor& targets,
+                                          const std::vector<int64_t>& rows, data::Task task,
+                                          size_t rounds);
+
+/// One network (nn::Ensemble in a Sequential, in eval mode) whose output is the mean over
+/// `members`, each weighted by its weight, of the mean of its models (models[member.trial]): the
+/// model plexus tune saves. A model ending in a Linear layer is copied once with that layer
+/// scaled; another is repeated weight times.
+nn::Sequential weighted_ensemble(const std::vector<std::vector<nn::Sequential>>& models,
+                                 const std::vector<EnsembleMember>& members);
+
+}  // namespace plexus::train
