@@ -29,16 +29,17 @@ int main_impl(int argc, char** argv) {
       "Examples:\n"
       "  plexus train --data fashion-mnist --save fashion.plx\n"
       "  plexus train --data iris.csv --target species --save iris.plx --report iris-report\n"
+      "  plexus tune --data iris.csv --target species --time-limit 2m --save iris.plx\n"
       "  plexus eval --model iris.plx --data iris-test.csv\n"
       "  plexus predict --model iris.plx --data new.csv --proba --output predictions.csv\n"
       "  plexus inspect iris.plx\n"
       "  plexus export --model iris.plx --format onnx --output iris.onnx\n"
       "  plexus serve --model iris.plx --port 8080\n\n"
       "Exit codes: 0 done, 1 bad data or model file or a failure, 2 bad usage, 130 interrupted.");
-  const Command commands[] = {add_train_command(app),   add_eval_command(app),
-                              add_predict_command(app), add_inspect_command(app),
-                              add_export_command(app),  add_serve_command(app),
-                              add_tune_command(app)};
+  const Command commands[] = {add_train_command(app),   add_tune_command(app),
+                              add_eval_command(app),    add_predict_command(app),
+                              add_inspect_command(app), add_export_command(app),
+                              add_serve_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
