@@ -238,7 +238,12 @@ TuneResult Tuner::run() {
   result.folds = folds_;
   size_t per_bracket = 1;
   for (size_t r = 1; r < options_.rungs; ++r) per_bracket *= options_.eta;
-  size_t next_configuration = 0;
+  // The base recipe first, for its whole epochs: the floor (what `plexus train --ensemble K`
+  // would give) is in the leaderboard however soon the time limit ends the search.
+  TrialRecord floor{.trial = 0, .configuration = 0, .rung = options_.rungs - 1};
+  floor.recipe = sample_recipe(options_.space, base_, options_.seed, 0, data_.task);
+  run_trial(floor, result);
+  size_t next_configuration = 1;
   while (!stopped_) {
     std::vector<size_t> configurations(per_bracket);
     for (size_t& c : configurations) c = next_configuration++;

@@ -106,16 +106,21 @@ TEST(Tune, SuccessiveHalvingPromotesTheBestOfARung) {
   train::TuneOptions options = small_options();
   options.eta = 3;
   options.rungs = 2;       // 3 configurations at 1 epoch (4 / 3 rounded), the best one at 4
-  options.max_trials = 8;  // two brackets
+  options.max_trials = 9;  // the floor, then two brackets
   const train::TuneResult result = train::Tuner(data, small_recipe(), options).run();
-  ASSERT_EQ(result.trials.size(), 8u);
+  ASSERT_EQ(result.trials.size(), 9u);
+  // Trial 1: the base recipe for all its epochs.
+  EXPECT_EQ(result.trials[0].configuration, 0u);
+  EXPECT_EQ(result.trials[0].rung, 1u);
+  EXPECT_EQ(result.trials[0].recipe.epochs, 4);
   for (size_t bracket = 0; bracket < 2; ++bracket) {
-    const auto first = result.trials.begin() + static_cast<std::ptrdiff_t>(4 * bracket);
+    const auto first = result.trials.begin() + static_cast<std::ptrdiff_t>(1 + 4 * bracket);
     const auto best = std::min_element(
         first, first + 3, [](const auto& a, const auto& b) { return a.score < b.score; });
-    const train::TrialRecord& promoted = result.trials[4 * bracket + 3];
+    const train::TrialRecord& promoted = result.trials[1 + 4 * bracket + 3];
     EXPECT_EQ(first->rung, 0u);
     EXPECT_EQ(first->recipe.epochs, 1);
+    EXPECT_NE(first->configuration, 0u);
     EXPECT_EQ(promoted.rung, 1u);
     EXPECT_EQ(promoted.recipe.epochs, 4);
     EXPECT_EQ(promoted.configuration, best->configuration) << "bracket " << bracket;
