@@ -42,7 +42,7 @@ struct SearchSpace {
   double lr_min = 3e-4, lr_max = 3e-3;
   std::vector<double> dropout = {0.0, 0.1, 0.2, 0.3};
   std::vector<double> weight_decay = {0.0, 1e-5, 1e-4, 1e-3};
-  std::vector<int64_t> batch_size = {64, 128, 256};
+  std::vector<int64_t> batch_size = {32, 64, 128, 256};
   std::vector<double> label_smoothing = {0.0, 0.1};  ///< classification only
   std::vector<std::string> schedule = {"none", "coslog4"};
   std::vector<double> beta2 = {0.95, 0.999};
