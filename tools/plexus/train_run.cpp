@@ -107,6 +107,7 @@ json result_json(const train::TrainSettings& s, const data::PreparedData& data,
 void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
                   const TrainOutcome& outcome, const std::string& test_note) {
   io::ModelInfo info = train::model_info(data);
+  info.calibration = outcome.calibration;
   json training;
   training["data"] = s.data;
   training["test"] = s.test.empty() ? json(test_note) : json(s.test);

@@ -58,6 +58,10 @@ struct TrainSettings {
   double validation_split = 0.1;
   /// Members of the ensemble (train_ensemble); 1: one network.
   int64_t ensemble = 1;
+  /// After training, on the held-out rows (train::calibrate): "temperature" or "none".
+  std::string calibration = "temperature";
+  std::string threshold_for;  ///< a binary classifier's threshold rule (train::threshold_rule)
+  std::string cost_matrix;    ///< or its cost matrix, "fp=1,fn=5" (train::cost_rule)
   uint64_t seed = 0;
   int threads = 0;  ///< 0 = the library's default
   // outputs
