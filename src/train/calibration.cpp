@@ -66,7 +66,7 @@ double temperature_nll(const Tensor& logits, const Tensor& targets, double tempe
 double fit_temperature(const Tensor& logits, const Tensor& targets) {
   const auto nll = [&](double log_t) { return temperature_nll(logits, targets, std::exp(log_t)); };
   const double golden = (std::sqrt(5.0) - 1) / 2;
-  double low = std::log(0.05), high = std::log(20.0);
+  double low = std::log(kMinTemperature), high = std::log(kMaxTemperature);
   double a = high - golden * (high - low), b = low + golden * (high - low);
   double fa = nll(a), fb = nll(b);
   // 60 steps shrink the range by 0.618^60 ~ 3e-13: far below any temperature that matters.
@@ -199,7 +199,10 @@ CalibrationResult calibrate(const Tensor& outputs, const Tensor& targets, data::
     out.fitted_temperature = fit_temperature(outputs, targets);
     out.nll_before = temperature_nll(outputs, targets, 1.0);
     out.nll_after = temperature_nll(outputs, targets, out.fitted_temperature);
-    out.temperature_kept = out.nll_after < out.nll_before;
+    // Within 1% of the edge: the search converges to within 1e-12 of it when it is there.
+    out.temperature_at_edge = out.fitted_temperature < kMinTemperature * 1.01 ||
+                              out.fitted_temperature > kMaxTemperature / 1.01;
+    out.temperature_kept = out.nll_after < out.nll_before && !out.temperature_at_edge;
     if (out.temperature_kept) out.calibration.temperature = out.fitted_temperature;
   }
   if (options.threshold) {
@@ -226,7 +229,11 @@ std::string CalibrationResult::text() const {
     out << "calibration: temperature " << std::setprecision(3) << fitted_temperature
         << " fitted on " << rows << " held-out rows, " << (temperature_kept ? "kept" : "not kept")
         << ": their log-loss " << std::setprecision(4) << nll_before << " at T = 1, " << nll_after
-        << " at T (kept only when it is lower; --calibration none turns it off)\n";
+        << " at T "
+        << (temperature_at_edge
+                ? "(at the edge of the range searched: their log-loss has no minimum inside it, "
+                  "as when every row is classified right)\n"
+                : "(kept only when it is lower; --calibration none turns it off)\n");
   if (threshold)
     out << "threshold: P(class 1) >= " << threshold->threshold << " chosen on " << rows
         << " held-out rows for " << calibration.threshold_rule << " ("

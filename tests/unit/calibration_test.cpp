@@ -118,6 +118,14 @@ TEST(Calibration, CalibrateKeepsATemperatureOnlyWhenItLowersTheNll) {
       px::train::calibrate(calibrated, data.targets, px::data::Task::classification, {});
   EXPECT_NEAR(again.fitted_temperature, 1.0, 1e-3);
   EXPECT_LE(again.nll_after, again.nll_before);
+  // Every row classified right: the NLL falls as T -> 0 and has no minimum; T = 1 stays.
+  const auto edge =
+      px::train::calibrate(Tensor::from({2, 0, 0, 3, 1, 0}, {3, 2}), Tensor::from({0, 1, 0}, {3}),
+                           px::data::Task::classification, {});
+  EXPECT_TRUE(edge.temperature_at_edge);
+  EXPECT_LT(edge.nll_after, edge.nll_before);
+  EXPECT_FALSE(edge.temperature_kept);
+  EXPECT_EQ(edge.calibration.temperature, 1.0);
   const auto off = px::train::calibrate(data.logits, data.targets, px::data::Task::classification,
                                         {.temperature = false});
   EXPECT_EQ(off.calibration.temperature, 1.0);

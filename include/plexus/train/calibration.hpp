@@ -22,8 +22,12 @@ namespace plexus::train {
 
 /// Mean negative log-likelihood of softmax(logits / temperature) (one column: sigmoid), in double.
 double temperature_nll(const Tensor& logits, const Tensor& targets, double temperature);
-/// The temperature in [0.05, 20] that minimises temperature_nll: golden-section search on log T
-/// (the NLL is convex in 1 / T, so it has one minimum on that range).
+/// The range fit_temperature searches.
+inline constexpr double kMinTemperature = 0.05, kMaxTemperature = 20;
+/// The temperature in [kMinTemperature, kMaxTemperature] that minimises temperature_nll:
+/// golden-section search on log T (the NLL is convex in 1 / T, so it has one minimum on that
+/// range). NOTE: logits that classify every row right have no minimum (the NLL falls as T -> 0):
+/// the search ends at the range's lower edge.
 double fit_temperature(const Tensor& logits, const Tensor& targets);
 
 /// How a binary classifier's threshold is chosen: for a metric on the held-out rows, or for the
@@ -64,9 +68,10 @@ struct CalibrationResult {
   io::Calibration calibration;
   size_t rows = 0;
   /// Classifiers with options.temperature: the fitted T, the held-out NLL at T = 1 and at T; T
-  /// is kept (calibration.temperature) only when it lowers the NLL.
+  /// is kept (calibration.temperature) only when it lowers the NLL and lies inside the searched
+  /// range (at its edge the NLL had no minimum: no evidence for any one T).
   double fitted_temperature = 1, nll_before = 0, nll_after = 0;
-  bool temperature_kept = false;
+  bool temperature_at_edge = false, temperature_kept = false;
   std::optional<ThresholdChoice> threshold;
   /// Lines for the command to print: what was fitted, on how many rows, and the rule.
   std::string text() const;

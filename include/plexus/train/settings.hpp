@@ -136,7 +136,8 @@ void apply_json(TrainSettings& settings, const std::string& json_text, const std
 /// Checks every setting's kind, choices and bounds.
 void validate(const TrainSettings& settings);
 
-/// Whether a resumed run may change `key`: where its outputs go, the epochs in all, the threads.
+/// Whether a resumed run may change `key`: where its outputs go, the epochs in all, the threads,
+/// the calibration fitted after training.
 bool may_differ_on_resume(std::string_view key);
 /// apply_json on settings resumed from `checkpoint` (its folder, for messages): a key that may not
 /// differ on resume must repeat the settings' value, else a SettingsError naming the flag (with
