@@ -100,7 +100,10 @@ json result_json(const train::TrainSettings& s, const data::PreparedData& data,
   result["test_rows"] = data.has_test() ? data.x_test.shape(0) : 0;
   result["processes"] = outcome.processes;
   result["model"] = s.save.empty() ? json(nullptr) : json(s.save);
-  if (data.classification()) result["classes"] = data.classes;
+  if (data.classification()) {
+    result["classes"] = data.classes;
+    result["temperature"] = outcome.calibration.temperature;  // 1: none fitted, or not kept
+  }
   return result;
 }
 
