@@ -2,7 +2,7 @@
 # Calibration end to end. A binary classifier trained to be overconfident keeps a temperature
 # (T != 1), and predict --proba, the C export (gcc) and the ONNX export (onnxruntime) give the same
 # tempered probabilities; --threshold-for f1 stores a threshold that predict, eval and the C
-# export's predict_class use; --calibration none stores none; a regressor's predict --interval
+# export's predict_class and serve use; --calibration none stores none; a regressor's predict --interval
 # gives conformal bounds around its predictions and eval their coverage; bad rules are usage
 # errors.
 #   calibration_test.sh PLEXUS WORKDIR EXPORT_SOURCE_DIR NPM_PREFIX
@@ -17,6 +17,10 @@ rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
+server=""
+cleanup() { [ -n "$server" ] && kill -KILL "$server" 2> /dev/null; }
+trap cleanup EXIT
+trap 'cleanup; exit 1' INT TERM
 
 # binary FILE SEED ROWS: "yes" where x1 + x2 + noise > 1.2 (about one row in five), one label in
 # six flipped, so that a network trained long without smoothing is overconfident.
@@ -112,6 +116,40 @@ EOF_C
     awk -F, 'NR > 1 { print ($1 == "yes") ? 1 : 0 }' f.csv | cmp -s - c_classes.txt &&
     ok "the C export's predict_class uses the threshold" ||
     fail "C predict_class and predict differ: $(awk -F, 'NR > 1 { print ($1 == "yes") ? 1 : 0 }' f.csv | diff - c_classes.txt | head -n 4)"
+fi
+# serve: the tempered probabilities and the thresholded classes of predict.
+if command -v curl > /dev/null && command -v python3 > /dev/null; then
+  port=$((20000 + ($$ + 4931) % 20000))
+  "$PLEXUS" serve --model f.plx --port "$port" 2> serve.log &
+  server=$!
+  for i in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
+    kill -0 "$server" 2> /dev/null || break
+    sleep 0.1
+  done
+  python3 -c 'import csv, json
+rows = [{k: float(v) for k, v in r.items() if k != "label"} for r in csv.DictReader(open("rows.csv"))]
+json.dump({"rows": rows, "proba": True}, open("rows.req", "w"))'
+  if curl -s -o served.json -H 'Content-Type: application/json' --data-binary @rows.req \
+      "http://127.0.0.1:$port/predict"; then
+    python3 - << 'EOF_PY' && ok "serve: predict's classes and tempered probabilities" || fail "serve"
+import csv, json
+got = json.load(open("served.json"))
+want = list(csv.DictReader(open("f.csv")))
+assert got["predictions"] == [r["prediction"] for r in want], "predictions differ"
+for r, p in zip(want, got["probabilities"]):
+    assert abs(float(r["proba_yes"]) - p[1]) <= 1e-6, "%s vs %s" % (r["proba_yes"], p[1])
+EOF_PY
+  elif grep -q "without cpp-httplib" serve.log; then
+    echo "skip: serve ($(cat serve.log))"
+  else
+    fail "serve did not answer: $(cat serve.log)"
+  fi
+  kill -TERM "$server" 2> /dev/null
+  wait "$server" 2> /dev/null
+  server=""
+else
+  echo "skip: serve (no curl or python3)"
 fi
 "$PLEXUS" train $TRAIN --cost-matrix fp=1,fn=5 > train_c.txt 2>&1 &&
   grep -q "^threshold: .* for cost fp=1,fn=5 (mean cost " train_c.txt &&
