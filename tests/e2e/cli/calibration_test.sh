@@ -79,6 +79,12 @@ fi
 ! grep -q '"calibration":{' inspect_n.json && ! grep -q "^calibration:" train_n.txt &&
   ok "--calibration none fits and stores no temperature" || fail "--calibration none: $(grep '^calibration' train_n.txt)"
 
+# An ensemble fits on its out-of-fold outputs.
+"$PLEXUS" train --data train.csv --epochs 5 --ensemble 3 --threshold-for balanced_accuracy > train_e.txt 2>&1 &&
+  grep -q "^calibration: temperature .* fitted on 640 held-out rows" train_e.txt &&
+  grep -q "^threshold: .* chosen on 640 held-out rows for balanced_accuracy" train_e.txt &&
+  ok "an ensemble calibrates on its 640 out-of-fold rows" || fail "ensemble: $(tail -n 12 train_e.txt)"
+
 # --- threshold --------------------------------------------------------------------------------
 "$PLEXUS" train $TRAIN --threshold-for f1 --save f.plx > train_f.txt 2>&1 || fail "train --threshold-for f1"
 grep -q "^threshold: P(class 1) >= 0\.[0-9]* chosen on .* held-out rows for f1" train_f.txt &&
