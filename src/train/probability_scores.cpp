@@ -78,22 +78,33 @@ double brier_of(const Probabilities& p) {
   return sum / static_cast<double>(p.rows);
 }
 
-double ece_of(const Probabilities& p, size_t bins) {
+// The rows binned by confidence: bin b holds confidences in (b / bins, (b + 1) / bins].
+std::vector<ReliabilityBin> reliability_of(const Probabilities& p, size_t bins) {
   PLEXUS_CHECK(bins >= 1, "expected_calibration_error: needs at least one bin");
-  if (p.rows == 0) return 0;
-  std::vector<double> confidence(bins, 0.0), correct(bins, 0.0);
+  std::vector<ReliabilityBin> out(bins);
   for (size_t i = 0; i < p.rows; ++i) {
     const double* row = p.row(i);
     const auto best = static_cast<size_t>(std::max_element(row, row + p.classes) - row);
-    // Bin b holds confidences in (b / bins, (b + 1) / bins].
     const double scaled = std::ceil(row[best] * static_cast<double>(bins)) - 1;
-    const auto bin = static_cast<size_t>(std::clamp(scaled, 0.0, static_cast<double>(bins - 1)));
-    confidence[bin] += row[best];
-    correct[bin] += best == p.truth[i] ? 1.0 : 0.0;
+    ReliabilityBin& bin =
+        out[static_cast<size_t>(std::clamp(scaled, 0.0, static_cast<double>(bins - 1)))];
+    bin.confidence += row[best];  // sums here, means below
+    bin.accuracy += best == p.truth[i] ? 1.0 : 0.0;
+    ++bin.rows;
   }
+  for (ReliabilityBin& bin : out)
+    if (bin.rows > 0) {
+      bin.confidence /= static_cast<double>(bin.rows);
+      bin.accuracy /= static_cast<double>(bin.rows);
+    }
+  return out;
+}
+
+double ece_of(const std::vector<ReliabilityBin>& bins, size_t rows) {
   double ece = 0;
-  for (size_t b = 0; b < bins; ++b) ece += std::abs(correct[b] - confidence[b]);
-  return ece / static_cast<double>(p.rows);
+  for (const ReliabilityBin& bin : bins)
+    ece += static_cast<double>(bin.rows) * std::abs(bin.accuracy - bin.confidence);
+  return rows == 0 ? 0 : ece / static_cast<double>(rows);
 }
 
 }  // namespace
@@ -107,7 +118,8 @@ double brier_score(const Tensor& probabilities, const Tensor& targets) {
 }
 
 double expected_calibration_error(const Tensor& probabilities, const Tensor& targets, size_t bins) {
-  return ece_of(read_probabilities(probabilities, targets, "expected_calibration_error"), bins);
+  const Probabilities p = read_probabilities(probabilities, targets, "expected_calibration_error");
+  return ece_of(reliability_of(p, bins), p.rows);
 }
 
 Tensor calibrated_probabilities(const Tensor& outputs, double temperature) {
@@ -122,7 +134,8 @@ void add_probability_scores(const Tensor& probabilities, const Tensor& targets, 
   const Probabilities p = read_probabilities(probabilities, targets, "evaluate");
   scores.log_loss = log_loss_of(p);
   scores.brier = brier_of(p);
-  scores.ece = ece_of(p, scores.ece_bins);
+  scores.reliability = reliability_of(p, scores.ece_bins);
+  scores.ece = ece_of(scores.reliability, p.rows);
 }
 
 void add_interval_scores(const Tensor& outputs, const Tensor& targets,

@@ -77,6 +77,18 @@ TEST(Calibration, EvaluateScoresTheTemperedProbabilitiesAndStatesTheBins) {
             "  log-loss 0.6879   Brier 0.3925   ECE 0.3667 (15 equal-width bins)\n");
   EXPECT_NE(metrics::scores_json(s, {"a", "b", "c"}, false).find("\"ece_bins\":15"),
             std::string::npos);
+  // The bins behind the ECE, for a reliability diagram: the confidences 0.7, 0.8, 0.4, 0.9, 0.5,
+  // 0.5 fall in bins 10, 12, 6, 13, 7, 7 (of 15); the last two rows are wrong, the others right.
+  ASSERT_EQ(s.reliability.size(), 15u);
+  EXPECT_EQ(s.reliability[7].rows, 2u);
+  EXPECT_NEAR(s.reliability[7].confidence, 0.5, 1e-6);
+  EXPECT_EQ(s.reliability[7].accuracy, 0.0);
+  EXPECT_EQ(s.reliability[13].rows, 1u);
+  EXPECT_EQ(s.reliability[13].accuracy, 1.0);
+  double ece = 0;
+  for (const auto& bin : s.reliability)
+    ece += bin.rows / 6.0 * std::abs(bin.accuracy - bin.confidence);
+  EXPECT_NEAR(ece, s.ece, 1e-12);
   // A temperature changes the probabilities, never the argmax.
   const metrics::Scores hot =
       metrics::evaluate(logits, y, px::data::Task::classification, {.temperature = 3.0});

@@ -66,6 +66,13 @@ double mae(const Tensor& pred, const Tensor& targets);  ///< mean of |pred - tar
 /// "uniform_average"); a constant column scores 1 if predicted exactly, else 0.
 double r2(const Tensor& pred, const Tensor& targets);
 
+/// The rows of one confidence bin: their mean confidence (largest probability) and the fraction
+/// whose most probable class is right; a reliability diagram plots one against the other.
+struct ReliabilityBin {
+  double confidence = 0, accuracy = 0;
+  size_t rows = 0;
+};
+
 /// Every score of one set of predictions: scikit-learn's classification_report and
 /// confusion_matrix for a classifier, mean_squared_error, mean_absolute_error and r2_score for a
 /// regressor. The fields of the other task stay empty or zero.
@@ -79,6 +86,7 @@ struct Scores {
   /// Of the (calibrated) probabilities; ece over ece_bins equal-width bins.
   double log_loss = 0, brier = 0, ece = 0;
   size_t ece_bins = kCalibrationBins;
+  std::vector<ReliabilityBin> reliability;  ///< ece_bins bins, lowest confidence first
   std::optional<double> threshold;  ///< a binary classifier's decision threshold, when it has one
   // regression
   double mse = 0, mae = 0, r2 = 0;
