@@ -219,7 +219,12 @@ std::string header_text(const ExportPlan& plan, const std::string& name) {
   }
   h << " *\n * Output: outputs[" << macro << "_OUTPUTS], ";
   if (plan.classifier) {
-    h << "the probability of each class:\n";
+    h << "the probability of each class"
+      << (plan.temperature != 1.0f
+              ? " (softmax of the network's outputs divided by the temperature " +
+                    std::to_string(plan.temperature) + ")"
+              : std::string())
+      << ":\n";
     for (size_t k = 0; k < plan.classes.size(); ++k)
       h << " *   [" << k << "] " << comment_text(plan.classes[k]) << "\n";
   } else {
@@ -236,7 +241,11 @@ std::string header_text(const ExportPlan& plan, const std::string& name) {
     << "_OUTPUTS. */\n"
     << "void " << name << "_predict(const float* features, float* outputs);\n";
   if (plan.classifier)
-    h << "/* The most probable class: an index into the class list above. */\n"
+    h << (plan.threshold
+              ? "/* The class: 1 where the probability of class 1 is >= " +
+                    std::to_string(*plan.threshold) + " (the model's threshold), else 0. */\n"
+              : std::string("/* The most probable class: an index into the class list "
+                            "above. */\n"))
       << "int " << name << "_predict_class(const float* features);\n";
   h << "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << macro << "_H */\n";
   return h.str();
@@ -384,11 +393,21 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
     }
     c << " /* " << comment_text(layer.description) << " */\n";
   }
+  if (plan.classifier && plan.temperature != 1.0f)
+    c << "  for (int k = 0; k < " << plan.outputs << "; ++k) " << x << "[k] = " << x << "[k] / "
+      << c_float(plan.temperature) << "; /* the calibration's temperature */\n";
   if (plan.classifier)
     c << "  " << softmax.name << "(" << x << ", " << plan.outputs << softmax.arguments << ");\n";
   c << "  for (int k = 0; k < " << plan.outputs << "; ++k) outputs[k] = " << x << "[k];\n}\n";
 
-  if (plan.classifier)
+  if (plan.threshold)
+    c << "\nint " << name << "_predict_class(const float* features) {\n"
+      << "  float p[2];\n"
+      << "  " << name << "_predict(features, p);\n"
+      << "  return p[1] >= " << c_double(*plan.threshold)
+      << " ? 1 : 0; /* the model's threshold */\n"
+      << "}\n";
+  else if (plan.classifier)
     c << "\nint " << name << "_predict_class(const float* features) {\n"
       << "  float p[" << plan.outputs << "];\n"
       << "  int best = 0;\n"

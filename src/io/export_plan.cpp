@@ -235,6 +235,8 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
   }
   plan.outputs = width;
   if (plan.classifier) {
+    plan.temperature = static_cast<float>(model.info.calibration.temperature);
+    if (plan.outputs == 2) plan.threshold = model.info.calibration.threshold;
     plan.classes = model.info.classes;
     if (plan.classes.empty())
       for (int64_t k = 0; k < plan.outputs; ++k) plan.classes.push_back(std::to_string(k));

@@ -67,6 +67,10 @@ struct ExportLayer {
 struct ExportPlan {
   bool classifier = false;
   std::vector<std::string> classes;  ///< classifier: one name per output
+  /// classifier: the probabilities are softmax(outputs / temperature) (io::Calibration).
+  float temperature = 1.0f;
+  /// binary classifier: the second class where its probability is >= threshold.
+  std::optional<double> threshold;
   bool tabular = false;
   std::vector<ExportColumn> columns;  ///< tabular: the raw columns in input order
   float scale = 1.0f;                 ///< not tabular: every feature is multiplied by this

@@ -17,6 +17,7 @@
 #include "plexus/io/safetensors.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/ops/activation.hpp"
+#include "plexus/ops/elementwise.hpp"
 #include "plexus/ops/reduce.hpp"
 #include "plexus/ops/shape_ops.hpp"
 
@@ -33,6 +34,7 @@ constexpr const char* kClassesKey = "plexus.classes";
 constexpr const char* kFeaturesKey = "plexus.features";
 constexpr const char* kTrainingKey = "plexus.training";
 constexpr const char* kTaskKey = "plexus.task";
+constexpr const char* kCalibrationKey = "plexus.calibration";
 
 // PyTorch's types for the arguments LayerSpec keeps as numbers, so that the JSON reads as the
 // torch.nn constructor call: bias=true, approximate="tanh", in_features=784, eps=1e-05.
@@ -213,6 +215,7 @@ void save_model(const nn::Sequential& model, const std::filesystem::path& path,
       {kTrainingKey, training.dump()},
       {kTaskKey, info.task},
   };
+  if (!info.calibration.empty()) metadata.emplace(kCalibrationKey, info.calibration.to_json());
   save_safetensors(path, model.state_dict(), std::move(metadata));
 }
 
@@ -254,6 +257,10 @@ Model load_model(const std::filesystem::path& path) {
       string_list(metadata_json(file.metadata, kFeaturesKey, source), kFeaturesKey, source);
   info.input = pipeline_from_json(metadata_json(file.metadata, kPreprocessingKey, source), source);
   info.training = metadata_json(file.metadata, kTrainingKey, source).dump();
+  // Files written before calibration existed have no key: the network's own outputs.
+  const auto calibration = file.metadata.find(kCalibrationKey);
+  if (calibration != file.metadata.end())
+    info.calibration = Calibration::from_json(calibration->second, source);
   return model;
 }
 
@@ -272,13 +279,39 @@ Tensor forward_in_batches(nn::Module& network, const Tensor& inputs) {
 Tensor Model::forward(const Tensor& inputs) { return forward_in_batches(network, inputs); }
 
 Tensor Model::predictions(const Tensor& outputs) const {
-  return task() == data::Task::classification ? argmax(outputs, 1) : outputs;
+  if (task() == data::Task::regression) return outputs;
+  const auto& threshold = info.calibration.threshold;
+  if (!threshold || outputs.rank() != 2 || outputs.shape(1) != 2) return argmax(outputs, 1);
+  const Tensor p = probabilities(outputs);
+  Tensor classes = Tensor::empty({outputs.shape(0)});
+  for (int64_t i = 0; i < outputs.shape(0); ++i)
+    classes.data()[i] = p.data()[2 * i + 1] >= *threshold ? 1.0f : 0.0f;
+  return classes;
 }
 
 Tensor Model::probabilities(const Tensor& outputs) const {
   PLEXUS_CHECK(task() == data::Task::classification, "predict_proba: the model is a regressor");
   NoGradGuard no_grad;
-  return softmax(outputs, 1);
+  const double t = info.calibration.temperature;
+  return softmax(t == 1.0 ? outputs : div(outputs, static_cast<float>(t)), 1);
+}
+
+Tensor Model::intervals(const Tensor& outputs, double level) const {
+  PLEXUS_CHECK(task() == data::Task::regression,
+               "intervals: the model is a classifier; intervals need a regressor");
+  PLEXUS_CHECK(!info.calibration.residuals.empty(),
+               "intervals: the model holds no held-out residuals (trained without validation "
+               "rows, or by an older plexus); train it with --validation-split above 0");
+  const double half = conformal_quantile(info.calibration.residuals, level);
+  const int64_t n = outputs.shape(0);
+  const int64_t stride = n == 0 ? 1 : outputs.numel() / n;
+  Tensor out = Tensor::empty({n, 2});
+  for (int64_t i = 0; i < n; ++i) {
+    const double value = outputs.data()[i * stride];
+    out.data()[2 * i] = static_cast<float>(value - half);
+    out.data()[2 * i + 1] = static_cast<float>(value + half);
+  }
+  return out;
 }
 
 Tensor Model::predict(const Tensor& inputs) { return predictions(forward(inputs)); }
@@ -341,6 +374,7 @@ std::string model_json(const Model& model, const std::string& path) {
   out["architecture"] = json::parse(architecture_json(model.network), nullptr, false);
   out["preprocessing"] = preprocessing;
   out["training"] = training;
+  if (!info.calibration.empty()) out["calibration"] = json::parse(info.calibration.to_json());
   return out.dump(-1, ' ', false, json::error_handler_t::replace);  // names may not be UTF-8
 }
 

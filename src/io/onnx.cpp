@@ -298,6 +298,8 @@ void export_onnx(const Model& model, const std::filesystem::path& path,
   add_metadata("plexus.task", model.info.task);
   add_metadata("plexus.features", nlohmann::json(plan.features).dump());
   if (plan.classifier) add_metadata("plexus.classes", nlohmann::json(plan.classes).dump());
+  // The graph gives probabilities; the threshold that decides between two classes rides along.
+  if (plan.threshold) add_metadata("plexus.threshold", nlohmann::json(*plan.threshold).dump());
 
   onnx::GraphProto& graph = *proto.mutable_graph();
   graph.set_name("plexus");
@@ -307,6 +309,8 @@ void export_onnx(const Model& model, const std::filesystem::path& path,
   EnsembleValues ensemble;
   for (const ExportLayer& l : plan.layers) x = layer(g, l, x, ensemble);
   std::string output = "predictions";
+  if (plan.classifier && plan.temperature != 1.0f)
+    x = g.node("Div", {x, g.scalar("temperature", plan.temperature)});
   if (plan.classifier && options.logits) {
     output = "logits";
   } else if (plan.classifier) {

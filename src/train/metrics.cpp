@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "base/check.hpp"
+#include "train/probability_scores.hpp"
 
 namespace plexus::metrics {
 
@@ -320,14 +321,24 @@ double r2(const Tensor& pred, const Tensor& targets) {
 
 namespace {
 
-void classification_scores(const Tensor& outputs, const Tensor& targets, Scores& out) {
+void classification_scores(const Tensor& outputs, const Tensor& targets,
+                           const io::Calibration& calibration, Scores& out) {
   const ScoreRows s = score_rows(outputs, "evaluate");
   const TargetRows t = target_rows(targets, s, "evaluate", outputs);
   const size_t classes = s.classes();
+  const Tensor probabilities = calibrated_probabilities(outputs, calibration.temperature);
+  add_probability_scores(probabilities, targets, out);
+  // A binary classifier's threshold decides on the probability of class 1 instead of the argmax.
+  const bool thresholded = calibration.threshold && classes == 2;
+  if (thresholded) out.threshold = calibration.threshold;
+  const float* p1 = probabilities.data() + (s.columns == 1 ? 0 : 1);
+  const size_t p1_stride = s.columns == 1 ? 1 : 2;
   out.confusion.assign(classes, std::vector<int64_t>(classes, 0));
   size_t correct = 0;
   for (size_t i = 0; i < s.rows; ++i) {
-    const size_t truth = t.at(i), predicted = predicted_class(s, i, 0.0f);
+    const size_t truth = t.at(i);
+    const size_t predicted = thresholded ? (p1[i * p1_stride] >= *calibration.threshold ? 1 : 0)
+                                         : predicted_class(s, i, 0.0f);
     correct += truth == predicted;
     ++out.confusion[truth][predicted];
   }
@@ -370,13 +381,15 @@ void regression_scores(const Tensor& outputs, const Tensor& targets, Scores& out
 
 }  // namespace
 
-Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task) {
+Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task,
+                const io::Calibration& calibration) {
   Scores scores;
   scores.task = task;
   if (task == data::Task::classification) {
-    classification_scores(outputs, targets, scores);
+    classification_scores(outputs, targets, calibration, scores);
   } else {
     regression_scores(outputs, targets, scores);
+    add_interval_scores(outputs, targets, calibration, scores);
   }
   return scores;
 }

@@ -18,11 +18,13 @@ std::string scores_text(const Scores& s, const std::vector<std::string>& classes
   if (s.task == data::Task::regression) {
     out << std::setprecision(6) << "  MSE " << s.mse << "   MAE " << s.mae << "   R2 "
         << std::setprecision(4) << s.r2 << "\n";
+    if (details) out << calibration_text(s);
     return out.str();
   }
   out << std::setprecision(4) << "  accuracy " << s.accuracy << "   macro F1 " << s.macro_f1
       << "\n";
   if (!details) return out.str();
+  out << calibration_text(s);
   size_t width = 5;
   for (const auto& c : classes) width = std::max(width, c.size());
   out << "\n  " << std::left << std::setw(static_cast<int>(width)) << "class" << std::right
@@ -48,11 +50,33 @@ std::string scores_text(const Scores& s, const std::vector<std::string>& classes
   return out.str();
 }
 
+std::string calibration_text(const Scores& s) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(4);
+  if (s.task == data::Task::regression) {
+    if (s.interval_level > 0)
+      out << "  " << std::setprecision(0) << s.interval_level * 100
+          << "% conformal intervals: cover " << std::setprecision(1) << s.interval_coverage * 100
+          << "% of rows, width " << std::setprecision(6) << s.interval_width << "\n";
+    return out.str();
+  }
+  out << "  log-loss " << s.log_loss << "   Brier " << s.brier << "   ECE " << s.ece << " ("
+      << s.ece_bins << " equal-width bins)";
+  if (s.threshold) out << "   threshold " << *s.threshold;
+  out << "\n";
+  return out.str();
+}
+
 std::string scores_json(const Scores& s, const std::vector<std::string>& classes, bool details) {
   json out = json::object();
   if (s.task == data::Task::classification) {
     out["test_accuracy"] = s.accuracy;
     out["test_macro_f1"] = s.macro_f1;
+    out["test_log_loss"] = s.log_loss;
+    out["test_brier"] = s.brier;
+    out["test_ece"] = s.ece;
+    out["ece_bins"] = s.ece_bins;
+    if (s.threshold) out["threshold"] = *s.threshold;
     if (details) {
       out["classes"] = classes;
       out["confusion_matrix"] = s.confusion;
@@ -68,6 +92,11 @@ std::string scores_json(const Scores& s, const std::vector<std::string>& classes
     out["test_mse"] = s.mse;
     out["test_mae"] = s.mae;
     out["test_r2"] = s.r2;
+    if (s.interval_level > 0) {
+      out["test_interval_coverage"] = s.interval_coverage;
+      out["test_interval_width"] = s.interval_width;
+      out["interval_level"] = s.interval_level;
+    }
   }
   return out.dump();
 }

@@ -18,8 +18,9 @@ std::string shown(const json& value) {
 }  // namespace
 
 bool may_differ_on_resume(std::string_view key) {
+  // Calibration comes after training: a resumed run may fit another.
   return key == "epochs" || key == "save" || key == "report" || key == "checkpoint" ||
-         key == "threads";
+         key == "threads" || key == "calibration" || key == "threshold_for" || key == "cost_matrix";
 }
 
 void apply_json_on_resume(TrainSettings& settings, const std::string& json_text,

@@ -157,6 +157,22 @@ std::vector<Setting> make_table() {
        "train K networks, member i validating on fold i of K, and save their mean as one model "
        "(takes K times as long; default: 1)",
        Kind::integer, &S::ensemble, kAtLeastOne},
+      {"calibration",
+       "after training, fit a classifier's temperature on the validation rows, kept only if it "
+       "lowers their log-loss: temperature, none (default: temperature)",
+       Kind::choice,
+       &S::calibration,
+       {},
+       {"temperature", "none"}},
+      {"threshold_for",
+       "a binary classifier's decision threshold, chosen on the validation rows for f1, "
+       "balanced_accuracy, precision@R (best precision with recall >= R) or recall@P (best "
+       "recall with precision >= P) (default: none, the most probable class)",
+       Kind::text, &S::threshold_for},
+      {"cost_matrix",
+       "a binary classifier's decision threshold of least cost on the validation rows, the costs "
+       "given as fp=1,fn=5 (tp=, tn= too; default: none)",
+       Kind::text, &S::cost_matrix},
       {"seed", "seed of the splits, initialisation and shuffling (default: 0)", Kind::integer,
        &S::seed, kNonNegative},
       {"threads", "threads to use (default: the library's)", Kind::integer, &S::threads,

@@ -97,7 +97,9 @@ def main(argv):
     with torch.no_grad():
         out = network(x.float())
         if metadata["plexus.task"] == "classification":
-            out = torch.softmax(out, dim=1)
+            # The calibration's temperature, when the file has one (docs/MODEL_FORMAT.md).
+            calibration = json.loads(metadata.get("plexus.calibration", "{}"))
+            out = torch.softmax(out / calibration.get("temperature", 1.0), dim=1)
     with open(plexus_path, newline="") as f:
         plexus_rows = list(csv.DictReader(f))
     names = [f"proba_{c}" for c in classes] if metadata["plexus.task"] == "classification" else ["prediction"]

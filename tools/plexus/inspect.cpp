@@ -114,6 +114,19 @@ int run_inspect(const InspectArgs& args) {
   } else {
     std::cout << "  every value times " << number_text(info.input.scale) << "\n";
   }
+  const io::Calibration& calibration = info.calibration;
+  if (!calibration.empty()) {
+    std::cout << "\ncalibration (docs/CALIBRATION.md):\n";
+    if (calibration.temperature != 1.0)
+      std::cout << "  temperature: " << number_text(calibration.temperature) << "\n";
+    if (calibration.threshold)
+      std::cout << "  threshold: " << number_text(*calibration.threshold) << " ("
+                << calibration.threshold_rule << ")\n";
+    if (!calibration.residuals.empty())
+      std::cout << "  conformal residuals: " << calibration.residuals.size()
+                << " (90% interval: prediction +- "
+                << number_text(io::conformal_quantile(calibration.residuals, 0.9)) << ")\n";
+  }
   std::cout << "\ntraining:\n";
   if (training.is_object()) {
     for (const auto& key :

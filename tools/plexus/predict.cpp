@@ -16,6 +16,7 @@ struct PredictArgs {
   std::optional<bool> header;
   std::string delimiter;
   bool proba = false;
+  double interval = 0;  ///< a regressor's conformal interval level; 0: none
 };
 
 int run_predict(const PredictArgs& args) {
@@ -26,6 +27,13 @@ int run_predict(const PredictArgs& args) {
   const bool classification = model.task() == data::Task::classification;
   if (args.proba && !classification)
     throw UsageError("--proba: the model is a regressor; probabilities need a classifier");
+  if (args.interval != 0 && classification)
+    throw UsageError("--interval: the model is a classifier; intervals need a regressor");
+  const auto& calibration = model.info.calibration;
+  if (calibration.threshold && classification && model.info.classes.size() == 2)
+    std::cerr << "plexus: predicting " << model.info.classes[1]
+              << " where its probability is >= " << number_text(*calibration.threshold)
+              << " (the model's threshold, chosen for " << calibration.threshold_rule << ")\n";
   std::vector<std::string> ids = split_list(args.id);
   std::vector<int> id_cols;
   if (!ids.empty()) {
@@ -47,12 +55,14 @@ int run_predict(const PredictArgs& args) {
   const Tensor outputs = model.forward(inputs);
   const Tensor predictions = model.predictions(outputs);
   const Tensor probabilities = args.proba ? model.probabilities(outputs) : Tensor();
+  const Tensor intervals = args.interval != 0 ? model.intervals(outputs, args.interval) : Tensor();
   const int64_t n = predictions.shape(0);
   std::ostringstream csv;
   for (const auto& id : ids) csv << csv_field(id) << ",";
   csv << "prediction";
   if (args.proba)
     for (const auto& c : model.info.classes) csv << "," << csv_field("proba_" + c);
+  if (args.interval != 0) csv << ",lower,upper";
   csv << "\n";
   // A classifier's predictions are class indices [N], a regressor's values [N, K] (the first).
   const int64_t stride = predictions.numel() / std::max<int64_t>(n, 1);
@@ -69,6 +79,9 @@ int run_predict(const PredictArgs& args) {
       const int64_t k = probabilities.shape(1);
       for (int64_t j = 0; j < k; ++j) csv << "," << number_text(probabilities.data()[i * k + j]);
     }
+    if (args.interval != 0)
+      csv << "," << number_text(intervals.data()[2 * i]) << ","
+          << number_text(intervals.data()[2 * i + 1]);
     csv << "\n";
   }
   if (args.output.empty()) {
@@ -90,6 +103,10 @@ Command add_predict_command(CLI::App& app) {
       ->required();
   cmd->add_option("--output", args->output, "write the CSV here (default: standard output)");
   cmd->add_flag("--proba", args->proba, "add one proba_<class> column per class");
+  cmd->add_option("--interval", args->interval,
+                  "a regressor's split-conformal interval at this coverage (e.g. 0.9): columns "
+                  "lower, upper")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--id", args->id, "input columns to copy into the output, comma-separated");
   csv->add_to(cmd);
   cmd->footer(

@@ -12,6 +12,7 @@
 #include "plexus/distributed/distributed.hpp"
 #include "plexus/error.hpp"
 #include "plexus/tensor/random.hpp"
+#include "plexus/train/calibration.hpp"
 #include "plexus/train/checkpoint.hpp"
 #include "plexus/train/diagnostics.hpp"
 #include "plexus/train/ensemble.hpp"
@@ -74,6 +75,30 @@ void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// What train::calibrate fits after training, from --calibration, --threshold-for and
+/// --cost-matrix; a threshold needs a binary classifier and held-out rows.
+train::CalibrationOptions calibration_options(const train::TrainSettings& s,
+                                              const data::PreparedData& p, bool held_out) {
+  train::CalibrationOptions options{.temperature = s.calibration == "temperature"};
+  if (s.threshold_for.empty() && s.cost_matrix.empty()) return options;
+  if (!s.threshold_for.empty() && !s.cost_matrix.empty())
+    throw UsageError("--threshold-for and --cost-matrix both choose the threshold; give one");
+  const std::string flag = s.threshold_for.empty() ? "--cost-matrix" : "--threshold-for";
+  if (!p.classification() || p.classes.size() != 2)
+    throw UsageError(flag + ": a decision threshold needs a binary classifier");
+  if (!held_out)
+    throw UsageError(flag +
+                     ": the threshold is chosen on the validation rows; "
+                     "--validation-split 0 leaves none");
+  try {
+    options.threshold = s.threshold_for.empty() ? train::cost_rule(s.cost_matrix)
+                                                : train::threshold_rule(s.threshold_for);
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
+  return options;
+}
 
 /// Prints an interrupted run's checkpoint and how to continue it.
 int report_interrupt(const train::Interrupted& e) {
@@ -151,6 +176,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
                           number_text(s.validation_split * 100) + "% of the training rows)"
                     : std::string("none (--validation-split 0)"))
       << "\n";
+  const train::CalibrationOptions calibrating = calibration_options(s, p, has_val);
   const bool early = has_val && s.early_stopping > 0;
   // A patience as long as the run never stops it early: it only keeps the best epoch.
   const bool stops = s.early_stopping < s.epochs;
@@ -223,10 +249,19 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   }
   const size_t epochs_run = trained.history.epochs();
 
-  TrainOutcome outcome{.trained = trained, .processes = processes};
+  // Calibration on the held-out rows: the validation rows, or an ensemble's out-of-fold outputs
+  // (each row by the member that held it out).
+  train::CalibrationResult calibration;
+  if (members)
+    calibration = train::calibrate(members->out_of_fold, p.y_train, p.task, calibrating);
+  else if (has_val)
+    calibration = train::calibrate(io::forward_in_batches(trained.network, p.x_validation),
+                                   p.y_validation, p.task, calibrating);
+  TrainOutcome outcome{
+      .trained = trained, .processes = processes, .calibration = calibration.calibration};
   if (p.has_test()) {
-    outcome.scores =
-        metrics::evaluate(io::forward_in_batches(trained.network, p.x_test), p.y_test, p.task);
+    outcome.scores = metrics::evaluate(io::forward_in_batches(trained.network, p.x_test), p.y_test,
+                                       p.task, outcome.calibration);
   }
   const json result = result_json(s, p, outcome);
   if (!s.save.empty() && lead) save_trained(s, p, outcome, loaded.test_note);
@@ -237,13 +272,14 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
                     : (loaded.data.is_table() ? &*loaded.data.table : nullptr),
         diagnostics ? diagnostics->epochs() : std::vector<std::vector<train::LayerDiagnostics>>{});
 
-  out << "\n";
+  out << "\n" << calibration.text();
   if (members)
     out << "validation (" << p.x_train.shape(0) << " rows, each by the member that held it out):\n"
         << metrics::scores_text(members->validation, p.classes, false);
   if (p.has_test())
     out << (members ? "ensemble " : "") << "test (" << p.x_test.shape(0) << " rows):\n"
-        << metrics::scores_text(outcome.scores, p.classes, false);
+        << metrics::scores_text(outcome.scores, p.classes, false)
+        << metrics::calibration_text(outcome.scores);
   if (members) {
     out << "best epochs:";
     for (const auto& member : members->members) out << " " << member.best_epoch + 1;

@@ -100,13 +100,17 @@ json result_json(const train::TrainSettings& s, const data::PreparedData& data,
   result["test_rows"] = data.has_test() ? data.x_test.shape(0) : 0;
   result["processes"] = outcome.processes;
   result["model"] = s.save.empty() ? json(nullptr) : json(s.save);
-  if (data.classification()) result["classes"] = data.classes;
+  if (data.classification()) {
+    result["classes"] = data.classes;
+    result["temperature"] = outcome.calibration.temperature;  // 1: none fitted, or not kept
+  }
   return result;
 }
 
 void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
                   const TrainOutcome& outcome, const std::string& test_note) {
   io::ModelInfo info = train::model_info(data);
+  info.calibration = outcome.calibration;
   json training;
   training["data"] = s.data;
   training["test"] = s.test.empty() ? json(test_note) : json(s.test);

@@ -36,6 +36,8 @@ std::string shell_word(const std::string& text);
 struct TrainOutcome {
   train::TrainedModel& trained;
   int processes = 1;
+  /// Fitted on the held-out rows after training (train::calibrate); saved with the model.
+  io::Calibration calibration;
   metrics::Scores scores;  ///< on the test rows, when there are some
 };
 

@@ -15,6 +15,7 @@
 #include "plexus/data/csv.hpp"
 #include "plexus/data/source.hpp"
 #include "plexus/data/tabular.hpp"
+#include "plexus/io/calibration.hpp"
 #include "plexus/nn/sequential.hpp"
 #include "plexus/tensor/tensor.hpp"
 
@@ -39,6 +40,8 @@ struct ModelInfo {
   std::vector<std::string> features;    ///< the raw input columns, in the order the model takes
   InputPipeline input;
   std::string training = "{}";  ///< JSON object: data, settings, metrics, date, plexus version
+  /// Temperature, decision threshold, conformal residuals: what predictions apply to the outputs.
+  Calibration calibration;
 };
 
 /// A model read back from a file: it predicts on raw rows with its own preprocessing, as a
@@ -66,17 +69,22 @@ struct Model {
   std::vector<std::string> unused_columns(const data::Table& table) const;
   /// The network's outputs (logits, or values) for preprocessed inputs: [N, F] -> [N, K].
   Tensor forward(const Tensor& inputs);
-  /// A classifier's class indices [N] (the argmax of the outputs; the names are info.classes), a
-  /// regressor's values [N, K].
+  /// A classifier's class indices [N] (the argmax of the outputs, or for a binary classifier with
+  /// a calibration threshold: the second class where its probability reaches it; the names are
+  /// info.classes), a regressor's values [N, K].
   Tensor predict(const Tensor& inputs);
   Tensor predict(const data::Table& table, std::vector<std::string>* warnings = nullptr);
-  /// A classifier's class probabilities [N, C] (the softmax of the outputs).
+  /// A classifier's class probabilities [N, C]: softmax(outputs / calibration temperature).
   Tensor predict_proba(const Tensor& inputs);
   Tensor predict_proba(const data::Table& table, std::vector<std::string>* warnings = nullptr);
   /// What predict and predict_proba give, from outputs forward() gave: for callers that want
   /// both from one forward pass, or that batch the forward passes themselves.
   Tensor predictions(const Tensor& outputs) const;
   Tensor probabilities(const Tensor& outputs) const;
+  /// A regressor's split-conformal intervals [N, 2] (lower, upper) around its first output, from
+  /// the held-out residuals in info.calibration: each covers a new row's target with probability
+  /// >= level. An error when the model holds no residuals.
+  Tensor intervals(const Tensor& outputs, double level) const;
   data::Task task() const {
     return info.task == "classification" ? data::Task::classification : data::Task::regression;
   }

@@ -1,6 +1,7 @@
 // Metrics: numbers that judge predictions, for reports and for fit's history. They read values
 // only (no autograd) and are never minimised directly; losses are in plexus/loss/loss.hpp.
-//   classification: accuracy, top-k accuracy, confusion matrix, macro precision / recall / F1
+//   classification: accuracy, top-k accuracy, confusion matrix, macro precision / recall / F1;
+//                   of probabilities: log-loss, Brier score, expected calibration error
 //   regression:     MSE, MAE, R^2
 // Each is a plain function of (pred, targets) and an accumulating Metric object that fit feeds
 // batch by batch, so an epoch's value is exact (not an average of per-batch values). evaluate()
@@ -10,11 +11,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "plexus/data/tabular.hpp"
+#include "plexus/io/calibration.hpp"
 #include "plexus/tensor/tensor.hpp"
 
 namespace plexus::metrics {
@@ -41,12 +44,34 @@ double precision(const Tensor& scores, const Tensor& targets, float threshold = 
 double recall(const Tensor& scores, const Tensor& targets, float threshold = 0.5f);
 double f1(const Tensor& scores, const Tensor& targets, float threshold = 0.5f);
 
+// Of probabilities: [B, C] rows that sum to 1, or one column [B] / [B, 1] of P(class 1); targets
+// as above. What scikit-learn calls log_loss, and the Brier score and calibration error of Guo et
+// al. (2017).
+/// Mean of -log p(true class), p clipped below at 1e-15 (scikit-learn's log_loss).
+double log_loss(const Tensor& probabilities, const Tensor& targets);
+/// Mean over rows of sum over classes (p_c - [c is the true class])^2: in [0, 2]. For two classes
+/// twice scikit-learn's brier_score_loss, which scores P(class 1) alone.
+double brier_score(const Tensor& probabilities, const Tensor& targets);
+inline constexpr size_t kCalibrationBins = 15;
+/// Expected calibration error: the rows binned by confidence (the largest probability) into
+/// `bins` equal-width bins (i/bins, (i+1)/bins]; sum over bins of rows/B * |accuracy -
+/// mean confidence|, the prediction being the most probable class.
+double expected_calibration_error(const Tensor& probabilities, const Tensor& targets,
+                                  size_t bins = kCalibrationBins);
+
 // Regression: pred and targets hold the same values per row ([B, K], or [B] against [B, 1]).
 double mse(const Tensor& pred, const Tensor& targets);  ///< mean of (pred - target)^2
 double mae(const Tensor& pred, const Tensor& targets);  ///< mean of |pred - target|
 /// 1 - SS_res / SS_tot per output column, averaged over columns (scikit-learn's
 /// "uniform_average"); a constant column scores 1 if predicted exactly, else 0.
 double r2(const Tensor& pred, const Tensor& targets);
+
+/// The rows of one confidence bin: their mean confidence (largest probability) and the fraction
+/// whose most probable class is right; a reliability diagram plots one against the other.
+struct ReliabilityBin {
+  double confidence = 0, accuracy = 0;
+  size_t rows = 0;
+};
 
 /// Every score of one set of predictions: scikit-learn's classification_report and
 /// confusion_matrix for a classifier, mean_squared_error, mean_absolute_error and r2_score for a
@@ -58,24 +83,42 @@ struct Scores {
   std::vector<double> precision, recall, f1;  ///< per class; 0 where the denominator is 0
   std::vector<int64_t> support;               ///< rows of each true class
   std::vector<std::vector<int64_t>> confusion;  ///< rows: true class, columns: predicted
+  /// Of the (calibrated) probabilities; ece over ece_bins equal-width bins.
+  double log_loss = 0, brier = 0, ece = 0;
+  size_t ece_bins = kCalibrationBins;
+  std::vector<ReliabilityBin> reliability;  ///< ece_bins bins, lowest confidence first
+  std::optional<double> threshold;  ///< a binary classifier's decision threshold, when it has one
   // regression
   double mse = 0, mae = 0, r2 = 0;
   std::vector<double> predicted, actual;  ///< one value per row, for plots
+  /// With held-out residuals: the conformal interval at interval_level (0: none), the fraction of
+  /// rows inside it and its width.
+  double interval_level = 0, interval_coverage = 0, interval_width = 0;
 
   /// actual - predicted per row, for a residual plot (empty for a classifier).
   std::vector<double> residuals() const;
 };
-/// The scores of `outputs` against `targets`. Classification: outputs [N, C] scores (the class is
-/// the argmax), targets class indices [N] or [N, 1]. Regression: outputs and targets [N, 1] or
-/// [N]. With no rows every score is 0.
-Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task);
+/// The conformal level evaluate() checks intervals at.
+inline constexpr double kIntervalLevel = 0.9;
+/// The scores of `outputs` against `targets`. Classification: outputs [N, C] logits (the class is
+/// the argmax; the probabilities softmax(outputs / calibration.temperature); a binary
+/// classifier's calibration.threshold decides instead of the argmax), targets class indices [N]
+/// or [N, 1]. Regression: outputs and targets [N, 1] or [N]; with calibration.residuals, the
+/// coverage of kIntervalLevel intervals. With no rows every score is 0.
+Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task,
+                const io::Calibration& calibration = {});
 /// The scores as plexus train and eval print them: accuracy and macro F1 (or MSE, MAE and R2);
 /// with `details`, the per-class table and the confusion matrix (what scikit-learn's
 /// classification_report and confusion_matrix show).
 std::string scores_text(const Scores& scores, const std::vector<std::string>& classes,
                         bool details);
+/// The calibration line train and eval print: log-loss, Brier and ECE (with its bin count), or
+/// a regressor's interval coverage; empty when there is nothing to say.
+std::string calibration_text(const Scores& scores);
 /// The scores as a JSON object (text): test_accuracy and test_macro_f1 (or test_mse, test_mae and
-/// test_r2); with `details`, also classes, confusion_matrix and per_class.
+/// test_r2); test_log_loss, test_brier, test_ece and ece_bins (and threshold, when set), or
+/// test_interval_coverage and interval_level; with `details`, also classes, confusion_matrix and
+/// per_class.
 std::string scores_json(const Scores& scores, const std::vector<std::string>& classes,
                         bool details);
 

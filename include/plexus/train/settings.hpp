@@ -58,6 +58,10 @@ struct TrainSettings {
   double validation_split = 0.1;
   /// Members of the ensemble (train_ensemble); 1: one network.
   int64_t ensemble = 1;
+  /// After training, on the held-out rows (train::calibrate): "temperature" or "none".
+  std::string calibration = "temperature";
+  std::string threshold_for;  ///< a binary classifier's threshold rule (train::threshold_rule)
+  std::string cost_matrix;    ///< or its cost matrix, "fp=1,fn=5" (train::cost_rule)
   uint64_t seed = 0;
   int threads = 0;  ///< 0 = the library's default
   // outputs
@@ -132,7 +136,8 @@ void apply_json(TrainSettings& settings, const std::string& json_text, const std
 /// Checks every setting's kind, choices and bounds.
 void validate(const TrainSettings& settings);
 
-/// Whether a resumed run may change `key`: where its outputs go, the epochs in all, the threads.
+/// Whether a resumed run may change `key`: where its outputs go, the epochs in all, the threads,
+/// the calibration fitted after training.
 bool may_differ_on_resume(std::string_view key);
 /// apply_json on settings resumed from `checkpoint` (its folder, for messages): a key that may not
 /// differ on resume must repeat the settings' value, else a SettingsError naming the flag (with
