@@ -12,6 +12,7 @@
 #include <plexus/loss/loss.hpp>
 #include <plexus/loss/registry.hpp>
 #include <plexus/nn/linear.hpp>
+#include <plexus/nn/sequential.hpp>
 #include <plexus/ops.hpp>
 #include <plexus/optim/sgd.hpp>
 #include <plexus/train/fit.hpp>
@@ -265,4 +266,36 @@ TEST(WeightedMetrics, CountEachRowAsOftenAsItsWeight) {
                    std::sqrt(8.0 / 3.0));
   EXPECT_THAT(error_of([&] { px::metrics::weighted_rmse(pred, truth, Tensor::ones({2})); }),
               HasSubstr("3 predictions, 3 targets and 2 weights differ"));
+}
+
+TEST(WeightedRecipe, ValLossIsTheWeightedLossOfTheValidationRows) {
+  PreparedData data;
+  data.classes = {"a", "b"};
+  data.features = {"x0", "x1"};
+  data.x_train = Tensor::randn({40, 2}, 11);
+  data.y_train = Tensor::empty({40});
+  for (int64_t i = 0; i < 40; ++i) data.y_train.data()[i] = i % 4 == 0 ? 1.0f : 0.0f;
+  data.w_train = Tensor::rand({40}, 12, 0.5f, 2.0f);
+  data.x_validation = Tensor::randn({10, 2}, 13);
+  data.y_validation = Tensor::from({0, 1, 0, 0, 1, 0, 0, 0, 1, 0}, {10});
+  data.w_validation = Tensor::from({1, 2, 0, 1, 3, 1, 1, 2, 1, 1}, {10});
+  const train::TrainedModel trained = train::train_model(
+      data,
+      train::Recipe{.hidden = {8}, .class_weight = "balanced", .epochs = 2, .early_stopping = 0},
+      {.verbose = 0});
+  // balanced over the 40 training rows: 40 / (2 * 30) and 40 / (2 * 10)
+  EXPECT_THAT(trained.class_weights, ElementsAre(40.0 / 60.0, 40.0 / 20.0));
+  Tensor rows = Tensor::empty({10});
+  for (int64_t i = 0; i < 10; ++i)
+    rows.data()[i] =
+        data.w_validation.data()[i] *
+        static_cast<float>(trained.class_weights[static_cast<size_t>(data.y_validation.data()[i])]);
+  px::nn::Sequential network = trained.network;
+  const px::NoGradGuard no_grad;
+  const float expected =
+      px::loss::cross_entropy(network(data.x_validation), data.y_validation,
+                              {.label_smoothing = static_cast<float>(train::kDefaultLabelSmoothing),
+                               .sample_weight = rows})
+          .item();
+  EXPECT_NEAR(trained.history.last().val_loss.value_or(-1), expected, 1e-5);
 }
