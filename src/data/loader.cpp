@@ -70,6 +70,8 @@ void DataLoader::Iterator::load() {
   const std::span<const int64_t> rows(loader_->order_.data() + begin, end - begin);
   batch_.x = index_rows(loader_->dataset_.features(), rows);
   batch_.y = index_rows(loader_->dataset_.targets(), rows);
+  if (loader_->dataset_.weights().defined())
+    batch_.weight = index_rows(loader_->dataset_.weights(), rows);
 }
 
 }  // namespace plexus::data

@@ -8,6 +8,8 @@
 #include <set>
 
 #include "base/check.hpp"
+#include "data/cells.hpp"
+#include "data/tabular_detail.hpp"
 #include "plexus/base/text.hpp"
 #include "plexus/data/split.hpp"
 
@@ -53,6 +55,21 @@ std::vector<int64_t> table_strata(const Table& table, const TabularOptions& colu
     strata.push_back(
         ids.emplace(table.cell(row, col), static_cast<int64_t>(ids.size())).first->second);
   return strata;
+}
+
+/// The weight column's cells at `rows` as numbers [rows]; a cell that is not a finite
+/// non-negative number is an error naming the file, line and column.
+Tensor read_weights(const Table& table, int col, const std::vector<size_t>& rows) {
+  Tensor weights = Tensor::empty({static_cast<int64_t>(rows.size())});
+  const auto c = static_cast<size_t>(col);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const internal::Cell cell = internal::parse_cell(table.cell(rows[i], c));
+    if (cell.kind != internal::CellKind::number || cell.value < 0)
+      internal::cell_error(table, rows[i], c, ": the weight '", table.cell(rows[i], c),
+                           "' is not a finite non-negative number");
+    weights.data()[i] = static_cast<float>(cell.value);
+  }
+  return weights;
 }
 
 std::string kind_name(ColumnKind kind) {
@@ -133,6 +150,17 @@ PreparedData prepare_table(const Table& table, const TabularOptions& columns,
   Target target = Target::fit(table, train_rows, columns);
   TabularOptions fitted = columns;
   fitted.task = target.task;
+  if (!options.weight_column.empty()) {
+    const int col = table.column_index(options.weight_column);
+    out.weight_column = table.columns()[static_cast<size_t>(col)];
+    fitted.ignore.push_back(out.weight_column);
+    out.w_train = read_weights(table, col, fit.kept);
+    bool any = false;
+    for (size_t i = 0; i < out.w_train.numel() && !any; ++i) any = out.w_train.data()[i] > 0;
+    PLEXUS_CHECK(any, table.source(), ": every training row has weight 0 in column '",
+                 out.weight_column, "'; nothing to train on");
+    if (!fit.held_out.empty()) out.w_validation = read_weights(table, col, fit.held_out);
+  }
   Preprocessing preprocessing = Preprocessing::fit(table, fit.kept, fitted);
   out.task = target.task;
   out.classes = target.classes;
@@ -147,6 +175,11 @@ PreparedData prepare_table(const Table& table, const TabularOptions& columns,
   if (!out.test_rows.empty()) {
     out.x_test = preprocessing.transform(test_table, out.test_rows, &out.warnings);
     out.y_test = target.encode(test_table, out.test_rows);
+    const auto& names = test_table.columns();
+    if (!out.weight_column.empty() &&
+        std::find(names.begin(), names.end(), out.weight_column) != names.end())
+      out.w_test =
+          read_weights(test_table, test_table.column_index(out.weight_column), out.test_rows);
   }
   for (const auto& column : preprocessing.columns())
     if (column.kind != ColumnKind::ignored) out.features.push_back(column.name);
@@ -160,6 +193,8 @@ PreparedData prepare_arrays(const Arrays& data, std::optional<Task> task,
   PLEXUS_CHECK(data.features.defined() && data.features.rank() == 2, data.name,
                ": features must be a table of numbers [rows, features]");
   PLEXUS_CHECK(data.labels.defined(), data.name, ": no labels");
+  PLEXUS_CHECK(options.weight_column.empty(), data.name,
+               ": a weight column needs CSV data (arrays have no columns)");
   const int64_t n = data.features.shape(0);
   const int64_t width = data.features.shape(1);
   PLEXUS_CHECK(n > 0, data.name, ": no rows");

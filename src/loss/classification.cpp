@@ -62,34 +62,37 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets,
       name, ": targets ", targets.shape(), " fit neither [", rows, "] (class indices) nor ",
       logits.shape(), " (class probabilities) for logits ", logits.shape());
   detail::require_class_weight(name, options.weight, classes);
+  detail::require_sample_weight(name, options.sample_weight, rows);
   const float eps = options.label_smoothing;
   PLEXUS_CHECK(eps >= 0.0f && eps <= 1.0f, name, ": label_smoothing must be in [0, 1], got ", eps);
 
-  return ops::cross_entropy(
-      logits, targets,
-      {.weight = options.weight, .label_smoothing = eps, .reduction = options.reduction});
+  return ops::cross_entropy(logits, targets,
+                            {.weight = options.weight,
+                             .sample_weight = options.sample_weight,
+                             .label_smoothing = eps,
+                             .reduction = options.reduction});
 }
 
 Tensor nll(const Tensor& log_probs, const Tensor& targets, Reduction reduction) {
   return nll(log_probs, targets, NllOptions{.reduction = reduction});
 }
 
-// -w_y log_probs[i, y] per row; mean divides by sum_i w_{y_i}
+// -s_i w_y log_probs[i, y] per row; mean divides by sum_i s_i w_{y_i}
 Tensor nll(const Tensor& log_probs, const Tensor& targets, const NllOptions& options) {
   const size_t classes = detail::require_batch_of_classes("nll", "log_probs", log_probs);
   detail::require_class_weight("nll", options.weight, classes);
   const Picks picks = pick_targets("nll", log_probs, targets, classes);
+  detail::require_sample_weight("nll", options.sample_weight, picks.index.size());
   Tensor losses = -gather_targets(log_probs, picks);
   float denominator = static_cast<float>(picks.index.size());
-  if (options.weight.defined()) {
+  if (options.weight.defined() || options.sample_weight.defined()) {
     Tensor row_weight = Tensor::empty({static_cast<int64_t>(picks.index.size())});
-    double weight_total = 0.0;
-    for (size_t i = 0; i < picks.index.size(); ++i) {
-      row_weight.data()[i] = options.weight.data()[picks.index[i]];
-      weight_total += row_weight.data()[i];
-    }
+    for (size_t i = 0; i < picks.index.size(); ++i)
+      row_weight.data()[i] =
+          (options.weight.defined() ? options.weight.data()[picks.index[i]] : 1.0f) *
+          (options.sample_weight.defined() ? options.sample_weight.data()[i] : 1.0f);
     losses = losses * row_weight;
-    denominator = static_cast<float>(weight_total);
+    denominator = static_cast<float>(detail::weight_total(row_weight));
   }
   if (options.reduction == Reduction::mean) return sum(losses) / denominator;
   return detail::reduce(losses, options.reduction);

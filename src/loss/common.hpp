@@ -41,6 +41,24 @@ inline void require_class_weight(const char* loss, const Tensor& weight, size_t 
                ": class weight ", weight.shape(), " must be [", classes, "], one per class");
 }
 
+/// Row weights, if given, must be [rows] and finite non-negative numbers.
+inline void require_sample_weight(const char* loss, const Tensor& weight, size_t rows) {
+  if (!weight.defined()) return;
+  PLEXUS_CHECK(weight.rank() == 1 && static_cast<size_t>(weight.shape(0)) == rows, loss,
+               ": sample weight ", weight.shape(), " must be [", rows, "], one per row");
+  const float* w = weight.data();
+  for (size_t i = 0; i < rows; ++i)
+    PLEXUS_CHECK(std::isfinite(w[i]) && w[i] >= 0.0f, loss, ": sample weight ", w[i], " at row ", i,
+                 " is not a finite non-negative number");
+}
+
+/// sum of the row weights, where 0 counts as 1: a batch of rows weighted 0 gives 0, not NaN.
+inline double weight_total(const Tensor& weight) {
+  double total = 0.0;
+  for (size_t i = 0; i < weight.numel(); ++i) total += weight.data()[i];
+  return total > 0.0 ? total : 1.0;
+}
+
 /// The mean, the sum, or the per-element losses themselves.
 inline Tensor reduce(const Tensor& losses, Reduction reduction) {
   switch (reduction) {

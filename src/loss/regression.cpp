@@ -21,6 +21,33 @@ Tensor mse(const Tensor& pred, const Tensor& target, Reduction reduction) {
   return ops::mse(pred, target, scale);
 }
 
+// sum_i s_i sum_k e_ik^2 / (K sum_i s_i): the fused op with the rows' weights.
+Tensor mse(const Tensor& pred, const Tensor& target, const Tensor& sample_weight) {
+  require_same_shape("mse", "pred", pred, target);
+  if (!sample_weight.defined()) return mse(pred, target);
+  PLEXUS_CHECK(pred.rank() >= 1, "mse: sample weights need rows, got pred ", pred.shape());
+  const auto rows = static_cast<size_t>(pred.shape(0));
+  detail::require_sample_weight("mse", sample_weight, rows);
+  const double total = detail::weight_total(sample_weight);
+  const double per_row =
+      rows == 0 ? 1.0 : static_cast<double>(pred.numel()) / static_cast<double>(rows);
+  return ops::mse(pred, target, static_cast<float>(1.0 / (per_row * total)), sample_weight);
+}
+
+// sum_i s_i sum_k l_ik / (K sum_i s_i) for losses [B] or [B, K]
+Tensor weighted_mean(const Tensor& losses, const Tensor& sample_weight) {
+  detail::require_defined("weighted_mean", "losses", losses);
+  PLEXUS_CHECK(losses.rank() == 1 || losses.rank() == 2, "weighted_mean: losses ", losses.shape(),
+               " must be [B] or [B, K]");
+  const auto rows = static_cast<size_t>(losses.shape(0));
+  detail::require_defined("weighted_mean", "sample_weight", sample_weight);
+  detail::require_sample_weight("weighted_mean", sample_weight, rows);
+  const double total = detail::weight_total(sample_weight);
+  const double per_row = losses.rank() == 2 ? static_cast<double>(losses.shape(1)) : 1.0;
+  const Tensor weight = losses.rank() == 2 ? sample_weight.reshape({-1, 1}) : sample_weight;
+  return sum(losses * weight.detach()) * static_cast<float>(1.0 / (per_row * total));
+}
+
 // |e|;  d/dpred = sign(e), 0 at e = 0 (as PyTorch's l1_loss)
 Tensor mae(const Tensor& pred, const Tensor& target, Reduction reduction) {
   require_same_shape("mae", "pred", pred, target);

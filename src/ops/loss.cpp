@@ -13,29 +13,36 @@
 
 namespace plexus::ops {
 
-// scale * sum e^2, e = pred - target;  d/dpred = 2e * scale, d/dtarget = -2e * scale.
+// scale * sum_i s_i sum_k e_ik^2, e = pred - target, s = the rows' weights (all 1 when empty);
+// d/dpred = 2 s_i e * scale, d/dtarget = -2 s_i e * scale.
 // Fused: it is the loss of every regression step, so its cost is the per-step overhead of small
 // networks. Tested against the composition square(pred - target).
-Tensor mse(const Tensor& pred, const Tensor& target, float scale) {
+Tensor mse(const Tensor& pred, const Tensor& target, float scale, const Tensor& sample_weight) {
   const size_t n = detail::impl_of(pred).numel;  // loss::mse checked both: same shape, defined
   const float* p = detail::impl_of(pred).data;
   const float* t = detail::impl_of(target).data;
+  const float* s = sample_weight.defined() ? sample_weight.data() : nullptr;
+  // loss::mse checked: one weight per row
+  const size_t per_row = s && sample_weight.numel() > 0 ? n / sample_weight.numel() : 1;
   double total = 0.0;
   for (size_t i = 0; i < n; ++i) {
     const float e = p[i] - t[i];
-    total += static_cast<double>(e * e);
+    total += static_cast<double>(e * e) * (s ? s[i / per_row] : 1.0f);
   }
   Tensor loss = Tensor::scalar(static_cast<float>(total * scale));
-  return record(Op::mse, std::move(loss), {pred, target}, [scale](BackwardContext& c) {
-    const float* p = c.input_data(0);
-    const float* t = c.input_data(1);
-    const float g = 2.0f * scale * c.output_grad()[0];
-    const size_t count = c.input_numel(0);
-    if (float* dp = c.input_grad(0))
-      for (size_t i = 0; i < count; ++i) dp[i] += g * (p[i] - t[i]);
-    if (float* dt = c.input_grad(1))
-      for (size_t i = 0; i < count; ++i) dt[i] -= g * (p[i] - t[i]);
-  });
+  return record(Op::mse, std::move(loss), {pred, target},
+                [scale, sample_weight, per_row](BackwardContext& c) {
+                  const float* p = c.input_data(0);
+                  const float* t = c.input_data(1);
+                  const float* s = sample_weight.defined() ? sample_weight.data() : nullptr;
+                  const float g = 2.0f * scale * c.output_grad()[0];
+                  const size_t count = c.input_numel(0);
+                  auto weighted = [&](size_t i) { return s ? g * s[i / per_row] : g; };
+                  if (float* dp = c.input_grad(0))
+                    for (size_t i = 0; i < count; ++i) dp[i] += weighted(i) * (p[i] - t[i]);
+                  if (float* dt = c.input_grad(1))
+                    for (size_t i = 0; i < count; ++i) dt[i] -= weighted(i) * (p[i] - t[i]);
+                });
 }
 
 // -(t log p + (1 - t) log(1 - p)), each log clamped at -100;
@@ -97,10 +104,14 @@ namespace {
 // How a cross_entropy call reads its targets. Targets are class indices (validated in the
 // forward) or probabilities; with no class weights and no smoothing, an index target takes the
 // hot path, where the smoothed target is plain one-hot.
+// NOTE: 16 bytes, so that the backward's closure (this and four tensors) stays within
+// Closure::kInlineBytes: a training step allocates nothing (SteadyState tests). The class count
+// and the sample weights are the tensors' own.
 struct CrossEntropySetup {
-  size_t classes = 0;
   float smoothing = 0.0f;
-  float denominator = 1.0f;  // of the mean: sum of the targets' weights (indices) or B (probs)
+  // Of the mean: the sum over rows of s_i w_{y_i} (indices) or s_i (probabilities), s_i = 1
+  // without sample weights. A sum of 0 counts as 1: a batch of rows weighted 0 gives 0, not NaN.
+  float denominator = 1.0f;
   Reduction reduction = Reduction::mean;
   bool probability_targets = false;
 
@@ -109,9 +120,8 @@ struct CrossEntropySetup {
   }
 
   // Row i's weighted, smoothed target a_c = w_c ((1 - eps) q_c + eps / C), q = one-hot of the
-  // class index or the given probabilities, into `a`; returns sum_c a_c.
-  float row_target(const float* targets, const float* weight, size_t i, float* a) const {
-    const size_t n = classes;
+  // class index or the given probabilities, into `a` [n = C]; returns sum_c a_c.
+  float row_target(const float* targets, const float* weight, size_t i, float* a, size_t n) const {
     const float share = smoothing / static_cast<float>(n);
     float mass = 0.0f;
     for (size_t c = 0; c < n; ++c) {
@@ -123,11 +133,13 @@ struct CrossEntropySetup {
     return mass;
   }
 
-  // The gradient of the result with respect to sample i's loss.
-  float sample_scale(const float* dy, size_t i) const {
-    if (reduction == Reduction::mean) return dy[0] / denominator;
-    if (reduction == Reduction::sum) return dy[0];
-    return dy[i];
+  // The gradient of the result with respect to sample i's unweighted loss; sample_weight [B] or
+  // null (all 1).
+  float sample_scale(const float* dy, const float* sample_weight, size_t i) const {
+    const float s = sample_weight ? sample_weight[i] : 1.0f;
+    if (reduction == Reduction::mean) return s * dy[0] / denominator;
+    if (reduction == Reduction::sum) return s * dy[0];
+    return s * dy[i];
   }
 };
 
@@ -139,12 +151,15 @@ struct CrossEntropySetup {
 // (1 - eps) a_i + eps / C and weighted by w_c:
 //   loss_i = -sum_c a_ic log_softmax(x_i)_c;   d/dx_ic = (sum_c' a_ic') softmax(x_i)_c - a_ic
 // which is softmax - onehot without weights or smoothing;  d/dq_ic = -(1 - eps) w_c log_softmax_c.
+// Sample weights s_i scale row i's loss (and its gradient); the mean is
+// sum_i s_i loss_i / sum_i s_i w_{y_i}, so a row weighted 2 counts as the row twice.
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyArgs& args) {
   const char* name = "cross_entropy";
   const auto classes = static_cast<size_t>(logits.shape(1));
   const auto rows = static_cast<size_t>(logits.shape(0));
   const bool probability_targets = targets.shape() == logits.shape();
-  CrossEntropySetup setup{classes, args.label_smoothing, 1.0f, args.reduction, probability_targets};
+  const float* s = args.sample_weight.defined() ? args.sample_weight.data() : nullptr;
+  CrossEntropySetup setup{args.label_smoothing, 1.0f, args.reduction, probability_targets};
   const float* w = args.weight.defined() ? args.weight.data() : nullptr;
   const float* t = targets.data();
   Tensor probs = Tensor::empty(logits.shape());
@@ -155,36 +170,40 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
     const float* x = logits.data() + i * classes;
     const cpu::SoftmaxRow row = cpu::softmax_row(probs.data() + i * classes, x, classes);
     float loss = 0.0f;
+    const float row_weight = s ? s[i] : 1.0f;
     if (probability_targets) {
-      denominator += 1.0;
+      denominator += row_weight;
     } else {
       const size_t y = class_index(name, t[i], i, classes);
-      denominator += w ? w[y] : 1.0f;
+      denominator += row_weight * (w ? w[y] : 1.0f);
       if (setup.one_hot(w)) loss = row.log_sum - (x[y] - row.max);
     }
     if (!setup.one_hot(w)) {
-      setup.row_target(t, w, i, a.data());
+      setup.row_target(t, w, i, a.data(), classes);
       for (size_t c = 0; c < classes; ++c) loss -= a[c] * ((x[c] - row.max) - row.log_sum);
     }
-    losses.data()[i] = loss;
-    total += loss;
+    losses.data()[i] = row_weight * loss;
+    total += row_weight * loss;
   }
+  if (denominator == 0.0) denominator = 1.0;
   setup.denominator = static_cast<float>(denominator);
 
   Tensor result = losses;
   if (args.reduction == Reduction::mean)
     result = Tensor::scalar(static_cast<float>(total / denominator));
   if (args.reduction == Reduction::sum) result = Tensor::scalar(static_cast<float>(total));
-  auto backward = [setup, probs, targets, weight = args.weight](BackwardContext& c) {
-    const size_t n = setup.classes;
+  auto backward = [setup, probs, targets, weight = args.weight,
+                   sample_weight = args.sample_weight](BackwardContext& c) {
     const auto rows = static_cast<size_t>(c.input_shape(0)[0]);
+    const auto n = static_cast<size_t>(c.input_shape(0)[1]);
     const float* w = weight.defined() ? weight.data() : nullptr;
+    const float* s = sample_weight.defined() ? sample_weight.data() : nullptr;
     const float* t = targets.data();
     const float* dy = c.output_grad();
     if (float* dx = c.input_grad(0)) {
       std::vector<float> a(setup.one_hot(w) ? 0 : n);
       for (size_t i = 0; i < rows; ++i) {
-        const float g = setup.sample_scale(dy, i);
+        const float g = setup.sample_scale(dy, s, i);
         const float* p = probs.data() + i * n;
         float* d = dx + i * n;
         if (setup.one_hot(w)) {  // the hot path: softmax - onehot
@@ -192,7 +211,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
           d[static_cast<size_t>(t[i])] -= g;
           continue;
         }
-        const float mass = setup.row_target(t, w, i, a.data());
+        const float mass = setup.row_target(t, w, i, a.data(), n);
         for (size_t k = 0; k < n; ++k) d[k] += g * (mass * p[k] - a[k]);
       }
     }
@@ -200,7 +219,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
     if (float* dq = c.input_grad(1)) {
       std::vector<float> scratch(n);
       for (size_t i = 0; i < rows; ++i) {
-        const float g = setup.sample_scale(dy, i) * (1.0f - setup.smoothing);
+        const float g = setup.sample_scale(dy, s, i) * (1.0f - setup.smoothing);
         const float* x = c.input_data(0) + i * n;
         const cpu::SoftmaxRow row = cpu::softmax_row(scratch.data(), x, n);
         for (size_t k = 0; k < n; ++k)

@@ -21,8 +21,9 @@ inline size_t class_index(const char* loss, float value, size_t row, size_t clas
   return static_cast<size_t>(value);
 }
 
-/// scale * sum (pred - target)^2, a scalar; pred and target defined and of one shape.
-Tensor mse(const Tensor& pred, const Tensor& target, float scale);
+/// scale * sum_i s_i sum_k (pred - target)_ik^2, a scalar; pred and target defined and of one
+/// shape [B, ...]; sample_weight empty (all 1) or [B], one per row.
+Tensor mse(const Tensor& pred, const Tensor& target, float scale, const Tensor& sample_weight = {});
 
 /// Per-element -(t log p + (1 - t) log(1 - p)), logs clamped at -100; probs in [0, 1].
 Tensor binary_cross_entropy(const Tensor& probs, const Tensor& target);
@@ -33,7 +34,8 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
                                         const Tensor& pos_weight);
 
 struct CrossEntropyArgs {
-  Tensor weight;  ///< [C] class weights, or empty
+  Tensor weight;         ///< [C] class weights, or empty
+  Tensor sample_weight;  ///< [B] row weights (non-negative), or empty
   float label_smoothing = 0.0f;
   Reduction reduction = Reduction::mean;
 };

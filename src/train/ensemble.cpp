@@ -19,6 +19,7 @@ data::PreparedData rows_of(const data::PreparedData& data, const std::vector<int
   data::PreparedData out = data;
   out.x_train = index_rows(data.x_train, rows);
   out.y_train = index_rows(data.y_train, rows);
+  if (data.w_train.defined()) out.w_train = index_rows(data.w_train, rows);
   return out;
 }
 
@@ -64,6 +65,7 @@ TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& rec
     data::PreparedData part = rows_of(data, training);
     part.x_validation = index_rows(data.x_train, held_out[member]);
     part.y_validation = index_rows(data.y_train, held_out[member]);
+    if (data.w_train.defined()) part.w_validation = index_rows(data.w_train, held_out[member]);
     Recipe member_recipe = recipe;
     member_recipe.seed = recipe.seed + member;
     if (ensemble.on_member) ensemble.on_member(member, k, false);
@@ -98,6 +100,8 @@ TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& rec
   out.model.early_stopping = first.early_stopping;
   out.model.training_rows = first.training_rows;
   out.model.batch_size = first.batch_size;
+  // Each member's balanced weights count its own rows; the model records those of all of them.
+  out.model.class_weights = class_weights(recipe.class_weight, data);
   if (out.model.seconds > 0) out.model.samples_per_second = samples / out.model.seconds;
   out.model.network.push_back(nn::Ensemble(std::move(networks)));
   out.model.network.eval();

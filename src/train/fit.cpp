@@ -47,24 +47,24 @@ MetricList make_metrics(const std::vector<metrics::MetricRef>& refs) {
   return list;
 }
 
-// Mean loss per sample over the loader's data, in eval mode without grad; fills `metric_list`.
+// Mean loss per sample (weighted by the samples' and classes' weights, as the loss is) over the
+// loader's data, in eval mode without grad; fills `metric_list` (unweighted).
 double run_evaluation(nn::Module& model, const Loss& loss, data::DataLoader& loader,
                       MetricList& metric_list) {
   ModeGuard mode(model);
   model.eval();
   NoGradGuard no_grad;
   for (auto& metric : metric_list) metric->reset();
-  double total = 0;
-  size_t seen = 0;
+  double total = 0, seen = 0;
   for (const data::Batch& batch : loader) {
     const Tensor pred = model(batch.x);
-    const Tensor value = loss(pred, batch.y);
-    const auto b = static_cast<size_t>(batch.x.shape(0));
-    total += static_cast<double>(value.item()) * static_cast<double>(b);
-    seen += b;
+    const Tensor value = loss(pred, batch.y, batch.weight);
+    const double weight = loss.total_weight(batch.y, batch.weight);
+    total += static_cast<double>(value.item()) * weight;
+    seen += weight;
     for (auto& metric : metric_list) metric->update(pred, batch.y);
   }
-  return total / static_cast<double>(seen);
+  return seen > 0 ? total / seen : 0.0;  // every sample weighted 0: nothing to measure
 }
 
 // Detaches the callbacks from the context when fit() ends, also by an exception.
@@ -187,8 +187,7 @@ class Training {
   void train_epoch(EpochLog& log) {
     model_.train();
     for (auto& metric : train_metrics_) metric->reset();
-    double loss_sum = 0;
-    size_t seen = 0;
+    double loss_sum = 0, seen = 0;
     for (const data::Batch& global_batch : loader_) {
       const size_t step = log.steps;
       const int64_t global_rows = global_batch.x.shape(0);
@@ -197,7 +196,7 @@ class Training {
       const BatchRowOffsetGuard rows_at(shard.offset);
       optimizer_.zero_grad();
       const Tensor pred = model_(batch.x);
-      const Tensor value = loss_(pred, batch.y);
+      const Tensor value = loss_(pred, batch.y, batch.weight);
       PLEXUS_CHECK(value.numel() == 1, "fit: the loss (", loss_.name(), ") must be a scalar, got ",
                    value.shape(), "; hint: use Reduction::mean");
       const double batch_loss = processes_.backward(value, shard, global_rows);
@@ -207,21 +206,21 @@ class Training {
       optimizer_.step();
 
       const auto b = static_cast<size_t>(global_rows);
-      loss_sum += batch_loss * static_cast<double>(b);
-      seen += b;
+      const double weight = loss_.total_weight(global_batch.y, global_batch.weight);
+      loss_sum += batch_loss * weight;
+      seen += weight;
       if (!train_metrics_.empty()) {
         const Tensor global_pred = processes_.gather_rows(pred);
         for (auto& metric : train_metrics_) metric->update(global_pred, global_batch.y);
       }
       ++log.steps;
-      const BatchLog batch_log{log.epoch, step, b, batch_loss,
-                               loss_sum / static_cast<double>(seen)};
+      const BatchLog batch_log{log.epoch, step, b, batch_loss, seen > 0 ? loss_sum / seen : 0.0};
       for (Callback* callback : callbacks_) callback->on_batch_end(step, batch_log);
       if (options_.interrupt && processes_.any(options_.interrupt->load()))
         throw_interrupted(options_, last_, log.epoch, log.steps);
       if (stop_requested()) break;
     }
-    log.loss = loss_sum / static_cast<double>(seen);
+    log.loss = seen > 0 ? loss_sum / seen : 0.0;
     for (const auto& metric : train_metrics_)
       log.metrics.emplace_back(metric->name(), metric->result());
   }
@@ -252,7 +251,36 @@ class Training {
 
 }  // namespace
 
-Loss::Loss(const std::string& name) : function_(loss::by_name(name)), name_(name) {}
+Loss::Loss(const std::string& name)
+    : function_(loss::by_name(name)), weighted_(loss::weighted_by_name(name)), name_(name) {}
+
+Loss::Loss(WeightedFunction function, std::string name, Tensor class_weight)
+    : function_([function](const Tensor& p, const Tensor& t) { return function(p, t, {}); }),
+      weighted_(std::move(function)),
+      class_weight_(std::move(class_weight)),
+      name_(std::move(name)) {}
+
+Tensor Loss::operator()(const Tensor& pred, const Tensor& target,
+                        const Tensor& sample_weight) const {
+  if (!sample_weight.defined()) return function_(pred, target);
+  PLEXUS_CHECK(weighted_, "fit: the loss ", name_,
+               " takes no sample weights; hint: pass a loss by name, or a function of (pred, "
+               "target, sample_weight)");
+  return weighted_(pred, target, sample_weight);
+}
+
+double Loss::total_weight(const Tensor& target, const Tensor& sample_weight) const {
+  const auto rows = static_cast<size_t>(target.shape(0));
+  if (!sample_weight.defined() && !class_weight_.defined()) return static_cast<double>(rows);
+  double total = 0;
+  for (size_t i = 0; i < rows; ++i) {
+    const double s = sample_weight.defined() ? sample_weight.data()[i] : 1.0;
+    total += class_weight_.defined()
+                 ? s * class_weight_.data()[static_cast<size_t>(target.data()[i])]
+                 : s;
+  }
+  return total;
+}
 
 double Evaluation::metric(std::string_view name) const {
   for (const auto& [metric, value] : metrics)
@@ -277,6 +305,8 @@ History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
                options.clip_grad_norm);
   PLEXUS_CHECK(options.verbose >= 0 && options.verbose <= 2, "fit: verbose must be 0, 1 or 2, got ",
                options.verbose);
+  PLEXUS_CHECK(!options.distributed || (!train_data.weights().defined() && !loss.class_weighted()),
+               "fit: sample and class weights are not supported in data-parallel training yet");
   return Training(model, optimizer, loss, train_data, options).run();
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "base/check.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/loss/loss.hpp"
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/batchnorm.hpp"
@@ -54,18 +55,60 @@ bool schedule_steps_per_batch(const std::string& name) {
   return false;
 }
 
-// Label smoothing is an option of cross_entropy rather than a loss of its own.
+// Label smoothing is an option of cross_entropy rather than a loss of its own. Every loss takes
+// the rows' weights.
 Loss training_loss(const std::string& name, std::optional<double> label_smoothing) {
   if (!label_smoothing && name == "cross_entropy") label_smoothing = kDefaultLabelSmoothing;
-  if (!label_smoothing || *label_smoothing == 0.0) return Loss(name);
+  if (!label_smoothing || *label_smoothing == 0.0) return Loss(loss::weighted_by_name(name), name);
   PLEXUS_CHECK(name == "cross_entropy",
                "train_model: label smoothing needs the cross_entropy loss, not ", name);
   const auto eps = static_cast<float>(*label_smoothing);
   return Loss(
-      [eps](const Tensor& logits, const Tensor& target) {
-        return loss::cross_entropy(logits, target, {.label_smoothing = eps});
+      [eps](const Tensor& logits, const Tensor& target, const Tensor& weight) {
+        return loss::cross_entropy(logits, target,
+                                   {.label_smoothing = eps, .sample_weight = weight});
       },
       name);
+}
+
+// Each row's weight: its sample weight (1 without) times its class's weight (1 without). Empty
+// when neither is given.
+// NOTE: class weights weigh whole rows, as scikit-learn's and Keras' class_weight do. That is
+// PyTorch's CrossEntropyLoss(weight=...) without label smoothing; with it, PyTorch also weighs
+// each class's share of the smoothing, which with balanced weights on a rare class pulls every
+// row toward that class (measured in docs/WEIGHTS.md).
+Tensor row_weights(const Tensor& sample_weight, const Tensor& classes,
+                   const std::vector<double>& class_weights) {
+  if (class_weights.empty() || !classes.defined()) return sample_weight;
+  Tensor out = Tensor::empty({static_cast<int64_t>(classes.numel())});
+  for (size_t i = 0; i < classes.numel(); ++i)
+    out.data()[i] = static_cast<float>(class_weights[static_cast<size_t>(classes.data()[i])] *
+                                       (sample_weight.defined() ? sample_weight.data()[i] : 1.0f));
+  return out;
+}
+
+// "name=weight": the class and its weight.
+std::pair<std::string, double> class_and_weight(const std::string& item) {
+  const size_t equals = item.find('=');
+  PLEXUS_CHECK(equals != std::string::npos && equals > 0, "class weights: \"", item,
+               "\" is not name=weight; use balanced or, e.g., yes=5,no=1");
+  const auto trimmed = [](std::string text) {
+    text.erase(0, text.find_first_not_of(' '));
+    text.erase(text.find_last_not_of(' ') + 1);
+    return text;
+  };
+  const std::string name = trimmed(item.substr(0, equals)), text = trimmed(item.substr(equals + 1));
+  size_t used = 0;
+  double weight = -1;
+  try {
+    weight = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  PLEXUS_CHECK(used == text.size() && used > 0 && std::isfinite(weight) && weight >= 0,
+               "class weights: the weight of ", name, ", \"", text,
+               "\", is not a finite non-negative number");
+  return {name, weight};
 }
 
 // The most inputs a periodic embedding takes: each becomes 1 + 3 inputs of the first Linear.
@@ -84,6 +127,38 @@ bool loss_fits(const std::string& name, data::Task task) {
       return (info.target == loss::TargetKind::class_indices) ==
              (task == data::Task::classification);
   return false;
+}
+
+std::vector<double> class_weights(const std::string& class_weight, const data::PreparedData& data) {
+  if (class_weight.empty()) return {};
+  PLEXUS_CHECK(data.classification(), "class weights need a classification task, not regression");
+  const size_t classes = data.classes.size();
+  std::vector<double> weights(classes, 1.0);
+  if (class_weight == "balanced") {
+    // scikit-learn's: n / (C n_c), so each class weighs as much in all as the rows in all do.
+    std::vector<size_t> count(classes, 0);
+    const auto rows = static_cast<size_t>(data.y_train.numel());
+    for (size_t i = 0; i < rows; ++i) ++count[static_cast<size_t>(data.y_train.data()[i])];
+    for (size_t c = 0; c < classes; ++c) {
+      PLEXUS_CHECK(count[c] > 0, "class weights: balanced needs a training row of every class; ",
+                   "class ", data.classes[c], " has none");
+      weights[c] = static_cast<double>(rows) / static_cast<double>(classes * count[c]);
+    }
+    return weights;
+  }
+  size_t start = 0;
+  while (start <= class_weight.size()) {
+    const size_t comma = std::min(class_weight.find(',', start), class_weight.size());
+    const std::string item = class_weight.substr(start, comma - start);
+    start = comma + 1;
+    if (item.empty()) continue;
+    const auto [name, weight] = class_and_weight(item);
+    const auto at = std::find(data.classes.begin(), data.classes.end(), name);
+    PLEXUS_CHECK(at != data.classes.end(),
+                 "class weights: ", unknown_name_message("class", name, data.classes));
+    weights[static_cast<size_t>(at - data.classes.begin())] = weight;
+  }
+  return weights;
 }
 
 nn::Sequential build_network(const Recipe& recipe, int64_t inputs, int64_t outputs,
@@ -180,6 +255,7 @@ TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
   const Tensor y_train = classification ? data.y_train : standardised(data.y_train, target);
 
   TrainedModel out;
+  out.class_weights = class_weights(recipe.class_weight, data);
   out.network = std::move(network);
   auto optimizer = optim::make_optimizer(recipe.optimizer, out.network.parameters(),
                                          {.lr = recipe.lr,
@@ -198,7 +274,8 @@ TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
   if (validating)
     options.validation =
         data::Dataset(data.x_validation,
-                      classification ? data.y_validation : standardised(data.y_validation, target));
+                      classification ? data.y_validation : standardised(data.y_validation, target),
+                      row_weights(data.w_validation, data.y_validation, out.class_weights));
   // The recipe's callbacks go first, in the order checkpoints record them.
   std::vector<CallbackRef> callbacks;
   std::unique_ptr<optim::LRScheduler> schedule;
@@ -223,7 +300,9 @@ TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
 
   const auto start = std::chrono::steady_clock::now();
   out.history = fit(out.network, *optimizer, training_loss(loss, recipe.label_smoothing),
-                    data::Dataset(data.x_train, y_train), options);
+                    data::Dataset(data.x_train, y_train,
+                                  row_weights(data.w_train, data.y_train, out.class_weights)),
+                    options);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const size_t epochs_run = out.history.epochs();
   const size_t epochs_now = epochs_run - (options.resume ? options.resume->epochs_done : 0);

@@ -49,6 +49,7 @@ Recipe recipe_of(const TrainSettings& s) {
           .feature_scale = s.feature_scale,
           .loss = s.loss,
           .label_smoothing = s.label_smoothing,
+          .class_weight = s.class_weight,
           .optimizer = s.optimizer,
           .lr = s.lr,
           .beta2 = s.beta2,
@@ -82,7 +83,8 @@ data::TabularOptions tabular_options(const TrainSettings& s) {
 data::PrepareOptions prepare_options(const TrainSettings& s) {
   return {.test_fraction = 0.2,
           .validation_fraction = s.ensemble > 1 ? 0.0 : s.validation_split,
-          .seed = s.seed};
+          .seed = s.seed,
+          .weight_column = s.weight_column};
 }
 
 }  // namespace plexus::train

@@ -83,6 +83,10 @@ std::vector<Setting> make_table() {
        {},
        {"classification", "regression"},
        true},
+      {"weight_column",
+       "CSV column of each row's sample weight (a non-negative number; not a feature): the loss "
+       "is the weighted mean",
+       Kind::text, &S::weight_column},
       {"hidden", "hidden layer widths, comma-separated (default: 256,128)", Kind::integer_list,
        &S::hidden, kAtLeastOne},
       {"activation",
@@ -119,6 +123,10 @@ std::vector<Setting> make_table() {
        Kind::optional_number,
        &S::label_smoothing,
        {.min = 0.0, .max = 1.0, .max_open = true}},
+      {"class_weight",
+       "class weights of the loss: balanced (rows / (classes * rows of the class)) or "
+       "name=weight,... (others 1) (default: none)",
+       Kind::text, &S::class_weight},
       {"optimizer",
        "optimizer: " + join(optimizer_names()) + " (default: adam)",
        Kind::choice,

@@ -32,6 +32,9 @@ In logits_and_classes(std::initializer_list<float> classes, int64_t num_classes,
 
 const Tensor kClassWeight = Tensor::from({0.5f, 2.0f, 1.0f, 1.5f}, {4});
 const std::vector<size_t> kFixedTarget = {1};
+// Row weights with a zero: a row that must get no gradient at all.
+const Tensor kRowWeight4 = Tensor::from({1.5f, 0.0f, 2.0f, 0.5f}, {4});
+const Tensor kRowWeight5 = Tensor::from({1.0f, 2.5f, 0.0f, 0.5f, 3.0f}, {5});
 
 const bool registered = px::testing::register_gradcheck({
     {.name = "mse",
@@ -42,6 +45,10 @@ const bool registered = px::testing::register_gradcheck({
      .ops = {"mse"},
      .shapes = {{5}, {5}},
      .f = [](const In& in) { return loss::mse(in[0], in[1], Reduction::sum); }},
+    {.name = "mse/sample-weighted",
+     .ops = {"mse"},
+     .shapes = {{4, 3}, {4, 3}},
+     .f = [](const In& in) { return loss::mse(in[0], in[1], kRowWeight4); }},
     {.name = "mae/none",
      .ops = {"abs"},
      .f = [](const In& in) { return loss::mae(in[0], in[1], Reduction::none); },
@@ -153,6 +160,42 @@ const bool registered = px::testing::register_gradcheck({
            return logits_and_classes({0, 3, 1, 3, 2}, 4);
          },
      .constant_inputs = kFixedTarget},
+    {.name = "cross_entropy/sample-and-class-weighted-smoothed-mean",
+     .ops = {"cross_entropy"},
+     .f =
+         [](const In& in) {
+           return loss::cross_entropy(
+               in[0], in[1],
+               {.weight = kClassWeight, .label_smoothing = 0.2f, .sample_weight = kRowWeight5});
+         },
+     .make_inputs =
+         [] {
+           return logits_and_classes({0, 3, 1, 3, 2}, 4);
+         },
+     .constant_inputs = kFixedTarget},
+    {.name = "cross_entropy/sample-weighted-one-hot-none",
+     .ops = {"cross_entropy"},
+     .f =
+         [](const In& in) {
+           return loss::cross_entropy(in[0], in[1],
+                                      {.reduction = Reduction::none, .sample_weight = kRowWeight5});
+         },
+     .make_inputs =
+         [] {
+           return logits_and_classes({0, 3, 1, 3, 2}, 4);
+         },
+     .constant_inputs = kFixedTarget},
+    {.name = "cross_entropy/sample-weighted-probabilities",
+     .ops = {"cross_entropy"},
+     .f =
+         [](const In& in) {
+           return loss::cross_entropy(in[0], in[1],
+                                      {.sample_weight = kRowWeight4.slice_rows(0, 3)});
+         },
+     .make_inputs =
+         [] {
+           return In{Tensor::randn({3, 4}, 35), Tensor::rand({3, 4}, 36, 0.0f, 0.3f)};
+         }},
     // Probability targets are differentiable too (distillation): both inputs are checked.
     {.name = "cross_entropy/probabilities",
      .ops = {"cross_entropy"},

@@ -31,6 +31,11 @@ Tensor apply(Case& c, const Tensor& input) {
   const std::string name = c.string("loss");
   const loss::Reduction r = reduction_of(c);
   const Tensor target = c.tensor("target");
+  const Tensor sample_weight = c.optional_tensor("sample_weight");
+  if (name == "mse" && sample_weight.defined()) {
+    EXPECT_EQ(r, loss::Reduction::mean) << "row weights make a mean";
+    return loss::mse(input, target, sample_weight);
+  }
   if (name == "mse") return loss::mse(input, target, r);
   if (name == "mae") return loss::mae(input, target, r);
   if (name == "huber") return loss::huber(input, target, c.number("delta"), r);
@@ -50,10 +55,14 @@ Tensor apply(Case& c, const Tensor& input) {
         input, target,
         {.reduction = r,
          .weight = c.optional_tensor("class_weight"),
-         .label_smoothing = c.has("label_smoothing") ? c.number("label_smoothing") : 0.0f});
+         .label_smoothing = c.has("label_smoothing") ? c.number("label_smoothing") : 0.0f,
+         .sample_weight = sample_weight});
   }
   if (name == "nll")
-    return loss::nll(input, target, {.reduction = r, .weight = c.optional_tensor("class_weight")});
+    return loss::nll(input, target,
+                     {.reduction = r,
+                      .weight = c.optional_tensor("class_weight"),
+                      .sample_weight = sample_weight});
   if (name == "multi_margin")
     return loss::multi_margin(input, target,
                               {.p = static_cast<int>(c.number("p")),

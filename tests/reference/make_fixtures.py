@@ -248,6 +248,16 @@ def make_regression_losses():
     data = {"pred": pred, "target": target}
     save_loss_cases("mse", {"loss": "mse"},
                     lambda p, t, r: F.mse_loss(p, t, reduction=r), data)
+    # Sample weights [8] (one 0): sum_i s_i sum_k e_ik^2 / (K sum_i s_i), the mean of the data
+    # with each row repeated s_i times. A mean only: plexus takes row weights for the mean.
+    sample_weight = uniform(12, 8, low=0.0, high=3.0)
+    sample_weight[1] = 0.0
+    first = pred.clone().requires_grad_()
+    loss = (sample_weight[:, None] * (first - target) ** 2).sum() / (3 * sample_weight.sum())
+    loss.backward()
+    save("losses", "mse_sample_weighted_mean", {"loss": "mse", "reduction": "mean"},
+         {"pred": pred, "target": target, "sample_weight": sample_weight, "loss": loss.detach(),
+          "dpred": first.grad})
     save_loss_cases("mae", {"loss": "mae"},
                     lambda p, t, r: F.l1_loss(p, t, reduction=r), data)
     # huber(e) = 0.5 e^2 if |e| < delta else delta (|e| - 0.5 delta).
@@ -338,6 +348,33 @@ def make_classification_losses():
                     lambda x, t, w, r: F.cross_entropy(x, t.long(), weight=w, reduction=r),
                     {"logits": logits, "target": index_target, "class_weight": class_weight})
 
+    # Sample weights s (one row weighted 0): loss_i = s_i * PyTorch's per-row loss, and mean is
+    # sum_i s_i loss_i / sum_i s_i w_{y_i} -- a row weighted 2 counts as the row twice, which is
+    # what PyTorch's mean gives on the data with that row duplicated.
+    sample_weight = uniform(36, n, low=0.0, high=3.0)
+    sample_weight[2] = 0.0
+
+    def sample_weighted(per_row, s, w, t, reduction):
+        weighted = s * per_row
+        if reduction == "none":
+            return weighted
+        if reduction == "sum":
+            return weighted.sum()
+        return weighted.sum() / (s * (w[t.long()] if w is not None else 1.0)).sum()
+
+    save_loss_cases("cross_entropy_sample_weighted",
+                    {"loss": "cross_entropy", "target_type": "class_index"},
+                    lambda x, t, s, r: sample_weighted(
+                        F.cross_entropy(x, t.long(), reduction="none"), s, None, t, r),
+                    {"logits": logits, "target": index_target, "sample_weight": sample_weight})
+    save_loss_cases("cross_entropy_sample_and_class_weighted_smoothing",
+                    {"loss": "cross_entropy", "target_type": "class_index", "label_smoothing": 0.1},
+                    lambda x, t, s, w, r: sample_weighted(
+                        F.cross_entropy(x, t.long(), weight=w, reduction="none",
+                                        label_smoothing=0.1), s, w, t, r),
+                    {"logits": logits, "target": index_target, "sample_weight": sample_weight,
+                     "class_weight": class_weight})
+
     huge = torch.where(uniform(34, n, classes) < 0.5, -1000.0, 1000.0)
     huge[0] = 1000.0  # a row of ties: loss log 5
     save_loss_cases("cross_entropy_huge", {"loss": "cross_entropy", "target_type": "class_index"},
@@ -351,6 +388,11 @@ def make_classification_losses():
     save_loss_cases("nll_weighted", {"loss": "nll"},
                     lambda lp, t, w, r: F.nll_loss(lp, t.long(), weight=w, reduction=r),
                     {"log_probs": log_probs, "target": index_target, "class_weight": class_weight})
+    save_loss_cases("nll_sample_and_class_weighted", {"loss": "nll"},
+                    lambda lp, t, s, w, r: sample_weighted(
+                        F.nll_loss(lp, t.long(), weight=w, reduction="none"), s, w, t, r),
+                    {"log_probs": log_probs, "target": index_target,
+                     "sample_weight": sample_weight, "class_weight": class_weight})
 
     # multi_margin: loss_i = sum_{j != y} max(0, margin - x_iy + x_ij)^p / C  (divided by the
     # number of classes C, not C - 1); reduction mean then divides by N.

@@ -129,8 +129,8 @@ int run_inspect(const InspectArgs& args) {
   }
   std::cout << "\ntraining:\n";
   if (training.is_object()) {
-    for (const auto& key :
-         {"date", "data", "test", "epochs_run", "best_epoch", "train_seconds", "plexus_version"})
+    for (const auto& key : {"date", "data", "test", "epochs_run", "best_epoch", "train_seconds",
+                            "class_weights", "weight_column", "plexus_version"})
       if (training.contains(key))
         std::cout << "  " << key << ": "
                   << (training[key].is_string() ? training[key].get<std::string>()

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "cli.hpp"
 #include "plexus/base/text.hpp"
@@ -17,6 +18,7 @@
 #include "plexus/train/diagnostics.hpp"
 #include "plexus/train/ensemble.hpp"
 #include "plexus/train/recipe.hpp"
+#include "plexus/train/weighted_metrics.hpp"
 #include "train_run.hpp"
 
 namespace plexus::cli {
@@ -188,6 +190,22 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
                   : std::string(has_val ? "off (--early-stopping 0)" : "off (no validation set)"))
       << "\n";
 
+  const std::vector<double> class_weights = train::class_weights(recipe.class_weight, p);
+  if (!class_weights.empty() || !p.weight_column.empty()) {
+    std::vector<std::string> named;
+    for (size_t c = 0; c < class_weights.size(); ++c) {
+      std::ostringstream weight;
+      weight << std::setprecision(3) << class_weights[c];
+      named.push_back(p.classes[c] + " " + weight.str());
+    }
+    out << "weights: "
+        << (named.empty()
+                ? ""
+                : "classes " + join(named, 20) + " (--class-weight " + s.class_weight + ")")
+        << (!named.empty() && !p.weight_column.empty() ? "; " : "")
+        << (p.weight_column.empty() ? "" : "rows by column " + p.weight_column)
+        << "; the loss and val_loss are weighted, the scores are not\n";
+  }
   train::FitOptions fit;
   fit.verbose = flags.quiet ? 0 : 1;
   fit.distributed = flags.distributed;
@@ -263,7 +281,20 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
     outcome.scores = metrics::evaluate(io::forward_in_batches(trained.network, p.x_test), p.y_test,
                                        p.task, outcome.calibration);
   }
-  const json result = result_json(s, p, outcome);
+  json result = result_json(s, p, outcome);
+  // The test rows' weights, when they have them, weigh one more score; the others are unweighted.
+  std::string weighted_score;
+  if (p.has_test() && p.w_test.defined()) {
+    const Tensor outputs = io::forward_in_batches(trained.network, p.x_test);
+    const double value = classification ? metrics::weighted_accuracy(outputs, p.y_test, p.w_test)
+                                        : metrics::weighted_rmse(outputs, p.y_test, p.w_test);
+    const char* name = classification ? "weighted_accuracy" : "weighted_rmse";
+    result[std::string("test_") + name] = value;
+    std::ostringstream text;
+    text << std::fixed << std::setprecision(4) << "  " << name << " " << value
+         << " (rows weighted by " << p.weight_column << ")\n";
+    weighted_score = text.str();
+  }
   if (!s.save.empty() && lead) save_trained(s, p, outcome, loaded.test_note);
   if (!s.report.empty() && lead)
     write_train_report(
@@ -279,7 +310,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   if (p.has_test())
     out << (members ? "ensemble " : "") << "test (" << p.x_test.shape(0) << " rows):\n"
         << metrics::scores_text(outcome.scores, p.classes, false)
-        << metrics::calibration_text(outcome.scores);
+        << metrics::calibration_text(outcome.scores) << weighted_score;
   if (members) {
     out << "best epochs:";
     for (const auto& member : members->members) out << " " << member.best_epoch + 1;

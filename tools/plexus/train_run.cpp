@@ -124,6 +124,13 @@ void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
   training["best_epoch"] = outcome.trained.best_epoch + 1;
   training["train_seconds"] = outcome.trained.seconds;
   training["plexus_version"] = PLEXUS_CLI_VERSION;
+  if (!outcome.trained.class_weights.empty()) {
+    json weights;
+    for (size_t c = 0; c < data.classes.size(); ++c)
+      weights[data.classes[c]] = outcome.trained.class_weights[c];
+    training["class_weights"] = weights;
+  }
+  if (!data.weight_column.empty()) training["weight_column"] = data.weight_column;
   info.training = training.dump();
   io::save_model(outcome.trained.network, s.save, info);
 }

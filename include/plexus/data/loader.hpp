@@ -15,9 +15,10 @@
 
 namespace plexus::data {
 
-/// One mini-batch: x: [B, F], y: [B] or [B, K] (B = batch_size, or fewer for the last batch).
+/// One mini-batch: x: [B, F], y: [B] or [B, K] (B = batch_size, or fewer for the last batch);
+/// weight: [B], or empty when the dataset has no weights.
 struct Batch {
-  Tensor x, y;
+  Tensor x, y, weight;
 };
 
 struct DataLoaderOptions {

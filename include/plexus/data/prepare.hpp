@@ -27,6 +27,9 @@ struct PrepareOptions {
   double validation_fraction = 0.1;
   /// Seeds the test split (seed) and the validation split (seed + 1).
   uint64_t seed = 0;
+  /// Tables: the column of each row's sample weight (finite, non-negative numbers, not all 0 on
+  /// the training rows), read into w_train, w_validation and w_test; not a feature. Empty: none.
+  std::string weight_column;
 };
 
 /// Labelled arrays (IDX images, .npy): features [N, F] as loaded and labels [N].
@@ -51,6 +54,10 @@ struct PreparedData {
   /// Inputs [N, F] and targets (class indices [N], or values [N, 1]) of each part; validation
   /// and test are undefined when there are none.
   Tensor x_train, y_train, x_validation, y_validation, x_test, y_test;
+  /// Each part's sample weights [N] from PrepareOptions::weight_column; undefined without one
+  /// (w_test also when a test set given apart lacks the column).
+  Tensor w_train, w_validation, w_test;
+  std::string weight_column;  ///< the column they came from, or empty
   /// Tables: the fitted feature pipeline and target encoding.
   std::optional<Preprocessing> preprocessing;
   std::optional<Target> target;

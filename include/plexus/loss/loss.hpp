@@ -16,6 +16,10 @@ using plexus::Reduction;
 // ---- regression: pred and target of any one shape ------------------------------------------
 /// (pred - target)^2
 Tensor mse(const Tensor& pred, const Tensor& target, Reduction reduction = Reduction::mean);
+/// The weighted mean of (pred - target)^2 over rows: sum_i s_i sum_k e_ik^2 / (K sum_i s_i) for
+/// pred [B, K] (or [B]) and sample_weight [B] (finite, non-negative; empty: all 1). A row weighted
+/// 2 counts as the row twice; a total weight of 0 gives 0. One fused op.
+Tensor mse(const Tensor& pred, const Tensor& target, const Tensor& sample_weight);
 /// |pred - target|; the gradient is 0 where they are equal
 Tensor mae(const Tensor& pred, const Tensor& target, Reduction reduction = Reduction::mean);
 /// e = pred - target: e^2 / 2 where |e| < delta, else delta (|e| - delta / 2); delta > 0
@@ -31,6 +35,11 @@ Tensor quantile(const Tensor& pred, const Tensor& target, float q,
                 Reduction reduction = Reduction::mean);
 /// max(0, 1 - target * pred) for targets in {-1, +1}
 Tensor hinge(const Tensor& pred, const Tensor& target, Reduction reduction = Reduction::mean);
+
+/// The weighted mean of per-row losses (any loss with Reduction::none): losses [B] or [B, K],
+/// sample_weight [B] finite and non-negative: sum_i s_i sum_k l_ik / (K sum_i s_i), a total
+/// weight of 0 counting as 1 (so rows all weighted 0 give 0, not NaN). No gradient to the weights.
+Tensor weighted_mean(const Tensor& losses, const Tensor& sample_weight);
 
 // ---- binary classification: one probability or logit per element --------------------------
 /// -(t log p + (1 - t) log(1 - p)) for probabilities p in [0, 1]; each log is clamped at -100
@@ -60,6 +69,10 @@ struct CrossEntropyOptions {
   Tensor weight;
   /// eps in [0, 1]: the target becomes (1 - eps) target + eps / C.
   float label_smoothing = 0.0f;
+  /// Row weights s [B], finite and non-negative; empty means all 1. Row i's loss is scaled by
+  /// s_i and mean divides by sum_i s_i w_{y_i} (probability targets: sum_i s_i), so a row weighted
+  /// 2 counts as the row twice. A total weight of 0 counts as 1 (PyTorch gives NaN).
+  Tensor sample_weight;
 };
 /// -log softmax(logits)[target] per sample; targets are [B] class indices (0 .. C-1, as floats)
 /// or [B, C] class probabilities. One fused op: log-softmax and NLL forward, and
@@ -73,6 +86,8 @@ struct NllOptions {
   Reduction reduction = Reduction::mean;
   /// Class weights [C]; mean divides by the sum of the targets' weights.
   Tensor weight;
+  /// Row weights [B] as cross_entropy's: mean divides by sum_i s_i w_{y_i}.
+  Tensor sample_weight;
 };
 /// Negative log-likelihood: -log_probs[i, target_i] per sample; log_probs [B, C], targets [B].
 Tensor nll(const Tensor& log_probs, const Tensor& targets, Reduction reduction = Reduction::mean);

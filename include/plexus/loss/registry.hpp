@@ -37,4 +37,15 @@ std::vector<std::string> names();
 /// [B, 1]. Throws for an unknown name: "unknown loss "l2"; known: mse, mae, ...".
 LossFunction by_name(std::string_view name);
 
+/// (pred, target, sample_weight) -> scalar; sample_weight [B] (one per row) or empty (all 1).
+using WeightedLossFunction =
+    std::function<Tensor(const Tensor& pred, const Tensor& target, const Tensor& sample_weight)>;
+/// Whether the loss `name` takes class weights (cross_entropy, nll); throws for an unknown name.
+bool takes_class_weights(std::string_view name);
+/// The loss `name` as a weighted mean: row i's loss scaled by sample_weight[i] and, with
+/// class_weight [C] (cross_entropy and nll only, else it throws), by its class's weight; the mean
+/// divides by the sum of those weights (PyTorch's weighted mean), so a row weighted 2 counts as
+/// the row twice. Without either weight it is by_name(name).
+WeightedLossFunction weighted_by_name(std::string_view name, const Tensor& class_weight = {});
+
 }  // namespace plexus::loss

@@ -45,25 +45,43 @@ concept LossFunction = !std::same_as<std::remove_cvref_t<F>, Loss> &&
 /// The loss fit() minimises: any callable (pred, target) -> scalar Tensor, or a name.
 ///   [](auto& p, auto& t) { return px::loss::cross_entropy(p, t); }    or    "cross_entropy"
 /// Names: those of px::loss::registry() (loss/registry.hpp), with px::loss's defaults.
+/// A loss by name, or a weighted function (pred, target, sample_weight), takes sample weights:
+/// fit passes each batch's rows' weights (data::Dataset's weights) and weighs each batch by
+/// total_weight when it averages the loss over an epoch or a validation set.
 /// NOTE: for the element-wise losses (all but cross_entropy, nll, multi_margin) a target with the
 /// prediction's number of elements is reshaped to its shape, so targets [B] fit predictions [B, 1].
 class Loss {
  public:
   using Function = std::function<Tensor(const Tensor& pred, const Tensor& target)>;
+  /// (pred, target, sample_weight [B] or empty) -> the weighted mean (loss::weighted_by_name).
+  using WeightedFunction =
+      std::function<Tensor(const Tensor& pred, const Tensor& target, const Tensor& sample_weight)>;
 
   template <LossFunction F>
   Loss(F function, std::string name = "loss")
       : function_(std::move(function)), name_(std::move(name)) {}
   Loss(const char* name) : Loss(std::string(name)) {}
   Loss(const std::string& name);
+  /// A weighted loss; class_weight [C] (empty: none) is the one the function applies to class
+  /// indices, which total_weight needs to say what its mean divides by.
+  Loss(WeightedFunction function, std::string name, Tensor class_weight = {});
 
   Tensor operator()(const Tensor& pred, const Tensor& target) const {
     return function_(pred, target);
   }
+  /// With sample weights (empty: the plain call); throws for a loss that takes none.
+  Tensor operator()(const Tensor& pred, const Tensor& target, const Tensor& sample_weight) const;
+  /// What the loss's mean over a batch divides by: sum_i s_i w_{y_i} with s_i the sample weights
+  /// (1 when empty) and w the class weights (1 when none); B when neither.
+  double total_weight(const Tensor& target, const Tensor& sample_weight) const;
+  /// Whether it applies class weights.
+  bool class_weighted() const { return class_weight_.defined(); }
   const std::string& name() const { return name_; }
 
  private:
   Function function_;
+  WeightedFunction weighted_;  // empty for a plain callable: no sample weights
+  Tensor class_weight_;
   std::string name_;
 };
 

@@ -45,6 +45,11 @@ struct Recipe {
   /// Unset: kDefaultLabelSmoothing with cross_entropy (a classifier's default loss), none with
   /// another loss; set with another loss (but 0), an error.
   std::optional<double> label_smoothing;
+  /// Class weights: "balanced" (n_rows / (classes * n_rows of the class) over the training rows,
+  /// scikit-learn's), "name=weight,..." (classes not named weigh 1), or empty (none). Each row's
+  /// loss is weighted by its class's weight times its sample weight (PreparedData::w_train), as
+  /// scikit-learn's class_weight does; the mean divides by the sum of those weights.
+  std::string class_weight;
   // the training
   std::string optimizer = "adam";
   double lr = 1e-3;
@@ -79,6 +84,11 @@ int64_t parameter_count(const nn::Module& module);
 std::string loss_name(const Recipe& recipe, data::Task task);
 /// Whether the loss `name` trains a task (class indices for classification, values else).
 bool loss_fits(const std::string& name, data::Task task);
+/// The weight of each of data.classes, in its order, that `class_weight` (Recipe::class_weight)
+/// asks for; empty when it is empty. Throws for a regression task, an unknown class (listing the
+/// classes), a weight that is not a finite non-negative number, and "balanced" when a class has
+/// no training rows.
+std::vector<double> class_weights(const std::string& class_weight, const data::PreparedData& data);
 
 struct TrainedModel {
   nn::Sequential network;  ///< in eval mode; a regressor outputs the target's units
@@ -86,14 +96,17 @@ struct TrainedModel {
   size_t best_epoch = 0;        ///< from 0: the restored epoch with early stopping, else the best
   bool early_stopping = false;  ///< early stopping was on, and restored the best epoch's weights
   size_t training_rows = 0;
-  size_t batch_size = 0;  ///< the recipe's, at most the training rows
-  double seconds = 0;     ///< in fit
+  size_t batch_size = 0;              ///< the recipe's, at most the training rows
+  std::vector<double> class_weights;  ///< per class, as class_weights() gave them; empty: none
+  double seconds = 0;                 ///< in fit
   /// Training rows times the epochs this call ran (a resumed run's earlier epochs not counted),
   /// per second of fit.
   double samples_per_second = 0;
 };
 
-/// Trains the recipe on data.x_train (validating on data.x_validation when there is one).
+/// Trains the recipe on data.x_train (validating on data.x_validation when there is one). The
+/// loss weighs each row by data.w_train (w_validation) and the recipe's class weights; so does
+/// the validation loss early stopping watches. The metrics fit records are unweighted.
 /// `options` carries what the recipe does not say: progress (verbose), extra callbacks,
 /// checkpoints, interruption, resuming, data-parallel training; train_model sets the rest.
 TrainedModel train_model(const data::PreparedData& data, const Recipe& recipe,

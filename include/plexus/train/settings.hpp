@@ -34,7 +34,8 @@ struct TrainSettings {
   std::string scaling = "robust";
   std::optional<bool> header;
   std::string delimiter;
-  std::string task;  ///< "" = inferred
+  std::string task;           ///< "" = inferred
+  std::string weight_column;  ///< CSV column of each row's sample weight; "" = none
   // network
   std::vector<int64_t> hidden = {256, 128};
   std::string activation = "relu";
@@ -44,6 +45,7 @@ struct TrainSettings {
   bool feature_scale = false;
   std::string loss;  ///< "" = cross_entropy (classification) or mse (regression)
   std::optional<double> label_smoothing;  ///< unset: the recipe's default
+  std::string class_weight;  ///< "balanced", "name=weight,..." or "" (none): Recipe::class_weight
   // training
   std::string optimizer = "adam";
   double lr = 1e-3;
