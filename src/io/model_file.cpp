@@ -33,6 +33,7 @@ constexpr const char* kClassesKey = "plexus.classes";
 constexpr const char* kFeaturesKey = "plexus.features";
 constexpr const char* kTrainingKey = "plexus.training";
 constexpr const char* kTaskKey = "plexus.task";
+constexpr const char* kBaselineKey = "plexus.baseline";
 
 // PyTorch's types for the arguments LayerSpec keeps as numbers, so that the JSON reads as the
 // torch.nn constructor call: bias=true, approximate="tanh", in_features=784, eps=1e-05.
@@ -213,6 +214,7 @@ void save_model(const nn::Sequential& model, const std::filesystem::path& path,
       {kTrainingKey, training.dump()},
       {kTaskKey, info.task},
   };
+  if (!info.baseline.empty()) metadata[kBaselineKey] = json(info.baseline).dump();
   save_safetensors(path, model.state_dict(), std::move(metadata));
 }
 
@@ -254,6 +256,15 @@ Model load_model(const std::filesystem::path& path) {
       string_list(metadata_json(file.metadata, kFeaturesKey, source), kFeaturesKey, source);
   info.input = pipeline_from_json(metadata_json(file.metadata, kPreprocessingKey, source), source);
   info.training = metadata_json(file.metadata, kTrainingKey, source).dump();
+  // Optional: files written before the baseline was kept explain from all zeros.
+  if (file.metadata.count(kBaselineKey)) {
+    const json baseline = metadata_json(file.metadata, kBaselineKey, source);
+    PLEXUS_CHECK(baseline.is_array(), source, ": ", kBaselineKey, " must be a list of numbers");
+    for (const auto& value : baseline) {
+      PLEXUS_CHECK(value.is_number(), source, ": ", kBaselineKey, " must be a list of numbers");
+      info.baseline.push_back(value.get<float>());
+    }
+  }
   return model;
 }
 

@@ -23,6 +23,7 @@ Command add_predict_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
+Command add_explain_command(CLI::App& app);
 
 /// --header, --no-header and --delimiter of eval and predict.
 struct CsvFlags {

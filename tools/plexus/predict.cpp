@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "plexus/base/atomic_file.hpp"
 #include "plexus/base/text.hpp"
+#include "plexus/io/explain.hpp"
 
 namespace plexus::cli {
 
@@ -16,6 +17,7 @@ struct PredictArgs {
   std::optional<bool> header;
   std::string delimiter;
   bool proba = false;
+  bool explain = false;  ///< integrated-gradients columns: output, baseline_output, attr_<column>
 };
 
 int run_predict(const PredictArgs& args) {
@@ -48,11 +50,21 @@ int run_predict(const PredictArgs& args) {
   const Tensor predictions = model.predictions(outputs);
   const Tensor probabilities = args.proba ? model.probabilities(outputs) : Tensor();
   const int64_t n = predictions.shape(0);
+  const io::Attributions attributions =
+      args.explain ? io::integrated_gradients(model, inputs) : io::Attributions{};
+  if (args.explain && !attributions.stored_baseline)
+    warn(args.model +
+         " keeps no baseline (written before it was kept): attributions start "
+         "from the all-zero preprocessed row");
   std::ostringstream csv;
   for (const auto& id : ids) csv << csv_field(id) << ",";
   csv << "prediction";
   if (args.proba)
     for (const auto& c : model.info.classes) csv << "," << csv_field("proba_" + c);
+  if (args.explain) {
+    csv << ",output,baseline_output";
+    for (const auto& c : attributions.columns) csv << "," << csv_field("attr_" + c);
+  }
   csv << "\n";
   // A classifier's predictions are class indices [N], a regressor's values [N, K] (the first).
   const int64_t stride = predictions.numel() / std::max<int64_t>(n, 1);
@@ -68,6 +80,12 @@ int run_predict(const PredictArgs& args) {
     if (args.proba) {
       const int64_t k = probabilities.shape(1);
       for (int64_t j = 0; j < k; ++j) csv << "," << number_text(probabilities.data()[i * k + j]);
+    }
+    if (args.explain) {
+      const auto row = static_cast<size_t>(i);
+      csv << "," << number_text(attributions.output[row]) << ","
+          << number_text(attributions.baseline_output[row]);
+      for (const double v : attributions.values[row]) csv << "," << number_text(v);
     }
     csv << "\n";
   }
@@ -90,6 +108,9 @@ Command add_predict_command(CLI::App& app) {
       ->required();
   cmd->add_option("--output", args->output, "write the CSV here (default: standard output)");
   cmd->add_flag("--proba", args->proba, "add one proba_<class> column per class");
+  cmd->add_flag("--explain", args->explain,
+                "add output, baseline_output and one attr_<column> per input column: integrated "
+                "gradients, summing to output - baseline_output (docs/EXPLAIN.md)");
   cmd->add_option("--id", args->id, "input columns to copy into the output, comma-separated");
   csv->add_to(cmd);
   cmd->footer(
