@@ -66,34 +66,43 @@ void shuffle_block(Tensor& x, const InputGroup& group, Generator& generator) {
   }
 }
 
-/// One row's integrated gradients with `steps` midpoints, per preprocessed input: [F]. The path
-/// points go through the network kPathRows at a time, as one forward and one backward pass.
-std::vector<double> path_gradients(nn::Module& network, const float* x, const float* b, int64_t f,
-                                   int64_t k, int64_t target, size_t steps) {
+/// Sums, per preprocessed input, the gradient of output `target` at the path points
+/// b + alpha (x - b) of `alphas` (weights: 1/2 where alpha is 0 or 1, the trapezoid's ends),
+/// kPathRows points per forward and backward pass. A `target` of -1 is chosen after the first
+/// forward pass: the argmax of its last point's outputs (alpha 1, that is x), for a classifier.
+/// Returns the outputs of the first pass [P, K] (f(b) and f(x) where its alphas run from 0 to 1).
+Tensor add_path_gradients(nn::Module& network, const float* x, const float* b, int64_t f,
+                          const std::vector<double>& alphas, bool classification, int64_t& target,
+                          std::vector<double>& sums) {
   constexpr int64_t kPathRows = 2048;
-  const auto m = static_cast<int64_t>(steps);
-  std::vector<double> out(static_cast<size_t>(f), 0.0);
-  for (int64_t begin = 0; begin < m; begin += kPathRows) {
-    const int64_t rows = std::min(kPathRows, m - begin);
+  const auto points = static_cast<int64_t>(alphas.size());
+  Tensor first_outputs;
+  for (int64_t begin = 0; begin < points; begin += kPathRows) {
+    const int64_t rows = std::min(kPathRows, points - begin);
     Tensor path = Tensor::empty({rows, f});
     float* p = path.data();
-    for (int64_t s = 0; s < rows; ++s) {
-      const double alpha = (static_cast<double>(begin + s) + 0.5) / static_cast<double>(m);
+    for (int64_t s = 0; s < rows; ++s)
       for (int64_t i = 0; i < f; ++i)
-        p[s * f + i] = static_cast<float>(b[i] + alpha * (x[i] - b[i]));
-    }
+        p[s * f + i] = static_cast<float>(b[i] + alphas[begin + s] * (x[i] - b[i]));
     path.requires_grad(true);
     const Tensor outputs = network.forward(path);
+    const int64_t k = outputs.shape(1);
+    if (target < 0) {
+      const float* last = outputs.data() + (rows - 1) * k;
+      target = classification ? std::max_element(last, last + k) - last : 0;
+    }
+    if (begin == 0) first_outputs = outputs.detach();
     Tensor pick = Tensor::zeros({rows, k});
-    for (int64_t s = 0; s < rows; ++s) pick.data()[s * k + target] = 1.0f;
+    for (int64_t s = 0; s < rows; ++s) {
+      const double alpha = alphas[begin + s];
+      pick.data()[s * k + target] = alpha == 0.0 || alpha == 1.0 ? 0.5f : 1.0f;
+    }
     outputs.backward(pick);
     const float* grad = path.grad().data();
     for (int64_t s = 0; s < rows; ++s)
-      for (int64_t i = 0; i < f; ++i) out[static_cast<size_t>(i)] += grad[s * f + i];
+      for (int64_t i = 0; i < f; ++i) sums[static_cast<size_t>(i)] += grad[s * f + i];
   }
-  for (int64_t i = 0; i < f; ++i)
-    out[static_cast<size_t>(i)] *= (static_cast<double>(x[i]) - b[i]) / static_cast<double>(m);
-  return out;
+  return first_outputs;
 }
 
 /// The class whose probability partial dependence follows: the second of two, else the one
@@ -192,36 +201,48 @@ PermutationImportance permutation_importance(Model& model, const Tensor& inputs,
 
 Attributions integrated_gradients(Model& model, const Tensor& inputs,
                                   const AttributionOptions& options) {
-  PLEXUS_CHECK(options.steps >= 1 && options.max_steps >= options.steps,
-               "integrated_gradients: steps must be at least 1 and at most max_steps");
+  PLEXUS_CHECK(options.steps >= 1 && options.steps < 2048 && options.max_steps >= options.steps,
+               "integrated_gradients: steps must be in [1, 2047] and at most max_steps");
   const Tensor baseline = baseline_inputs(model);
   const int64_t n = inputs.shape(0), f = inputs.shape(1);
   PLEXUS_CHECK(baseline.shape(1) == f, "integrated_gradients: the model's baseline has ",
                baseline.shape(1), " inputs but the rows have ", f);
   const bool classification = model.task() == data::Task::classification;
-  const Tensor outputs = model.forward(inputs);
-  const Tensor baseline_outputs = model.forward(baseline);
-  const int64_t k = outputs.shape(1);
   const auto groups = input_groups(model);
 
   Attributions out;
   out.stored_baseline = !model.info.baseline.empty();
   for (const auto& group : groups) out.columns.push_back(group.column);
   FrozenParameters frozen(model.network);
+  model.network.eval();
+  const float* b = baseline.data();
   for (int64_t r = 0; r < n; ++r) {
-    const float* row = outputs.data() + r * k;
-    const int64_t target = classification ? std::max_element(row, row + k) - row : 0;
-    const double fx = row[target], fb = baseline_outputs.data()[target];
-    const double scale = std::max(std::abs(fx - fb), 0.01);
-    std::vector<double> per_input;
-    double gap = 0;
+    const float* x = inputs.data() + r * f;
+    // The trapezoid rule over `steps` intervals, then halved intervals: each halving adds only
+    // the new midpoints, until the attributions add up to f(x) - f(b).
     size_t steps = options.steps;
-    for (;; steps *= 2) {
-      per_input = path_gradients(model.network, inputs.data() + r * f, baseline.data(), f, k,
-                                 target, steps);
+    std::vector<double> alphas, sums(static_cast<size_t>(f), 0.0);
+    for (size_t j = 0; j <= steps; ++j) alphas.push_back(static_cast<double>(j) / steps);
+    int64_t target = -1;
+    const Tensor ends =
+        add_path_gradients(model.network, x, b, f, alphas, classification, target, sums);
+    const int64_t k = ends.shape(1);
+    const double fb = ends.data()[target],
+                 fx = ends.data()[static_cast<int64_t>(steps) * k + target];
+    const double scale = std::max(std::abs(fx - fb), 0.01);
+    std::vector<double> per_input(static_cast<size_t>(f));
+    double gap = 0;
+    for (;;) {
+      for (int64_t i = 0; i < f; ++i)
+        per_input[static_cast<size_t>(i)] =
+            sums[static_cast<size_t>(i)] * (static_cast<double>(x[i]) - b[i]) / steps;
       const double total = std::accumulate(per_input.begin(), per_input.end(), 0.0);
       gap = std::abs(total - (fx - fb)) / scale;
       if (gap <= options.tolerance || steps * 2 > options.max_steps) break;
+      alphas.clear();
+      for (size_t j = 0; j < steps; ++j) alphas.push_back((j + 0.5) / static_cast<double>(steps));
+      add_path_gradients(model.network, x, b, f, alphas, classification, target, sums);
+      steps *= 2;
     }
     std::vector<double> per_column;
     for (const auto& group : groups)

@@ -38,8 +38,8 @@ void write_explain_report(const std::string& dir, const ExplainReportInput& in) 
   if (!in.dependence.empty()) {
     report.section("Partial dependence");
     report.paragraph(
-        "Each figure sets one column to each value of a grid in every row: the bold line is the "
-        "mean prediction (partial dependence), the thin ones single rows (ICE).");
+        "Each figure sets one column to each value of a grid in every row: the line with dots is "
+        "the mean prediction (partial dependence), the thin lines single rows (ICE).");
   }
   for (size_t i = 0; i < in.dependence.size(); ++i) {
     const auto& d = in.dependence[i];

@@ -56,10 +56,10 @@ PermutationImportance permutation_importance(Model& model, const Tensor& inputs,
                                              const ImportanceOptions& options = {});
 
 struct AttributionOptions {
-  /// Midpoint-rule steps along the path to start with; doubled (up to max_steps) until every
-  /// row's attributions sum to f(x) - f(baseline) within `tolerance`. A smooth network needs few;
-  /// a ReLU network's gradient jumps where a unit switches, which needs more near a kink.
-  size_t steps = 32;
+  /// Trapezoid-rule intervals along the path to start with; halved (up to max_steps intervals)
+  /// until every row's attributions sum to f(x) - f(baseline) within `tolerance`. A smooth
+  /// network needs few; a ReLU network's gradient jumps where a unit switches, which needs more.
+  size_t steps = 16;
   size_t max_steps = 16384;
   /// Relative to |f(x) - f(baseline)|, or to 0.01 where the difference is smaller.
   double tolerance = 1e-3;
@@ -80,8 +80,9 @@ struct Attributions {
   bool stored_baseline = false;  ///< false: an old model file without one, all zeros used
 };
 
-/// Attributions of `inputs` [N, F] (from Model::inputs). The path points of a row go through one
-/// forward and one backward pass together.
+/// Attributions of `inputs` [N, F] (from Model::inputs). The path points of a row go through the
+/// network together, [steps + 1, F] in one forward and one backward pass, f(x) and f(baseline)
+/// being its ends.
 Attributions integrated_gradients(Model& model, const Tensor& inputs,
                                   const AttributionOptions& options = {});
 
