@@ -10,6 +10,7 @@
 #include "plexus/data/split.hpp"
 #include "plexus/error.hpp"
 #include "plexus/io/c_export.hpp"
+#include "plexus/io/explain.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/io/onnx.hpp"
 #include "plexus/io/safetensors.hpp"

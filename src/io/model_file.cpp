@@ -35,6 +35,7 @@ constexpr const char* kFeaturesKey = "plexus.features";
 constexpr const char* kTrainingKey = "plexus.training";
 constexpr const char* kTaskKey = "plexus.task";
 constexpr const char* kCalibrationKey = "plexus.calibration";
+constexpr const char* kBaselineKey = "plexus.baseline";
 
 // PyTorch's types for the arguments LayerSpec keeps as numbers, so that the JSON reads as the
 // torch.nn constructor call: bias=true, approximate="tanh", in_features=784, eps=1e-05.
@@ -216,6 +217,7 @@ void save_model(const nn::Sequential& model, const std::filesystem::path& path,
       {kTaskKey, info.task},
   };
   if (!info.calibration.empty()) metadata.emplace(kCalibrationKey, info.calibration.to_json());
+  if (!info.baseline.empty()) metadata[kBaselineKey] = json(info.baseline).dump();
   save_safetensors(path, model.state_dict(), std::move(metadata));
 }
 
@@ -261,6 +263,15 @@ Model load_model(const std::filesystem::path& path) {
   const auto calibration = file.metadata.find(kCalibrationKey);
   if (calibration != file.metadata.end())
     info.calibration = Calibration::from_json(calibration->second, source);
+  // Optional: files written before the baseline was kept explain from all zeros.
+  if (file.metadata.count(kBaselineKey)) {
+    const json baseline = metadata_json(file.metadata, kBaselineKey, source);
+    PLEXUS_CHECK(baseline.is_array(), source, ": ", kBaselineKey, " must be a list of numbers");
+    for (const auto& value : baseline) {
+      PLEXUS_CHECK(value.is_number(), source, ": ", kBaselineKey, " must be a list of numbers");
+      info.baseline.push_back(value.get<float>());
+    }
+  }
   return model;
 }
 

@@ -32,6 +32,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 figure.plot { display: inline-block; margin: .5em 1em 1em 0; vertical-align: top; }
 figure.plot svg { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .9em; color: #444; max-width: 640px; }
+table.headline td.num { font-size: 1.3em; font-weight: bold; }
+details { margin-top: 1.6em; }
+summary { font-size: 1.25em; font-weight: bold; cursor: pointer; }
 )";
 
 // Cells that read as numbers are right-aligned.
@@ -72,6 +75,11 @@ Report& Report::section(std::string heading) {
   return *this;
 }
 
+Report& Report::details(std::string heading) {
+  sections_.push_back({std::move(heading), "", true});
+  return *this;
+}
+
 Report& Report::paragraph(std::string text) {
   current().body += "<p>" + escape(text) + "</p>\n";
   return *this;
@@ -83,6 +91,17 @@ Report& Report::key_values(std::vector<std::pair<std::string, std::string>> rows
   body += "<table class=\"kv\">" + caption_html(caption) + "\n";
   for (const auto& [key, value] : rows)
     body += "<tr>" + cell("th", key) + cell("td", value) + "</tr>\n";
+  body += "</table>\n";
+  return *this;
+}
+
+Report& Report::headline(std::vector<std::vector<std::string>> rows) {
+  std::string& body = current().body;
+  body += "<table class=\"headline\">\n";
+  for (const auto& row : rows) {
+    PLEXUS_CHECK(row.size() == 3, "Report::headline: a row is a name, a value and its meaning");
+    body += "<tr>" + cell("th", row[0]) + cell("td", row[1]) + cell("td", row[2]) + "</tr>\n";
+  }
   body += "</table>\n";
   return *this;
 }
@@ -131,6 +150,10 @@ std::string Report::html() const {
       escape(title_) + "</h1>\n";
   for (const auto& s : sections_) {
     if (s.heading.empty() && s.body.empty()) continue;
+    if (s.folded) {
+      page += "<details>\n<summary>" + escape(s.heading) + "</summary>\n" + s.body + "</details>\n";
+      continue;
+    }
     page += "<section>\n";
     if (!s.heading.empty()) page += "<h2>" + escape(s.heading) + "</h2>\n";
     page += s.body + "</section>\n";

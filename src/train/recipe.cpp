@@ -17,6 +17,7 @@
 #include "plexus/nn/linear.hpp"
 #include "plexus/nn/periodic_embedding.hpp"
 #include "plexus/nn/registry.hpp"
+#include "plexus/ops/reduce.hpp"
 #include "plexus/optim/registry.hpp"
 #include "plexus/train/callbacks.hpp"
 
@@ -326,6 +327,11 @@ io::ModelInfo model_info(const data::PreparedData& data) {
   info.input.tabular = data.preprocessing;
   info.input.target = data.target;
   info.input.scale = data.scale;
+  // The mean training row, where attributions start: a prediction for "an average row".
+  if (data.x_train.defined() && data.x_train.shape(0) > 0) {
+    const Tensor mean_row = mean(data.x_train, 0);
+    info.baseline.assign(mean_row.data(), mean_row.data() + mean_row.numel());
+  }
   return info;
 }
 

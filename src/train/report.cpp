@@ -1,5 +1,7 @@
-// The run report's sections, each a figure drawn from the numbers the run gave; the decision
-// regions ask the caller's classifier for a grid over the test points' range.
+// The run report reads top down as a reader asks: the headline scores, rounded, with what they
+// mean; then the figures, each drawn from the numbers the run gave (the decision regions ask the
+// caller's classifier for a grid over the test points' range); then the details folded: every
+// result, the inferred columns, the settings that differ from the defaults.
 #include "plexus/train/report.hpp"
 
 #include <algorithm>
@@ -7,13 +9,114 @@
 #include <cstdlib>
 #include <numeric>
 
+#include <nlohmann/json.hpp>
+
 #include "plexus/base/text.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/ops/reduce.hpp"
 #include "plexus/plot/figure.hpp"
 #include "plexus/plot/report.hpp"
+#include "plexus/train/settings.hpp"
 
 namespace plexus::train {
+namespace {
+
+/// The default settings as the command lists a run's: strings as they are, the rest as JSON.
+std::vector<std::pair<std::string, std::string>> default_settings() {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto defaults = nlohmann::json::parse(to_json(TrainSettings{}));
+  for (const auto& [key, value] : defaults.items())
+    out.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+  return out;
+}
+
+/// A number rounded for reading: whole above 100 (3332.25 -> 3332), else 4 significant digits.
+std::string rounded(double value) {
+  return std::abs(value) >= 100 ? plot::format_number(std::round(value))
+                                : plot::format_number(value, 4);
+}
+
+/// A value as the run wrote it (a number, JSON text, or plain text) made readable: numbers
+/// rounded, quotes around strings dropped; empty for nothing (null, "", [], {}).
+std::string readable(const std::string& text) {
+  char* end = nullptr;
+  const double number = std::strtod(text.c_str(), &end);
+  if (!text.empty() && *end == '\0') return rounded(number);
+  if (text == "null" || text == "\"\"" || text == "[]" || text == "{}") return "";
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    return text.substr(1, text.size() - 2);
+  return text;
+}
+
+const std::string* find_value(const std::vector<std::pair<std::string, std::string>>& rows,
+                              const std::string& key) {
+  for (const auto& [name, value] : rows)
+    if (name == key) return &value;
+  return nullptr;
+}
+
+/// The headline: the test scores with what each means, and a line on how the run went.
+void add_headline(plot::Report& report, const ReportInput& in) {
+  const auto& s = in.scores;
+  const bool classification = s.task == data::Task::classification;
+  const size_t rows =
+      classification
+          ? static_cast<size_t>(std::accumulate(s.support.begin(), s.support.end(), int64_t{0}))
+          : s.actual.size();
+  report.section("Results");
+  if (rows == 0) {
+    report.paragraph("No test rows were scored: the learning curves below show how it trained.");
+  } else if (classification) {
+    report.headline(
+        {{"accuracy", rounded(s.accuracy),
+          plot::format_number(100 * s.accuracy, 3) + "% of the " + std::to_string(rows) +
+              " test rows get the right class"},
+         {"macro F1", rounded(s.macro_f1),
+          "the mean over the classes of F1 (precision and recall together); 1 is perfect"}});
+  } else {
+    report.headline(
+        {{"RMSE", rounded(std::sqrt(s.mse)),
+          "the typical error on the " + std::to_string(rows) + " test rows, in the target's units"},
+         {"MAE", rounded(s.mae), "the mean absolute error, in the target's units"},
+         {"R2", rounded(s.r2),
+          "the share of the target's variance explained: 1 is perfect, 0 is guessing the mean"}});
+  }
+  std::string run;
+  if (const auto* epochs = find_value(in.metrics, "epochs_run"))
+    run += "Trained for " + readable(*epochs) + " epochs";
+  if (const auto* best = find_value(in.metrics, "best_epoch"))
+    run += (run.empty() ? "The best epoch was " : " (best epoch ") + readable(*best) +
+           (run.empty() ? "" : ")");
+  if (const auto* seconds = find_value(in.metrics, "train_seconds"))
+    run += (run.empty() ? "Trained" : "") + std::string(" in ") + readable(*seconds) + " s";
+  if (const auto* model = find_value(in.metrics, "model"); model && !readable(*model).empty())
+    run += (run.empty() ? "Saved" : "; saved") + std::string(" as ") + readable(*model);
+  if (!run.empty()) report.paragraph(run + ".");
+}
+
+/// Folded below the figures: every result rounded, the inferred columns, the settings given.
+void add_details(plot::Report& report, const ReportInput& in) {
+  report.details("Details: all results, columns and settings");
+  std::vector<std::pair<std::string, std::string>> results;
+  for (const auto& [key, value] : in.metrics)
+    if (const std::string text = readable(value); !text.empty()) results.emplace_back(key, text);
+  if (!results.empty()) report.key_values(results, "results");
+  if (!in.columns.empty()) report.key_values(in.columns, "inferred columns");
+  // Settings as the run gave them, less those at their defaults and those left empty.
+  const auto defaults = default_settings();
+  std::vector<std::pair<std::string, std::string>> given;
+  for (const auto& [key, value] : in.settings) {
+    const std::string text = readable(value);
+    const auto d = std::find_if(defaults.begin(), defaults.end(),
+                                [&](const auto& kv) { return kv.first == key; });
+    if (!text.empty() && (d == defaults.end() || readable(d->second) != text))
+      given.emplace_back(key, text);
+  }
+  if (!given.empty()) report.key_values(given, "settings (the others at their defaults)");
+}
+
+}  // namespace
+
 void add_decision_regions(ReportInput& report, const data::PreparedData& data, nn::Module& network,
                           const data::Table& test_table) {
   const auto& pre = data.preprocessing;
@@ -49,10 +152,7 @@ void add_decision_regions(ReportInput& report, const data::PreparedData& data, n
 
 void write_report(const std::string& dir, const ReportInput& in) {
   plot::Report report(in.title);
-  report.section("Run");
-  report.key_values(in.metrics, "results");
-  report.key_values(in.columns, "inferred columns");
-  report.key_values(in.settings, "settings");
+  add_headline(report, in);
   const bool classification = in.scores.task == data::Task::classification;
   if (in.history != nullptr && !in.history->empty()) {
     report.section("Learning curves");
@@ -120,12 +220,6 @@ void write_report(const std::string& dir, const ReportInput& in) {
     bars.title("per-class precision and recall")
         .bars(in.classes, {{"precision", in.scores.precision}, {"recall", in.scores.recall}});
     report.figure("per_class", bars, "per-class precision and recall on the test set");
-    std::vector<std::vector<std::string>> rows;
-    for (size_t c = 0; c < in.classes.size(); ++c)
-      rows.push_back({in.classes[c], plot::format_number(in.scores.precision[c]),
-                      plot::format_number(in.scores.recall[c]),
-                      plot::format_number(in.scores.f1[c]), std::to_string(in.scores.support[c])});
-    report.table({"class", "precision", "recall", "f1", "support"}, rows, "per-class scores");
     if (in.classify && !in.point_x.empty()) {
       auto [xmin, xmax] = std::minmax_element(in.point_x.begin(), in.point_x.end());
       auto [ymin, ymax] = std::minmax_element(in.point_y.begin(), in.point_y.end());
@@ -164,6 +258,14 @@ void write_report(const std::string& dir, const ReportInput& in) {
     auto [plo, phi] = std::minmax_element(p.begin(), p.end());
     res.line({"0", {*plo, *phi}, {0.0, 0.0}}, {.colour = 1, .dashed = true, .markers = false});
     report.figure("residuals", res, "residual against prediction");
+  }
+  add_details(report, in);
+  if (classification && !in.scores.confusion.empty()) {
+    std::vector<std::vector<std::string>> rows;
+    for (size_t c = 0; c < in.classes.size(); ++c)
+      rows.push_back({in.classes[c], rounded(in.scores.precision[c]), rounded(in.scores.recall[c]),
+                      rounded(in.scores.f1[c]), std::to_string(in.scores.support[c])});
+    report.table({"class", "precision", "recall", "f1", "support"}, rows, "per-class scores");
   }
   report.write(dir);
 }

@@ -1,7 +1,9 @@
 // Loads a plexus report (index.html, from disk) in headless Chromium and checks that every figure
 // is there and drawn: one <svg> per figure, drawn marks (class "mark") with non-empty boxes, a
 // matching <name>.svg file that parses on its own, no console error or page error, and no request
-// for anything but local files. Usage: node check_report.mjs path/to/index.html
+// for anything but local files. A page with headline scores has them above every figure, and a
+// page with folded details has every figure above them, folded. PLEXUS_SCREENSHOT=FILE.png saves
+// the top of the page as a picture. Usage: node check_report.mjs path/to/index.html
 // playwright-core is looked up under $PLEXUS_NODE_PREFIX/node_modules (see setup.sh), else as
 // usual; Chromium is $PLEXUS_CHROMIUM or Debian's /usr/bin/chromium.
 import fs from 'node:fs';
@@ -75,6 +77,24 @@ try {
   });
 
   if (figures.length === 0) problems.push('the page has no figure');
+  // The order a reader needs: headline, figures, details (folded).
+  const order = await page.evaluate(() => {
+    const top = (element) => element ? element.getBoundingClientRect().top + window.scrollY : null;
+    const plots = [...document.querySelectorAll('figure.plot')].map(top);
+    const details = document.querySelector('details');
+    return { headline: top(document.querySelector('table.headline')),
+             details: details && details.open ? -1 : top(details),
+             firstFigure: Math.min(...plots), lastFigure: Math.max(...plots) };
+  });
+  if (order.headline !== null && !(order.headline < order.firstFigure))
+    problems.push('the headline scores are not above the figures');
+  if (order.details === -1) problems.push('the details are not folded');
+  else if (order.details !== null && !(order.details > order.lastFigure))
+    problems.push('a figure is below the details');
+  if (process.env.PLEXUS_SCREENSHOT) {
+    await page.setViewportSize({ width: 1100, height: 900 });
+    await page.screenshot({ path: process.env.PLEXUS_SCREENSHOT });
+  }
   const names = new Set();
   for (const f of figures) {
     const label = `figure "${f.name}"`;

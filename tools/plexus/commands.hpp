@@ -24,6 +24,7 @@ Command add_inspect_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_tune_command(CLI::App& app);
+Command add_explain_command(CLI::App& app);
 
 /// --header, --no-header and --delimiter of eval and predict.
 struct CsvFlags {

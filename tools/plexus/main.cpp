@@ -32,6 +32,7 @@ int main_impl(int argc, char** argv) {
       "  plexus tune --data iris.csv --target species --time-limit 2m --save iris.plx\n"
       "  plexus eval --model iris.plx --data iris-test.csv\n"
       "  plexus predict --model iris.plx --data new.csv --proba --output predictions.csv\n"
+      "  plexus explain --model iris.plx --data iris-test.csv --report iris-explained\n"
       "  plexus inspect iris.plx\n"
       "  plexus export --model iris.plx --format onnx --output iris.onnx\n"
       "  plexus serve --model iris.plx --port 8080\n\n"
@@ -39,7 +40,7 @@ int main_impl(int argc, char** argv) {
   const Command commands[] = {add_train_command(app),   add_tune_command(app),
                               add_eval_command(app),    add_predict_command(app),
                               add_inspect_command(app), add_export_command(app),
-                              add_serve_command(app)};
+                              add_serve_command(app),   add_explain_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

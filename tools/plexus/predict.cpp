@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "plexus/base/atomic_file.hpp"
 #include "plexus/base/text.hpp"
+#include "plexus/io/explain.hpp"
 
 namespace plexus::cli {
 
@@ -16,7 +17,8 @@ struct PredictArgs {
   std::optional<bool> header;
   std::string delimiter;
   bool proba = false;
-  double interval = 0;  ///< a regressor's conformal interval level; 0: none
+  double interval = 0;   ///< a regressor's conformal interval level; 0: none
+  bool explain = false;  ///< integrated-gradients columns: output, baseline_output, attr_<column>
 };
 
 int run_predict(const PredictArgs& args) {
@@ -57,12 +59,22 @@ int run_predict(const PredictArgs& args) {
   const Tensor probabilities = args.proba ? model.probabilities(outputs) : Tensor();
   const Tensor intervals = args.interval != 0 ? model.intervals(outputs, args.interval) : Tensor();
   const int64_t n = predictions.shape(0);
+  const io::Attributions attributions =
+      args.explain ? io::integrated_gradients(model, inputs) : io::Attributions{};
+  if (args.explain && !attributions.stored_baseline)
+    warn(args.model +
+         " keeps no baseline (written before it was kept): attributions start "
+         "from the all-zero preprocessed row");
   std::ostringstream csv;
   for (const auto& id : ids) csv << csv_field(id) << ",";
   csv << "prediction";
   if (args.proba)
     for (const auto& c : model.info.classes) csv << "," << csv_field("proba_" + c);
   if (args.interval != 0) csv << ",lower,upper";
+  if (args.explain) {
+    csv << ",output,baseline_output";
+    for (const auto& c : attributions.columns) csv << "," << csv_field("attr_" + c);
+  }
   csv << "\n";
   // A classifier's predictions are class indices [N], a regressor's values [N, K] (the first).
   const int64_t stride = predictions.numel() / std::max<int64_t>(n, 1);
@@ -82,6 +94,12 @@ int run_predict(const PredictArgs& args) {
     if (args.interval != 0)
       csv << "," << number_text(intervals.data()[2 * i]) << ","
           << number_text(intervals.data()[2 * i + 1]);
+    if (args.explain) {
+      const auto row = static_cast<size_t>(i);
+      csv << "," << number_text(attributions.output[row]) << ","
+          << number_text(attributions.baseline_output[row]);
+      for (const double v : attributions.values[row]) csv << "," << number_text(v);
+    }
     csv << "\n";
   }
   if (args.output.empty()) {
@@ -107,6 +125,9 @@ Command add_predict_command(CLI::App& app) {
                   "a regressor's split-conformal interval at this coverage (e.g. 0.9): columns "
                   "lower, upper")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--explain", args->explain,
+                "add output, baseline_output and one attr_<column> per input column: integrated "
+                "gradients, summing to output - baseline_output (docs/EXPLAIN.md)");
   cmd->add_option("--id", args->id, "input columns to copy into the output, comma-separated");
   csv->add_to(cmd);
   cmd->footer(

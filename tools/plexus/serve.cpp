@@ -20,6 +20,7 @@
 #include <csignal>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -27,6 +28,7 @@
 
 #include "plexus/error.hpp"
 #include "plexus/io/batched_model.hpp"
+#include "plexus/io/explain.hpp"
 #endif
 
 namespace plexus::cli {
@@ -103,6 +105,7 @@ class Service {
   Service(io::Model& model, const std::string& path)
       : model_(model),
         batcher_(model),
+        explainer_(io::load_model(path)),
         model_json_(dump(json::parse(io::model_json(model, path))) + "\n") {
     const auto& info = model.info;
     // Keys of an object row that are fine to leave out of the model: its target and ignored
@@ -133,8 +136,8 @@ class Service {
       throw HttpError(400,
                       "the body is a JSON object {\"rows\": [...]}, not " + type_name(request));
     for (const auto& [key, value] : request.items())
-      if (key != "rows" && key != "proba")
-        throw HttpError(400, "unknown key \"" + key + "\"; the keys are rows and proba");
+      if (key != "rows" && key != "proba" && key != "explain")
+        throw HttpError(400, "unknown key \"" + key + "\"; the keys are rows, proba and explain");
     if (!request.contains("rows")) throw HttpError(400, "no \"rows\": give {\"rows\": [...]}");
     const json& rows = request["rows"];
     if (!rows.is_array()) throw HttpError(400, "\"rows\" is an array, not " + type_name(rows));
@@ -143,6 +146,12 @@ class Service {
       if (!request["proba"].is_boolean())
         throw HttpError(400, "\"proba\" is true or false, not " + type_name(request["proba"]));
       proba = request["proba"].get<bool>();
+    }
+    bool explain = false;
+    if (request.contains("explain")) {
+      if (!request["explain"].is_boolean())
+        throw HttpError(400, "\"explain\" is true or false, not " + type_name(request["explain"]));
+      explain = request["explain"].get<bool>();
     }
     const auto& info = model_.info;
     const bool classification = model_.task() == data::Task::classification;
@@ -182,6 +191,7 @@ class Service {
       for (size_t i = 0; i < rows.size(); ++i)
         out["probabilities"].push_back(std::vector<double>(p + i * k, p + (i + 1) * k));
     }
+    if (explain) out["explanations"] = explanations(inputs);
     if (!warnings.empty()) out["warnings"] = warnings;
     return out;
   }
@@ -228,6 +238,23 @@ class Service {
     return data::Table("rows", features, cells);
   }
 
+  /// Per row: output, baseline_output and attributions keyed by column (io/explain.hpp). On
+  /// the service's own copy of the model, one request at a time: the gradients of the path
+  /// points must not share the network with the batcher's thread.
+  json explanations(const Tensor& inputs) {
+    std::lock_guard<std::mutex> lock(explain_mutex_);
+    const io::Attributions a = io::integrated_gradients(explainer_, inputs);
+    json rows = json::array();
+    for (size_t r = 0; r < a.values.size(); ++r) {
+      json attributions = json::object();
+      for (size_t c = 0; c < a.columns.size(); ++c) attributions[a.columns[c]] = a.values[r][c];
+      rows.push_back({{"output", a.output[r]},
+                      {"baseline_output", a.baseline_output[r]},
+                      {"attributions", attributions}});
+    }
+    return rows;
+  }
+
   std::string feature_list() const {
     std::string list;
     size_t shown = 0;
@@ -240,6 +267,8 @@ class Service {
 
   io::Model& model_;
   io::BatchedModel batcher_;
+  io::Model explainer_;
+  std::mutex explain_mutex_;
   std::string model_json_;
   std::set<std::string> expected_;
   std::atomic<int> in_flight_{0};
@@ -393,6 +422,7 @@ Command add_serve_command(CLI::App& app) {
       "Example:\n  plexus serve --model iris.plx --port 8080 &\n"
       "  curl -s localhost:8080/predict -d '{\"rows\": [{\"sepal_length\": 5.1, ...}], "
       "\"proba\": true}'\n"
+      "  \"explain\": true in the body adds each row's attributions (docs/EXPLAIN.md)\n"
       "SIGTERM or SIGINT finish the requests in flight and exit 0; see docs/SERVE.md.");
   return {cmd, [args] { return run_serve(*args); }};
 }

@@ -39,6 +39,9 @@ struct ModelInfo {
   std::vector<std::string> classes;     ///< class names in output order (classification)
   std::vector<std::string> features;    ///< the raw input columns, in the order the model takes
   InputPipeline input;
+  /// The mean preprocessed training row [F], where attributions start from (io/explain.hpp);
+  /// empty in files written before it was kept.
+  std::vector<float> baseline;
   std::string training = "{}";  ///< JSON object: data, settings, metrics, date, plexus version
   /// Temperature, decision threshold, conformal residuals: what predictions apply to the outputs.
   Calibration calibration;

@@ -1,5 +1,6 @@
 // px::plot::Report: a self-contained HTML page of tables and figures (a run's settings, metrics,
-// learning curves), readable from disk with no server and no external resource.
+// learning curves), readable from disk with no server and no external resource. Sections may be
+// folded (<details>), which needs no script either.
 #pragma once
 
 #include <filesystem>
@@ -22,11 +23,15 @@ class Report {
 
   /// Opens a new section with a heading.
   Report& section(std::string heading);
+  /// Opens a new section folded under its heading (<details>): what a reader seldom needs.
+  Report& details(std::string heading);
   /// A paragraph of text.
   Report& paragraph(std::string text);
   /// A two-column table of names and values, e.g. the run's settings.
   Report& key_values(std::vector<std::pair<std::string, std::string>> rows,
                      std::string caption = "");
+  /// The numbers a reader came for, set large: rows of a name, its value and what it means.
+  Report& headline(std::vector<std::vector<std::string>> rows);
   /// A table with a header row; every row has as many cells as the header.
   Report& table(std::vector<std::string> header, std::vector<std::vector<std::string>> rows,
                 std::string caption = "");
@@ -47,6 +52,7 @@ class Report {
   struct Section {
     std::string heading;
     std::string body;  // HTML
+    bool folded = false;
   };
   Section& current() { return sections_.back(); }
 
