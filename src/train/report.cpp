@@ -115,6 +115,27 @@ void add_details(plot::Report& report, const ReportInput& in) {
   if (!given.empty()) report.key_values(given, "settings (the others at their defaults)");
 }
 
+/// The reliability diagram: per confidence bin with rows in it, the mean confidence against the
+/// share of rows whose most probable class is right; a calibrated model lies on the diagonal.
+void add_reliability(plot::Report& report, const metrics::Scores& s) {
+  std::vector<double> confidence, accuracy;
+  for (const auto& bin : s.reliability)
+    if (bin.rows > 0) confidence.push_back(bin.confidence), accuracy.push_back(bin.accuracy);
+  if (confidence.empty()) return;
+  plot::Figure figure(520, 460);
+  figure.title("reliability diagram").xlabel("mean confidence").ylabel("accuracy");
+  figure.xlim(-0.03, 1.03).ylim(-0.03, 1.03);  // a margin keeps points at 0 and 1 whole
+  figure.line({"calibrated", {0.0, 1.0}, {0.0, 1.0}},
+              {.colour = 1, .dashed = true, .markers = false});
+  figure.line({"test rows", confidence, accuracy}, {.colour = 0, .dashed = false, .markers = true});
+  report.figure("reliability", figure,
+                "test rows in " + std::to_string(s.ece_bins) +
+                    " equal-width bins of confidence (the largest probability), a point per bin "
+                    "with rows; on the diagonal a probability is the share that comes true. "
+                    "Expected calibration error " +
+                    rounded(s.ece) + ".");
+}
+
 }  // namespace
 
 void add_decision_regions(ReportInput& report, const data::PreparedData& data, nn::Module& network,
@@ -220,6 +241,7 @@ void write_report(const std::string& dir, const ReportInput& in) {
     bars.title("per-class precision and recall")
         .bars(in.classes, {{"precision", in.scores.precision}, {"recall", in.scores.recall}});
     report.figure("per_class", bars, "per-class precision and recall on the test set");
+    add_reliability(report, in.scores);
     if (in.classify && !in.point_x.empty()) {
       auto [xmin, xmax] = std::minmax_element(in.point_x.begin(), in.point_x.end());
       auto [ymin, ymax] = std::minmax_element(in.point_y.begin(), in.point_y.end());

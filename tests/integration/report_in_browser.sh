@@ -39,6 +39,8 @@ for figure in importance pdp_0 pdp_1; do
 done
 # The classifier on two features draws its decision regions.
 grep -q 'class="mark region' classification/*.svg || { echo "no decision regions drawn" >&2; exit 1; }
+# A classifier's test probabilities get their reliability diagram.
+[ -s classification/reliability.svg ] || { echo "no reliability diagram" >&2; exit 1; }
 # --diagnostics adds the per-layer plots.
 for figure in gradient_norms units; do
   [ -s "classification/$figure.svg" ] || { echo "--diagnostics drew no $figure" >&2; exit 1; }

@@ -28,6 +28,12 @@ std::string read(const fs::path& path) {
   return text.str();
 }
 
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
 }  // namespace
 
 TEST(RunReport, ARegressorGetsPredictedVsTrueAndResiduals) {
@@ -42,6 +48,7 @@ TEST(RunReport, ARegressorGetsPredictedVsTrueAndResiduals) {
   EXPECT_TRUE(fs::exists(dir / "predicted_vs_true.svg"));
   EXPECT_TRUE(fs::exists(dir / "residuals.svg"));
   EXPECT_FALSE(fs::exists(dir / "confusion.svg"));
+  EXPECT_FALSE(fs::exists(dir / "reliability.svg"));
   const std::string html = read(dir / "index.html");
   EXPECT_NE(html.find("a regression run"), std::string::npos);
   EXPECT_NE(html.find("test_mse"), std::string::npos);
@@ -80,5 +87,45 @@ TEST(RunReport, AClassifierOfTwoFeaturesGetsDecisionRegionsOverThePoints) {
   EXPECT_GT(lowest, -0.15);
   EXPECT_GT(highest, 3.0);
   EXPECT_LT(highest, 3.15);
+  fs::remove_all(dir);
+}
+
+TEST(RunReport, AClassifierGetsAReliabilityDiagramOfItsBinsWithRows) {
+  const fs::path dir = fresh_dir("reliability");
+  px::train::ReportInput input;
+  input.title = "a calibrated run";
+  input.classes = {"no", "yes"};
+  input.scores.task = px::data::Task::classification;
+  input.scores.confusion = {{3, 1}, {0, 2}};
+  input.scores.precision = input.scores.recall = input.scores.f1 = {0.8, 0.8};
+  input.scores.support = {4, 2};
+  // Four bins, the second empty: three points, none for the empty bin.
+  input.scores.ece_bins = 4;
+  input.scores.reliability = {{0.4, 0.5, 2}, {0, 0, 0}, {0.6, 0.5, 2}, {0.9, 1.0, 2}};
+  input.scores.ece = 0.0833;
+  px::train::write_report(dir.string(), input);
+  ASSERT_TRUE(fs::exists(dir / "reliability.svg"));
+  const std::string svg = read(dir / "reliability.svg");
+  EXPECT_EQ(count(svg, "class=\"mark point\""), 3u);
+  EXPECT_EQ(count(svg, "class=\"mark series\""), 2u);  // the bins' line and the diagonal
+  const std::string html = read(dir / "index.html");
+  EXPECT_NE(html.find("data-name=\"reliability\""), std::string::npos);
+  EXPECT_NE(html.find("4 equal-width bins"), std::string::npos);
+  EXPECT_NE(html.find("Expected calibration error 0.0833"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(RunReport, AClassifierWithNoScoredRowsDrawsNoReliabilityDiagram) {
+  const fs::path dir = fresh_dir("no_reliability");
+  px::train::ReportInput input;
+  input.classes = {"no", "yes"};
+  input.scores.task = px::data::Task::classification;
+  input.scores.confusion = {{0, 0}, {0, 0}};
+  input.scores.precision = input.scores.recall = input.scores.f1 = {0, 0};
+  input.scores.support = {0, 0};
+  input.scores.reliability.assign(15, {});
+  px::train::write_report(dir.string(), input);
+  EXPECT_TRUE(fs::exists(dir / "confusion.svg"));
+  EXPECT_FALSE(fs::exists(dir / "reliability.svg"));
   fs::remove_all(dir);
 }

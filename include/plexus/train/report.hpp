@@ -1,7 +1,7 @@
 // A training run as a self-contained HTML page (plot/report.hpp): settings, columns, metrics,
 // learning curves with the best epoch marked, per-layer diagnostics, and per task the confusion
-// matrix, per-class bars and decision regions, or predicted-vs-true and residual plots. What
-// `plexus train --report DIR` writes.
+// matrix, per-class bars, the reliability diagram and decision regions, or predicted-vs-true and
+// residual plots. What `plexus train --report DIR` writes.
 #pragma once
 
 #include <cstddef>
