@@ -34,7 +34,8 @@ namespace plexus::train {
 
 /// The choices a search draws from. A list: one of its values, each as likely; lr: log-uniform
 /// between lr_min and lr_max. Configuration 0 of every search is the base recipe itself (the
-/// floor, trained first and for all its epochs); the others draw every choice onto it. docs/TUNE.md lists the JSON keys.
+/// floor, trained first and for all its epochs); the others draw every choice onto it. docs/TUNE.md
+/// lists the JSON keys.
 struct SearchSpace {
   std::vector<int64_t> depth = {1, 2, 3};  ///< hidden layers
   std::vector<int64_t> width = {64, 128, 256, 512};
