@@ -7,13 +7,24 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
+#include <limits>
 #include <numeric>
 
 #include "base/check.hpp"
+#include "plexus/nn/activation.hpp"
+#include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/dropout.hpp"
+#include "plexus/nn/ensemble.hpp"
+#include "plexus/nn/feature_scale.hpp"
+#include "plexus/nn/linear.hpp"
 #include "plexus/tensor/random.hpp"
 
 namespace plexus::io {
 namespace {
+
+/// Path points per forward and backward pass.
+constexpr int64_t kPathRows = 2048;
 
 /// The model's parameters need no gradient while attributions are computed (only the inputs'
 /// are read); their flags are restored after.
@@ -66,15 +77,14 @@ void shuffle_block(Tensor& x, const InputGroup& group, Generator& generator) {
   }
 }
 
-/// Sums, per preprocessed input, the gradient of output `target` at the path points
-/// b + alpha (x - b) of `alphas` (weights: 1/2 where alpha is 0 or 1, the trapezoid's ends),
-/// kPathRows points per forward and backward pass. A `target` of -1 is chosen after the first
-/// forward pass: the argmax of its last point's outputs (alpha 1, that is x), for a classifier.
-/// Returns the outputs of the first pass [P, K] (f(b) and f(x) where its alphas run from 0 to 1).
+/// Adds, per preprocessed input, weights[s] times the gradient of output `target` at the path
+/// points b + alphas[s] (x - b), kPathRows points per forward and backward pass. A `target` of
+/// -1 is chosen after the first forward pass: the argmax of its last point's outputs (alpha 1,
+/// that is x), for a classifier. Returns the outputs of the first pass [P, K] (f(b) and f(x)
+/// where its alphas run from 0 to 1).
 Tensor add_path_gradients(nn::Module& network, const float* x, const float* b, int64_t f,
-                          const std::vector<double>& alphas, bool classification, int64_t& target,
-                          std::vector<double>& sums) {
-  constexpr int64_t kPathRows = 2048;
+                          const std::vector<double>& alphas, const std::vector<double>& weights,
+                          bool classification, int64_t& target, std::vector<double>& sums) {
   const auto points = static_cast<int64_t>(alphas.size());
   Tensor first_outputs;
   for (int64_t begin = 0; begin < points; begin += kPathRows) {
@@ -93,16 +103,179 @@ Tensor add_path_gradients(nn::Module& network, const float* x, const float* b, i
     }
     if (begin == 0) first_outputs = outputs.detach();
     Tensor pick = Tensor::zeros({rows, k});
-    for (int64_t s = 0; s < rows; ++s) {
-      const double alpha = alphas[begin + s];
-      pick.data()[s * k + target] = alpha == 0.0 || alpha == 1.0 ? 0.5f : 1.0f;
-    }
+    for (int64_t s = 0; s < rows; ++s)
+      pick.data()[s * k + target] = static_cast<float>(weights[begin + s]);
     outputs.backward(pick);
     const float* grad = path.grad().data();
     for (int64_t s = 0; s < rows; ++s)
       for (int64_t i = 0; i < f; ++i) sums[static_cast<size_t>(i)] += grad[s * f + i];
   }
   return first_outputs;
+}
+
+/// `values` [K, H], linear in alpha between neighbouring `knots`, at `alphas` (sorted, within
+/// the knots' span) [A, H].
+Tensor interpolate(const std::vector<double>& knots, const Tensor& values,
+                   const std::vector<double>& alphas) {
+  const int64_t h = values.shape(1);
+  Tensor out = Tensor::empty({static_cast<int64_t>(alphas.size()), h});
+  const float* v = values.data();
+  size_t j = 0;
+  for (size_t a = 0; a < alphas.size(); ++a) {
+    while (j + 2 < knots.size() && knots[j + 1] <= alphas[a]) ++j;
+    const double width = j + 1 < knots.size() ? knots[j + 1] - knots[j] : 0.0;
+    const double t = width > 0 ? (alphas[a] - knots[j]) / width : 0.0;
+    const float* lo = v + static_cast<int64_t>(j) * h;
+    const float* hi = width > 0 ? lo + h : lo;
+    float* o = out.data() + static_cast<int64_t>(a) * h;
+    for (int64_t u = 0; u < h; ++u) o[u] = static_cast<float>(lo[u] + t * (hi[u] - lo[u]));
+  }
+  return out;
+}
+
+/// Adds to the sorted `knots` the alphas where a unit of `hidden` (linear between knots)
+/// changes sign, and moves `hidden` to the new knots.
+void add_sign_changes(std::vector<double>& knots, Tensor& hidden) {
+  const int64_t h = hidden.shape(1);
+  const float* v = hidden.data();
+  std::vector<double> alphas = knots;
+  for (size_t j = 0; j + 1 < knots.size(); ++j) {
+    const float* lo = v + static_cast<int64_t>(j) * h;
+    const float* hi = lo + h;
+    for (int64_t u = 0; u < h; ++u)
+      if ((lo[u] < 0 && hi[u] > 0) || (lo[u] > 0 && hi[u] < 0))
+        alphas.push_back(knots[j] + (knots[j + 1] - knots[j]) * lo[u] / (lo[u] - hi[u]));
+  }
+  if (alphas.size() == knots.size()) return;
+  std::sort(alphas.begin(), alphas.end());
+  alphas.erase(std::unique(alphas.begin(), alphas.end()), alphas.end());
+  hidden = interpolate(knots, hidden, alphas);
+  knots = std::move(alphas);
+}
+
+/// Takes `hidden`, the input of `module` at `knots`, to its output, adding the knots where a
+/// ReLU or LeakyReLU unit switches. False when a layer is not piecewise linear (in eval mode),
+/// or the knots pass `max_knots`.
+bool follow_knots(nn::Module& module, std::vector<double>& knots, Tensor& hidden,
+                  size_t max_knots) {
+  if (auto* sequential = dynamic_cast<nn::Sequential*>(&module)) {
+    for (const auto& child : sequential->children())
+      if (!follow_knots(*child.second, knots, hidden, max_knots)) return false;
+    return true;
+  }
+  if (auto* ensemble = dynamic_cast<nn::Ensemble*>(&module)) {
+    // The mean is linear wherever every member is: the union of the members' knots.
+    std::vector<double> all = knots;
+    for (size_t m = 0; m < ensemble->size(); ++m) {
+      std::vector<double> member_knots = knots;
+      Tensor member_hidden = hidden;
+      if (!follow_knots(ensemble->member(m), member_knots, member_hidden, max_knots)) return false;
+      std::vector<double> merged;
+      std::set_union(all.begin(), all.end(), member_knots.begin(), member_knots.end(),
+                     std::back_inserter(merged));
+      all = std::move(merged);
+    }
+    if (all.size() > max_knots) return false;
+    hidden = interpolate(knots, hidden, all);
+    knots = std::move(all);
+  } else if (dynamic_cast<nn::ReLU*>(&module) || dynamic_cast<nn::LeakyReLU*>(&module)) {
+    add_sign_changes(knots, hidden);
+    if (knots.size() > max_knots) return false;
+  } else if (!dynamic_cast<nn::Linear*>(&module) && !dynamic_cast<nn::FeatureScale*>(&module) &&
+             !dynamic_cast<nn::BatchNorm1d*>(&module) && !dynamic_cast<nn::Dropout*>(&module)) {
+    return false;
+  }
+  hidden = module.forward(hidden);
+  return true;
+}
+
+/// The alphas, 0 and 1 among them, between which the network is linear along the path from b
+/// to x: its gradient is constant there. Empty for a network that is not piecewise linear.
+std::vector<double> linear_pieces(nn::Module& network, const float* x, const float* b, int64_t f,
+                                  size_t max_knots) {
+  NoGradGuard no_grad;
+  std::vector<double> knots = {0.0, 1.0};
+  Tensor hidden = Tensor::empty({2, f});
+  std::copy(b, b + f, hidden.data());
+  std::copy(x, x + f, hidden.data() + f);
+  if (!follow_knots(network, knots, hidden, max_knots)) return {};
+  return knots;
+}
+
+/// One row's integrated gradients per preprocessed input, and how well they add up.
+struct RowAttribution {
+  std::vector<double> per_input;
+  double fx = 0, fb = 0;
+  int64_t target = -1;
+  size_t steps = 0;
+  double gap = std::numeric_limits<double>::infinity();  ///< relative to max(|f(x) - f(b)|, 0.01)
+};
+
+/// Sets per_input to sums * (x - b) * scale and gap to how far they are from adding up.
+void finish_row(RowAttribution& row, const std::vector<double>& sums, const float* x,
+                const float* b, double scale) {
+  row.per_input.resize(sums.size());
+  for (size_t i = 0; i < sums.size(); ++i)
+    row.per_input[i] = sums[i] * (static_cast<double>(x[i]) - b[i]) * scale;
+  const double total = std::accumulate(row.per_input.begin(), row.per_input.end(), 0.0);
+  row.gap = std::abs(total - (row.fx - row.fb)) / std::max(std::abs(row.fx - row.fb), 0.01);
+}
+
+/// A piecewise linear network's gradient is constant between the path's knots: the integral is
+/// the sum of each piece's length times the gradient at its middle, exact up to rounding. One
+/// forward and backward pass of [pieces + 2, F], the ends (weight 0) giving f(b) and f(x). A
+/// network that is not piecewise linear gets an infinite gap.
+RowAttribution exact_row(nn::Module& network, const float* x, const float* b, int64_t f,
+                         bool classification, const AttributionOptions& options) {
+  RowAttribution row;
+  // Its pieces and ends must fit one pass: f(x) is read from its last row.
+  const size_t max_knots = std::min<size_t>(options.max_steps + 1, kPathRows - 1);
+  const std::vector<double> knots = linear_pieces(network, x, b, f, max_knots);
+  if (knots.empty()) return row;
+  std::vector<double> alphas = {0.0}, weights = {0.0};
+  for (size_t j = 0; j + 1 < knots.size(); ++j) {
+    alphas.push_back((knots[j] + knots[j + 1]) / 2);
+    weights.push_back(knots[j + 1] - knots[j]);
+  }
+  alphas.push_back(1.0);
+  weights.push_back(0.0);
+  std::vector<double> sums(static_cast<size_t>(f), 0.0);
+  const Tensor ends =
+      add_path_gradients(network, x, b, f, alphas, weights, classification, row.target, sums);
+  const int64_t k = ends.shape(1);
+  row.fb = ends.data()[row.target];
+  row.fx = ends.data()[static_cast<int64_t>(alphas.size() - 1) * k + row.target];
+  row.steps = knots.size() - 1;
+  finish_row(row, sums, x, b, 1.0);
+  return row;
+}
+
+/// The trapezoid rule over `steps` intervals, then halved intervals (each halving adds only the
+/// new midpoints), until the attributions add up to f(x) - f(b) or max_steps is reached.
+RowAttribution trapezoid_row(nn::Module& network, const float* x, const float* b, int64_t f,
+                             bool classification, const AttributionOptions& options) {
+  RowAttribution row;
+  row.steps = options.steps;
+  std::vector<double> alphas, weights, sums(static_cast<size_t>(f), 0.0);
+  for (size_t j = 0; j <= row.steps; ++j) {
+    alphas.push_back(static_cast<double>(j) / row.steps);
+    weights.push_back(j == 0 || j == row.steps ? 0.5 : 1.0);
+  }
+  const Tensor ends =
+      add_path_gradients(network, x, b, f, alphas, weights, classification, row.target, sums);
+  const int64_t k = ends.shape(1);
+  row.fb = ends.data()[row.target];
+  row.fx = ends.data()[static_cast<int64_t>(row.steps) * k + row.target];
+  for (;;) {
+    finish_row(row, sums, x, b, 1.0 / static_cast<double>(row.steps));
+    if (row.gap <= options.tolerance || row.steps * 2 > options.max_steps) return row;
+    alphas.clear();
+    for (size_t j = 0; j < row.steps; ++j)
+      alphas.push_back((j + 0.5) / static_cast<double>(row.steps));
+    weights.assign(alphas.size(), 1.0);
+    add_path_gradients(network, x, b, f, alphas, weights, classification, row.target, sums);
+    row.steps *= 2;
+  }
 }
 
 /// The class whose probability partial dependence follows: the second of two, else the one
@@ -218,42 +391,20 @@ Attributions integrated_gradients(Model& model, const Tensor& inputs,
   const float* b = baseline.data();
   for (int64_t r = 0; r < n; ++r) {
     const float* x = inputs.data() + r * f;
-    // The trapezoid rule over `steps` intervals, then halved intervals: each halving adds only
-    // the new midpoints, until the attributions add up to f(x) - f(b).
-    size_t steps = options.steps;
-    std::vector<double> alphas, sums(static_cast<size_t>(f), 0.0);
-    for (size_t j = 0; j <= steps; ++j) alphas.push_back(static_cast<double>(j) / steps);
-    int64_t target = -1;
-    const Tensor ends =
-        add_path_gradients(model.network, x, b, f, alphas, classification, target, sums);
-    const int64_t k = ends.shape(1);
-    const double fb = ends.data()[target],
-                 fx = ends.data()[static_cast<int64_t>(steps) * k + target];
-    const double scale = std::max(std::abs(fx - fb), 0.01);
-    std::vector<double> per_input(static_cast<size_t>(f));
-    double gap = 0;
-    for (;;) {
-      for (int64_t i = 0; i < f; ++i)
-        per_input[static_cast<size_t>(i)] =
-            sums[static_cast<size_t>(i)] * (static_cast<double>(x[i]) - b[i]) / steps;
-      const double total = std::accumulate(per_input.begin(), per_input.end(), 0.0);
-      gap = std::abs(total - (fx - fb)) / scale;
-      if (gap <= options.tolerance || steps * 2 > options.max_steps) break;
-      alphas.clear();
-      for (size_t j = 0; j < steps; ++j) alphas.push_back((j + 0.5) / static_cast<double>(steps));
-      add_path_gradients(model.network, x, b, f, alphas, classification, target, sums);
-      steps *= 2;
-    }
+    RowAttribution row = exact_row(model.network, x, b, f, classification, options);
+    if (row.gap > options.tolerance)
+      row = trapezoid_row(model.network, x, b, f, classification, options);
+    const std::vector<double>& per_input = row.per_input;
     std::vector<double> per_column;
     for (const auto& group : groups)
       per_column.push_back(std::accumulate(per_input.begin() + group.first,
                                            per_input.begin() + group.first + group.width, 0.0));
     out.values.push_back(std::move(per_column));
-    out.output.push_back(fx);
-    out.baseline_output.push_back(fb);
-    out.explained_output.push_back(target);
-    out.steps = std::max(out.steps, steps);
-    out.worst_gap = std::max(out.worst_gap, gap);
+    out.output.push_back(row.fx);
+    out.baseline_output.push_back(row.fb);
+    out.explained_output.push_back(row.target);
+    out.steps = std::max(out.steps, row.steps);
+    out.worst_gap = std::max(out.worst_gap, row.gap);
   }
   return out;
 }
