@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <iterator>
 #include <limits>
 #include <numeric>
 
@@ -15,16 +14,13 @@
 #include "plexus/nn/activation.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/dropout.hpp"
-#include "plexus/nn/ensemble.hpp"
 #include "plexus/nn/feature_scale.hpp"
 #include "plexus/nn/linear.hpp"
+#include "plexus/ops/matmul.hpp"
 #include "plexus/tensor/random.hpp"
 
 namespace plexus::io {
 namespace {
-
-/// Path points per forward and backward pass.
-constexpr int64_t kPathRows = 2048;
 
 /// The model's parameters need no gradient while attributions are computed (only the inputs'
 /// are read); their flags are restored after.
@@ -85,6 +81,7 @@ void shuffle_block(Tensor& x, const InputGroup& group, Generator& generator) {
 Tensor add_path_gradients(nn::Module& network, const float* x, const float* b, int64_t f,
                           const std::vector<double>& alphas, const std::vector<double>& weights,
                           bool classification, int64_t& target, std::vector<double>& sums) {
+  constexpr int64_t kPathRows = 2048;
   const auto points = static_cast<int64_t>(alphas.size());
   Tensor first_outputs;
   for (int64_t begin = 0; begin < points; begin += kPathRows) {
@@ -153,53 +150,58 @@ void add_sign_changes(std::vector<double>& knots, Tensor& hidden) {
   knots = std::move(alphas);
 }
 
+/// A layer of a piecewise linear network as the exact rule takes the gradient back through it.
+struct TapeStep {
+  Tensor weight;              ///< Linear: [Out, In]
+  std::vector<float> scale;   ///< a per-unit affine layer (eval BatchNorm, Dropout, FeatureScale)
+  std::vector<float> below;   ///< ReLU, LeakyReLU: each unit's slope below 0, and
+  std::vector<float> above;   ///< above 0
+  std::vector<double> knots;  ///< ReLU, LeakyReLU: the knots when it was reached, and
+  Tensor inputs;              ///< its inputs there [knots, H]
+};
+
+/// Each unit's slope of an element-wise layer between `from` and `to`, read from the layer.
+std::vector<float> unit_slopes(nn::Module& layer, int64_t h, float from, float to) {
+  Tensor ends = Tensor::empty({2, h});
+  std::fill(ends.data(), ends.data() + h, from);
+  std::fill(ends.data() + h, ends.data() + 2 * h, to);
+  const Tensor outputs = layer.forward(ends);
+  const float* y = outputs.data();
+  std::vector<float> slopes(static_cast<size_t>(h));
+  for (int64_t u = 0; u < h; ++u) slopes[u] = (y[h + u] - y[u]) / (to - from);
+  return slopes;
+}
+
 /// Takes `hidden`, the input of `module` at `knots`, to its output, adding the knots where a
-/// ReLU or LeakyReLU unit switches. False when a layer is not piecewise linear (in eval mode),
-/// or the knots pass `max_knots`.
-bool follow_knots(nn::Module& module, std::vector<double>& knots, Tensor& hidden,
-                  size_t max_knots) {
+/// ReLU or LeakyReLU unit switches and each layer to `tape`. False when a layer is not piecewise
+/// linear (in eval mode; an Ensemble counts as not), or the knots pass `max_knots`.
+bool follow_knots(nn::Module& module, std::vector<double>& knots, Tensor& hidden, size_t max_knots,
+                  std::vector<TapeStep>& tape) {
   if (auto* sequential = dynamic_cast<nn::Sequential*>(&module)) {
     for (const auto& child : sequential->children())
-      if (!follow_knots(*child.second, knots, hidden, max_knots)) return false;
+      if (!follow_knots(*child.second, knots, hidden, max_knots, tape)) return false;
     return true;
   }
-  if (auto* ensemble = dynamic_cast<nn::Ensemble*>(&module)) {
-    // The mean is linear wherever every member is: the union of the members' knots.
-    std::vector<double> all = knots;
-    for (size_t m = 0; m < ensemble->size(); ++m) {
-      std::vector<double> member_knots = knots;
-      Tensor member_hidden = hidden;
-      if (!follow_knots(ensemble->member(m), member_knots, member_hidden, max_knots)) return false;
-      std::vector<double> merged;
-      std::set_union(all.begin(), all.end(), member_knots.begin(), member_knots.end(),
-                     std::back_inserter(merged));
-      all = std::move(merged);
-    }
-    if (all.size() > max_knots) return false;
-    hidden = interpolate(knots, hidden, all);
-    knots = std::move(all);
+  const int64_t h = hidden.shape(1);
+  TapeStep step;
+  if (auto* linear = dynamic_cast<nn::Linear*>(&module)) {
+    step.weight = linear->weight;
   } else if (dynamic_cast<nn::ReLU*>(&module) || dynamic_cast<nn::LeakyReLU*>(&module)) {
     add_sign_changes(knots, hidden);
     if (knots.size() > max_knots) return false;
-  } else if (!dynamic_cast<nn::Linear*>(&module) && !dynamic_cast<nn::FeatureScale*>(&module) &&
-             !dynamic_cast<nn::BatchNorm1d*>(&module) && !dynamic_cast<nn::Dropout*>(&module)) {
+    step.below = unit_slopes(module, h, -1, 0);
+    step.above = unit_slopes(module, h, 0, 1);
+    step.knots = knots;
+    step.inputs = hidden;
+  } else if (dynamic_cast<nn::FeatureScale*>(&module) || dynamic_cast<nn::BatchNorm1d*>(&module) ||
+             dynamic_cast<nn::Dropout*>(&module)) {
+    step.scale = unit_slopes(module, h, 0, 1);
+  } else {
     return false;
   }
+  tape.push_back(std::move(step));
   hidden = module.forward(hidden);
   return true;
-}
-
-/// The alphas, 0 and 1 among them, between which the network is linear along the path from b
-/// to x: its gradient is constant there. Empty for a network that is not piecewise linear.
-std::vector<double> linear_pieces(nn::Module& network, const float* x, const float* b, int64_t f,
-                                  size_t max_knots) {
-  NoGradGuard no_grad;
-  std::vector<double> knots = {0.0, 1.0};
-  Tensor hidden = Tensor::empty({2, f});
-  std::copy(b, b + f, hidden.data());
-  std::copy(x, x + f, hidden.data() + f);
-  if (!follow_knots(network, knots, hidden, max_knots)) return {};
-  return knots;
 }
 
 /// One row's integrated gradients per preprocessed input, and how well they add up.
@@ -221,31 +223,58 @@ void finish_row(RowAttribution& row, const std::vector<double>& sums, const floa
   row.gap = std::abs(total - (row.fx - row.fb)) / std::max(std::abs(row.fx - row.fb), 0.01);
 }
 
-/// A piecewise linear network's gradient is constant between the path's knots: the integral is
-/// the sum of each piece's length times the gradient at its middle, exact up to rounding. One
-/// forward and backward pass of [pieces + 2, F], the ends (weight 0) giving f(b) and f(x). A
-/// network that is not piecewise linear gets an infinite gap.
+/// A piecewise linear network's gradient is constant between the path's knots (where a unit
+/// switches): the integral is the sum of each piece's length times its gradient, exact up to
+/// rounding. The knots come from forward passes layer by layer; the pieces' gradients from one
+/// pass back through the tape, [pieces, H] per layer, each unit's slope read from the sign of
+/// its input at the piece's middle. A network that is not piecewise linear gets an infinite gap.
 RowAttribution exact_row(nn::Module& network, const float* x, const float* b, int64_t f,
                          bool classification, const AttributionOptions& options) {
   RowAttribution row;
-  // Its pieces and ends must fit one pass: f(x) is read from its last row.
-  const size_t max_knots = std::min<size_t>(options.max_steps + 1, kPathRows - 1);
-  const std::vector<double> knots = linear_pieces(network, x, b, f, max_knots);
-  if (knots.empty()) return row;
-  std::vector<double> alphas = {0.0}, weights = {0.0};
-  for (size_t j = 0; j + 1 < knots.size(); ++j) {
-    alphas.push_back((knots[j] + knots[j + 1]) / 2);
-    weights.push_back(knots[j + 1] - knots[j]);
+  NoGradGuard no_grad;
+  std::vector<double> knots = {0.0, 1.0};
+  Tensor hidden = Tensor::empty({2, f});
+  std::copy(b, b + f, hidden.data());
+  std::copy(x, x + f, hidden.data() + f);
+  std::vector<TapeStep> tape;
+  if (!follow_knots(network, knots, hidden, options.max_steps + 1, tape)) return row;
+  // hidden: the outputs at the knots, f(b) first and f(x) last.
+  const int64_t k = hidden.shape(1), pieces = static_cast<int64_t>(knots.size()) - 1;
+  const float* fb = hidden.data();
+  const float* fx = fb + pieces * k;
+  row.target = classification ? std::max_element(fx, fx + k) - fx : 0;
+  row.fb = fb[row.target];
+  row.fx = fx[row.target];
+  row.steps = static_cast<size_t>(pieces);
+  std::vector<double> middles;
+  Tensor grad = Tensor::zeros({pieces, k});
+  float* last = grad.data();
+  for (int64_t j = 0; j < pieces; ++j) {
+    middles.push_back((knots[j] + knots[j + 1]) / 2);
+    last[j * k + row.target] = static_cast<float>(knots[j + 1] - knots[j]);
   }
-  alphas.push_back(1.0);
-  weights.push_back(0.0);
+  for (auto step = tape.rbegin(); step != tape.rend(); ++step) {
+    if (step->weight.defined()) {
+      grad = matmul(grad, step->weight);
+      continue;
+    }
+    const int64_t h = grad.shape(1);
+    float* g = grad.data();
+    if (!step->scale.empty()) {
+      for (int64_t j = 0; j < pieces; ++j)
+        for (int64_t u = 0; u < h; ++u) g[j * h + u] *= step->scale[u];
+      continue;
+    }
+    const Tensor at = interpolate(step->knots, step->inputs, middles);
+    const float* middle = at.data();
+    for (int64_t j = 0; j < pieces; ++j)
+      for (int64_t u = 0; u < h; ++u)
+        g[j * h + u] *= middle[j * h + u] > 0 ? step->above[u] : step->below[u];
+  }
   std::vector<double> sums(static_cast<size_t>(f), 0.0);
-  const Tensor ends =
-      add_path_gradients(network, x, b, f, alphas, weights, classification, row.target, sums);
-  const int64_t k = ends.shape(1);
-  row.fb = ends.data()[row.target];
-  row.fx = ends.data()[static_cast<int64_t>(alphas.size() - 1) * k + row.target];
-  row.steps = knots.size() - 1;
+  const float* g = grad.data();
+  for (int64_t j = 0; j < pieces; ++j)
+    for (int64_t i = 0; i < f; ++i) sums[i] += g[j * f + i];
   finish_row(row, sums, x, b, 1.0);
   return row;
 }
