@@ -182,6 +182,7 @@ bool follow_knots(nn::Module& module, std::vector<double>& knots, Tensor& hidden
       if (!follow_knots(*child.second, knots, hidden, max_knots, tape)) return false;
     return true;
   }
+  if (dynamic_cast<nn::Dropout*>(&module)) return true;  // the identity in eval mode
   const int64_t h = hidden.shape(1);
   TapeStep step;
   if (auto* linear = dynamic_cast<nn::Linear*>(&module)) {
@@ -189,12 +190,14 @@ bool follow_knots(nn::Module& module, std::vector<double>& knots, Tensor& hidden
   } else if (dynamic_cast<nn::ReLU*>(&module) || dynamic_cast<nn::LeakyReLU*>(&module)) {
     add_sign_changes(knots, hidden);
     if (knots.size() > max_knots) return false;
-    step.below = unit_slopes(module, h, -1, 0);
-    step.above = unit_slopes(module, h, 0, 1);
+    const bool relu = dynamic_cast<nn::ReLU*>(&module) != nullptr;
+    step.below =
+        relu ? std::vector<float>(static_cast<size_t>(h), 0.0f) : unit_slopes(module, h, -1, 0);
+    step.above =
+        relu ? std::vector<float>(static_cast<size_t>(h), 1.0f) : unit_slopes(module, h, 0, 1);
     step.knots = knots;
     step.inputs = hidden;
-  } else if (dynamic_cast<nn::FeatureScale*>(&module) || dynamic_cast<nn::BatchNorm1d*>(&module) ||
-             dynamic_cast<nn::Dropout*>(&module)) {
+  } else if (dynamic_cast<nn::FeatureScale*>(&module) || dynamic_cast<nn::BatchNorm1d*>(&module)) {
     step.scale = unit_slopes(module, h, 0, 1);
   } else {
     return false;
@@ -246,35 +249,50 @@ RowAttribution exact_row(nn::Module& network, const float* x, const float* b, in
   row.fb = fb[row.target];
   row.fx = fx[row.target];
   row.steps = static_cast<size_t>(pieces);
+  // The pieces' gradients, taken back from the output: pieces whose units above a layer all
+  // agree share a row (`row_of`), so each Linear multiplies only the distinct rows; each piece's
+  // length weighs its row at the end.
+  Tensor grad = Tensor::zeros({1, k});
+  grad.data()[row.target] = 1.0f;
+  std::vector<int64_t> row_of(static_cast<size_t>(pieces), 0);
   std::vector<double> middles;
-  Tensor grad = Tensor::zeros({pieces, k});
-  float* last = grad.data();
-  for (int64_t j = 0; j < pieces; ++j) {
-    middles.push_back((knots[j] + knots[j + 1]) / 2);
-    last[j * k + row.target] = static_cast<float>(knots[j + 1] - knots[j]);
-  }
+  for (int64_t j = 0; j < pieces; ++j) middles.push_back((knots[j] + knots[j + 1]) / 2);
   for (auto step = tape.rbegin(); step != tape.rend(); ++step) {
     if (step->weight.defined()) {
       grad = matmul(grad, step->weight);
       continue;
     }
-    const int64_t h = grad.shape(1);
+    const int64_t h = grad.shape(1), rows = grad.shape(0);
     float* g = grad.data();
     if (!step->scale.empty()) {
-      for (int64_t j = 0; j < pieces; ++j)
-        for (int64_t u = 0; u < h; ++u) g[j * h + u] *= step->scale[u];
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t u = 0; u < h; ++u) g[r * h + u] *= step->scale[u];
       continue;
     }
     const Tensor at = interpolate(step->knots, step->inputs, middles);
     const float* middle = at.data();
-    for (int64_t j = 0; j < pieces; ++j)
-      for (int64_t u = 0; u < h; ++u)
-        g[j * h + u] *= middle[j * h + u] > 0 ? step->above[u] : step->below[u];
+    std::vector<float> masked;
+    masked.reserve(static_cast<size_t>(pieces * h));
+    std::vector<int64_t> masked_row_of(row_of.size());
+    for (int64_t j = 0; j < pieces; ++j) {
+      const float* m = middle + j * h;
+      const bool same =
+          j > 0 && row_of[j] == row_of[j - 1] &&
+          std::equal(m, m + h, m - h, [](float a, float c) { return (a > 0) == (c > 0); });
+      if (!same) {
+        const float* source = g + row_of[j] * h;
+        for (int64_t u = 0; u < h; ++u)
+          masked.push_back(source[u] * (m[u] > 0 ? step->above[u] : step->below[u]));
+      }
+      masked_row_of[j] = static_cast<int64_t>(masked.size()) / h - 1;
+    }
+    grad = Tensor::from(masked, {static_cast<int64_t>(masked.size()) / h, h});
+    row_of = std::move(masked_row_of);
   }
   std::vector<double> sums(static_cast<size_t>(f), 0.0);
   const float* g = grad.data();
   for (int64_t j = 0; j < pieces; ++j)
-    for (int64_t i = 0; i < f; ++i) sums[i] += g[j * f + i];
+    for (int64_t i = 0; i < f; ++i) sums[i] += (knots[j + 1] - knots[j]) * g[row_of[j] * f + i];
   finish_row(row, sums, x, b, 1.0);
   return row;
 }
