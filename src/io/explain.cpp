@@ -1,6 +1,8 @@
 // Explanations of a loaded model on its preprocessed inputs, grouped back to source columns.
-// Integrated gradients batch a row's path points into one forward and backward pass of
-// [steps, F]; permutation importance and partial dependence only run forward passes.
+// Integrated gradients of a piecewise linear network are exact: forward passes of the path's knots
+// layer by layer, and the pieces' gradients taken back by hand; other networks batch a row's path
+// points into one forward and backward pass of [steps, F] (the trapezoid rule). Permutation
+// importance and partial dependence only run forward passes.
 // N = rows, F = preprocessed inputs, K = network outputs, G = grid values, M = path steps.
 #include "plexus/io/explain.hpp"
 
@@ -438,8 +440,11 @@ Attributions integrated_gradients(Model& model, const Tensor& inputs,
   const float* b = baseline.data();
   for (int64_t r = 0; r < n; ++r) {
     const float* x = inputs.data() + r * f;
-    RowAttribution row = exact_row(model.network, x, b, f, classification, options);
-    if (row.gap > options.tolerance)
+    RowAttribution row;
+    if (options.exact_pieces) row = exact_row(model.network, x, b, f, classification, options);
+    if (row.gap <= options.tolerance)
+      ++out.exact_rows;
+    else
       row = trapezoid_row(model.network, x, b, f, classification, options);
     const std::vector<double>& per_input = row.per_input;
     std::vector<double> per_column;
