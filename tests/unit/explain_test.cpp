@@ -47,8 +47,10 @@ Trained trained(bool regression, size_t members = 1) {
                                             {.validation_fraction = members == 1 ? 0.1 : 0.0});
   const px::train::Recipe recipe{
       .hidden = {32, 16}, .lr = 3e-3, .epochs = 100, .early_stopping = 0};
-  const std::string name =
-      std::string("plexus_explain_") + (regression ? "r" : "c") + std::to_string(members) + ".plx";
+  // Named after the test: ctest runs tests (and other checkouts theirs) side by side.
+  const std::string name = std::string("plexus_explain_") +
+                           testing::UnitTest::GetInstance()->current_test_info()->name() +
+                           (regression ? "_r" : "_c") + std::to_string(members) + ".plx";
   const auto path = std::filesystem::temp_directory_path() / name;
   if (members == 1) {
     px::io::save_model(px::train::train_model(data, recipe, {.verbose = 0}).network, path,
