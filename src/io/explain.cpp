@@ -1,15 +1,19 @@
 // Explanations of a loaded model on its preprocessed inputs, grouped back to source columns.
-// Integrated gradients batch a row's path points into one forward and backward pass of
-// [steps, F]; permutation importance and partial dependence only run forward passes.
+// Integrated gradients of a piecewise linear network are exact: forward passes of the path's knots
+// layer by layer, and the pieces' gradients taken back by hand; other networks batch a row's path
+// points into one forward and backward pass of [steps, F] (the trapezoid rule). Permutation
+// importance and partial dependence only run forward passes.
 // N = rows, F = preprocessed inputs, K = network outputs, G = grid values, M = path steps.
 #include "plexus/io/explain.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <numeric>
 
 #include "base/check.hpp"
+#include "io/linear_pieces.hpp"
 #include "plexus/tensor/random.hpp"
 
 namespace plexus::io {
@@ -66,14 +70,14 @@ void shuffle_block(Tensor& x, const InputGroup& group, Generator& generator) {
   }
 }
 
-/// Sums, per preprocessed input, the gradient of output `target` at the path points
-/// b + alpha (x - b) of `alphas` (weights: 1/2 where alpha is 0 or 1, the trapezoid's ends),
-/// kPathRows points per forward and backward pass. A `target` of -1 is chosen after the first
-/// forward pass: the argmax of its last point's outputs (alpha 1, that is x), for a classifier.
-/// Returns the outputs of the first pass [P, K] (f(b) and f(x) where its alphas run from 0 to 1).
+/// Adds, per preprocessed input, weights[s] times the gradient of output `target` at the path
+/// points b + alphas[s] (x - b), kPathRows points per forward and backward pass. A `target` of
+/// -1 is chosen after the first forward pass: the argmax of its last point's outputs (alpha 1,
+/// that is x), for a classifier. Returns the outputs of the first pass [P, K] (f(b) and f(x)
+/// where its alphas run from 0 to 1).
 Tensor add_path_gradients(nn::Module& network, const float* x, const float* b, int64_t f,
-                          const std::vector<double>& alphas, bool classification, int64_t& target,
-                          std::vector<double>& sums) {
+                          const std::vector<double>& alphas, const std::vector<double>& weights,
+                          bool classification, int64_t& target, std::vector<double>& sums) {
   constexpr int64_t kPathRows = 2048;
   const auto points = static_cast<int64_t>(alphas.size());
   Tensor first_outputs;
@@ -93,16 +97,77 @@ Tensor add_path_gradients(nn::Module& network, const float* x, const float* b, i
     }
     if (begin == 0) first_outputs = outputs.detach();
     Tensor pick = Tensor::zeros({rows, k});
-    for (int64_t s = 0; s < rows; ++s) {
-      const double alpha = alphas[begin + s];
-      pick.data()[s * k + target] = alpha == 0.0 || alpha == 1.0 ? 0.5f : 1.0f;
-    }
+    for (int64_t s = 0; s < rows; ++s)
+      pick.data()[s * k + target] = static_cast<float>(weights[begin + s]);
     outputs.backward(pick);
     const float* grad = path.grad().data();
     for (int64_t s = 0; s < rows; ++s)
       for (int64_t i = 0; i < f; ++i) sums[static_cast<size_t>(i)] += grad[s * f + i];
   }
   return first_outputs;
+}
+
+/// One row's integrated gradients per preprocessed input, and how well they add up.
+struct RowAttribution {
+  std::vector<double> per_input;
+  double fx = 0, fb = 0;
+  int64_t target = -1;
+  size_t steps = 0;
+  double gap = std::numeric_limits<double>::infinity();  ///< relative to max(|f(x) - f(b)|, 0.01)
+};
+
+/// Sets per_input to sums * (x - b) * scale and gap to how far they are from adding up.
+void finish_row(RowAttribution& row, const std::vector<double>& sums, const float* x,
+                const float* b, double scale) {
+  row.per_input.resize(sums.size());
+  for (size_t i = 0; i < sums.size(); ++i)
+    row.per_input[i] = sums[i] * (static_cast<double>(x[i]) - b[i]) * scale;
+  const double total = std::accumulate(row.per_input.begin(), row.per_input.end(), 0.0);
+  row.gap = std::abs(total - (row.fx - row.fb)) / std::max(std::abs(row.fx - row.fb), 0.01);
+}
+
+/// The exact rule (io/linear_pieces.hpp); a network that is not piecewise linear gets an
+/// infinite gap.
+RowAttribution exact_row(nn::Module& network, const float* x, const float* b, int64_t f,
+                         bool classification, const AttributionOptions& options) {
+  RowAttribution row;
+  const auto integral =
+      integrate_linear_pieces(network, x, b, f, classification, options.max_steps);
+  if (!integral) return row;
+  row.fx = integral->fx;
+  row.fb = integral->fb;
+  row.target = integral->target;
+  row.steps = integral->pieces;
+  finish_row(row, integral->gradient_sums, x, b, 1.0);
+  return row;
+}
+
+/// The trapezoid rule over `steps` intervals, then halved intervals (each halving adds only the
+/// new midpoints), until the attributions add up to f(x) - f(b) or max_steps is reached.
+RowAttribution trapezoid_row(nn::Module& network, const float* x, const float* b, int64_t f,
+                             bool classification, const AttributionOptions& options) {
+  RowAttribution row;
+  row.steps = options.steps;
+  std::vector<double> alphas, weights, sums(static_cast<size_t>(f), 0.0);
+  for (size_t j = 0; j <= row.steps; ++j) {
+    alphas.push_back(static_cast<double>(j) / row.steps);
+    weights.push_back(j == 0 || j == row.steps ? 0.5 : 1.0);
+  }
+  const Tensor ends =
+      add_path_gradients(network, x, b, f, alphas, weights, classification, row.target, sums);
+  const int64_t k = ends.shape(1);
+  row.fb = ends.data()[row.target];
+  row.fx = ends.data()[static_cast<int64_t>(row.steps) * k + row.target];
+  for (;;) {
+    finish_row(row, sums, x, b, 1.0 / static_cast<double>(row.steps));
+    if (row.gap <= options.tolerance || row.steps * 2 > options.max_steps) return row;
+    alphas.clear();
+    for (size_t j = 0; j < row.steps; ++j)
+      alphas.push_back((j + 0.5) / static_cast<double>(row.steps));
+    weights.assign(alphas.size(), 1.0);
+    add_path_gradients(network, x, b, f, alphas, weights, classification, row.target, sums);
+    row.steps *= 2;
+  }
 }
 
 /// The class whose probability partial dependence follows: the second of two, else the one
@@ -218,42 +283,23 @@ Attributions integrated_gradients(Model& model, const Tensor& inputs,
   const float* b = baseline.data();
   for (int64_t r = 0; r < n; ++r) {
     const float* x = inputs.data() + r * f;
-    // The trapezoid rule over `steps` intervals, then halved intervals: each halving adds only
-    // the new midpoints, until the attributions add up to f(x) - f(b).
-    size_t steps = options.steps;
-    std::vector<double> alphas, sums(static_cast<size_t>(f), 0.0);
-    for (size_t j = 0; j <= steps; ++j) alphas.push_back(static_cast<double>(j) / steps);
-    int64_t target = -1;
-    const Tensor ends =
-        add_path_gradients(model.network, x, b, f, alphas, classification, target, sums);
-    const int64_t k = ends.shape(1);
-    const double fb = ends.data()[target],
-                 fx = ends.data()[static_cast<int64_t>(steps) * k + target];
-    const double scale = std::max(std::abs(fx - fb), 0.01);
-    std::vector<double> per_input(static_cast<size_t>(f));
-    double gap = 0;
-    for (;;) {
-      for (int64_t i = 0; i < f; ++i)
-        per_input[static_cast<size_t>(i)] =
-            sums[static_cast<size_t>(i)] * (static_cast<double>(x[i]) - b[i]) / steps;
-      const double total = std::accumulate(per_input.begin(), per_input.end(), 0.0);
-      gap = std::abs(total - (fx - fb)) / scale;
-      if (gap <= options.tolerance || steps * 2 > options.max_steps) break;
-      alphas.clear();
-      for (size_t j = 0; j < steps; ++j) alphas.push_back((j + 0.5) / static_cast<double>(steps));
-      add_path_gradients(model.network, x, b, f, alphas, classification, target, sums);
-      steps *= 2;
-    }
+    RowAttribution row;
+    if (options.exact_pieces) row = exact_row(model.network, x, b, f, classification, options);
+    if (row.gap <= options.tolerance)
+      ++out.exact_rows;
+    else
+      row = trapezoid_row(model.network, x, b, f, classification, options);
+    const std::vector<double>& per_input = row.per_input;
     std::vector<double> per_column;
     for (const auto& group : groups)
       per_column.push_back(std::accumulate(per_input.begin() + group.first,
                                            per_input.begin() + group.first + group.width, 0.0));
     out.values.push_back(std::move(per_column));
-    out.output.push_back(fx);
-    out.baseline_output.push_back(fb);
-    out.explained_output.push_back(target);
-    out.steps = std::max(out.steps, steps);
-    out.worst_gap = std::max(out.worst_gap, gap);
+    out.output.push_back(row.fx);
+    out.baseline_output.push_back(row.fb);
+    out.explained_output.push_back(row.target);
+    out.steps = std::max(out.steps, row.steps);
+    out.worst_gap = std::max(out.worst_gap, row.gap);
   }
   return out;
 }

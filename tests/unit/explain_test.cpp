@@ -47,8 +47,10 @@ Trained trained(bool regression, size_t members = 1) {
                                             {.validation_fraction = members == 1 ? 0.1 : 0.0});
   const px::train::Recipe recipe{
       .hidden = {32, 16}, .lr = 3e-3, .epochs = 100, .early_stopping = 0};
-  const std::string name =
-      std::string("plexus_explain_") + (regression ? "r" : "c") + std::to_string(members) + ".plx";
+  // Named after the test: ctest runs tests (and other checkouts theirs) side by side.
+  const std::string name = std::string("plexus_explain_") +
+                           testing::UnitTest::GetInstance()->current_test_info()->name() +
+                           (regression ? "_r" : "_c") + std::to_string(members) + ".plx";
   const auto path = std::filesystem::temp_directory_path() / name;
   if (members == 1) {
     px::io::save_model(px::train::train_model(data, recipe, {.verbose = 0}).network, path,
@@ -102,6 +104,57 @@ TEST(Explain, AttributionsSumToThePredictionMinusTheBaselinesForARegressor) {
 TEST(Explain, AttributionsSumToThePredictionMinusTheBaselinesForAnEnsemble) {
   auto [model, table] = trained(false, 3);
   expect_complete(model, table);
+}
+
+// Per column, the exact rule against the trapezoid rule at a fine resolution.
+void expect_exact_agrees_with_trapezoid(px::io::Model& model, const Tensor& inputs) {
+  const auto exact = px::io::integrated_gradients(model, inputs);
+  EXPECT_EQ(exact.exact_rows, static_cast<size_t>(inputs.shape(0)));
+  EXPECT_LT(exact.worst_gap, 1e-5);
+  const auto fine = px::io::integrated_gradients(
+      model, inputs, {.exact_pieces = false, .steps = 1024, .max_steps = 8192, .tolerance = 1e-6});
+  EXPECT_EQ(fine.exact_rows, 0u);
+  for (size_t r = 0; r < exact.values.size(); ++r) {
+    const double scale = std::max(std::abs(exact.output[r] - exact.baseline_output[r]), 0.01);
+    for (size_t c = 0; c < exact.columns.size(); ++c)
+      EXPECT_NEAR(exact.values[r][c], fine.values[r][c], 1e-3 * scale)
+          << "row " << r << ", column " << exact.columns[c];
+  }
+}
+
+TEST(Explain, AReluNetworkIsIntegratedExactlyOverItsLinearPieces) {
+  auto [model, table] = trained(false);
+  expect_exact_agrees_with_trapezoid(model, model.preprocess(table).slice_rows(0, 10).clone());
+}
+
+TEST(Explain, LeakyReluBatchNormAndFeatureScaleAreIntegratedExactly) {
+  auto [model, table] = trained(false);
+  const Tensor inputs = model.preprocess(table);
+  const int64_t f = inputs.shape(1);
+  px::manual_seed(5);
+  px::nn::BatchNorm1d norm(16);
+  std::fill(norm.running_var.data(), norm.running_var.data() + 16, 3.0f);
+  std::fill(norm.running_mean.data(), norm.running_mean.data() + 16, 0.2f);
+  px::nn::FeatureScale scale(f, true);
+  std::fill(scale.weight.data(), scale.weight.data() + f, 1.5f);
+  model.network = px::nn::Sequential{scale,
+                                     px::nn::Linear(f, 16),
+                                     norm,
+                                     px::nn::LeakyReLU(0.1f),
+                                     px::nn::Dropout(0.2f),
+                                     px::nn::Linear(16, 3)};
+  expect_complete(model, table);
+  expect_exact_agrees_with_trapezoid(model, inputs.slice_rows(0, 10).clone());
+}
+
+TEST(Explain, ANetworkThatIsNotPiecewiseLinearKeepsTheTrapezoidRule) {
+  auto [model, table] = trained(false);
+  const int64_t f = model.preprocess(table).shape(1);
+  model.network = px::nn::Sequential{px::nn::Linear(f, 16), px::nn::Tanh(), px::nn::Linear(16, 3)};
+  expect_complete(model, table);
+  const auto a =
+      px::io::integrated_gradients(model, model.preprocess(table).slice_rows(0, 5).clone());
+  EXPECT_EQ(a.exact_rows, 0u);
 }
 
 TEST(Explain, AOneHotColumnAndAMissingIndicatorCountOnce) {

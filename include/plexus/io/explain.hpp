@@ -56,9 +56,13 @@ PermutationImportance permutation_importance(Model& model, const Tensor& inputs,
                                              const ImportanceOptions& options = {});
 
 struct AttributionOptions {
-  /// Trapezoid-rule intervals along the path to start with; halved (up to max_steps intervals)
-  /// until every row's attributions sum to f(x) - f(baseline) within `tolerance`. A smooth
-  /// network needs few; a ReLU network's gradient jumps where a unit switches, which needs more.
+  /// A piecewise linear network (Linear, ReLU, LeakyReLU, and BatchNorm1d, Dropout, FeatureScale
+  /// in eval mode, in Sequentials) is integrated exactly: its gradient is constant between the
+  /// points of the path where a unit switches, found layer by layer (at most max_steps pieces).
+  bool exact_pieces = true;
+  /// Other networks, or a row the exact rule leaves outside `tolerance`: trapezoid-rule
+  /// intervals along the path to start with, halved (up to max_steps intervals) until every
+  /// row's attributions sum to f(x) - f(baseline) within `tolerance`.
   size_t steps = 16;
   size_t max_steps = 16384;
   /// Relative to |f(x) - f(baseline)|, or to 0.01 where the difference is smaller.
@@ -75,14 +79,16 @@ struct Attributions {
   std::vector<double> output;               ///< f(x) per row
   std::vector<double> baseline_output;      ///< f(baseline) per row (its class may differ per row)
   std::vector<int64_t> explained_output;    ///< the output index f reads, per row
-  size_t steps = 0;                         ///< the most steps a row needed
-  double worst_gap = 0;                     ///< the largest relative completeness gap left
+  size_t steps = 0;              ///< the most steps (exact rule: linear pieces) a row needed
+  size_t exact_rows = 0;         ///< rows integrated exactly over their linear pieces
+  double worst_gap = 0;          ///< the largest relative completeness gap left
   bool stored_baseline = false;  ///< false: an old model file without one, all zeros used
 };
 
-/// Attributions of `inputs` [N, F] (from Model::inputs). The path points of a row go through the
-/// network together, [steps + 1, F] in one forward and one backward pass, f(x) and f(baseline)
-/// being its ends.
+/// Attributions of `inputs` [N, F] (from Model::inputs). Exact rule: forward passes of the path's
+/// knots layer by layer, then the pieces' gradients taken back by hand. Trapezoid rule: the path
+/// points of a row go through the network together, [steps + 1, F] in one forward and one
+/// backward pass, f(x) and f(baseline) being its ends.
 Attributions integrated_gradients(Model& model, const Tensor& inputs,
                                   const AttributionOptions& options = {});
 
