@@ -277,17 +277,18 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
                                    p.y_validation, p.task, calibrating);
   TrainOutcome outcome{
       .trained = trained, .processes = processes, .calibration = calibration.calibration};
-  if (p.has_test()) {
-    outcome.scores = metrics::evaluate(io::forward_in_batches(trained.network, p.x_test), p.y_test,
-                                       p.task, outcome.calibration);
-  }
+  // The test rows' outputs, computed once for every score below.
+  const Tensor test_outputs =
+      p.has_test() ? io::forward_in_batches(trained.network, p.x_test) : Tensor();
+  if (p.has_test())
+    outcome.scores = metrics::evaluate(test_outputs, p.y_test, p.task, outcome.calibration);
   json result = result_json(s, p, outcome);
   // The test rows' weights, when they have them, weigh one more score; the others are unweighted.
   std::string weighted_score;
   if (p.has_test() && p.w_test.defined()) {
-    const Tensor outputs = io::forward_in_batches(trained.network, p.x_test);
-    const double value = classification ? metrics::weighted_accuracy(outputs, p.y_test, p.w_test)
-                                        : metrics::weighted_rmse(outputs, p.y_test, p.w_test);
+    const double value = classification
+                             ? metrics::weighted_accuracy(test_outputs, p.y_test, p.w_test)
+                             : metrics::weighted_rmse(test_outputs, p.y_test, p.w_test);
     const char* name = classification ? "weighted_accuracy" : "weighted_rmse";
     result[std::string("test_") + name] = value;
     std::ostringstream text;

@@ -12,15 +12,8 @@ PLEXUS=$1
 WORK=$2
 EXPORT_SRC=$3
 NPM_PREFIX=$4
+. "$(dirname "$0")/lib.sh" # before the cd: $0 may be relative
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-server=""
-cleanup() { [ -n "$server" ] && kill -KILL "$server" 2> /dev/null; }
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM
 
 # binary FILE SEED ROWS: "yes" where x1 + x2 + noise > 1.2 (about one row in five), one label in
 # six flipped, so that a network trained long without smoothing is overconfident.

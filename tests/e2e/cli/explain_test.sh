@@ -7,14 +7,8 @@
 set -u
 PLEXUS=$1
 WORK=$2
+. "$(dirname "$0")/lib.sh" # before the cd: $0 may be relative
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-server=""
-cleanup() { [ -n "$server" ] && kill -KILL "$server" 2> /dev/null; }
-trap cleanup EXIT
 
 # Three classes from a, b and a colour; noise is drawn but never used.
 make_data() {

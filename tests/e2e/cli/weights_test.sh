@@ -8,28 +8,8 @@
 set -u
 PLEXUS=$1
 WORK=$2
+. "$(dirname "$0")/lib.sh" # before the cd: $0 may be relative
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-
-# expect CODE PATTERN -- command...: the exit code, and PATTERN in stderr (when not empty).
-expect() {
-  code=$1 pattern=$2
-  shift 3
-  "$@" > out.txt 2> err.txt
-  rc=$?
-  if [ "$rc" -ne "$code" ]; then
-    fail "$* exited $rc, expected $code; stderr: $(head -c 400 err.txt)"
-  elif [ -n "$pattern" ] && ! grep -q -- "$pattern" err.txt; then
-    fail "$* did not say '$pattern'; stderr: $(head -c 400 err.txt)"
-  else
-    ok "$* -> $rc"
-  fi
-}
-# above VALUE LIMIT: whether VALUE > LIMIT.
-above() { awk -v v="$1" -v l="$2" 'BEGIN { exit !(v != "" && v + 0 > l + 0) }'; }
 # recall_of CLASS: the class's test recall in the last line of out.txt (plexus eval --json).
 recall_of() {
   tail -n 1 out.txt | grep -o "\"$1\":{[^}]*}" | grep -o '"recall":[-0-9.eE+]*' | cut -d: -f2
