@@ -33,9 +33,10 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
-// NA, N/A, NaN, null in any case: the markers pandas and R write for a missing value.
+// NA, N/A, NaN, null in any case: the markers pandas and R write for a missing value; and "?",
+// the UCI repository's.
 inline bool is_missing_marker(std::string_view s) {
-  return equals_ignoring_case(s, "na") || equals_ignoring_case(s, "n/a") ||
+  return s == "?" || equals_ignoring_case(s, "na") || equals_ignoring_case(s, "n/a") ||
          equals_ignoring_case(s, "nan") || equals_ignoring_case(s, "null");
 }
 

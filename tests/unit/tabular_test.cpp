@@ -173,6 +173,15 @@ TEST(Tabular, MissingCellsAreErrorsWithoutImputation) {
   const Table na = parse("x,y\n1,0\nN/A,1\n");
   EXPECT_THAT(error_of([&] { Preprocessing::fit(na, all_rows(na), none); }),
               HasSubstr("data.csv:3: column 'x' (0): missing value 'N/A'"));
+  // The UCI repository's marker: a numeric column with "?" cells stays numeric.
+  const Table uci = parse("x,y\n1,0\n?,1\n3,0\n");
+  EXPECT_THAT(error_of([&] { Preprocessing::fit(uci, all_rows(uci), none); }),
+              HasSubstr("data.csv:3: column 'x' (0): missing value '?'"));
+  TabularOptions median = kStandard;
+  median.impute = Impute::median;
+  const Preprocessing filled = Preprocessing::fit(uci, all_rows(uci), median);
+  EXPECT_EQ(filled.columns()[0].kind, ColumnKind::numeric);
+  EXPECT_EQ(filled.columns()[0].fill, "2");
   // At transform time too, for a pipeline fitted without missing cells.
   const Preprocessing pre = Preprocessing::fit(table, std::vector<size_t>{0, 1}, none);
   EXPECT_THAT(error_of([&] { pre.transform(table, all_rows(table)); }),

@@ -21,7 +21,7 @@ namespace plexus::data {
 
 enum class Task { classification, regression };
 enum class ColumnKind { numeric, categorical, ignored };
-/// How missing cells (empty, NA, N/A, NaN, null in any case) are filled: none makes them errors;
+/// How missing cells (empty, NA, N/A, NaN, null in any case, ?) are filled: none makes them errors;
 /// mean and median fill numeric columns (categorical ones take the most frequent category);
 /// most_frequent fills either kind with its most frequent training value (the smallest on ties).
 /// automatic (`--impute auto`) fills numeric columns with the median and categorical ones with
