@@ -1,7 +1,8 @@
 // Seeded random splits, optionally stratified so that every class keeps its share in both parts:
 // of row positions (split_rows, what the tabular pipeline holds out its test and validation rows
 // with) and of an in-memory Dataset (train_validation_split); and k folds of row positions
-// (fold_rows, an ensemble's members' validation folds).
+// (fold_rows, an ensemble's members' validation folds); and, for rows streamed rather than held,
+// the part of each row from a hash of its position (assign_part).
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,16 @@ RowSplit split_rows(std::span<const size_t> rows, double fraction, uint64_t seed
 /// classes' shares.
 std::vector<size_t> fold_rows(size_t rows, size_t k, uint64_t seed,
                               std::span<const int64_t> strata = {});
+
+enum class Part { train, validation, test };
+
+/// The part of the row at `row_position` (0-based, in file order): a seeded hash (splitmix64) of
+/// the position and `seed`, so the same row lands in the same part every epoch and every run, and
+/// no row needs to be held. Each row is a test row with probability test_fraction and a
+/// validation row with probability validation_fraction (their sum below 1): the parts' sizes
+/// match the fractions in expectation, not exactly, and classes are not stratified.
+Part assign_part(uint64_t row_position, uint64_t seed, double test_fraction,
+                 double validation_fraction);
 
 struct Split {
   Dataset train;

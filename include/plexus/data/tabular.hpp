@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "plexus/data/csv.hpp"
@@ -71,6 +72,11 @@ struct ColumnInfo {
 /// categorical column's categories then its missing category.
 class Preprocessing {
  public:
+  Preprocessing() = default;
+  /// A pipeline of fitted columns (e.g. by a PreprocessingAccumulator), in feature order.
+  Preprocessing(std::vector<ColumnInfo> columns, Scaling scaling)
+      : columns_(std::move(columns)), scaling_(scaling) {}
+
   /// Fits on `rows` of `table`.
   static Preprocessing fit(const Table& table, std::span<const size_t> rows,
                            const TabularOptions& options);
