@@ -37,6 +37,6 @@ fi
 cmake --build build-wasm --target plexus_wasm_tests
 # Node 18+ would fetch the .wasm over HTTP; Emscripten 3.1.6's loader reads it from disk instead.
 # Left out here: a test that starts threads of its own (this build has none) and one of x86's
-# flush-to-zero mode (WebAssembly has no such mode).
-node --no-experimental-fetch build-wasm/tests/wasm/plexus_wasm_tests.js \
+# flush-to-zero mode (WebAssembly has no such mode). Only failures and the summary are printed.
+node --no-experimental-fetch build-wasm/tests/wasm/plexus_wasm_tests.js --gtest_brief=1 \
   --gtest_filter=-Workers.SeveralUserThreadsAtOnceGetCorrectResults:Optim.StepFlushesDenormalMomentsAndRestoresTheFloatEnvironment
