@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "data/cells.hpp"
 #include "data/tabular_detail.hpp"
 

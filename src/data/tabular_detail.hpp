@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "data/cells.hpp"
 #include "plexus/data/csv.hpp"
 #include "plexus/data/tabular.hpp"
@@ -21,7 +22,7 @@ namespace plexus::data::internal {
 // The shortest text that reads back as `value` (a fill, as a model file keeps it).
 inline std::string format_number(double value) {
   char buffer[32];
-  const auto end = std::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
+  const auto end = compat::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
   return std::string(buffer, end);
 }
 
@@ -37,7 +38,8 @@ inline std::string where(const Table& table, size_t row, size_t col, const char*
 template <typename... Parts>
 CellError make_cell_error(const Table& table, size_t row, size_t col, const Parts&... parts) {
   std::ostringstream text;
-  (text << where(table, row, col) << ... << parts);
+  text << where(table, row, col);
+  (text << ... << parts);
   return CellError(text.str(), row, table.line(row), col);
 }
 

@@ -3,7 +3,9 @@
 // the stack.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <ostream>
 #include <sstream>
 #include <vector>
@@ -66,16 +68,19 @@ void* take_impl_memory() {
 
 // The element count of `shape`, checked (computed once, here, for new tensors).
 size_t checked_numel(const Shape& shape) {
-  // NOTE: the element count must not overflow, or a too-small buffer would be allocated.
-  constexpr size_t kMaxElements = size_t{1} << 48;
-  size_t numel = 1;
+  // NOTE: the element count must not overflow, or a too-small buffer would be allocated. It is
+  // counted in 64 bits, so that no dimension is cut where size_t has 32 (WebAssembly): at most
+  // 2^48, or as many floats as size_t can count bytes of.
+  constexpr uint64_t kMaxElements =
+      std::min<uint64_t>(uint64_t{1} << 48, std::numeric_limits<size_t>::max() / sizeof(float));
+  uint64_t numel = 1;
   for (int64_t d : shape) {
     PLEXUS_CHECK(d >= 0, "tensor shape ", shape, " has a negative dimension");
-    const bool overflow = __builtin_mul_overflow(numel, static_cast<size_t>(d), &numel);
+    const bool overflow = __builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel);
     PLEXUS_CHECK(!overflow && numel <= kMaxElements, "tensor shape ", shape,
                  " has too many elements");
   }
-  return numel;
+  return static_cast<size_t>(numel);
 }
 
 }  // namespace
