@@ -35,11 +35,11 @@ Config parse_config(const std::string& text) {
   const json doc = json::parse(text);
   Config config;
   const std::vector<std::string> keys = {
-      "dataset", "noise",     "points",   "train_ratio", "classes",      "seed",
-      "features", "hidden",   "activation", "loss",      "optimizer",    "lr",
-      "momentum", "weight_decay", "schedule", "epochs",   "batch_size",   "dropout",
-      "batch_norm", "init",   "init_std", "l1",          "l2",           "clip_norm",
-      "data"};
+      "dataset",   "noise",      "points",   "train_ratio",  "classes",
+      "seed",      "features",   "hidden",   "activation",   "loss",
+      "optimizer", "lr",         "momentum", "weight_decay", "schedule",
+      "epochs",    "batch_size", "dropout",  "batch_norm",   "init",
+      "init_std",  "l1",         "l2",       "clip_norm",    "data"};
   for (const auto& [key, value] : doc.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end())
       throw Error(unknown_name_message("setting", key, keys));

@@ -49,15 +49,24 @@ void initialise(nn::Linear& layer, const Config& config, uint64_t seed) {
   NoGradGuard no_grad;
   const float gain = init::calculate_gain(gain_name(config.activation));
   Tensor& w = layer.weight;
-  if (config.init == "xavier_uniform") init::xavier_uniform_(w, gain, seed);
-  else if (config.init == "xavier_normal") init::xavier_normal_(w, gain, seed);
-  else if (config.init == "kaiming_uniform") init::kaiming_uniform_(w, 0.0f, init::FanMode::fan_in, "relu", seed);
-  else if (config.init == "kaiming_normal") init::kaiming_normal_(w, 0.0f, init::FanMode::fan_in, "relu", seed);
-  else if (config.init == "lecun_normal") init::lecun_normal_(w, seed);
-  else if (config.init == "orthogonal") init::orthogonal_(w, gain, seed);
-  else if (config.init == "normal") init::normal_(w, 0.0f, static_cast<float>(config.init_std), seed);
-  else throw Error("unknown init \"" + config.init + "\"; known: default, xavier_uniform, "
-                   "xavier_normal, kaiming_uniform, kaiming_normal, lecun_normal, orthogonal, normal");
+  if (config.init == "xavier_uniform")
+    init::xavier_uniform_(w, gain, seed);
+  else if (config.init == "xavier_normal")
+    init::xavier_normal_(w, gain, seed);
+  else if (config.init == "kaiming_uniform")
+    init::kaiming_uniform_(w, 0.0f, init::FanMode::fan_in, "relu", seed);
+  else if (config.init == "kaiming_normal")
+    init::kaiming_normal_(w, 0.0f, init::FanMode::fan_in, "relu", seed);
+  else if (config.init == "lecun_normal")
+    init::lecun_normal_(w, seed);
+  else if (config.init == "orthogonal")
+    init::orthogonal_(w, gain, seed);
+  else if (config.init == "normal")
+    init::normal_(w, 0.0f, static_cast<float>(config.init_std), seed);
+  else
+    throw Error("unknown init \"" + config.init +
+                "\"; known: default, xavier_uniform, "
+                "xavier_normal, kaiming_uniform, kaiming_normal, lecun_normal, orthogonal, normal");
   init::zeros_(layer.bias);
 }
 
@@ -76,7 +85,8 @@ Engine::Engine(const std::string& config_json)
   if (config_.custom) {
     all = *config_.custom;
   } else {
-    all = make_toy_set(config_.dataset, config_.points, config_.noise, config_.classes, config_.seed);
+    all =
+        make_toy_set(config_.dataset, config_.points, config_.noise, config_.classes, config_.seed);
     config_.regression = is_regression_set(config_.dataset);
   }
   if (!config_.regression) {
@@ -110,18 +120,22 @@ Tensor Engine::targets_of(const Points& points) const {
   const int64_t rows = points.rows();
   if (config_.regression || config_.loss == "binary_cross_entropy_with_logits")
     return Tensor::from(std::span<const float>(points.labels), {rows, 1});
-  if (config_.loss == "cross_entropy") return Tensor::from(std::span<const float>(points.labels), {rows});
+  if (config_.loss == "cross_entropy")
+    return Tensor::from(std::span<const float>(points.labels), {rows});
   std::vector<float> one_hot(static_cast<size_t>(rows * config_.classes), 0.0f);
   for (int64_t r = 0; r < rows; ++r)
-    one_hot[static_cast<size_t>(r * config_.classes + static_cast<int64_t>(points.labels[r]))] = 1.0f;
+    one_hot[static_cast<size_t>(r * config_.classes + static_cast<int64_t>(points.labels[r]))] =
+        1.0f;
   return Tensor::from(std::span<const float>(one_hot), {rows, config_.classes});
 }
 
 void Engine::build_model() {
   if (!config_.regression && config_.loss != "cross_entropy" && config_.loss != "mse" &&
       config_.loss != "binary_cross_entropy_with_logits")
-    throw Error("a classification trains with cross_entropy, binary_cross_entropy_with_logits or "
-                "mse, not " + config_.loss);
+    throw Error(
+        "a classification trains with cross_entropy, binary_cross_entropy_with_logits or "
+        "mse, not " +
+        config_.loss);
   if (config_.loss == "binary_cross_entropy_with_logits" && config_.classes != 2)
     throw Error("binary_cross_entropy_with_logits takes 2 classes; use cross_entropy for more");
   manual_seed(config_.seed);
@@ -139,18 +153,23 @@ void Engine::build_model() {
   for (int64_t neurons : config_.hidden) {
     add_linear(neurons);
     if (config_.batch_norm) model_.push_back(nn::BatchNorm1d(neurons));
-    activation_index_.push_back(model_.size());
-    model_.push_back(nn::make_activation(config_.activation));
+    // "linear": no activation, as TensorFlow Playground offers; the neurons show the layer's sums.
+    if (config_.activation == "linear") {
+      activation_index_.push_back(model_.size() - 1);
+    } else {
+      activation_index_.push_back(model_.size());
+      model_.push_back(nn::make_activation(config_.activation));
+    }
     if (config_.dropout > 0.0)
       model_.push_back(nn::Dropout(static_cast<float>(config_.dropout), layer_seed++));
   }
   add_linear(outputs_);
-  optim::OptimizerSettings settings{.lr = config_.lr, .weight_decay = config_.weight_decay,
-                                    .momentum = config_.momentum};
+  optim::OptimizerSettings settings{
+      .lr = config_.lr, .weight_decay = config_.weight_decay, .momentum = config_.momentum};
   optimizer_ = optim::make_optimizer(config_.optimizer, model_.parameters(), settings);
   if (config_.schedule != "none") {
-    const auto batches = static_cast<size_t>(
-        (train_.rows() + config_.batch_size - 1) / config_.batch_size);
+    const auto batches =
+        static_cast<size_t>((train_.rows() + config_.batch_size - 1) / config_.batch_size);
     schedule_ = optim::make_schedule(
         config_.schedule, *optimizer_,
         {.epochs = static_cast<size_t>(config_.epochs), .steps_per_epoch = batches});
@@ -181,8 +200,10 @@ bool Engine::train_batch() {
   if (cursor_ >= order_.size()) {
     ++epochs_;
     if (schedule_ && !schedule_per_batch_ && epochs_ < config_.epochs) {
-      if (schedule_->needs_metric()) schedule_->step(last_train_loss_);
-      else schedule_->step();
+      if (schedule_->needs_metric())
+        schedule_->step(last_train_loss_);
+      else
+        schedule_->step();
     }
     start_epoch();
   }
@@ -200,8 +221,9 @@ bool Engine::train_batch() {
   }
   const auto count = static_cast<int64_t>(rows.size());
   const Tensor x = Tensor::from(std::span<const float>(xs), {count, in});
-  const Tensor y = train_y_.rank() == 1 ? Tensor::from(std::span<const float>(ys), {count})
-                                        : Tensor::from(std::span<const float>(ys), {count, target_width});
+  const Tensor y = train_y_.rank() == 1
+                       ? Tensor::from(std::span<const float>(ys), {count})
+                       : Tensor::from(std::span<const float>(ys), {count, target_width});
   model_.train();
   optimizer_->zero_grad();
   Tensor loss = loss::by_name(config_.loss)(model_(x), y);
@@ -237,8 +259,9 @@ bool Engine::train_batch() {
   if (config_.clip_norm > 0.0) clip_grad_norm(model_.parameters(), config_.clip_norm);
   optimizer_->step();
   if (schedule_ && schedule_per_batch_ &&
-      schedule_->last_epoch() + 1 < config_.epochs * static_cast<int64_t>(
-                                         (train_.rows() + config_.batch_size - 1) / config_.batch_size))
+      schedule_->last_epoch() + 1 <
+          config_.epochs *
+              static_cast<int64_t>((train_.rows() + config_.batch_size - 1) / config_.batch_size))
     schedule_->step();
   last_train_loss_ = loss.item();
   ++steps_;

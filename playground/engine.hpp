@@ -54,6 +54,10 @@ struct Config {
   bool regression = false;  ///< of custom data
 };
 
+/// JSON: the names the page offers, from the library's registries: activations (and "linear"),
+/// optimizers (with their default lr), schedules, value losses.
+std::string catalog();
+
 /// Reads the page's JSON config (unset keys keep their defaults); throws naming a bad key.
 Config parse_config(const std::string& json);
 

@@ -14,6 +14,7 @@
 #include "plexus/nn/linear.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/ops.hpp"
+#include "plexus/optim/registry.hpp"
 
 namespace plexus::playground {
 namespace {
@@ -32,6 +33,30 @@ bool is_flat(const std::string& activation, float value) {
 double mean_of(const Tensor& t) { return t.mean().item(); }
 
 }  // namespace
+
+std::string catalog() {
+  json out;
+  std::vector<std::string> activations;
+  for (const auto& info : nn::activations())
+    if (info.name != "softmax" && info.name != "log_softmax") activations.push_back(info.name);
+  activations.push_back("linear");
+  out["activations"] = activations;
+  json optimizers = json::array();
+  for (const auto& info : optim::optimizers())
+    optimizers.push_back(
+        {{"name", info.name}, {"lr", info.default_lr}, {"momentum", info.has_momentum}});
+  out["optimizers"] = optimizers;
+  std::vector<std::string> schedules = {"none"};
+  for (const auto& info : optim::schedules()) schedules.push_back(info.name);
+  out["schedules"] = schedules;
+  std::vector<std::string> value_losses;
+  for (const auto& info : loss::registry())
+    if (info.target == loss::TargetKind::values && info.name != "hinge")
+      value_losses.push_back(info.name);
+  out["regression_losses"] = value_losses;
+  out["classification_losses"] = {"cross_entropy", "binary_cross_entropy_with_logits", "mse"};
+  return out.dump();
+}
 
 Tensor Engine::eval_outputs(const Tensor& x) {
   NoGradGuard no_grad;
@@ -104,9 +129,12 @@ std::string Engine::report() {
       const int64_t rows = h.shape(0), units = h.shape(1);
       for (int64_t u = 0; u < units; ++u) {
         int64_t flat = 0;
-        for (int64_t r = 0; r < rows; ++r) flat += is_flat(config_.activation, h.data()[r * units + u]);
-        if (flat == rows && config_.activation == "relu") ++dead;
-        else if (flat * 10 >= rows * 9) ++saturated;
+        for (int64_t r = 0; r < rows; ++r)
+          flat += is_flat(config_.activation, h.data()[r * units + u]);
+        if (flat == rows && config_.activation == "relu")
+          ++dead;
+        else if (flat * 10 >= rows * 9)
+          ++saturated;
       }
     }
     layer["dead"] = dead;
@@ -175,7 +203,8 @@ std::vector<float> Engine::test_probabilities() {
 std::string Engine::test_csv() const {
   std::vector<std::string> names;
   for (int64_t d = 0; d < test_x_.shape(1); ++d)
-    names.push_back(test_.dims == 2 ? config_.features[d] : std::string("f").append(std::to_string(d + 1)));
+    names.push_back(test_.dims == 2 ? config_.features[d]
+                                    : std::string("f").append(std::to_string(d + 1)));
   std::string out;
   for (size_t d = 0; d < names.size(); ++d) {
     if (d > 0) out += ',';

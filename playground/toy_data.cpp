@@ -51,8 +51,8 @@ void gauss(Points& points, int64_t count, float noise, int64_t classes, Generato
   const float spread = 0.5f + 3.5f * noise / 0.5f;  // TF Playground's variance scale 0.5 .. 4
   for (int64_t i = 0; i < count; ++i) {
     const int64_t label = i % classes;
-    const float angle = std::numbers::pi_v<float> / 4 + kTwoPi * static_cast<float>(label) /
-                                                            static_cast<float>(classes);
+    const float angle = std::numbers::pi_v<float> / 4 +
+                        kTwoPi * static_cast<float>(label) / static_cast<float>(classes);
     const float cx = 2.0f * std::sqrt(2.0f) * std::cos(angle);
     const float cy = 2.0f * std::sqrt(2.0f) * std::sin(angle);
     add(points, cx + gen.normal() * std::sqrt(spread), cy + gen.normal() * std::sqrt(spread),
@@ -70,8 +70,7 @@ void spiral(Points& points, int64_t count, float noise, int64_t classes, Generat
       const float r = 5.0f * t;
       const float angle = 1.75f * t * kTwoPi + delta;
       add(points, r * std::sin(angle) + gen.uniform(-1.0f, 1.0f) * noise * 2.0f,
-          r * std::cos(angle) + gen.uniform(-1.0f, 1.0f) * noise * 2.0f,
-          static_cast<float>(label));
+          r * std::cos(angle) + gen.uniform(-1.0f, 1.0f) * noise * 2.0f, static_cast<float>(label));
     }
   }
 }
@@ -90,7 +89,7 @@ void reg_plane(Points& points, int64_t count, float noise, Generator& gen) {
 
 // Six bumps of alternating sign; the label is the strongest bump's value at the point.
 void reg_gauss(Points& points, int64_t count, float noise, Generator& gen) {
-  const float centres[6][3] = {{-4, 2.5, 1}, {0, 2.5, -1}, {4, 2.5, 1},
+  const float centres[6][3] = {{-4, 2.5, 1},   {0, 2.5, -1}, {4, 2.5, 1},
                                {-4, -2.5, -1}, {0, -2.5, 1}, {4, -2.5, -1}};
   for (int64_t i = 0; i < count; ++i) {
     const float x1 = gen.uniform(-kRadius, kRadius);
@@ -99,7 +98,8 @@ void reg_gauss(Points& points, int64_t count, float noise, Generator& gen) {
     const float ny = x2 + gen.uniform(-kRadius, kRadius) * noise;
     float label = 0.0f;
     for (const auto& c : centres) {
-      const float value = c[2] * std::exp(-((nx - c[0]) * (nx - c[0]) + (ny - c[1]) * (ny - c[1])) / 4.0f);
+      const float value =
+          c[2] * std::exp(-((nx - c[0]) * (nx - c[0]) + (ny - c[1]) * (ny - c[1])) / 4.0f);
       if (std::abs(value) > std::abs(label)) label = value;
     }
     add(points, x1, x2, label);
@@ -108,9 +108,7 @@ void reg_gauss(Points& points, int64_t count, float noise, Generator& gen) {
 
 }  // namespace
 
-bool is_regression_set(std::string_view name) {
-  return name == "reg_plane" || name == "reg_gauss";
-}
+bool is_regression_set(std::string_view name) { return name == "reg_plane" || name == "reg_gauss"; }
 
 Points make_toy_set(std::string_view name, int64_t count, double noise, int64_t classes,
                     uint64_t seed) {
@@ -134,15 +132,15 @@ Points make_toy_set(std::string_view name, int64_t count, double noise, int64_t 
   } else if (name == "reg_gauss") {
     reg_gauss(points, count, blur, gen);
   } else {
-    throw Error(unknown_name_message("data set", name,
-                                     {"circle", "xor", "gauss", "spiral", "reg_plane", "reg_gauss"}));
+    throw Error(unknown_name_message(
+        "data set", name, {"circle", "xor", "gauss", "spiral", "reg_plane", "reg_gauss"}));
   }
   return points;
 }
 
 const std::vector<std::string>& feature_names() {
-  static const std::vector<std::string> names = {"x1",         "x2",    "x1_squared", "x2_squared",
-                                                 "x1_x2",      "sin_x1", "sin_x2"};
+  static const std::vector<std::string> names = {"x1",    "x2",     "x1_squared", "x2_squared",
+                                                 "x1_x2", "sin_x1", "sin_x2"};
   return names;
 }
 
@@ -159,13 +157,20 @@ std::vector<float> expand_features(const std::vector<float>& xy,
     const float x1 = xy[row];
     const float x2 = xy[row + 1];
     for (const auto& name : features) {
-      if (name == "x1") out.push_back(x1);
-      else if (name == "x2") out.push_back(x2);
-      else if (name == "x1_squared") out.push_back(x1 * x1);
-      else if (name == "x2_squared") out.push_back(x2 * x2);
-      else if (name == "x1_x2") out.push_back(x1 * x2);
-      else if (name == "sin_x1") out.push_back(std::sin(x1));
-      else out.push_back(std::sin(x2));
+      if (name == "x1")
+        out.push_back(x1);
+      else if (name == "x2")
+        out.push_back(x2);
+      else if (name == "x1_squared")
+        out.push_back(x1 * x1);
+      else if (name == "x2_squared")
+        out.push_back(x2 * x2);
+      else if (name == "x1_x2")
+        out.push_back(x1 * x2);
+      else if (name == "sin_x1")
+        out.push_back(std::sin(x1));
+      else
+        out.push_back(std::sin(x2));
     }
   }
   return out;
