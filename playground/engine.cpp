@@ -185,7 +185,7 @@ void Engine::start_epoch() {
   cursor_ = 0;
 }
 
-// The first layer whose output turns NaN or infinite on `x`, named for the page.
+// The first layer whose output turns NaN or infinite on `x`, named for the page; "" if none.
 std::string Engine::find_non_finite_layer(const Tensor& x) {
   NoGradGuard no_grad;
   Tensor h = x;
@@ -193,7 +193,7 @@ std::string Engine::find_non_finite_layer(const Tensor& x) {
     h = model_[i].forward(h);
     if (!is_finite(h)) return "layer " + std::to_string(i) + " (" + model_[i].name() + ")";
   }
-  return "the loss";
+  return "";
 }
 
 bool Engine::train_batch() {
@@ -233,9 +233,11 @@ bool Engine::train_batch() {
   if (config_.l2 > 0.0) loss = loss + l2_penalty(weights, static_cast<float>(config_.l2));
   const std::string when = " at step " + std::to_string(steps_ + 1);
   if (!std::isfinite(loss.item())) {
+    const std::string layer = find_non_finite_layer(x);
     nan_ = "The loss became " + std::string(std::isnan(loss.item()) ? "NaN" : "infinite") + when +
-           ": the first bad output is " + find_non_finite_layer(x) +
-           "'s. The weights grew too large: try a learning rate 10x smaller, gradient clipping, "
+           (layer.empty() ? ": the outputs are finite but too large for the loss"
+                          : ": the first bad output is " + layer + "'s") +
+           ". The weights grew too large: try a learning rate 10x smaller, gradient clipping, "
            "batch norm, or a smaller initialisation.";
     return false;
   }

@@ -2,6 +2,7 @@
 // each, the step and the train and test losses, so a test can hold the page's WebAssembly run
 // against the native library's. Usage: playground_native CONFIG.json STEPS [MODEL.plx TEST.csv]
 // (the last two: the trained model exported as the page exports it, and its test rows).
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -29,8 +30,11 @@ int main(int argc, char** argv) {
         std::cerr << report["nan"].get<std::string>() << '\n';
         return 1;
       }
-      std::printf("%ld %.9g %.9g\n", i + 1, report["train_loss"].get<double>(),
-                  report["test_loss"].get<double>());
+      // A loss that overflowed is null in the report; the next step names the layer.
+      const auto loss = [&](const char* key) {
+        return report[key].is_number() ? report[key].get<double>() : std::nan("");
+      };
+      std::printf("%ld %.9g %.9g\n", i + 1, loss("train_loss"), loss("test_loss"));
     }
     if (argc == 5) {
       engine.export_model(argv[3]);

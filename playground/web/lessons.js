@@ -112,7 +112,7 @@ export const lessons = [
     id: 'vanishing_gradients', primer: 'vanishing-and-exploding-gradients--vanishing_gradients',
     config: { dataset: 'circle', hidden: [8, 8, 8, 8, 8, 8, 8, 8], activation: 'sigmoid', lr: 0.1 },
     hide: ['csv'],
-    en: ['Vanishing and exploding gradients', 'In 8 sigmoid layers the first layer\'s gradient is orders of magnitude below the last one\'s (the bars, log scale). relu with He initialisation keeps them level. Set init "normal" with std 5 and lr 1: the gradients explode, training stops and says where; gradient clipping keeps it going.'],
-    zh: ['梯度消失与梯度爆炸', '8 层 sigmoid 网络中第一层的梯度比最后一层小几个数量级(条形图为对数刻度)。relu 加 He 初始化能让各层梯度持平。把初始化设为 normal、标准差 5、学习率 1:梯度爆炸,训练停止并指出出错的层;梯度裁剪能让训练继续。'],
+    en: ['Vanishing and exploding gradients', 'In 8 sigmoid layers the first layer\'s gradient is orders of magnitude below the last one\'s (the bars, log scale). relu with He initialisation keeps them level. Now take relu, init "normal" with std 5 and learning rate 1: the gradients explode, training stops and says in which layer; a gradient clipping norm of 1 keeps it going.'],
+    zh: ['梯度消失与梯度爆炸', '8 层 sigmoid 网络中第一层的梯度比最后一层小几个数量级(条形图为对数刻度)。relu 加 He 初始化能让各层梯度持平。再换成 relu,初始化设为 normal、标准差 5、学习率 1:梯度爆炸,训练停止并指出出错的层;把梯度范数裁剪到 1 能让训练继续。'],
   },
 ];
