@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine.hpp"
+#include "plexus/error.hpp"
 
 namespace {
 
@@ -38,20 +39,24 @@ class PageEngine {
   }
   std::string step(int batches) {
     try {
-      return engine_->step(batches);
+      return engine().step(batches);
     } catch (const std::exception& e) {
       return error_json(e);
     }
   }
-  std::string report() { return engine_->report(); }
-  std::string layout() const { return engine_->layout(); }
-  val neuron_grid(int resolution) { return copy_out(engine_->neuron_grid(resolution)); }
-  val test_probabilities() { return copy_out(engine_->test_probabilities()); }
-  std::string test_csv() const { return engine_->test_csv(); }
-  void add_point(float x1, float x2, float label) { engine_->add_point(x1, x2, label); }
-  val export_model() { return copy_out(engine_->export_model("/tmp/playground.plx")); }
+  std::string report() { return engine().report(); }
+  std::string layout() { return engine().layout(); }
+  val neuron_grid(int resolution) { return copy_out(engine().neuron_grid(resolution)); }
+  val test_probabilities() { return copy_out(engine().test_probabilities()); }
+  std::string test_csv() { return engine().test_csv(); }
+  void add_point(float x1, float x2, float label) { engine().add_point(x1, x2, label); }
+  val export_model() { return copy_out(engine().export_model("/tmp/playground.plx")); }
 
  private:
+  Engine& engine() {
+    if (!engine_) throw plexus::Error("the playground has no engine: its last config was rejected");
+    return *engine_;
+  }
   std::unique_ptr<Engine> engine_;
 };
 

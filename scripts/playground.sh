@@ -35,6 +35,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Emscripten's JavaScript optimiser needs Debian's Node.js modules (acorn).
+if [ -d /usr/share/nodejs ]; then export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}; fi
 build=${PLEXUS_WASM_BUILD_DIR:-build-wasm}
 if [ ! -f "$build/CMakeCache.txt" ]; then
   emcmake cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -125,6 +125,7 @@ async function reset() {
   }
   layout = answer.layout;
   buildNetwork(layout, state, { t, onChange: networkChanged });
+  applyHide();
   $('click-class').innerHTML = '';
   for (let c = 0; c < layout.classes; c++) $('click-class').add(new Option(String(c), String(c)));
   onAnswer(answer);
@@ -263,9 +264,14 @@ function syncControls() {
   $('speed').value = page.speed;
   $('show-test').checked = page.show_test;
   $('discretize').checked = page.discretize;
-  for (const element of document.querySelectorAll('[data-control]')) element.hidden = hide.includes(element.dataset.control);
+  applyHide();
   $('lesson').value = lessonId;
   renderLessonText();
+}
+
+// The controls a lesson or the link's hide= keeps out of the way.
+function applyHide() {
+  for (const element of document.querySelectorAll('[data-control]')) element.hidden = hide.includes(element.dataset.control);
 }
 
 function renderLessonText() {
