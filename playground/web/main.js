@@ -441,6 +441,7 @@ window.playground = {
   report: () => lastReport,
   layout: () => layout,
   configure: async (change) => { Object.assign(state, change); await reset(); return lastReport; },
+  play: (on) => setPlaying(on),
   step: async (batches) => (await step(batches)).report,
   epoch: async () => (await step(layout.batches_per_epoch)).report,
   openLesson: async (id) => { await openLesson(id); return lastReport; },

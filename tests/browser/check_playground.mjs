@@ -98,6 +98,25 @@ try {
   const heatmapMs = [];
   for (let i = 0; i < 5; i++) heatmapMs.push((await page.evaluate(() => window.playground.grid(100))).gridMs);
   heatmapMs.sort((a, b) => a - b);
+  // While it plays, the page keeps drawing frames: the worker does the training.
+  const worstFrameMs = await page.evaluate(async () => {
+    window.playground.play(true);
+    let last = performance.now();
+    let worst = 0;
+    const end = last + 2000;
+    await new Promise((resolve) => {
+      const frame = (now) => {
+        worst = Math.max(worst, now - last);
+        last = now;
+        if (now < end) requestAnimationFrame(frame); else resolve();
+      };
+      requestAnimationFrame(frame);
+    });
+    window.playground.play(false);
+    return worst;
+  });
+  check(worstFrameMs < 250, `the page froze for ${worstFrameMs} ms while training`);
+  await page.evaluate(() => window.playground.step(1));
   if (process.env.PLEXUS_SCREENSHOT) await page.screenshot({ path: process.env.PLEXUS_SCREENSHOT });
 
   // 3. The exported model, through the native command, gives the page's probabilities.
@@ -142,9 +161,11 @@ try {
   await page.evaluate((c) => window.playground.configure(c), config);
   const pageLosses = [];
   for (let i = 0; i < 100; i++) pageLosses.push((await page.evaluate(() => window.playground.step(1))).train_loss);
-  // Relative: the WebAssembly build sums its products in another order than the native BLAS, so
-  // the two differ by float rounding (~1e-7 a step) that 100 Adam steps amplify.
-  const tolerance = 1e-3;
+  // Relative. The two builds may sum in different orders (native BLAS against the portable
+  // kernels, SIMD widths, fused multiply-adds), so they may differ by float rounding that
+  // training amplifies; measured 1.2e-7 over these 100 steps. 1e-4 leaves a margin of 1000 and
+  // still catches a real divergence (another init, batch order or update moves the loss by 1e-2).
+  const tolerance = 1e-4;
   let drift = 0;
   pageLosses.forEach((loss, i) => { drift = Math.max(drift, Math.abs(loss - nativeLosses[i]) / Math.abs(nativeLosses[i])); });
   check(nativeLosses.length === 100 && drift <= tolerance,
@@ -163,7 +184,7 @@ try {
   const zh = await page.evaluate(() => document.getElementById('lesson-text').textContent);
   check(zh.includes('感知机'), 'lang=zh shows no Chinese lesson text');
 
-  console.log(`budgets: first contentful paint ${paint?.toFixed(0)} ms; spiral epoch (2x8, 250 training points of 500) median ${epochMs.toFixed(2)} ms; 100x100 heatmap of every neuron median ${heatmapMs[2].toFixed(1)} ms`);
+  console.log(`budgets: first contentful paint ${paint?.toFixed(0)} ms; spiral epoch (2x8, 250 training points of 500) median ${epochMs.toFixed(2)} ms; 100x100 heatmap of every neuron median ${heatmapMs[2].toFixed(1)} ms; longest frame while playing ${worstFrameMs.toFixed(0)} ms`);
   console.log(`spiral: test accuracy ${report.test_accuracy} after ${epochs + 1} epochs; predict --proba max difference ${worst.toExponential(2)}; page vs native max relative loss difference ${drift.toExponential(2)}; ${lessons.length} lessons`);
 } catch (error) {
   problems.push(`exception: ${error.stack || error}`);
