@@ -51,8 +51,9 @@ export function outputMap(canvas, values, offset, resolution, classes, discretiz
         colour = [colour[0] + p * palette[c][0], colour[1] + p * palette[c][1], colour[2] + p * palette[c][2]];
       }
       if (discretize) colour = palette[best];
-      colour = mix(white, colour, 0.6);
     }
+    // Lighter than the points, so a point on its own class's side still shows.
+    colour = mix(white, colour, 0.7);
     image.data.set([colour[0], colour[1], colour[2], 255], i * 4);
   }
   paint(canvas, image, resolution);
