@@ -1,72 +1,22 @@
 // Every matrix product of plexus. BLAS itself runs single-threaded (cpu/threads.cpp): plexus splits
 // a large product into blocks of output rows or columns, fixed by its shape alone, and computes
-// each block with one single-threaded BLAS call, on its worker threads and the calling thread. So
+// each block with one single-threaded call of gemm_block (the BLAS's, or plexus' portable kernel
+// where built with PLEXUS_BLAS=none), on its worker threads and the calling thread. So
 // the bits of a result never depend on the thread count, nor on how a BLAS would split the product
 // on this processor (OpenBLAS's AVX2 kernels give other bits at 1 and at 2 threads).
 #include "cpu/blas.hpp"
-
-#include <cblas.h>
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
 
+#include "cpu/gemm_block.hpp"
 #include "cpu/small_gemm.hpp"
 #include "cpu/workers.hpp"
 #include "plexus/cpu/threads.hpp"
 
 namespace plexus::cpu {
 namespace {
-
-// C[m, n] = alpha op(A) op(B) + beta C with leading dimensions: a whole product or one block.
-struct Product {
-  bool transpose_a, transpose_b;
-  size_t m, n, k;
-  float alpha;
-  const float* a;
-  size_t lda;
-  const float* b;
-  size_t ldb;
-  float beta;
-  float* c;
-  size_t ldc;
-};
-
-int to_int(size_t value) { return static_cast<int>(value); }
-
-// One BLAS call on the calling thread.
-void blas_product(const Product& p) {
-  // A product with one output column or row is a matrix-vector product; sgemv skips sgemm's
-  // packing buffers, which dominate at the sizes of a batch of one or a single output.
-  if (p.n == 1 && p.k > 0) {
-    cblas_sgemv(CblasRowMajor, p.transpose_a ? CblasTrans : CblasNoTrans,
-                to_int(p.transpose_a ? p.k : p.m), to_int(p.transpose_a ? p.m : p.k), p.alpha, p.a,
-                to_int(p.lda), p.b, to_int(p.transpose_b ? 1 : p.ldb), p.beta, p.c, to_int(p.ldc));
-    return;
-  }
-  // With one inner dimension the product is an outer product a b^T: sger adds it in place.
-  if (p.k == 1) {
-    for (size_t row = 0; row < p.m; ++row) {
-      float* c_row = p.c + row * p.ldc;
-      if (p.beta == 0.0f) std::fill_n(c_row, p.n, 0.0f);
-      if (p.beta != 0.0f && p.beta != 1.0f) cblas_sscal(to_int(p.n), p.beta, c_row, 1);
-    }
-    cblas_sger(CblasRowMajor, to_int(p.m), to_int(p.n), p.alpha, p.a,
-               to_int(p.transpose_a ? 1 : p.lda), p.b, to_int(p.transpose_b ? p.ldb : 1), p.c,
-               to_int(p.ldc));
-    return;
-  }
-  if (p.m == 1 && p.k > 0) {
-    cblas_sgemv(CblasRowMajor, p.transpose_b ? CblasNoTrans : CblasTrans,
-                to_int(p.transpose_b ? p.n : p.k), to_int(p.transpose_b ? p.k : p.n), p.alpha, p.b,
-                to_int(p.ldb), p.a, to_int(p.transpose_a ? p.lda : 1), p.beta, p.c, 1);
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, p.transpose_a ? CblasTrans : CblasNoTrans,
-              p.transpose_b ? CblasTrans : CblasNoTrans, to_int(p.m), to_int(p.n), to_int(p.k),
-              p.alpha, p.a, to_int(std::max<size_t>(p.lda, 1)), p.b,
-              to_int(std::max<size_t>(p.ldb, 1)), p.beta, p.c, to_int(p.ldc));
-}
 
 // How a product is cut: a function of its shape only, never of the thread count.
 struct Blocks {
@@ -99,11 +49,11 @@ Blocks blocks_of(size_t m, size_t n, size_t k) {
 }
 
 // Block `index` of `whole`: a range of C's rows or columns, with op(A) or op(B) cut to match.
-Product block_of(const Product& whole, const Blocks& blocks, size_t index) {
+GemmBlock block_of(const GemmBlock& whole, const Blocks& blocks, size_t index) {
   const size_t tiles = (blocks.width + kBlockAlign - 1) / kBlockAlign;
   const size_t begin = std::min(blocks.width, tiles * index / blocks.count * kBlockAlign);
   const size_t end = std::min(blocks.width, tiles * (index + 1) / blocks.count * kBlockAlign);
-  Product block = whole;
+  GemmBlock block = whole;
   if (blocks.of_rows) {
     block.m = end - begin;
     block.a += whole.transpose_a ? begin : begin * whole.lda;
@@ -119,7 +69,7 @@ Product block_of(const Product& whole, const Blocks& blocks, size_t index) {
 // The blocks of one product, claimed one at a time by whichever thread is free: the caller
 // never waits for a block that no thread has started.
 struct Job {
-  Product whole;
+  GemmBlock whole;
   Blocks blocks;
   mutable std::atomic<size_t> next{0};
 };
@@ -127,7 +77,7 @@ struct Job {
 void run_blocks(const void* context, size_t) {
   const auto& job = *static_cast<const Job*>(context);
   for (size_t index; (index = job.next.fetch_add(1, std::memory_order_relaxed)) < job.blocks.count;)
-    blas_product(block_of(job.whole, job.blocks, index));
+    gemm_block(block_of(job.whole, job.blocks, index));
 }
 
 }  // namespace
@@ -138,8 +88,8 @@ void gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, floa
   // Below a few thousand multiply-adds BLAS's fixed cost per call is most of the time.
   if (is_small_gemm(m, n, k))
     return small_gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
-  const Product whole{transpose_a, transpose_b,         m,    n, k, alpha, a, transpose_a ? m : k,
-                      b,           transpose_b ? k : n, beta, c, n};
+  const GemmBlock whole{transpose_a, transpose_b,         m,    n, k, alpha, a, transpose_a ? m : k,
+                        b,           transpose_b ? k : n, beta, c, n};
   Job job{whole, blocks_of(m, n, k)};
   const auto threads = static_cast<size_t>(num_threads());
   if (job.blocks.count == 1 || threads == 1) return run_blocks(&job, 0);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "base/compat.hpp"
+
 namespace plexus::data::internal {
 
 enum class CellKind { missing, number, non_finite, text };
@@ -55,7 +57,7 @@ inline Cell parse_cell(std::string_view s) {
   std::string_view digits = s;
   if (first == '+' && digits.size() > 1) digits.remove_prefix(1);  // from_chars takes only '-'
   double value = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  const auto [end, error] = compat::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (end != digits.data() + digits.size()) return {CellKind::text};
   if (error == std::errc::result_out_of_range) {
     // from_chars reports underflow and overflow alike; strtod tells them apart (0 or inf).

@@ -1,10 +1,14 @@
 // IDX reader: a big-endian header (magic 0x0801 labels / 0x0803 images, then the sizes) followed
-// by unsigned bytes. zlib's gzread reads plain and gzip-compressed files alike.
+// by unsigned bytes. zlib's gzread reads plain and gzip-compressed files alike; a build without
+// zlib (WebAssembly) reads plain files and says so for a gzip one.
 #include "plexus/data/fashion_mnist.hpp"
 
+#if PLEXUS_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -14,14 +18,43 @@
 namespace plexus::data {
 namespace {
 
-struct GzCloser {
+#if PLEXUS_HAVE_ZLIB
+struct FileCloser {
   void operator()(gzFile f) const { gzclose(f); }
 };
-using GzFile = std::unique_ptr<std::remove_pointer_t<gzFile>, GzCloser>;
+using File = std::unique_ptr<std::remove_pointer_t<gzFile>, FileCloser>;
+
+File open_file(const std::string& path) { return File(gzopen(path.c_str(), "rb")); }
+int read_some(const File& file, unsigned char* out, unsigned n) {
+  return gzread(file.get(), out, n);
+}
+bool is_plain(const File& file) { return gzdirect(file.get()) == 1; }
+#else
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+File open_file(const std::string& path) {
+  File file(std::fopen(path.c_str(), "rb"));
+  if (!file) return file;
+  const int first = std::fgetc(file.get());
+  const int second = std::fgetc(file.get());
+  PLEXUS_CHECK(first != 0x1f || second != 0x8b, path,
+               ": a gzip-compressed file, and this build of plexus has no zlib (the WebAssembly "
+               "build); hint: decompress it first (gunzip)");
+  std::rewind(file.get());
+  return file;
+}
+int read_some(const File& file, unsigned char* out, unsigned n) {
+  return static_cast<int>(std::fread(out, 1, n, file.get()));
+}
+bool is_plain(const File&) { return true; }
+#endif
 
 class IdxFile {
  public:
-  explicit IdxFile(const std::string& path) : path_(path), file_(gzopen(path.c_str(), "rb")) {
+  explicit IdxFile(const std::string& path) : path_(path), file_(open_file(path)) {
     PLEXUS_CHECK(file_ != nullptr, path, ": cannot open",
                  std::filesystem::exists(path) ? "" : " (no such file)",
                  path.find("fashion-mnist") != std::string::npos
@@ -39,7 +72,7 @@ class IdxFile {
     size_t done = 0;
     while (done < n) {
       const auto chunk = static_cast<unsigned>(std::min<size_t>(n - done, 1u << 30));
-      const int got = gzread(file_.get(), out + done, chunk);
+      const int got = read_some(file_, out + done, chunk);
       PLEXUS_CHECK(got > 0, path_, ": file ends early while reading ", what, " (read ", done,
                    " of ", n, " bytes); the file is truncated or not an IDX file");
       done += static_cast<size_t>(got);
@@ -53,7 +86,7 @@ class IdxFile {
     std::error_code error;
     const uint64_t size = std::filesystem::file_size(path_, error);
     if (error) return 0;
-    if (gzdirect(file_.get()) == 1) return size > header_bytes ? size - header_bytes : 0;
+    if (is_plain(file_)) return size > header_bytes ? size - header_bytes : 0;
     return size * 1032;
   }
 
@@ -64,7 +97,7 @@ class IdxFile {
 
  private:
   std::string path_;
-  GzFile file_;
+  File file_;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "data/cells.hpp"
 #include "data/tabular_detail.hpp"
 
@@ -32,7 +33,7 @@ using internal::where;
 
 std::string format_number(double value) {
   char buffer[32];
-  const auto end = std::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
+  const auto end = compat::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
   return std::string(buffer, end);
 }
 

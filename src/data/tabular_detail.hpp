@@ -28,7 +28,8 @@ inline std::string where(const Table& table, size_t row, size_t col, const char*
 template <typename... Parts>
 [[noreturn]] void cell_error(const Table& table, size_t row, size_t col, const Parts&... parts) {
   std::ostringstream text;
-  (text << where(table, row, col) << ... << parts);
+  text << where(table, row, col);
+  (text << ... << parts);
   throw CellError(text.str(), row, table.line(row), col);
 }
 

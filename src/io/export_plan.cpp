@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "plexus/nn/batchnorm.hpp"
 #include "plexus/nn/ensemble.hpp"
 #include "plexus/nn/feature_scale.hpp"
@@ -96,7 +97,7 @@ void plan_input(const Model& model, std::string_view what, ExportPlan& plan) {
       } else if (column.fill) {
         double value = 0;
         const std::string& text = *column.fill;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        const auto [end, error] = compat::from_chars(text.data(), text.data() + text.size(), value);
         PLEXUS_CHECK(error == std::errc() && end == text.data() + text.size(), what, ": column '",
                      column.name, "' has a fill value '", text, "' that is not a number");
         out.fill = value;

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "plexus/io/safetensors.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/ops/activation.hpp"
@@ -48,7 +49,7 @@ json arg_to_json(const std::string& name, double value) {
   if (value == std::floor(value) && std::fabs(value) < 1e15) return static_cast<int64_t>(value);
   // Layers hold float32 settings: write the shortest decimal that reads back as that float.
   char text[32];
-  const auto end = std::to_chars(text, text + sizeof(text), static_cast<float>(value)).ptr;
+  const auto end = compat::to_chars(text, text + sizeof(text), static_cast<float>(value)).ptr;
   return std::stod(std::string(text, end));
 }
 
@@ -351,7 +352,7 @@ Tensor Model::preprocess(const data::Table& table, std::vector<std::string>* war
     for (size_t c = 0; c < columns.size(); ++c) {
       const std::string_view cell = table.cell(r, static_cast<size_t>(columns[c]));
       float value = 0.0f;
-      const auto [end, error] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+      const auto [end, error] = compat::from_chars(cell.data(), cell.data() + cell.size(), value);
       if (error != std::errc() || end != cell.data() + cell.size() || !std::isfinite(value)) {
         std::ostringstream message;
         message << table.where(r) << ": column '" << info.features[c] << "': '"

@@ -3,8 +3,6 @@
 // the bytes that are there before anything is allocated from it.
 #include "plexus/io/safetensors.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -19,6 +17,8 @@
 #include <vector>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
+#include "base/crc32.hpp"
 #include "nn/module_detail.hpp"
 #include "plexus/base/atomic_file.hpp"
 #include "plexus/nn/module.hpp"
@@ -62,10 +62,8 @@ struct Entry {
 };
 
 std::string crc32_hex(std::string_view data) {
-  const uLong crc =
-      crc32_z(crc32_z(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data.data()), data.size());
   char hex[9];
-  std::snprintf(hex, sizeof(hex), "%08lx", static_cast<unsigned long>(crc));
+  std::snprintf(hex, sizeof(hex), "%08lx", static_cast<unsigned long>(crc32(data)));
   return hex;
 }
 
@@ -94,7 +92,7 @@ float half_to_float(uint16_t h) {
   }
   const uint32_t bits = exponent == 0x1f ? sign | 0x7f800000u | (mantissa << 13)
                                          : sign | ((exponent + 112) << 23) | (mantissa << 13);
-  return std::bit_cast<float>(bits);
+  return compat::bit_cast<float>(bits);
 }
 
 void convert(const Entry& entry, const char* bytes, float* out, size_t numel) {
@@ -116,7 +114,7 @@ void convert(const Entry& entry, const char* bytes, float* out, size_t numel) {
         std::memcpy(&half, bytes + i * sizeof(half), sizeof(half));
         out[i] = entry.dtype.dtype == Dtype::kF16
                      ? half_to_float(half)
-                     : std::bit_cast<float>(static_cast<uint32_t>(half) << 16);
+                     : compat::bit_cast<float>(static_cast<uint32_t>(half) << 16);
       }
       return;
   }

@@ -1,12 +1,12 @@
 // PCG32 (O'Neill, "PCG: A Family of Simple Fast Space-Efficient Statistically Good Algorithms"),
 // and the global seed sequence that layers and px::init draw their seeds from.
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <mutex>
 #include <numbers>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "plexus/tensor/random.hpp"
 
 namespace plexus {
@@ -26,7 +26,7 @@ Generator::Generator(uint64_t seed) {
 }
 
 std::vector<uint64_t> Generator::get_state() const {
-  return {state_, increment_, std::bit_cast<uint32_t>(spare_normal_), has_spare_ ? 1u : 0u};
+  return {state_, increment_, compat::bit_cast<uint32_t>(spare_normal_), has_spare_ ? 1u : 0u};
 }
 
 void Generator::set_state(const std::vector<uint64_t>& state) {
@@ -35,7 +35,7 @@ void Generator::set_state(const std::vector<uint64_t>& state) {
                " numbers");
   state_ = state[0];
   increment_ = state[1];
-  spare_normal_ = std::bit_cast<float>(static_cast<uint32_t>(state[2]));
+  spare_normal_ = compat::bit_cast<float>(static_cast<uint32_t>(state[2]));
   has_spare_ = state[3] == 1;
 }
 

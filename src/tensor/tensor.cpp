@@ -3,7 +3,9 @@
 // the stack.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <ostream>
 #include <sstream>
 #include <vector>
@@ -66,8 +68,10 @@ void* take_impl_memory() {
 
 // The element count of `shape`, checked (computed once, here, for new tensors).
 size_t checked_numel(const Shape& shape) {
-  // NOTE: the element count must not overflow, or a too-small buffer would be allocated.
-  constexpr size_t kMaxElements = size_t{1} << 48;
+  // NOTE: the element count must not overflow, or a too-small buffer would be allocated. 2^48
+  // where size_t has 64 bits; where it has 32 (WebAssembly), as many floats as it can count bytes.
+  constexpr size_t kMaxElements =
+      std::min<uint64_t>(uint64_t{1} << 48, std::numeric_limits<size_t>::max() / sizeof(float));
   size_t numel = 1;
   for (int64_t d : shape) {
     PLEXUS_CHECK(d >= 0, "tensor shape ", shape, " has a negative dimension");

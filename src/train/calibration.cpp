@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "plexus/ops/activation.hpp"
 #include "plexus/ops/elementwise.hpp"
 #include "plexus/train/settings.hpp"
@@ -31,7 +32,7 @@ size_t class_of(const Tensor& targets, size_t i, size_t classes) {
 
 double parse_number(std::string_view text, std::string_view what) {
   double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const auto [end, error] = compat::from_chars(text.data(), text.data() + text.size(), value);
   PLEXUS_CHECK(error == std::errc() && end == text.data() + text.size() && std::isfinite(value),
                what, ": \"", text, "\" is not a number");
   return value;

@@ -4,10 +4,10 @@
 // come back exactly.
 #include "plexus/train/checkpoint.hpp"
 
-#include <bit>
 #include <nlohmann/json.hpp>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "plexus/base/named_scalars.hpp"
 #include "plexus/io/safetensors.hpp"
 #include "plexus/nn/module.hpp"
@@ -21,8 +21,8 @@ namespace {
 constexpr const char* kKey = "plexus.checkpoint";
 constexpr int kVersion = 1;
 
-json bits(double value) { return std::bit_cast<uint64_t>(value); }
-double from_bits(const json& value) { return std::bit_cast<double>(value.get<uint64_t>()); }
+json bits(double value) { return compat::bit_cast<uint64_t>(value); }
+double from_bits(const json& value) { return compat::bit_cast<double>(value.get<uint64_t>()); }
 
 json scalars_to_json(const NamedScalars& scalars) {
   json out = json::array();

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "plexus/train/metrics.hpp"
 #include "train/json_text.hpp"
 
@@ -26,7 +27,7 @@ std::string json_string(const std::string& text) {
 
 std::string shortest_text(double value) {
   char text[32];
-  const auto result = std::to_chars(text, text + sizeof(text), value);
+  const auto result = compat::to_chars(text, text + sizeof(text), value);
   return std::string(text, result.ptr);
 }
 

@@ -1,13 +1,13 @@
 // The NaN/Inf check and its diagnosis; see nonfinite.hpp.
 #include "train/nonfinite.hpp"
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <sstream>
 #include <string>
 #include <string_view>
 
+#include "base/compat.hpp"
 #include "plexus/nn/module.hpp"
 #include "plexus/train/fit.hpp"
 
@@ -22,7 +22,7 @@ bool all_finite(const Tensor& t) {
   const size_t n = t.numel();
   uint32_t bad = 0;
   for (size_t i = 0; i < n; ++i)
-    bad |= static_cast<uint32_t>((std::bit_cast<uint32_t>(x[i]) & 0x7f800000u) == 0x7f800000u);
+    bad |= static_cast<uint32_t>((compat::bit_cast<uint32_t>(x[i]) & 0x7f800000u) == 0x7f800000u);
   return bad == 0;
 }
 

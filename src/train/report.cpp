@@ -108,7 +108,7 @@ void add_details(plot::Report& report, const ReportInput& in) {
   for (const auto& [key, value] : in.settings) {
     const std::string text = readable(value);
     const auto d = std::find_if(defaults.begin(), defaults.end(),
-                                [&](const auto& kv) { return kv.first == key; });
+                                [&name = key](const auto& kv) { return kv.first == name; });
     if (!text.empty() && (d == defaults.end() || readable(d->second) != text))
       given.emplace_back(key, text);
   }
