@@ -47,6 +47,9 @@ class PageEngine {
   std::string report() { return engine().report(); }
   std::string layout() { return engine().layout(); }
   val neuron_grid(int resolution) { return copy_out(engine().neuron_grid(resolution)); }
+  val loss_slice(int resolution, double radius) {
+    return copy_out(engine().loss_slice(resolution, radius));
+  }
   val test_probabilities() { return copy_out(engine().test_probabilities()); }
   std::string test_csv() { return engine().test_csv(); }
   void add_point(float x1, float x2, float label) { engine().add_point(x1, x2, label); }
@@ -71,6 +74,7 @@ EMSCRIPTEN_BINDINGS(playground) {
       .function("report", &PageEngine::report)
       .function("layout", &PageEngine::layout)
       .function("neuronGrid", &PageEngine::neuron_grid)
+      .function("lossSlice", &PageEngine::loss_slice)
       .function("testProbabilities", &PageEngine::test_probabilities)
       .function("testCsv", &PageEngine::test_csv)
       .function("addPoint", &PageEngine::add_point)

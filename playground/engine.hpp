@@ -75,6 +75,10 @@ class Engine {
   /// Every hidden neuron's output, then every shown output (class probabilities, or the value),
   /// each over a resolution^2 grid of [-6, 6]^2 (row 0 at x2 = 6): unit-major floats.
   std::vector<float> neuron_grid(int64_t resolution);
+  /// The training loss (eval mode, without penalties) over a resolution^2 grid of two weights of
+  /// the first layer (its first neuron's first two weights; row 0 at w1 + radius), the others as
+  /// they are, then those two weights' current values: resolution^2 + 2 floats.
+  std::vector<float> loss_slice(int64_t resolution, double radius);
   /// The test rows' class probabilities [rows * classes] (regression: values), as the page shows.
   std::vector<float> test_probabilities();
   /// The test rows' network inputs as CSV with the feature names as header, for `plexus predict`.

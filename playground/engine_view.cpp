@@ -190,6 +190,31 @@ std::vector<float> Engine::neuron_grid(int64_t resolution) {
   return out;
 }
 
+std::vector<float> Engine::loss_slice(int64_t resolution, double radius) {
+  if (resolution < 2 || resolution > 100) throw Error("slice resolution must be 2 .. 100");
+  Tensor& weight = model_.at<nn::Linear>(linear_index_.front()).weight;
+  if (weight.numel() < 2) throw Error("the loss slice needs a first layer with 2 weights or more");
+  NoGradGuard no_grad;
+  model_.eval();
+  const loss::LossFunction loss_of = loss::by_name(config_.loss);
+  float* w = weight.data();
+  const float w0 = w[0], w1 = w[1];
+  std::vector<float> out;
+  for (int64_t row = 0; row < resolution; ++row) {
+    for (int64_t col = 0; col < resolution; ++col) {
+      const double step = 2.0 * radius / static_cast<double>(resolution - 1);
+      w[0] = static_cast<float>(w0 - radius + step * static_cast<double>(col));
+      w[1] = static_cast<float>(w1 + radius - step * static_cast<double>(row));
+      out.push_back(loss_of(model_(train_x_), train_y_).item());
+    }
+  }
+  w[0] = w0;
+  w[1] = w1;
+  out.push_back(w0);
+  out.push_back(w1);
+  return out;
+}
+
 std::vector<float> Engine::test_probabilities() {
   const Tensor outputs = eval_outputs(test_x_);
   if (config_.regression) return outputs.to_vector();

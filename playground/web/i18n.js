@@ -19,6 +19,10 @@ export const strings = {
     primer_link: 'The primer', features: 'Features', neurons: 'neurons', train_loss: 'Training loss',
     test_loss: 'Test loss', accuracy: 'accuracy', dead: 'dead', saturated: 'saturated',
     stopped: 'Early stopping: the test loss has not improved for {n} epochs; best {best} at epoch {epoch}.',
+    slice: 'Loss slice through two weights, with the optimizer\'s path',
+    slice_hint: 'The training loss as the first neuron\'s first two weights vary (dark: low), every other weight as it is now; the line is the path those two weights took.',
+    race: 'Race of optimizers', race_run: 'Race for 30 epochs',
+    race_hint: 'Every optimizer of the library from the same start on the same data, at this learning rate: the training loss per epoch.',
     read_more: 'Read more in the primer', truth: 'true \\ predicted', no_plane: 'More than two features: no 2-D view.',
   },
   zh: {
@@ -36,6 +40,10 @@ export const strings = {
     footer: '真正的 plexus 库编译成 WebAssembly,在后台线程中训练。', primer_link: '入门讲义', features: '特征',
     neurons: '个神经元', train_loss: '训练损失', test_loss: '测试损失', accuracy: '准确率', dead: '死亡',
     saturated: '饱和', stopped: '早停:测试损失 {n} 轮没有改善;最佳 {best},在第 {epoch} 轮。',
+    slice: '穿过两个权重的损失切片与优化器路径',
+    slice_hint: '第一个神经元的前两个权重变化时的训练损失(越暗越低),其余权重保持当前值;线条是这两个权重走过的路径。',
+    race: '优化器赛跑', race_run: '跑 30 轮',
+    race_hint: '库中的每个优化器从同一起点、在同一数据上、用当前学习率训练:每轮的训练损失。',
     read_more: '在入门讲义中阅读更多', truth: '真实 \\ 预测', no_plane: '特征多于两个:没有平面图。',
   },
 };

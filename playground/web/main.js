@@ -4,6 +4,7 @@ import { lessons } from './lessons.js';
 import { strings, pickLanguage, translatePage } from './i18n.js';
 import * as draw from './draw.js';
 import { buildNetwork, renderNetwork, renderGradients } from './network.js';
+import { resetExplore, sliceRequest, drawSlice, race } from './explore.js';
 
 // The engine's settings (playground/engine.hpp Config) with the page's defaults.
 const defaults = {
@@ -117,6 +118,7 @@ async function reset() {
   syncControls();
   curves = { train: [], test: [] };
   best = { loss: Infinity, epoch: 0 };
+  resetExplore();
   showMessage('');
   const answer = await call('configure', { config: engineConfig(), resolution });
   if (answer.error) {
@@ -149,6 +151,7 @@ function onAnswer(answer) {
     if (answer.batches === layout.batches_per_epoch) timings.epochMs.push(answer.stepMs);
   }
   if (answer.gridMs !== undefined) timings.gridMs.push(answer.gridMs);
+  if (answer.slice) drawSlice(answer.slice);
   curves.train.push(lastReport.train_loss ?? NaN);
   curves.test.push(lastReport.test_loss ?? NaN);
   render();
@@ -178,7 +181,7 @@ function batchesPerFrame() {
 
 async function step(batches) {
   busy = true;
-  const answer = await call('step', { batches, resolution, dims: layout.dims });
+  const answer = await call('step', { batches, resolution, dims: layout.dims, slice: sliceRequest() });
   answer.batches = batches;
   busy = false;
   onAnswer(answer);
@@ -406,6 +409,7 @@ function bindControls() {
     const loss = custom.regression ? 'mse' : 'cross_entropy';
     set({ loss });
   };
+  $('race-run').onclick = () => race(call, engineConfig(), catalog.optimizers.map((o) => o.name), 30);
   $('csv-clear').onclick = () => { custom = null; reset(); };
   $('export').onclick = async () => {
     const { bytes } = await call('exportModel');
@@ -451,4 +455,6 @@ window.playground = {
     return { probabilities: Array.from(answer.probabilities), csv: answer.csv };
   },
   grid: async (res) => call('grid', { resolution: res }),
+  race: async (epochs) => race(call, engineConfig(), catalog.optimizers.map((o) => o.name), epochs),
+  openSlice: () => { $('slice-panel').open = true; },
 };

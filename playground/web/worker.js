@@ -4,7 +4,9 @@ importScripts('engine.js');
 
 let engine = null;
 let catalog = null;
+let EngineModule = null;
 const ready = createEngine().then((module) => {
+  EngineModule = module;
   engine = new module.Engine();
   catalog = JSON.parse(module.catalog());
 });
@@ -29,12 +31,28 @@ const commands = {
     const answer = { layout, report: JSON.parse(engine.report()) };
     return layout.dims === 2 ? withGrid(answer, resolution) : answer;
   },
-  step({ batches, resolution, dims }) {
+  step({ batches, resolution, dims, slice }) {
     const started = performance.now();
     const report = JSON.parse(engine.step(batches));
     const stepMs = performance.now() - started;
     if (report.error) return report;
-    return withGrid({ report, stepMs }, dims === 2 ? resolution : 0);
+    const answer = withGrid({ report, stepMs }, dims === 2 ? resolution : 0);
+    if (slice) answer.slice = engine.lossSlice(slice.resolution, slice.radius);
+    return answer;
+  },
+  // The same data and start trained by each optimizer: the loss after each epoch.
+  race({ config, optimizers, epochs }) {
+    const curves = {};
+    for (const optimizer of optimizers) {
+      const racer = new EngineModule.Engine();
+      const error = racer.configure(JSON.stringify({ ...config, optimizer }));
+      if (error) return JSON.parse(error);
+      const batches = JSON.parse(racer.layout()).batches_per_epoch;
+      curves[optimizer] = [JSON.parse(racer.report()).train_loss];
+      for (let epoch = 0; epoch < epochs; epoch++) curves[optimizer].push(JSON.parse(racer.step(batches)).train_loss);
+      racer.delete();
+    }
+    return { curves };
   },
   addPoint({ x1, x2, label, resolution }) {
     engine.addPoint(x1, x2, label);

@@ -2,7 +2,7 @@
 // the page loads without a console error; the spiral lesson's 2x8 network reaches 0.95 test
 // accuracy; a seeded link gives the same loss twice; the exported .plx gives, through the native
 // `plexus predict --proba`, the page's probabilities (<= 1e-5); the page's training matches the
-// native engine's (playground_native) over 100 steps; every lesson opens and trains. Prints the
+// native engine's (playground_native) over 100 steps; the loss slice draws and every optimizer races from one start; every lesson opens and trains. Prints the
 // budgets measured (first paint, epoch ms, 100x100 heatmap ms). PLEXUS_SCREENSHOT=FILE.png saves
 // the page after the spiral run.
 // Usage: node check_playground.mjs SITE PLEXUS_COMMAND PLAYGROUND_NATIVE WORK_DIR
@@ -17,9 +17,10 @@ const fail = (message) => {
   console.error(`check_playground: ${message}`);
   process.exit(1);
 };
-const [site, plexus, native, work] = process.argv.slice(2);
+const [siteArgument, plexus, native, work] = process.argv.slice(2);
 if (!work) fail('usage: node check_playground.mjs SITE PLEXUS_COMMAND PLAYGROUND_NATIVE WORK_DIR');
 fs.mkdirSync(work, { recursive: true });
+const site = path.resolve(siteArgument);
 
 const prefix = process.env.PLEXUS_NODE_PREFIX;
 const require = createRequire(prefix ? path.join(path.resolve(prefix), 'package.json') : import.meta.url);
@@ -171,7 +172,25 @@ try {
   check(nativeLosses.length === 100 && drift <= tolerance,
         `page and native losses differ by ${drift} (relative) over 100 steps; tolerance ${tolerance}`);
 
-  // 6. Every lesson opens, shows its text and trains.
+  // 6. The loss slice draws, and the optimizers race from one start.
+  await open('?lesson=optimizers');
+  await page.evaluate(() => window.playground.openSlice());
+  await page.evaluate(() => window.playground.step(30));
+  const shades = await page.evaluate(() => {
+    const canvas = document.getElementById('slice');
+    const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    return new Set(Array.from({ length: pixels.length / 4 }, (_, i) => pixels[4 * i])).size;
+  });
+  check(shades > 10, `the loss slice draws ${shades} shades`);
+  const raced = await page.evaluate(() => window.playground.race(3));
+  const names = Object.keys(raced.curves || {});
+  const starts = new Set(names.map((name) => raced.curves[name][0]));
+  const ends = new Set(names.map((name) => raced.curves[name][3]));
+  check(names.length >= 7 && names.every((name) => raced.curves[name].length === 4),
+        `the race ran ${JSON.stringify(raced)}`);
+  check(starts.size === 1 && ends.size > 1, `the racers start at ${[...starts]} and end at ${[...ends]}`);
+
+  // 7. Every lesson opens, shows its text and trains.
   const lessons = await page.evaluate(() => window.playground.lessons);
   for (const lesson of lessons) {
     await open(`?lesson=${lesson}`);
@@ -185,7 +204,7 @@ try {
   check(zh.includes('感知机'), 'lang=zh shows no Chinese lesson text');
 
   console.log(`budgets: first contentful paint ${paint?.toFixed(0)} ms; spiral epoch (2x8, 250 training points of 500) median ${epochMs.toFixed(2)} ms; 100x100 heatmap of every neuron median ${heatmapMs[2].toFixed(1)} ms; longest frame while playing ${worstFrameMs.toFixed(0)} ms`);
-  console.log(`spiral: test accuracy ${report.test_accuracy} after ${epochs + 1} epochs; predict --proba max difference ${worst.toExponential(2)}; page vs native max relative loss difference ${drift.toExponential(2)}; ${lessons.length} lessons`);
+  console.log(`race: ${names.length} optimizers; spiral: test accuracy ${report.test_accuracy} after ${epochs + 1} epochs; predict --proba max difference ${worst.toExponential(2)}; page vs native max relative loss difference ${drift.toExponential(2)}; ${lessons.length} lessons`);
 } catch (error) {
   problems.push(`exception: ${error.stack || error}`);
 } finally {
