@@ -81,6 +81,13 @@ try {
   const first = await page.evaluate(() => window.playground.report());
   check(first && Number.isFinite(first.train_loss), `the first report has no loss: ${JSON.stringify(first)}`);
 
+  // A link's hide= hides those controls.
+  await open('?hide=data,advanced');
+  const hidden = await page.evaluate(() => [document.getElementById('data-panel').hidden,
+                                            document.getElementById('advanced').hidden,
+                                            document.getElementById('output').hidden]);
+  check(hidden.join() === 'true,true,false', `hide=data,advanced hides ${hidden}`);
+
   // 2. The spiral lesson (500 points, 2 hidden layers of 8) to >= 0.95 test accuracy.
   await open('?lesson=hidden_layers');
   const state = await page.evaluate(() => window.playground.state());
