@@ -8,14 +8,16 @@
 #                            for the report pages, PyTorch for the model-file interop test, clang
 #                            and protobuf with ONNX's schema for the exports (ONNX export is built
 #                            where protobuf is found; without it the command says what to install),
-#                            curl for the plexus serve test
+#                            curl for the plexus serve test, Emscripten and GoogleTest's source
+#                            for the WebAssembly build's unit tests (scripts/wasm.sh --test)
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libopenblas-dev nlohmann-json3-dev zlib1g-dev
           libcli11-dev libcpp-httplib-dev libopenmpi-dev openmpi-bin dataset-fashion-mnist)
 if [ "${1:-}" = "--test" ]; then
   packages+=(libgtest-dev libgmock-dev clang-format chromium nodejs python3-torch clang
-             libclang-rt-14-dev libprotobuf-dev protobuf-compiler libonnx-dev python3-onnx curl)
+             libclang-rt-14-dev libprotobuf-dev protobuf-compiler libonnx-dev python3-onnx curl
+             emscripten googletest)
   # npm fetches playwright-core for the browser test; some nodejs builds ship it (and conflict
   # with Debian's npm package), so it is installed only where missing.
   command -v npm >/dev/null || packages+=(npm)

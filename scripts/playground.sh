@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The playground in one command: installs what is missing (Emscripten, CMake, Ninja, Python),
-# builds the engine with the WebAssembly build (build-wasm), gathers the static page into a folder
-# and serves it on loopback.
+# The playground in one command: installs what is missing (Emscripten, Node.js, CMake, Ninja,
+# Python), builds the engine with the WebAssembly build (scripts/wasm.sh: build-wasm), gathers the
+# static page into build-wasm/playground-site and serves it on loopback.
 #   scripts/playground.sh [--port P]   build, then serve on http://127.0.0.1:P/ (default 8000)
 #   scripts/playground.sh --build      build only; prints the folder last (publish it as is: any
 #                                      static file server will do)
@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
 done
 
 missing=()
-for pair in em++:emscripten cmake:cmake ninja:ninja-build python3:python3; do
+for pair in em++:emscripten node:nodejs cmake:cmake ninja:ninja-build python3:python3; do
   command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
 done
 # The host's nlohmann/json headers serve the WebAssembly build too (cmake/wasm.cmake).
@@ -35,21 +35,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Emscripten's JavaScript optimiser needs Debian's Node.js modules (acorn).
-if [ -d /usr/share/nodejs ]; then export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}; fi
-build=${PLEXUS_WASM_BUILD_DIR:-build-wasm}
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  emcmake cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
-cmake --build "$build" --target playground_engine >&2
+# The library's WebAssembly build (build-wasm), then the engine's module in it.
+scripts/wasm.sh >&2
+export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
+cmake --build build-wasm --target playground_engine >&2
 
-site=${PLEXUS_PLAYGROUND_DIR:-$build/playground-site}
+site=build-wasm/playground-site
 mkdir -p "$site/primer/zh"
 cp playground/web/*.html playground/web/*.js playground/web/*.css "$site/"
-cp "$build/tests/playground/engine.js" "$build/tests/playground/engine.wasm" "$site/"
+cp build-wasm/playground/engine.js build-wasm/playground/engine.wasm "$site/"
 cp docs/primer/README.md "$site/primer/README.md"
 cp docs/primer/zh/README.md "$site/primer/zh/README.md"
-site=$(cd "$site" && pwd)
+site="$root/$site"
 
 if [ "$serve" = 0 ]; then
   echo "$site"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set up and build (warnings are errors), check formatting, run every test
 # (unit, gradient checks, PyTorch references, end-to-end, the installed package used through
-# find_package), then rebuild with AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer
+# find_package), then the unit tests again as WebAssembly under Node.js (scripts/wasm.sh), then
+# rebuild with AddressSanitizer, LeakSanitizer and UndefinedBehaviorSanitizer
 # and run the test binary again (every test of plexus_tests, the fuzz corpora and regressions
 # included; ctest's install, browser, PyTorch and MPI checks only run in Release, since OpenMPI
 # keeps memory at exit): any leak, memory error or undefined behaviour fails the run. The fuzzers
@@ -24,6 +25,9 @@ cmake --build build
 
 echo "== tests (Release)"
 ctest --test-dir build --output-on-failure -j2
+
+echo "== tests (WebAssembly: the unit tests built with em++, run under Node.js)"
+scripts/wasm.sh --test
 
 echo "== tests (AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPLEXUS_SANITIZE=ON \

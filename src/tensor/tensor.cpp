@@ -68,18 +68,19 @@ void* take_impl_memory() {
 
 // The element count of `shape`, checked (computed once, here, for new tensors).
 size_t checked_numel(const Shape& shape) {
-  // NOTE: the element count must not overflow, or a too-small buffer would be allocated. 2^48
-  // where size_t has 64 bits; where it has 32 (WebAssembly), as many floats as it can count bytes.
-  constexpr size_t kMaxElements =
+  // NOTE: the element count must not overflow, or a too-small buffer would be allocated. It is
+  // counted in 64 bits, so that no dimension is cut where size_t has 32 (WebAssembly): at most
+  // 2^48, or as many floats as size_t can count bytes of.
+  constexpr uint64_t kMaxElements =
       std::min<uint64_t>(uint64_t{1} << 48, std::numeric_limits<size_t>::max() / sizeof(float));
-  size_t numel = 1;
+  uint64_t numel = 1;
   for (int64_t d : shape) {
     PLEXUS_CHECK(d >= 0, "tensor shape ", shape, " has a negative dimension");
-    const bool overflow = __builtin_mul_overflow(numel, static_cast<size_t>(d), &numel);
+    const bool overflow = __builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel);
     PLEXUS_CHECK(!overflow && numel <= kMaxElements, "tensor shape ", shape,
                  " has too many elements");
   }
-  return numel;
+  return static_cast<size_t>(numel);
 }
 
 }  // namespace

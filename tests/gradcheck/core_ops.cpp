@@ -117,7 +117,7 @@ TEST(Gradcheck, BinaryOpsBroadcastOnRandomShapes) {
     const Tensor a = Tensor::randn(swap ? partial : full, 100 + static_cast<uint64_t>(trial));
     const Tensor b = Tensor::randn(swap ? full : partial, 200 + static_cast<uint64_t>(trial));
     const px::GradcheckResult result =
-        px::gradcheck([op](const In& in) { return op(in[0], in[1]); }, {a, b});
+        px::gradcheck([&op = op](const In& in) { return op(in[0], in[1]); }, {a, b});
     EXPECT_TRUE(result.ok) << name << " on " << a.shape() << " and " << b.shape() << "\n"
                            << result.report;
   }

@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +13,8 @@
 #include <plexus/plexus.hpp>
 #include <string>
 #include <vector>
+
+#include "base/compat.hpp"
 
 namespace px = plexus;
 namespace fs = std::filesystem;
@@ -63,7 +64,7 @@ std::string two_tensors(const std::string& a, const std::string& b) {
 
 std::vector<uint32_t> bits_of(const Tensor& t) {
   std::vector<uint32_t> bits;
-  for (float v : t.to_vector()) bits.push_back(std::bit_cast<uint32_t>(v));
+  for (float v : t.to_vector()) bits.push_back(plexus::compat::bit_cast<uint32_t>(v));
   return bits;
 }
 
