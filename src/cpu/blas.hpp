@@ -1,5 +1,6 @@
 // Kernels only: raw pointers and sizes, no Tensor, no autograd. Matrix products go to the CBLAS
-// sgemm of the BLAS plexus was built with (OpenBLAS by default), small ones to cpu::small_gemm.
+// sgemm of the BLAS plexus was built with (OpenBLAS by default) or, built with PLEXUS_BLAS=none,
+// to plexus' portable kernel (cpu/gemm_block.hpp); small ones to cpu::small_gemm.
 #pragma once
 
 #include <cstddef>

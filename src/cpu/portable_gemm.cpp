@@ -17,15 +17,16 @@ namespace {
 using Vec = float __attribute__((vector_size(16)));
 constexpr size_t kLanes = sizeof(Vec) / sizeof(float);
 
-// The register tile: kRows x kVecs accumulators (8 of 16 vector registers on x86-64).
-constexpr size_t kRows = 4;
+// The register tile: kRows x kVecs accumulators, 12 of x86-64's 16 vector registers (6 x 8 ran
+// 10-30% faster than 4 x 8 on the products of a 784-256-10 network).
+constexpr size_t kRows = 6;
 constexpr size_t kVecs = 2;
 constexpr size_t kCols = kVecs * kLanes;
 // Cache blocks: a packed panel of op(B) (kDepth x kPanelCols, 256 KiB) and a packed block of op(A)
-// (kBlockRows x kDepth, 64 KiB), reused across the tiles they share.
+// (kBlockRows x kDepth, 66 KiB), reused across the tiles they share.
 constexpr size_t kDepth = 256;
 constexpr size_t kPanelCols = 256;
-constexpr size_t kBlockRows = 64;
+constexpr size_t kBlockRows = 66;
 
 // op(A)[i, p] and op(B)[p, j].
 float a_at(const GemmBlock& g, size_t i, size_t p) {

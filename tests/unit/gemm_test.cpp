@@ -1,6 +1,6 @@
 // cpu::gemm on products large enough for the BLAS (or, built with PLEXUS_BLAS=none, the portable
 // kernel) against a plain product summed in double: every transpose pair, shapes that cross the
-// portable kernel's tile and cache-block edges (4 x 8 tiles, 64 rows, 256 columns, 256 deep),
+// portable kernel's tile and cache-block edges (6 x 8 tiles, 66 rows, 256 columns, 256 deep),
 // one row or one column, alpha and beta, and C holding NaN where beta = 0 says it is not read.
 #include <gtest/gtest.h>
 

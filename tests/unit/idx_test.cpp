@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/crc32.hpp"
 #include "support/error_of.hpp"
 
 namespace px = plexus;
@@ -37,9 +38,9 @@ class Idx : public ::testing::Test {
   }
 
   // `count` images of 2x2 pixels (image i holds i, i+1, i+2, i+3) and labels i % 10; `claimed`
-  // is the image count the header states.
+  // is the image count the header states; `compress` writes them gzip-compressed.
   void write(const std::string& prefix, uint32_t count, const std::string& suffix = "",
-             uint32_t claimed = 0) {
+             uint32_t claimed = 0, bool compress = false) {
     std::string images, labels;
     put_u32(images, 0x0803);
     put_u32(images, claimed ? claimed : count);
@@ -51,9 +52,28 @@ class Idx : public ::testing::Test {
       for (uint32_t p = 0; p < 4; ++p) images += static_cast<char>(i + p);
       labels += static_cast<char>(i % 10);
     }
+    if (compress) {
+      images = gzip_stored(images);
+      labels = gzip_stored(labels);
+    }
     // gzread reads uncompressed bytes as they are, so a plain file may carry the .gz name.
     std::ofstream(dir_ / (prefix + "-images-idx3-ubyte" + suffix), std::ios::binary) << images;
     std::ofstream(dir_ / (prefix + "-labels-idx1-ubyte" + suffix), std::ios::binary) << labels;
+  }
+
+  // A gzip file of `data` in one stored (uncompressed) deflate block: RFC 1951 and 1952 by hand.
+  static std::string gzip_stored(const std::string& data) {
+    std::string out = {'\x1f', '\x8b', 8, 0, 0, 0, 0, 0, 0, '\xff'};
+    const auto length = static_cast<uint16_t>(data.size());
+    out += {1, static_cast<char>(length & 0xff), static_cast<char>(length >> 8),
+            static_cast<char>(~length & 0xff), static_cast<char>((~length >> 8) & 0xff)};
+    out += data;
+    const auto put_u32_le = [&](uint32_t v) {
+      for (int shift = 0; shift < 32; shift += 8) out += static_cast<char>((v >> shift) & 0xff);
+    };
+    put_u32_le(px::crc32(data));
+    put_u32_le(static_cast<uint32_t>(data.size()));
+    return out;
   }
 
   fs::path dir_;
@@ -85,4 +105,18 @@ TEST_F(Idx, SizesTheFileCannotHoldFailBeforeAllocating) {
   const std::string error = error_of([&] { px::data::load_idx_dir(dir_, true); });
   EXPECT_THAT(error, HasSubstr("train-images-idx3-ubyte"));
   EXPECT_THAT(error, HasSubstr("more than the file can hold"));
+}
+
+// Built with zlib, a gzip-compressed IDX file reads as the plain one; without (WebAssembly), it is
+// refused, naming the file and saying to decompress it.
+TEST_F(Idx, AGzipFileIsReadOrRefusedSayingToDecompressIt) {
+  write("train", 3, ".gz", 0, true);
+  try {
+    const px::data::LabelledImages train = px::data::load_idx_dir(dir_, true);
+    EXPECT_EQ(train.labels.to_vector(), (std::vector<float>{0, 1, 2}));
+    EXPECT_FLOAT_EQ(train.images.at({2, 3}), 5.f / 255.f);
+  } catch (const px::Error& error) {
+    EXPECT_THAT(error.what(), HasSubstr("train-images-idx3-ubyte.gz: a gzip-compressed file"));
+    EXPECT_THAT(error.what(), HasSubstr("gunzip"));
+  }
 }
