@@ -2,9 +2,10 @@
 // the page loads without a console error; the spiral lesson's 2x8 network reaches 0.95 test
 // accuracy; a seeded link gives the same loss twice; the exported .plx gives, through the native
 // `plexus predict --proba`, the page's probabilities (<= 1e-5); the page's training matches the
-// native engine's (playground_native) over 100 steps; the loss slice draws and every optimizer races from one start; every lesson opens and trains. Prints the
-// budgets measured (first paint, epoch ms, 100x100 heatmap ms). PLEXUS_SCREENSHOT=FILE.png saves
-// the page after the spiral run.
+// native engine's (playground_native) over 100 steps; the loss slice draws and every optimizer
+// races from one start; a click adds a point and a pasted CSV trains; every lesson opens and
+// trains. Prints the budgets measured (first paint, epoch ms, 100x100 heatmap ms).
+// PLEXUS_SCREENSHOT=FILE.png saves the page after the spiral run.
 // Usage: node check_playground.mjs SITE PLEXUS_COMMAND PLAYGROUND_NATIVE WORK_DIR
 import fs from 'node:fs';
 import http from 'node:http';
@@ -197,7 +198,21 @@ try {
         `the race ran ${JSON.stringify(raced)}`);
   check(starts.size === 1 && ends.size > 1, `the racers start at ${[...starts]} and end at ${[...ends]}`);
 
-  // 7. Every lesson opens, shows its text and trains.
+  // 7. A click adds a point of the chosen class; a pasted CSV of 3 features trains without a plane.
+  await open('');
+  const before = await page.evaluate(() => window.playground.layout().train.labels.length);
+  await page.click('#output', { position: { x: 150, y: 40 } });
+  await page.waitForFunction((n) => window.playground.layout().train.labels.length === n + 1, before);
+  const rows = Array.from({ length: 60 }, (_, i) => [i % 7, (i * 3) % 5, i % 2, (i % 7) > 3 ? 1 : 0]);
+  await page.click('details[data-control=csv] > summary');
+  await page.fill('#csv', `a,b,c,label\n${rows.map((r) => r.join(',')).join('\n')}`);
+  await page.click('#csv-use');
+  await page.waitForFunction(() => window.playground.layout().dims === 3);
+  const start = await page.evaluate(() => window.playground.report().train_loss);
+  const pasted = await page.evaluate(() => window.playground.step(300));
+  check(pasted.train_loss < 0.8 * start, `the pasted CSV's loss went from ${start} to ${pasted.train_loss}`);
+
+  // 8. Every lesson opens, shows its text and trains.
   const lessons = await page.evaluate(() => window.playground.lessons);
   for (const lesson of lessons) {
     await open(`?lesson=${lesson}`);
