@@ -23,7 +23,7 @@ export const strings = {
     slice_hint: 'The training loss as the first neuron\'s first two weights vary (dark: low), every other weight as it is now; the line is the path those two weights took.',
     race: 'Race of optimizers', race_run: 'Race for 30 epochs',
     race_hint: 'Every optimizer of the library from the same start on the same data, at this learning rate: the training loss per epoch.',
-    read_more: 'Read more in the primer', truth: 'true \\ predicted', no_plane: 'More than two features: no 2-D view.',
+    formulas: 'Formulas', read_more: 'Read more in the primer', truth: 'true \\ predicted', no_plane: 'More than two features: no 2-D view.',
   },
   zh: {
     playground: '游乐场', lesson: '课程', free: '自由练习', reset: '重置', play: '播放 / 暂停', step: '单步',
@@ -44,7 +44,7 @@ export const strings = {
     slice_hint: '第一个神经元的前两个权重变化时的训练损失(越暗越低),其余权重保持当前值;线条是这两个权重走过的路径。',
     race: '优化器赛跑', race_run: '跑 30 轮',
     race_hint: '库中的每个优化器从同一起点、在同一数据上、用当前学习率训练:每轮的训练损失。',
-    read_more: '在入门讲义中阅读更多', truth: '真实 \\ 预测', no_plane: '特征多于两个:没有平面图。',
+    formulas: '公式', read_more: '在入门讲义中阅读更多', truth: '真实 \\ 预测', no_plane: '特征多于两个:没有平面图。',
   },
 };
 

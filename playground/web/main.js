@@ -5,6 +5,7 @@ import { strings, pickLanguage, translatePage } from './i18n.js';
 import * as draw from './draw.js';
 import { buildNetwork, renderNetwork, renderGradients } from './network.js';
 import { resetExplore, sliceRequest, drawSlice, race } from './explore.js';
+import { formulas } from './formulas.js';
 
 // The engine's settings (playground/engine.hpp Config) with the page's defaults.
 const defaults = {
@@ -207,6 +208,7 @@ function render() {
   draw.curves($('curve'), curves.train, curves.test);
   renderGradients($('grad-bars'), report.layers, t);
   renderConfusion(report.confusion);
+  $('formulas').textContent = formulas(state, layout.classes === 0).join('\n');
   const output = $('output');
   const ctx = output.getContext('2d');
   if (layout.dims !== 2 || !lastGrid) {

@@ -100,6 +100,8 @@ try {
     if (report.test_accuracy >= 0.95 && epochs >= 20) break;
   }
   check(report.test_accuracy >= 0.95, `spiral: test accuracy ${report.test_accuracy} after ${epochs} epochs`);
+  const shownFormulas = await page.evaluate(() => document.getElementById('formulas').textContent);
+  check(shownFormulas.includes('β₁') && shownFormulas.includes('tanh'), `the formulas show no Adam or tanh: ${shownFormulas}`);
   const epochMs = await page.evaluate(() => {
     const ms = [...window.playground.timings.epochMs].sort((a, b) => a - b);
     return ms[Math.floor(ms.length / 2)];
