@@ -53,6 +53,7 @@ class PageEngine {
   val test_probabilities() { return copy_out(engine().test_probabilities()); }
   std::string test_csv() { return engine().test_csv(); }
   void add_point(float x1, float x2, float label) { engine().add_point(x1, x2, label); }
+  // /tmp of Emscripten's in-memory file system: the bytes never leave the page.
   val export_model() { return copy_out(engine().export_model("/tmp/playground.plx")); }
 
  private:
