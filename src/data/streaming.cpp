@@ -299,6 +299,8 @@ StreamingTable::StreamingTable(CsvStream stream, const StreamingOptions& options
   prepared_.classes = target_.classes;
   for (const ColumnInfo& column : preprocessing_.columns())
     if (column.kind != ColumnKind::ignored) prepared_.features.push_back(column.name);
+  // No rows in memory: the width alone, which is what a network is built from.
+  prepared_.x_train = Tensor::empty({0, static_cast<int64_t>(features())});
   prepared_.preprocessing = preprocessing_;
   prepared_.target = target_;
 }

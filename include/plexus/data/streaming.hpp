@@ -62,7 +62,8 @@ class StreamingTable {
   const CsvStream& stream() const { return *stream_; }
   const Preprocessing& preprocessing() const { return preprocessing_; }
   const Target& target() const { return target_; }
-  /// The task, classes, features and pipeline as prepare_table gives them, without tensors.
+  /// The task, classes, features and pipeline as prepare_table gives them; no rows (x_train is
+  /// [0, features()], so that train::build_network can size a network from it).
   const PreparedData& prepared() const { return prepared_; }
   uint64_t rows() const { return rows_[0] + rows_[1] + rows_[2]; }
   uint64_t rows(Part part) const { return rows_[static_cast<size_t>(part)]; }
