@@ -121,7 +121,7 @@ CsvStream::CsvStream(const std::string& spec, CsvStreamOptions options)
   PLEXUS_CHECK(options_.chunk_bytes > 0, "CsvStream: chunk_bytes must be positive");
   for (const fs::path& file : files_) file_bytes_ += fs::file_size(file);
   // The first records of the first file tell the format, as read_csv would see it.
-  constexpr size_t kSample = size_t{1} << 20;
+  constexpr size_t kSample = size_t{64} << 10;  // as read_csv samples its delimiter
   std::string start(kSample, '\0');
   FileReader reader(files_.front());
   start.resize(reader.read(start.data(), kSample));

@@ -103,7 +103,8 @@ class StreamBatches : public BatchSource {
         options_(options),
         width_(table.features()),
         classification_(table.target().task == Task::classification),
-        capacity_(options.shuffle ? options.shuffle_rows : 0) {
+        // No larger than the part: a buffer that holds every row is a full shuffle already.
+        capacity_(options.shuffle ? std::min<size_t>(options.shuffle_rows, rows()) : 0) {
     PLEXUS_CHECK(options.batch_size >= 1, "stream: batch_size must be at least 1");
     buffer_x_.resize(capacity_ * width_);
     buffer_y_.resize(capacity_);

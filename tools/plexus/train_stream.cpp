@@ -81,7 +81,7 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
 
   out << "data: " << s.data << " (" << table.rows() << " rows, " << table.stream().files().size()
       << (table.stream().files().size() == 1 ? " file, " : " files, ")
-      << data::format_bytes(plan.file_bytes) << ")\n"
+      << data::format_bytes(table.stream().file_bytes()) << ")\n"
       << "streaming: " << plan.reason << "; chunks of " << data::format_bytes(chunk_bytes)
       << ", shuffle buffer " << shuffle_rows << " rows, memory budget "
       << data::format_bytes(plan.budget) << "\n"
