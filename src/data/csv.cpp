@@ -12,6 +12,7 @@
 #include <fstream>
 #include <istream>
 #include <limits>
+#include <new>
 #include <sstream>
 #include <unordered_map>
 #include <utility>
@@ -19,6 +20,7 @@
 #include "base/check.hpp"
 #include "data/cells.hpp"
 #include "data/csv_records.hpp"
+#include "plexus/data/memory.hpp"
 
 namespace plexus::data {
 
@@ -376,7 +378,7 @@ std::string read_all(std::istream& in, const std::string& source) {
 
 }  // namespace
 
-Table read_csv(const std::filesystem::path& path, const CsvOptions& options) {
+Table read_csv(const std::filesystem::path& path, const CsvOptions& options) try {
   const std::string source = path.string();
   std::ifstream in(path, std::ios::binary);
   PLEXUS_CHECK(in.is_open(), source, ": cannot open (", std::strerror(errno), ")");
@@ -392,6 +394,8 @@ Table read_csv(const std::filesystem::path& path, const CsvOptions& options) {
     text = read_all(in, source);  // not a regular file (a pipe, /dev/stdin)
   }
   return internal::CsvParser(std::move(text), source, options).parse();
+} catch (const std::bad_alloc&) {
+  throw_out_of_memory(path);
 }
 
 Table read_csv(std::istream& in, std::string source, const CsvOptions& options) {

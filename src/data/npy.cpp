@@ -4,6 +4,7 @@
 #include "plexus/data/npy.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/check.hpp"
@@ -182,18 +184,16 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   detail::throw_error(what, ": ", std::strerror(error));
 }
 
-}  // namespace
+// The header of a .npy file opened as `in`, checked against the file's size.
+struct Layout {
+  Header header;
+  Dtype dtype;
+  uint64_t data_offset;  // where the values start
+  uint64_t count;        // how many values
+  uint64_t bytes;        // count * the dtype's size
+};
 
-Tensor read_npy(const std::filesystem::path& path) {
-  static_assert(std::endian::native == std::endian::little,
-                "read_npy converts little-endian data by memcpy");
-  const std::string file = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw_system_error(file + ": cannot open", errno);
-  std::error_code size_error;
-  const uint64_t file_size = std::filesystem::file_size(path, size_error);
-  PLEXUS_CHECK(!size_error, file, ": cannot tell the file's size: ", size_error.message());
-
+Layout read_layout(std::istream& in, const std::string& file, uint64_t file_size) {
   unsigned char start[12] = {};
   in.read(reinterpret_cast<char*>(start), 10);
   PLEXUS_CHECK(in.gcount() == 10 && std::string_view(reinterpret_cast<char*>(start), 6) == kMagic,
@@ -217,7 +217,7 @@ Tensor read_npy(const std::filesystem::path& path) {
   PLEXUS_CHECK(in.gcount() == static_cast<std::streamsize>(header_length), file,
                ": read error in the .npy header");
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  const Header header = HeaderParser(text, file).parse();
+  Header header = HeaderParser(text, file).parse();
 
   PLEXUS_CHECK(!header.fortran_order, file,
                ": the array is in Fortran (column-major) order; save it with "
@@ -244,6 +244,26 @@ Tensor read_npy(const std::filesystem::path& path) {
                " bytes of data but the file has ", data_size,
                overflow || bytes > data_size ? "; it is truncated" : " (extra bytes at the end)");
 
+  return {std::move(header), *dtype, prefix + header_length, count, bytes};
+}
+
+}  // namespace
+
+Tensor read_npy(const std::filesystem::path& path) {
+  static_assert(std::endian::native == std::endian::little,
+                "read_npy converts little-endian data by memcpy");
+  const std::string file = path.string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_system_error(file + ": cannot open", errno);
+  std::error_code size_error;
+  const uint64_t file_size = std::filesystem::file_size(path, size_error);
+  PLEXUS_CHECK(!size_error, file, ": cannot tell the file's size: ", size_error.message());
+
+  const Layout layout = read_layout(in, file, file_size);
+  const Header& header = layout.header;
+  const Dtype& dtype = layout.dtype;
+  const uint64_t count = layout.count, bytes = layout.bytes;
+
   Tensor out = Tensor::empty(Shape(std::span<const int64_t>(header.shape)));
   float* x = out.data();
   auto read = [&](char* to, uint64_t n) {
@@ -251,14 +271,14 @@ Tensor read_npy(const std::filesystem::path& path) {
     PLEXUS_CHECK(in.gcount() == static_cast<std::streamsize>(n), file,
                  ": read error in the data (the file changed while being read?)");
   };
-  if (dtype->kind == Kind::f32) {
+  if (dtype.kind == Kind::f32) {
     read(reinterpret_cast<char*>(x), bytes);
     return out;
   }
   std::vector<unsigned char> raw(bytes);
   read(reinterpret_cast<char*>(raw.data()), bytes);
   const unsigned char* r = raw.data();
-  switch (dtype->kind) {
+  switch (dtype.kind) {
     case Kind::f32:
       break;
     case Kind::f64:
@@ -315,6 +335,86 @@ void write_npy(const Tensor& tensor, const std::filesystem::path& path) {
   write_file_atomically(
       path, {prefix + head, std::string_view(reinterpret_cast<const char*>(tensor.data()),
                                              tensor.numel() * sizeof(float))});
+}
+
+MappedNpy::MappedNpy(const std::filesystem::path& path) : path_(path.string()) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_system_error(path_ + ": cannot open", errno);
+  std::error_code size_error;
+  const uint64_t file_size = std::filesystem::file_size(path, size_error);
+  PLEXUS_CHECK(!size_error, path_, ": cannot tell the file's size: ", size_error.message());
+  const Layout layout = read_layout(in, path_, file_size);
+  PLEXUS_CHECK(!layout.header.fortran_order, path_,
+               ": the array is in Fortran (column-major) order; save it with "
+               "np.save(path, np.ascontiguousarray(a))");
+  PLEXUS_CHECK(layout.dtype.kind == Kind::f32 || layout.dtype.kind == Kind::f64, path_, ": dtype '",
+               layout.header.descr,
+               "' cannot be streamed; streaming reads float32 and float64 (convert with "
+               "a.astype(np.float32))");
+  const std::vector<int64_t>& shape = layout.header.shape;
+  PLEXUS_CHECK(shape.size() == 1 || shape.size() == 2, path_, ": the shape ", shape_text(shape),
+               " is not a table; streaming reads 1-D and 2-D arrays");
+  rows_ = shape[0];
+  cols_ = shape.size() == 2 ? shape[1] : 1;
+  float64_ = layout.dtype.kind == Kind::f64;
+  if (layout.bytes == 0) return;
+  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw_system_error(path_ + ": cannot open", errno);
+  mapping_size_ = file_size;
+  mapping_ = ::mmap(nullptr, mapping_size_, PROT_READ, MAP_SHARED, fd, 0);
+  const int map_error = errno;
+  ::close(fd);  // the mapping keeps the file
+  if (mapping_ == MAP_FAILED) {
+    mapping_ = nullptr;
+    throw_system_error(path_ + ": cannot map the file into memory", map_error);
+  }
+  // Rows are read in order, once an epoch: read-ahead helps, keeping pages does not.
+  ::madvise(mapping_, mapping_size_, MADV_SEQUENTIAL);
+  data_ = static_cast<const unsigned char*>(mapping_) + layout.data_offset;
+}
+
+MappedNpy::~MappedNpy() { unmap(); }
+
+MappedNpy::MappedNpy(MappedNpy&& other) noexcept { *this = std::move(other); }
+
+MappedNpy& MappedNpy::operator=(MappedNpy&& other) noexcept {
+  if (this == &other) return *this;
+  unmap();
+  path_ = std::move(other.path_);
+  rows_ = std::exchange(other.rows_, 0);
+  cols_ = std::exchange(other.cols_, 0);
+  float64_ = other.float64_;
+  data_ = std::exchange(other.data_, nullptr);
+  mapping_ = std::exchange(other.mapping_, nullptr);
+  mapping_size_ = std::exchange(other.mapping_size_, 0);
+  return *this;
+}
+
+void MappedNpy::unmap() {
+  if (mapping_) ::munmap(mapping_, mapping_size_);
+  mapping_ = nullptr;
+  data_ = nullptr;
+}
+
+void MappedNpy::read_rows(int64_t begin, int64_t end, float* out) const {
+  PLEXUS_CHECK(0 <= begin && begin <= end && end <= rows_, path_, ": rows [", begin, ", ", end,
+               ") are out of range (the array has ", rows_, " rows)");
+  const auto first = static_cast<size_t>(begin * cols_);
+  const auto count = static_cast<size_t>((end - begin) * cols_);
+  if (count == 0) return;
+  if (float64_) {
+    convert<double>(data_ + first * sizeof(double), out, count);
+  } else {
+    std::memcpy(out, data_ + first * sizeof(float), count * sizeof(float));
+  }
+}
+
+Tensor MappedNpy::rows(int64_t begin, int64_t end) const {
+  PLEXUS_CHECK(0 <= begin && begin <= end && end <= rows_, path_, ": rows [", begin, ", ", end,
+               ") are out of range (the array has ", rows_, " rows)");
+  Tensor out = Tensor::empty({end - begin, cols_});
+  read_rows(begin, end, out.data());
+  return out;
 }
 
 }  // namespace plexus::data

@@ -24,31 +24,14 @@ using internal::cell_error;
 using internal::CellKind;
 using internal::check_rows;
 using internal::find_column;
+using internal::format_number;
+using internal::missing_cell_error;
+using internal::not_a_number_error;
 using internal::not_finite;
 using internal::parse_cell;
 using internal::sort_labels;
 using internal::target_index;
 using internal::where;
-
-std::string format_number(double value) {
-  char buffer[32];
-  const auto end = std::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
-  return std::string(buffer, end);
-}
-
-[[noreturn]] void missing_cell(const Table& table, size_t row, size_t col) {
-  const std::string_view cell = table.cell(row, col);
-  cell_error(table, row, col, ": ",
-             internal::trim(cell).empty() ? std::string("empty cell")
-                                          : "missing value '" + std::string(cell) + "'",
-             "; fill it, drop the row, or pass --impute mean|median|most-frequent|auto");
-}
-
-[[noreturn]] void not_a_number(const Table& table, size_t row, size_t col) {
-  cell_error(table, row, col, ": '", table.cell(row, col),
-             "' is not a number; hint: if the column holds categories, pass --categorical ",
-             table.columns()[col]);
-}
 
 double median(std::vector<double> values) {
   const size_t mid = values.size() / 2;
@@ -127,10 +110,11 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
       values.push_back(cell.value);
     }
   }
-  if (first_missing && impute == Impute::none) missing_cell(table, *first_missing, col);
+  if (first_missing && impute == Impute::none) throw missing_cell_error(table, *first_missing, col);
   // A column of numbers with a few words in it is more likely a typo than categories: saying so
   // beats one-hot encoding every number as a category of its own.
-  if (!forced && texts > 0 && values.size() > texts) not_a_number(table, *first_text, col);
+  if (!forced && texts > 0 && values.size() > texts)
+    throw not_a_number_error(table, *first_text, col);
   categorical = categorical || texts > 0;
   if (!categorical) {
     if (first_non_finite) not_finite(table, *first_non_finite, col);
@@ -192,48 +176,55 @@ std::vector<size_t> indices_of(const Table& table, const std::vector<std::string
 
 }  // namespace
 
+namespace internal {
+
+FeatureColumns feature_columns(const Table& table, const TabularOptions& options) {
+  FeatureColumns out{target_index(table, options),
+                     {},
+                     indices_of(table, options.ignore),
+                     indices_of(table, options.categorical)};
+  const size_t target = out.target;
+  const std::string& target_name = table.columns()[target];
+  PLEXUS_CHECK(!out.is_ignored(target), table.source(), ": column '", target_name,
+               "' is the target; it cannot also be ignored");
+  PLEXUS_CHECK(!out.is_forced(target), table.source(), ": column '", target_name,
+               "' is the target; the task, not --categorical, decides how it is encoded");
+  std::vector<size_t>& features = out.features;
+  if (options.features.empty()) {
+    for (size_t c = 0; c < table.cols(); ++c)
+      if (c != target) features.push_back(c);
+    return out;
+  }
+  features = indices_of(table, options.features);
+  for (size_t i = 0; i < features.size(); ++i) {
+    const std::string& name = table.columns()[features[i]];
+    PLEXUS_CHECK(features[i] != target, table.source(), ": column '", name,
+                 "' is the target; it cannot also be a feature");
+    PLEXUS_CHECK(!out.is_ignored(features[i]), table.source(), ": column '", name,
+                 "' is both a feature and ignored");
+    PLEXUS_CHECK(std::find(features.begin(), features.begin() + static_cast<std::ptrdiff_t>(i),
+                           features[i]) == features.begin() + static_cast<std::ptrdiff_t>(i),
+                 table.source(), ": column '", name, "' is listed twice as a feature");
+  }
+  for (const size_t c : out.ignored)
+    if (std::find(features.begin(), features.end(), c) == features.end()) features.push_back(c);
+  return out;
+}
+
+}  // namespace internal
+
 Preprocessing Preprocessing::fit(const Table& table, std::span<const size_t> rows,
                                  const TabularOptions& options) {
   PLEXUS_CHECK(!rows.empty(), table.source(), ": no training rows to fit the preprocessing on");
   check_rows(table, rows);
-  const size_t target = target_index(table, options);
-  const std::vector<size_t> ignored = indices_of(table, options.ignore);
-  const std::vector<size_t> forced = indices_of(table, options.categorical);
-  auto contains = [](const std::vector<size_t>& v, size_t i) {
-    return std::find(v.begin(), v.end(), i) != v.end();
-  };
-  const std::string& target_name = table.columns()[target];
-  PLEXUS_CHECK(!contains(ignored, target), table.source(), ": column '", target_name,
-               "' is the target; it cannot also be ignored");
-  PLEXUS_CHECK(!contains(forced, target), table.source(), ": column '", target_name,
-               "' is the target; the task, not --categorical, decides how it is encoded");
-
-  std::vector<size_t> features;
-  if (options.features.empty()) {
-    for (size_t c = 0; c < table.cols(); ++c)
-      if (c != target) features.push_back(c);
-  } else {
-    features = indices_of(table, options.features);
-    for (size_t i = 0; i < features.size(); ++i) {
-      const std::string& name = table.columns()[features[i]];
-      PLEXUS_CHECK(features[i] != target, table.source(), ": column '", name,
-                   "' is the target; it cannot also be a feature");
-      PLEXUS_CHECK(!contains(ignored, features[i]), table.source(), ": column '", name,
-                   "' is both a feature and ignored");
-      PLEXUS_CHECK(std::find(features.begin(), features.begin() + static_cast<std::ptrdiff_t>(i),
-                             features[i]) == features.begin() + static_cast<std::ptrdiff_t>(i),
-                   table.source(), ": column '", name, "' is listed twice as a feature");
-    }
-    for (const size_t c : ignored)
-      if (!contains(features, c)) features.push_back(c);
-  }
+  const internal::FeatureColumns columns = internal::feature_columns(table, options);
   Preprocessing out;
   out.scaling_ = options.scaling;
-  for (const size_t c : features) {
-    if (contains(ignored, c)) {
+  for (const size_t c : columns.features) {
+    if (columns.is_ignored(c)) {
       out.columns_.push_back(ColumnInfo{table.columns()[c], ColumnKind::ignored});
     } else {
-      out.columns_.push_back(fit_column(table, rows, c, contains(forced, c), options));
+      out.columns_.push_back(fit_column(table, rows, c, columns.is_forced(c), options));
     }
   }
   PLEXUS_CHECK(out.output_features() > 0, table.source(),
@@ -284,10 +275,10 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
         const internal::Cell cell = parse_cell(table.cell(rows[i], col));
         double value = cell.value;
         if (cell.kind == CellKind::missing) {
-          if (!fill) missing_cell(table, rows[i], col);
+          if (!fill) throw missing_cell_error(table, rows[i], col);
           value = *fill;
         } else if (cell.kind == CellKind::text) {
-          not_a_number(table, rows[i], col);
+          throw not_a_number_error(table, rows[i], col);
         } else if (cell.kind == CellKind::non_finite) {
           not_finite(table, rows[i], col);
         }
@@ -319,7 +310,7 @@ Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows
           x[i * width + offset + column.categories.size()] = 1.0f;
           continue;
         }
-        if (!column.fill) missing_cell(table, rows[i], col);
+        if (!column.fill) throw missing_cell_error(table, rows[i], col);
         cell = *column.fill;
       }
       const auto it = lookup.find(cell);

@@ -6,9 +6,11 @@
 #include <cctype>
 #include <filesystem>
 #include <iostream>
+#include <new>
 
 #include "base/check.hpp"
 #include "plexus/data/fashion_mnist.hpp"
+#include "plexus/data/memory.hpp"
 #include "plexus/data/npy.hpp"
 
 namespace plexus::data {
@@ -73,7 +75,14 @@ Source load_source(const std::string& spec, const SourceOptions& options) {
   if (fs::is_directory(spec, ec))
     return from_images(spec, load_idx_dir(spec, options.train), false);
   PLEXUS_CHECK(fs::exists(spec, ec), spec, ": no such file or folder");
-  if (ends_with_lowercase(spec, ".npy")) return from_npy(spec, options.labels);
+  if (ends_with_lowercase(spec, ".npy")) {
+    try {
+      return from_npy(spec, options.labels);
+    } catch (const std::bad_alloc&) {
+      throw_out_of_memory(spec);
+    }
+  }
+  if (options.check_memory) check_fits_in_memory(spec);
   source.name = spec;
   source.table = read_csv(spec, options.csv);
   return source;

@@ -1,5 +1,5 @@
 // The splits and the folds: shuffle the positions (per class when stratified), then cut (sorting
-// each part) or deal them round-robin.
+// each part) or deal them round-robin; and the part of a streamed row from a hash of its position.
 #include "plexus/data/split.hpp"
 
 #include <algorithm>
@@ -102,6 +102,27 @@ Split train_validation_split(const Dataset& dataset, double validation_fraction,
   const std::vector<int64_t> train(rows.kept.begin(), rows.kept.end());
   const std::vector<int64_t> validation(rows.held_out.begin(), rows.held_out.end());
   return Split{dataset.subset(train), dataset.subset(validation)};
+}
+
+Part assign_part(uint64_t row_position, uint64_t seed, double test_fraction,
+                 double validation_fraction) {
+  PLEXUS_CHECK(
+      test_fraction >= 0 && validation_fraction >= 0 && test_fraction + validation_fraction < 1,
+      "the test fraction (", test_fraction, ") and the validation fraction (", validation_fraction,
+      ") must be >= 0 and leave rows to train on");
+  // splitmix64's finaliser of the position mixed with a hash of the seed: a position's bits
+  // spread over all 64, so neighbouring rows (and neighbouring seeds) land independently.
+  auto mix = [](uint64_t z) {
+    z += 0x9e3779b97f4a7c15;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return z ^ (z >> 31);
+  };
+  const uint64_t hash = mix(row_position ^ mix(seed));
+  const double uniform = static_cast<double>(hash >> 11) * 0x1.0p-53;  // in [0, 1)
+  if (uniform < test_fraction) return Part::test;
+  if (uniform < test_fraction + validation_fraction) return Part::validation;
+  return Part::train;
 }
 
 }  // namespace plexus::data

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <charconv>
 #include <span>
 #include <sstream>
 #include <string>
@@ -17,6 +18,13 @@
 
 namespace plexus::data::internal {
 
+// The shortest text that reads back as `value` (a fill, as a model file keeps it).
+inline std::string format_number(double value) {
+  char buffer[32];
+  const auto end = std::to_chars(buffer, buffer + sizeof(buffer), value).ptr;
+  return std::string(buffer, end);
+}
+
 // "data.csv:12: column 'age' (3)": the 0-based index, as --target and --ignore accept it.
 inline std::string where(const Table& table, size_t row, size_t col, const char* what = "column") {
   std::ostringstream text;
@@ -24,18 +32,43 @@ inline std::string where(const Table& table, size_t row, size_t col, const char*
   return text.str();
 }
 
-// A feature cell that cannot be used: a CellError that names it.
+// A feature cell that cannot be used: a CellError that names it (made, for a fit that reports
+// it later, or thrown).
 template <typename... Parts>
-[[noreturn]] void cell_error(const Table& table, size_t row, size_t col, const Parts&... parts) {
+CellError make_cell_error(const Table& table, size_t row, size_t col, const Parts&... parts) {
   std::ostringstream text;
   (text << where(table, row, col) << ... << parts);
-  throw CellError(text.str(), row, table.line(row), col);
+  return CellError(text.str(), row, table.line(row), col);
+}
+
+template <typename... Parts>
+[[noreturn]] void cell_error(const Table& table, size_t row, size_t col, const Parts&... parts) {
+  throw make_cell_error(table, row, col, parts...);
+}
+
+inline CellError not_finite_error(const Table& table, size_t row, size_t col) {
+  return make_cell_error(table, row, col, ": '", table.cell(row, col),
+                         "' is infinite or too large for a double; replace it, or leave the cell "
+                         "empty to mark it missing");
+}
+
+inline CellError missing_cell_error(const Table& table, size_t row, size_t col) {
+  const std::string_view cell = table.cell(row, col);
+  return make_cell_error(
+      table, row, col, ": ",
+      trim(cell).empty() ? std::string("empty cell") : "missing value '" + std::string(cell) + "'",
+      "; fill it, drop the row, or pass --impute mean|median|most-frequent|auto");
+}
+
+inline CellError not_a_number_error(const Table& table, size_t row, size_t col) {
+  return make_cell_error(table, row, col, ": '", table.cell(row, col),
+                         "' is not a number; hint: if the column holds categories, pass "
+                         "--categorical ",
+                         table.columns()[col]);
 }
 
 [[noreturn]] inline void not_finite(const Table& table, size_t row, size_t col) {
-  cell_error(table, row, col, ": '", table.cell(row, col),
-             "' is infinite or too large for a double; replace it, or leave the cell empty to "
-             "mark it missing");
+  throw not_finite_error(table, row, col);
 }
 
 inline std::string quoted_list(const std::vector<std::string>& names) {
@@ -61,6 +94,24 @@ inline void check_rows(const Table& table, std::span<const size_t> rows) {
     PLEXUS_CHECK(row < table.rows(), table.source(), ": row ", row, " is out of range (",
                  table.rows(), " rows)");
 }
+
+// The columns a fit uses, resolved from the options, with the errors for contradicting ones:
+// the target, the features in order (then ignored columns not listed as features), and which of
+// those are ignored or forced categorical. Defined in preprocessing.cpp.
+struct FeatureColumns {
+  size_t target;
+  std::vector<size_t> features;
+  std::vector<size_t> ignored;
+  std::vector<size_t> forced;
+
+  bool is_ignored(size_t col) const {
+    return std::find(ignored.begin(), ignored.end(), col) != ignored.end();
+  }
+  bool is_forced(size_t col) const {
+    return std::find(forced.begin(), forced.end(), col) != forced.end();
+  }
+};
+FeatureColumns feature_columns(const Table& table, const TabularOptions& options);
 
 inline size_t target_index(const Table& table, const TabularOptions& options) {
   PLEXUS_CHECK(table.cols() > 0, table.source(), ": no columns");

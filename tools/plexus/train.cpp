@@ -4,12 +4,14 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <sstream>
 
 #include "cli.hpp"
 #include "plexus/base/text.hpp"
 #include "plexus/cpu/threads.hpp"
+#include "plexus/data/memory.hpp"
 #include "plexus/distributed/distributed.hpp"
 #include "plexus/error.hpp"
 #include "plexus/tensor/random.hpp"
@@ -24,7 +26,7 @@
 
 namespace plexus::cli {
 
-void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
+void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) try {
   const data::SourceOptions options{
       .csv = csv_options(s.header, s.delimiter), .labels = s.labels, .train = true};
   data::Source& train_src = loaded.data;
@@ -73,6 +75,9 @@ void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) {
   else if (test_note.empty())
     test_note =
         "test set: " + test_src->name + " (" + std::to_string(p.test_rows.size()) + " rows)";
+} catch (const std::bad_alloc&) {
+  // Holding the rows, their features and their parts takes several times the file.
+  data::throw_out_of_memory(s.data);
 }
 
 namespace {

@@ -41,6 +41,10 @@ class QuantileSketch {
   /// added); after, the value returned has a rank within rank_error() * count() of q's.
   /// quantile(0) and quantile(1) are the exact minimum and maximum. Needs count() > 0.
   double quantile(double q) const;
+  /// The middle value, or the mean of the two middle ones, as the in-memory fit computes a
+  /// median (quantile(0.5) can differ from it in the last bit). Exact or within rank_error() as
+  /// quantile() is.
+  double median() const;
   size_t count() const { return static_cast<size_t>(count_); }
   double min() const { return min_; }
   double max() const { return max_; }
@@ -58,12 +62,18 @@ class QuantileSketch {
   static QuantileSketch from_bytes(std::span<const uint8_t> bytes, std::string_view source);
 
  private:
+  struct Item {
+    double value;
+    uint64_t weight;
+  };
   void compact(size_t level);
   void compact_full_levels();
+  std::vector<Item> sorted_items() const;
+  static double value_at_rank(const std::vector<Item>& items, uint64_t rank);
 
   size_t k_;
   uint64_t count_ = 0;
-  uint64_t compacted_weight_ = 0;  // the sum of 2^h over the values each compaction dropped
+  uint64_t compacted_weight_ = 0;  // over compactions, the weight 2^h of the level compacted
   uint64_t coins_;                 // splitmix64 state
   double min_, max_;
   std::vector<std::vector<double>> levels_;

@@ -20,6 +20,9 @@ struct SourceOptions {
   CsvOptions csv;      ///< CSV files and standard input
   std::string labels;  ///< a .npy file of labels, one per row of a .npy source
   bool train = true;   ///< IDX folders and fashion-mnist: the training or the test split
+  /// CSV files: refuse (naming the file, the memory it needs and --stream) one that cannot fit in
+  /// memory read whole (data/memory.hpp); false reads it regardless.
+  bool check_memory = true;
 };
 
 /// Rows of input: a table of text cells (CSV) or labelled arrays (images, .npy).
