@@ -25,6 +25,10 @@ bool csv_name(const std::string& name) {
   return false;
 }
 
+bool is_pattern(const std::string& spec) {
+  return spec.find_first_of("*?[") != std::string::npos && spec != "-";
+}
+
 }  // namespace
 
 uint64_t parse_memory_size(std::string_view text) {
@@ -52,7 +56,7 @@ bool streamable(const std::string& spec) {
       if (csv_name(entry.path().filename().string())) return true;
     return false;
   }
-  return csv_name(spec) || (spec.find_first_of("*?[") != std::string::npos && spec != "-");
+  return csv_name(spec) || is_pattern(spec);
 }
 
 StreamPlan plan_streaming(const std::string& spec, std::optional<bool> forced, uint64_t budget) {
@@ -66,7 +70,8 @@ StreamPlan plan_streaming(const std::string& spec, std::optional<bool> forced, u
   if (forced) {
     plan.stream = *forced;
     plan.reason = *forced ? "--stream" : "--no-stream";
-  } else if (!streamable(spec)) {
+  } else if (!streamable(spec) || (!fs::exists(spec, error) && !is_pattern(spec))) {
+    // A file that is not there is the reading-whole path's error to report, as before.
     plan.reason = "not CSV data the stream reads";
   } else if (!whole_readable) {
     plan.stream = true;

@@ -95,9 +95,14 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
   const size_t validation_rows = table.rows(data::Part::validation);
   out << "test set: " << test_rows << " rows (about 20% of " << s.data
       << ", by a seeded hash of the row position; not stratified)\n"
-      << "validation: " << validation_rows << " rows (about "
-      << number_text(s.validation_split * 100)
-      << "% of the training rows, by the same hash; not stratified)\n";
+      << "validation: "
+      << (validation_rows == 0
+              ? std::string("none (--validation-split 0)")
+              : std::to_string(validation_rows) + " rows (about " +
+                    number_text(s.validation_split * 100) +
+                    "% of the training rows, by the same hash; not stratified; read again each "
+                    "epoch)")
+      << "\n";
 
   train::FitOptions fit;
   fit.verbose = flags.quiet ? 0 : 1;

@@ -3,6 +3,7 @@
 #   stream_test.sh PLEXUS WORKDIR [MPIRUN]
 # - streaming and reading whole reach the same accuracy on a held-out file (within 2 points),
 #   and so does a .csv.gz of the file (its chunks read in order, the shuffle buffer mixing);
+# - a streamed run resumed from its checkpoint after epoch 2 ends with the uninterrupted model;
 # - on a file sorted by its label (the hard case for a shuffle buffer), streaming under a small
 #   --memory (a buffer of about a quarter of the rows, chunks of a few hundred) stays within 1
 #   point of reading it whole;
@@ -52,6 +53,17 @@ gzip -c train.csv > train.csv.gz
 a_gz=$(accuracy gz.plx)
 within "$a_whole" "$a_gz" 0.02 && ok "held-out accuracy of .csv.gz (read in order): $a_gz" ||
   fail "held-out accuracy: whole $a_whole, .csv.gz $a_gz (more than 2 points apart)"
+
+# ---- resuming at an epoch's end gives the uninterrupted run's model
+rargs="--data train.csv --ignore id --early-stopping 0 --hidden 16 --stream --memory 2M --quiet"
+"$PLEXUS" train $rargs --epochs 3 --save straight.plx > straight.txt 2>&1 || fail "3 epochs: $(tail -c 300 straight.txt)"
+"$PLEXUS" train $rargs --epochs 2 --checkpoint ck > ck.txt 2>&1 || fail "2 epochs: $(tail -c 300 ck.txt)"
+"$PLEXUS" train --resume ck --epochs 3 --save resumed.plx > resumed.txt 2>&1 || fail "--resume: $(tail -c 300 resumed.txt)"
+"$PLEXUS" predict --model straight.plx --data holdout.csv --proba > p_straight.csv
+"$PLEXUS" predict --model resumed.plx --data holdout.csv --proba > p_resumed.csv
+d=$(max_difference p_straight.csv p_resumed.csv)
+[ "$d" = 0 ] && ok "resumed after epoch 2: the 3-epoch run's model, bit for bit" ||
+  fail "resumed after epoch 2: probabilities differ from the straight run by $d"
 
 # ---- sorted by the label
 (head -n 1 train.csv; tail -n +2 train.csv | sort -t, -k6,6) > sorted.csv
