@@ -37,7 +37,8 @@ std::string explain(const std::filesystem::path& path, uint64_t file_bytes, uint
                     uint64_t available) {
   return path.string() + " (" + format_bytes(file_bytes) + ") needs about " + format_bytes(needed) +
          " of memory to be read whole, and this process has " + format_bytes(available) +
-         " available; pass --stream to train from it in chunks, in bounded memory";
+         " available; to train on it, pass --stream (which reads it in chunks, in bounded "
+         "memory)";
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // one at weight 2w; for any y, the weight at or below y changes by 0 (an even number of the 2m at
 // or below y) or by w (odd), up when the odd-indexed values are kept and down when the even ones
 // are. That is why the bound adds w per compaction, and why a fair coin makes the errors cancel.
+// Level 0 takes values as they come and is sorted when full; the levels above are kept sorted
+// (what moves up is merged in), which halves the time spent sorting.
 #include "plexus/data/quantile_sketch.hpp"
 
 #include <algorithm>
@@ -53,7 +55,10 @@ void QuantileSketch::add(double value, uint64_t weight) {
   count_ += weight;
   for (size_t level = 0; weight != 0; ++level, weight >>= 1) {
     if (levels_.size() <= level) levels_.emplace_back();
-    if (weight & 1) levels_[level].push_back(value);
+    if (!(weight & 1)) continue;
+    std::vector<double>& values = levels_[level];
+    values.insert(level == 0 ? values.end() : std::upper_bound(values.begin(), values.end(), value),
+                  value);
   }
   compact_full_levels();
 }
@@ -67,8 +72,12 @@ void QuantileSketch::merge(const QuantileSketch& other) {
   count_ += other.count_;
   compacted_weight_ += other.compacted_weight_;
   if (levels_.size() < other.levels_.size()) levels_.resize(other.levels_.size());
-  for (size_t h = 0; h < other.levels_.size(); ++h)
-    levels_[h].insert(levels_[h].end(), other.levels_[h].begin(), other.levels_[h].end());
+  for (size_t h = 0; h < other.levels_.size(); ++h) {
+    std::vector<double>& values = levels_[h];
+    const auto old_size = static_cast<std::ptrdiff_t>(values.size());
+    values.insert(values.end(), other.levels_[h].begin(), other.levels_[h].end());
+    if (h > 0) std::inplace_merge(values.begin(), values.begin() + old_size, values.end());
+  }
   compact_full_levels();
 }
 
@@ -80,12 +89,14 @@ void QuantileSketch::compact_full_levels() {
 void QuantileSketch::compact(size_t level) {
   if (levels_.size() == level + 1) levels_.emplace_back();
   std::vector<double>& values = levels_[level];
-  std::sort(values.begin(), values.end());
+  if (level == 0) std::sort(values.begin(), values.end());
   // An odd one out (the largest) stays at this level, so that the rest pair up.
   const size_t paired = values.size() - values.size() % 2;
   const size_t first = splitmix64(coins_) & 1;
   std::vector<double>& above = levels_[level + 1];
+  const auto old_size = static_cast<std::ptrdiff_t>(above.size());
   for (size_t i = first; i < paired; i += 2) above.push_back(values[i]);
+  std::inplace_merge(above.begin(), above.begin() + old_size, above.end());
   values.erase(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(paired));
   compacted_weight_ += uint64_t{1} << level;
 }
@@ -175,8 +186,9 @@ QuantileSketch QuantileSketch::from_bytes(std::span<const uint8_t> bytes, std::s
     auto& level = sketch.levels_[h];
     level.resize(in.length());
     for (double& v : level) v = in.f64();
-    PLEXUS_CHECK(h < 64 && level.size() < sketch.k_, source,
-                 ": corrupt quantile sketch (a level over its capacity)");
+    PLEXUS_CHECK(h < 64 && level.size() < sketch.k_ &&
+                     (h == 0 || std::is_sorted(level.begin(), level.end())),
+                 source, ": corrupt quantile sketch (a level over its capacity or out of order)");
     weight += level.size() << h;
   }
   PLEXUS_CHECK(weight == sketch.count_, source, ": corrupt quantile sketch (its levels hold ",

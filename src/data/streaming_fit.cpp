@@ -1,8 +1,8 @@
 // The accumulator keeps, per feature column, what Preprocessing::fit reads off the whole column
-// (counts of missing, text and non-finite cells, the first of each as the error it would raise,
-// sums, a quantile sketch, the distinct cells while they are few) and, for the target, what
-// Target::fit infers the task and classes from. preprocessing() and target() then apply fit's
-// rules to those summaries.
+// (counts of missing, text and non-finite cells, the first text and non-finite ones as the errors
+// they would raise, sums, a quantile sketch, the distinct cells while they are few) and, for the
+// target, what Target::fit infers the task and classes from. preprocessing() and target() then
+// apply fit's rules to those summaries.
 #include "plexus/data/streaming_fit.hpp"
 
 #include <algorithm>
@@ -54,7 +54,7 @@ struct ColumnStats {
   size_t col = 0;
   bool forced = false;
   uint64_t missing = 0, texts = 0, numbers = 0;
-  std::optional<CellError> first_missing, first_text, first_non_finite;
+  std::optional<CellError> first_text, first_non_finite;
   double sum = 0;                // in row order, as the in-memory mean sums
   double mean = 0, squares = 0;  // Welford's running mean and sum of squared deviations
   QuantileSketch sketch{kSketchSize};
@@ -115,7 +115,7 @@ void PreprocessingAccumulator::State::add_cell(ColumnStats& s, const Table& chun
                : internal::parse_cell(text);
   if (cell.kind == CellKind::missing) {
     if (options.impute == Impute::none) throw internal::missing_cell_error(chunk, row, s.col);
-    if (s.missing++ == 0) s.first_missing = internal::missing_cell_error(chunk, row, s.col);
+    ++s.missing;
     return;
   }
   add_category(s, text);
@@ -224,7 +224,6 @@ void PreprocessingAccumulator::merge(const PreprocessingAccumulator& other) {
   for (size_t i = 0; i < s.columns.size(); ++i) {
     ColumnStats& a = s.columns[i];
     const ColumnStats& b = o.columns[i];
-    if (!a.first_missing) a.first_missing = b.first_missing;
     if (!a.first_text) a.first_text = b.first_text;
     if (!a.first_non_finite) a.first_non_finite = b.first_non_finite;
     a.missing += b.missing;
@@ -285,6 +284,10 @@ ColumnInfo PreprocessingAccumulator::State::fit_column(const ColumnStats& s) con
     double fill = 0;
     if (impute == Impute::median || impute == Impute::automatic) {
       fill = s.sketch.median();
+    } else if (impute == Impute::most_frequent && s.value_counts.empty()) {
+      // The summary dropped every value, so none is frequent: as on a column of distinct values,
+      // where fit's tie rule picks the smallest.
+      fill = s.sketch.min();
     } else if (impute == Impute::most_frequent) {
       // Ordered, so ties go to the smallest value.
       fill = std::max_element(s.value_counts.begin(), s.value_counts.end(),
@@ -407,7 +410,6 @@ std::vector<uint8_t> PreprocessingAccumulator::to_bytes() const {
     out.u64(c.missing);
     out.u64(c.texts);
     out.u64(c.numbers);
-    write_error(out, c.first_missing);
     write_error(out, c.first_text);
     write_error(out, c.first_non_finite);
     out.f64(c.sum);
@@ -451,7 +453,6 @@ PreprocessingAccumulator PreprocessingAccumulator::from_bytes(std::span<const ui
     c.missing = in.u64();
     c.texts = in.u64();
     c.numbers = in.u64();
-    c.first_missing = read_error(in);
     c.first_text = read_error(in);
     c.first_non_finite = read_error(in);
     c.sum = in.f64();

@@ -224,3 +224,22 @@ TEST(StreamingFit, RaisesTheInMemoryFitsErrors) {
   EXPECT_THAT(error_of([&] { PreprocessingAccumulator(table.columns(), contradicting); }),
               HasSubstr("is the target; it cannot also be ignored"));
 }
+
+TEST(StreamingFit, MostFrequentPastTheLimitStillFindsAFrequentValue) {
+  // 7.5 in a third of the rows, the rest distinct: far more distinct values than the limit of 25.
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < 300; ++i)
+    rows.push_back({i % 3 == 0 ? "7.5" : std::to_string(100 + i), i % 2 ? "a" : "b"});
+  const Table table("mf.csv", {"f", "y"}, rows);
+  TabularOptions options;
+  options.impute = Impute::most_frequent;
+  const px::data::Preprocessing expected =
+      px::data::Preprocessing::fit(table, all_rows(table), options);
+  ASSERT_EQ(expected.columns()[0].fill, "7.5");
+  for (const size_t size : {300, 7}) {
+    PreprocessingAccumulator acc(table.columns(), options, "mf.csv", 25);
+    for (size_t begin = 0; begin < table.rows(); begin += size)
+      acc.add(chunk(table, begin, std::min(table.rows(), begin + size)));
+    EXPECT_EQ(acc.preprocessing().columns()[0].fill, "7.5") << size;
+  }
+}

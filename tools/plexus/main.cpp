@@ -5,6 +5,7 @@
 // single process ends the whole job through MPI_Abort with its code.
 #include <csignal>
 #include <iostream>
+#include <new>
 
 #include "commands.hpp"
 
@@ -62,6 +63,11 @@ int main_impl(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return plexus::cli::main_impl(argc, argv);
+  } catch (const std::bad_alloc&) {
+    // Where a file was being read, the error already names it; this is what is left (training).
+    std::cerr << "plexus: error: out of memory; for training data larger than memory, pass "
+                 "--stream\n";
+    return plexus::cli::kExitFailure;
   } catch (const std::exception& e) {
     std::cerr << "plexus: error: " << e.what() << "\n";
     return plexus::cli::is_usage_error(e) ? plexus::cli::kExitUsage : plexus::cli::kExitFailure;
