@@ -176,7 +176,8 @@ TEST(StreamingTable, FitsWhatTheInMemoryPipelineFitsOnTheSameTrainingRows) {
     EXPECT_EQ(got[c].kind, exact.columns()[c].kind) << got[c].name;
     EXPECT_EQ(got[c].categories, exact.columns()[c].categories) << got[c].name;
     if (got[c].kind != px::data::ColumnKind::numeric) continue;
-    // The median from the sketch has a rank within its bound (k = 200: log2(n / k) / k) of 0.5.
+    // The median from the sketch has a rank within its bound of 0.5 (log2(n / k) / k, taken at
+    // k = 200, looser than the accumulator's k).
     std::vector<double> values;
     const int col = table.column_index(got[c].name);
     for (const size_t r : train_rows) values.push_back(std::stod(std::string(table.cell(r, col))));
