@@ -19,6 +19,7 @@
 
 #include "base/check.hpp"
 #include "data/cells.hpp"
+#include "data/csv_records.hpp"
 #include "plexus/data/memory.hpp"
 
 namespace plexus::data {
@@ -151,6 +152,7 @@ class CsvParser {
     }
     PLEXUS_CHECK(table_.lines_.size() > 0, source_, ": the file is empty (no rows)");
     const bool header = header_ ? *header_ : detect_header();
+    took_header_ = header;
     const size_t cols = width_;
     if (header) {
       PLEXUS_CHECK(table_.lines_.size() > 1, source_,
@@ -164,6 +166,38 @@ class CsvParser {
     table_.text_.resize(write_);
     return std::move(table_);
   }
+
+  // Whole records of a file in a known format, the first starting on line `first_line`; at the
+  // file's start, the header record is checked against the columns and dropped.
+  Table parse_records(size_t first_line, const CsvFormat& format, bool starts_file) {
+    line_ = first_line;
+    width_ = format.columns.size();
+    known_width_ = true;
+    header_ = format.header;
+    while (next_record()) {
+    }
+    if (starts_file && format.header && !table_.lines_.empty()) {
+      for (size_t c = 0; c < width_; ++c) {
+        const std::string_view name = cell(0, c);
+        PLEXUS_CHECK(
+            name == format.columns[c] || (name.empty() && format.columns[c] == std::to_string(c)),
+            source_, ":", table_.lines_[0], ": the header's field ", c + 1, " is '", name,
+            "', the first file's is '", format.columns[c],
+            "'; hint: every file of the data must have the same header");
+      }
+      table_.ends_.erase(table_.ends_.begin(),
+                         table_.ends_.begin() + static_cast<std::ptrdiff_t>(width_));
+      table_.row_starts_.erase(table_.row_starts_.begin());
+      table_.lines_.erase(table_.lines_.begin());
+    }
+    table_.columns_ = format.columns;
+    table_.source_ = std::move(source_);
+    table_.text_.resize(write_);
+    return std::move(table_);
+  }
+
+  char delimiter() const { return delimiter_; }
+  bool took_header() const { return took_header_; }
 
  private:
   bool blank(char c) const { return (c == ' ' || c == '\t') && c != delimiter_; }
@@ -207,7 +241,7 @@ class CsvParser {
       break;
     }
     if (read_ < n) read_ = end_line(read_);
-    if (table_.lines_.empty()) width_ = fields;
+    if (table_.lines_.empty() && !known_width_) width_ = fields;
     if (fields != width_) ragged(record_line, fields);
     table_.row_starts_.push_back(row_start);
     table_.lines_.push_back(record_line);
@@ -306,7 +340,23 @@ class CsvParser {
   size_t read_ = 0, write_ = 0;
   size_t line_ = 1;
   size_t width_ = 0;
+  bool known_width_ = false;  // parse_records: the width is the header's, not the first row's
+  bool took_header_ = false;
 };
+
+CsvFormat detect_csv_format(std::string text, const std::string& source,
+                            const CsvOptions& options) {
+  CsvParser parser(std::move(text), source, options);
+  const Table table = parser.parse();
+  return {parser.delimiter(), parser.took_header(), table.columns()};
+}
+
+Table parse_csv_records(std::string text, std::string source, size_t first_line,
+                        const CsvFormat& format, bool starts_file) {
+  return CsvParser(std::move(text), std::move(source),
+                   {.header = format.header, .delimiter = format.delimiter})
+      .parse_records(first_line, format, starts_file);
+}
 
 }  // namespace internal
 

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "base/check.hpp"
+#include "plexus/data/batch_source.hpp"
 #include "plexus/data/loader.hpp"
 #include "plexus/loss/loss.hpp"
 #include "plexus/loss/registry.hpp"
@@ -47,16 +48,46 @@ MetricList make_metrics(const std::vector<metrics::MetricRef>& refs) {
   return list;
 }
 
+// A DataLoader as a BatchSource: the in-memory kind of data fit trains on.
+class LoaderBatches : public data::BatchSource {
+ public:
+  LoaderBatches(const data::Dataset& dataset, data::DataLoader::Options options)
+      : loader_(dataset, options), rows_(dataset.size()) {}
+  size_t rows() const override { return rows_; }
+  size_t batch_size() const override { return loader_.batch_size(); }
+  void start_epoch(size_t epoch) override {
+    loader_.set_epoch(epoch);
+    at_.emplace(loader_.begin());
+    started_ = false;
+  }
+  // Moves on only when asked for the next batch, so that the caller has dropped the last one
+  // and its blocks can be reused (loader.cpp).
+  std::optional<data::Batch> next() override {
+    if (started_) ++*at_;
+    started_ = true;
+    if (*at_ == std::default_sentinel) return std::nullopt;
+    return **at_;
+  }
+
+ private:
+  data::DataLoader loader_;
+  size_t rows_;
+  std::optional<data::DataLoader::Iterator> at_;
+  bool started_ = false;
+};
+
 // Mean loss per sample (weighted by the samples' and classes' weights, as the loss is) over the
-// loader's data, in eval mode without grad; fills `metric_list` (unweighted).
-double run_evaluation(nn::Module& model, const Loss& loss, data::DataLoader& loader,
+// source's data, in eval mode without grad; fills `metric_list` (unweighted).
+double run_evaluation(nn::Module& model, const Loss& loss, data::BatchSource& batches,
                       MetricList& metric_list) {
   ModeGuard mode(model);
   model.eval();
   NoGradGuard no_grad;
   for (auto& metric : metric_list) metric->reset();
   double total = 0, seen = 0;
-  for (const data::Batch& batch : loader) {
+  batches.start_epoch(0);
+  while (const std::optional<data::Batch> next = batches.next()) {
+    const data::Batch& batch = *next;
     const Tensor pred = model(batch.x);
     const Tensor value = loss(pred, batch.y, batch.weight);
     const double weight = loss.total_weight(batch.y, batch.weight);
@@ -88,29 +119,26 @@ class ContextGuard {
 class Training {
  public:
   Training(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
-           const data::Dataset& train_data, const FitOptions& options)
+           data::BatchSource& train_batches, data::BatchSource* validation_batches,
+           const FitOptions& options)
       : model_(model),
         optimizer_(optimizer),
         loss_(loss),
         options_(options),
-        loader_(
-            train_data,
-            {.batch_size = options.batch_size, .shuffle = options.shuffle, .seed = options.seed}),
+        train_batches_(train_batches),
+        validation_batches_(validation_batches),
         parameters_(model.named_parameters()),
         parameter_list_(parameter_list(parameters_)),
-        processes_(options, train_data.size(), parameter_list_),
+        processes_(options, train_batches.rows(), parameter_list_),
         train_metrics_(make_metrics(options.metrics)),
         val_metrics_(make_metrics(options.metrics)),
         context_{model,
                  optimizer,
                  options.epochs,
-                 loader_.num_batches(),
-                 train_data.size(),
-                 options.validation.has_value(),
+                 train_batches.num_batches(),
+                 train_batches.rows(),
+                 validation_batches != nullptr,
                  {}} {
-    if (options.validation)
-      validation_loader_.emplace(*options.validation,
-                                 data::DataLoader::Options{.batch_size = options.batch_size});
     for (const auto& metric : train_metrics_) context_.metric_names.push_back(metric->name());
     if (options.verbose > 0 && processes_.lead())
       progress_.emplace(ProgressBar::Options{
@@ -125,13 +153,14 @@ class Training {
     for (Callback* callback : callbacks_) callback->on_train_begin();
     const size_t first_epoch = resume();
     for (size_t epoch = first_epoch; epoch < options_.epochs && !stop_requested(); ++epoch) {
+      train_batches_.start_epoch(epoch);
       const auto start = std::chrono::steady_clock::now();
       EpochLog log;
       log.epoch = epoch;
       log.lr = optimizer_.lr();
       for (Callback* callback : callbacks_) callback->on_epoch_begin(epoch);
       train_epoch(log);
-      if (validation_loader_) validate(log);
+      if (validation_batches_) validate(log);
       log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       history_.append(std::move(log));
       for (Callback* callback : callbacks_) callback->on_epoch_end(epoch, history_.last());
@@ -162,7 +191,6 @@ class Training {
       history_ = options_.resume->history;
       first_epoch = options_.resume->epochs_done;
       if (options_.resume->stopped) first_epoch = options_.epochs;  // it had ended: nothing to run
-      loader_.set_epoch(first_epoch);
     }
     if (keeps_checkpoint())
       last_ = make_checkpoint(model_, optimizer_, options_.callbacks, history_, first_epoch,
@@ -188,7 +216,8 @@ class Training {
     model_.train();
     for (auto& metric : train_metrics_) metric->reset();
     double loss_sum = 0, seen = 0;
-    for (const data::Batch& global_batch : loader_) {
+    while (const std::optional<data::Batch> next = train_batches_.next()) {
+      const data::Batch& global_batch = *next;
       const size_t step = log.steps;
       const int64_t global_rows = global_batch.x.shape(0);
       const distributed::Shard shard = processes_.shard_of(global_batch);
@@ -227,7 +256,7 @@ class Training {
 
   // In eval mode without grad: val_loss and the val_ metrics.
   void validate(EpochLog& log) {
-    log.val_loss = run_evaluation(model_, loss_, *validation_loader_, val_metrics_);
+    log.val_loss = run_evaluation(model_, loss_, *validation_batches_, val_metrics_);
     for (const auto& metric : val_metrics_)
       log.metrics.emplace_back("val_" + metric->name(), metric->result());
   }
@@ -236,8 +265,8 @@ class Training {
   optim::Optimizer& optimizer_;
   const Loss& loss_;
   const FitOptions& options_;
-  data::DataLoader loader_;
-  std::optional<data::DataLoader> validation_loader_;
+  data::BatchSource& train_batches_;
+  data::BatchSource* validation_batches_;
   const NamedTensors parameters_;
   const std::vector<Tensor> parameter_list_;
   ProcessGroup processes_;
@@ -290,10 +319,10 @@ double Evaluation::metric(std::string_view name) const {
 
 Evaluation evaluate(nn::Module& model, const Loss& loss, const data::Dataset& data,
                     const EvaluateOptions& options) {
-  data::DataLoader loader(data, {.batch_size = options.batch_size});
+  LoaderBatches batches(data, {.batch_size = options.batch_size});
   MetricList metric_list = make_metrics(options.metrics);
   Evaluation result;
-  result.loss = run_evaluation(model, loss, loader, metric_list);
+  result.loss = run_evaluation(model, loss, batches, metric_list);
   for (const auto& metric : metric_list)
     result.metrics.emplace_back(metric->name(), metric->result());
   return result;
@@ -301,13 +330,34 @@ Evaluation evaluate(nn::Module& model, const Loss& loss, const data::Dataset& da
 
 History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
             const data::Dataset& train_data, const FitOptions& options) {
+  PLEXUS_CHECK(!options.distributed || (!train_data.weights().defined() && !loss.class_weighted()),
+               "fit: sample and class weights are not supported in data-parallel training yet");
+  PLEXUS_CHECK(options.validation_batches == nullptr,
+               "fit: validation_batches go with a BatchSource of training batches; give a "
+               "Dataset as validation");
+  LoaderBatches train_batches(
+      train_data,
+      {.batch_size = options.batch_size, .shuffle = options.shuffle, .seed = options.seed});
+  std::optional<LoaderBatches> validation_batches;
+  if (options.validation)
+    validation_batches.emplace(*options.validation,
+                               data::DataLoader::Options{.batch_size = options.batch_size});
+  FitOptions batch_options = options;
+  batch_options.validation.reset();
+  batch_options.validation_batches = validation_batches ? &*validation_batches : nullptr;
+  return fit(model, optimizer, loss, train_batches, batch_options);
+}
+
+History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
+            data::BatchSource& train_batches, const FitOptions& options) {
   PLEXUS_CHECK(options.clip_grad_norm >= 0, "fit: clip_grad_norm must be >= 0, got ",
                options.clip_grad_norm);
   PLEXUS_CHECK(options.verbose >= 0 && options.verbose <= 2, "fit: verbose must be 0, 1 or 2, got ",
                options.verbose);
-  PLEXUS_CHECK(!options.distributed || (!train_data.weights().defined() && !loss.class_weighted()),
-               "fit: sample and class weights are not supported in data-parallel training yet");
-  return Training(model, optimizer, loss, train_data, options).run();
+  PLEXUS_CHECK(!options.validation, "fit: a BatchSource trains with validation_batches, not a ",
+               "validation Dataset");
+  PLEXUS_CHECK(train_batches.rows() > 0, "fit: no training rows");
+  return Training(model, optimizer, loss, train_batches, options.validation_batches, options).run();
 }
 
 }  // namespace plexus::train

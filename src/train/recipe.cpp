@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 
 #include "base/check.hpp"
@@ -239,11 +240,87 @@ TrainedModel train_model(const data::PreparedData& data, const Recipe& recipe, F
   return train_model(build_network(recipe, data), data, recipe, std::move(options));
 }
 
+namespace {
+
+// What the recipe trains on, whichever kind of data it is.
+struct RecipeData {
+  data::Task task;
+  size_t training_rows;
+  bool validating;
+  Standardisation target;  // a regression target's, folded back into the last layer after
+  std::vector<double> class_weights;
+};
+
+// The recipe's optimizer, schedule and early stopping wired into fit, which `run` calls with
+// the finished options; then the timing, the best epoch and the target's scale.
+TrainedModel train_recipe(nn::Sequential network, const RecipeData& data, const Recipe& recipe,
+                          FitOptions options,
+                          const std::function<History(nn::Module&, optim::Optimizer&, const Loss&,
+                                                      const FitOptions&)>& run) {
+  const std::string loss = loss_name(recipe, data.task);
+  const bool classification = data.task == data::Task::classification;
+  PLEXUS_CHECK(loss_fits(loss, data.task), "train_model: the loss ", loss, " does not fit a ",
+               classification ? "classification" : "regression", " task");
+  PLEXUS_CHECK(data.training_rows > 0, "train_model: no training rows");
+  TrainedModel out;
+  out.class_weights = data.class_weights;
+  out.network = std::move(network);
+  auto optimizer = optim::make_optimizer(recipe.optimizer, out.network.parameters(),
+                                         {.lr = recipe.lr,
+                                          .weight_decay = recipe.weight_decay,
+                                          .momentum = std::nullopt,
+                                          .beta2 = recipe.beta2});
+  out.training_rows = data.training_rows;
+  out.batch_size = std::min<size_t>(static_cast<size_t>(recipe.batch_size), out.training_rows);
+
+  options.epochs = static_cast<size_t>(recipe.epochs);
+  options.batch_size = out.batch_size;
+  options.seed = recipe.seed;
+  options.clip_grad_norm = recipe.clip_grad;
+  options.metrics = {classification ? "accuracy" : "r2"};
+  // The recipe's callbacks go first, in the order checkpoints record them.
+  std::vector<CallbackRef> callbacks;
+  std::unique_ptr<optim::LRScheduler> schedule;
+  if (recipe.schedule != "none") {
+    const size_t steps = (out.training_rows + out.batch_size - 1) / out.batch_size;
+    schedule = optim::make_schedule(
+        recipe.schedule, *optimizer,
+        {.epochs = options.epochs, .steps_per_epoch = steps, .gamma = std::nullopt});
+    callbacks.push_back(LRSchedule{.scheduler = schedule.get(),
+                                   .monitor = data.validating ? "val_loss" : "loss",
+                                   .per_batch = schedule_steps_per_batch(recipe.schedule)});
+  }
+  EarlyStoppingCallback stopper({.monitor = "val_loss",
+                                 .patience = static_cast<size_t>(recipe.early_stopping),
+                                 .min_delta = 0.0,
+                                 .mode = Mode::automatic,
+                                 .restore_best_weights = true});
+  out.early_stopping = data.validating && recipe.early_stopping > 0;
+  if (out.early_stopping) callbacks.push_back(stopper);
+  callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
+  options.callbacks = std::move(callbacks);
+
+  const auto start = std::chrono::steady_clock::now();
+  out.history = run(out.network, *optimizer, training_loss(loss, recipe.label_smoothing), options);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const size_t epochs_run = out.history.epochs();
+  const size_t epochs_now = epochs_run - (options.resume ? options.resume->epochs_done : 0);
+  if (out.seconds > 0)
+    out.samples_per_second = static_cast<double>(out.training_rows * epochs_now) / out.seconds;
+  out.best_epoch = epochs_run - 1;
+  if (out.early_stopping && stopper.best_epoch())
+    out.best_epoch = *stopper.best_epoch();
+  else if (data.validating)
+    out.best_epoch = out.history.best_epoch("val_loss");
+  if (!classification) fold_target_scaling(out.network, data.target.mean, data.target.std);
+  out.network.eval();
+  return out;
+}
+
+}  // namespace
+
 TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
                          const Recipe& recipe, FitOptions options) {
-  const std::string loss = loss_name(recipe, data.task);
-  PLEXUS_CHECK(loss_fits(loss, data.task), "train_model: the loss ", loss, " does not fit a ",
-               data.classification() ? "classification" : "regression", " task");
   PLEXUS_CHECK(data.x_train.defined() && data.x_train.shape(0) > 0,
                "train_model: no training rows");
   PLEXUS_CHECK(!data.classification() || data.classes.size() >= 2,
@@ -254,69 +331,73 @@ TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
   const Standardisation target =
       classification ? Standardisation{} : standardisation_of(data.y_train);
   const Tensor y_train = classification ? data.y_train : standardised(data.y_train, target);
-
-  TrainedModel out;
-  out.class_weights = class_weights(recipe.class_weight, data);
-  out.network = std::move(network);
-  auto optimizer = optim::make_optimizer(recipe.optimizer, out.network.parameters(),
-                                         {.lr = recipe.lr,
-                                          .weight_decay = recipe.weight_decay,
-                                          .momentum = std::nullopt,
-                                          .beta2 = recipe.beta2});
-  out.training_rows = static_cast<size_t>(data.x_train.shape(0));
-  out.batch_size = std::min<size_t>(static_cast<size_t>(recipe.batch_size), out.training_rows);
-
-  options.epochs = static_cast<size_t>(recipe.epochs);
-  options.batch_size = out.batch_size;
-  options.seed = recipe.seed;
-  options.clip_grad_norm = recipe.clip_grad;
-  options.metrics = {classification ? "accuracy" : "r2"};
-  const bool validating = data.has_validation();
-  if (validating)
+  const RecipeData about{data.task, static_cast<size_t>(data.x_train.shape(0)),
+                         data.has_validation(), target, class_weights(recipe.class_weight, data)};
+  if (about.validating)
     options.validation =
         data::Dataset(data.x_validation,
                       classification ? data.y_validation : standardised(data.y_validation, target),
-                      row_weights(data.w_validation, data.y_validation, out.class_weights));
-  // The recipe's callbacks go first, in the order checkpoints record them.
-  std::vector<CallbackRef> callbacks;
-  std::unique_ptr<optim::LRScheduler> schedule;
-  if (recipe.schedule != "none") {
-    const size_t steps = (out.training_rows + out.batch_size - 1) / out.batch_size;
-    schedule = optim::make_schedule(
-        recipe.schedule, *optimizer,
-        {.epochs = options.epochs, .steps_per_epoch = steps, .gamma = std::nullopt});
-    callbacks.push_back(LRSchedule{.scheduler = schedule.get(),
-                                   .monitor = validating ? "val_loss" : "loss",
-                                   .per_batch = schedule_steps_per_batch(recipe.schedule)});
-  }
-  EarlyStoppingCallback stopper({.monitor = "val_loss",
-                                 .patience = static_cast<size_t>(recipe.early_stopping),
-                                 .min_delta = 0.0,
-                                 .mode = Mode::automatic,
-                                 .restore_best_weights = true});
-  out.early_stopping = validating && recipe.early_stopping > 0;
-  if (out.early_stopping) callbacks.push_back(stopper);
-  callbacks.insert(callbacks.end(), options.callbacks.begin(), options.callbacks.end());
-  options.callbacks = std::move(callbacks);
+                      row_weights(data.w_validation, data.y_validation, about.class_weights));
+  const data::Dataset train_data(data.x_train, y_train,
+                                 row_weights(data.w_train, data.y_train, about.class_weights));
+  return train_recipe(std::move(network), about, recipe, std::move(options),
+                      [&](nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
+                          const FitOptions& fit_options) {
+                        return fit(model, optimizer, loss, train_data, fit_options);
+                      });
+}
 
-  const auto start = std::chrono::steady_clock::now();
-  out.history = fit(out.network, *optimizer, training_loss(loss, recipe.label_smoothing),
-                    data::Dataset(data.x_train, y_train,
-                                  row_weights(data.w_train, data.y_train, out.class_weights)),
-                    options);
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const size_t epochs_run = out.history.epochs();
-  const size_t epochs_now = epochs_run - (options.resume ? options.resume->epochs_done : 0);
-  if (out.seconds > 0)
-    out.samples_per_second = static_cast<double>(out.training_rows * epochs_now) / out.seconds;
-  out.best_epoch = epochs_run - 1;
-  if (out.early_stopping && stopper.best_epoch())
-    out.best_epoch = *stopper.best_epoch();
-  else if (validating)
-    out.best_epoch = out.history.best_epoch("val_loss");
-  if (!classification) fold_target_scaling(out.network, target.mean, target.std);
-  out.network.eval();
-  return out;
+TrainedModel train_model(nn::Sequential network, const data::StreamingTable& data,
+                         const Recipe& recipe, FitOptions options, size_t shuffle_rows) {
+  const bool classification = data.target().task == data::Task::classification;
+  PLEXUS_CHECK(!classification || data.target().classes.size() >= 2,
+               "train_model: classification needs at least two classes");
+  PLEXUS_CHECK(recipe.class_weight.empty(),
+               "train_model: class weights are not supported on streamed data yet");
+  const RecipeData about{
+      data.target().task,
+      static_cast<size_t>(data.rows(data::Part::train)),
+      data.rows(data::Part::validation) > 0,
+      classification ? Standardisation{} : Standardisation{data.target_mean(), data.target_std()},
+      {}};
+  const size_t batch =
+      std::min<size_t>(static_cast<size_t>(recipe.batch_size), about.training_rows);
+  const auto train_batches = data.batches(data::Part::train, {.batch_size = batch,
+                                                              .shuffle = true,
+                                                              .shuffle_rows = shuffle_rows,
+                                                              .standardise_target = true});
+  std::unique_ptr<data::BatchSource> validation_batches;
+  if (about.validating) {
+    validation_batches =
+        data.batches(data::Part::validation, {.batch_size = batch, .standardise_target = true});
+    options.validation_batches = validation_batches.get();
+  }
+  return train_recipe(std::move(network), about, recipe, std::move(options),
+                      [&](nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
+                          const FitOptions& fit_options) {
+                        return fit(model, optimizer, loss, *train_batches, fit_options);
+                      });
+}
+
+std::pair<Tensor, Tensor> forward_batches(nn::Module& network, data::BatchSource& batches) {
+  const bool training = network.is_training();
+  network.eval();
+  NoGradGuard no_grad;
+  std::vector<float> outputs, targets;
+  int64_t rows = 0, width = 0;
+  bool target_columns = false;  // targets [N, 1] (values) rather than [N] (class indices)
+  batches.start_epoch(0);
+  while (const std::optional<data::Batch> batch = batches.next()) {
+    const Tensor out = network(batch->x);
+    outputs.insert(outputs.end(), out.data(), out.data() + out.numel());
+    targets.insert(targets.end(), batch->y.data(), batch->y.data() + batch->y.numel());
+    rows += out.shape(0);
+    width = out.shape(1);
+    target_columns = batch->y.rank() == 2;
+  }
+  network.train(training);
+  return {Tensor::from(outputs, {rows, width}),
+          target_columns ? Tensor::from(targets, {rows, 1}) : Tensor::from(targets, {rows})};
 }
 
 io::ModelInfo model_info(const data::PreparedData& data) {

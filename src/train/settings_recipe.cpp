@@ -6,6 +6,7 @@
 
 #include "plexus/train/settings.hpp"
 
+#include "plexus/data/stream_plan.hpp"
 #include "plexus/optim/registry.hpp"
 
 namespace plexus::train {
@@ -22,9 +23,11 @@ bool has_beta2(const std::string& optimizer) {
 
 void resolve_defaults(TrainSettings& s, const std::vector<std::string>& chosen) {
   if (s.data.empty()) return;
-  // The formats the command reads as arrays: fashion-mnist, an IDX folder, a .npy file.
+  // The formats the command reads as arrays: fashion-mnist, an IDX folder (not one of CSV
+  // shards), a .npy file.
   std::error_code ec;
-  const bool images = s.data == "fashion-mnist" || std::filesystem::is_directory(s.data, ec);
+  const bool images = s.data == "fashion-mnist" ||
+                      (std::filesystem::is_directory(s.data, ec) && !data::streamable(s.data));
   const bool arrays =
       images || (s.data.size() >= 4 && s.data.compare(s.data.size() - 4, 4, ".npy") == 0);
   if (!s.weight_decay) s.weight_decay = arrays ? 0.0 : kTabularWeightDecay;

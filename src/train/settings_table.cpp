@@ -87,6 +87,20 @@ std::vector<Setting> make_table() {
        "CSV column of each row's sample weight (a non-negative number; not a feature): the loss "
        "is the weighted mean",
        Kind::text, &S::weight_column},
+      {.key = "stream",
+       .help = "read --data (a CSV, .csv.gz, folder or glob of shards) in chunks while training, "
+               "in bounded memory (default: when reading it whole would take more than --memory)",
+       .kind = Kind::optional_boolean,
+       .field = &S::stream,
+       .negative_help = "read --data whole, however large"},
+      {"memory",
+       "memory budget, e.g. 1G or 512M (default: half of the memory available): decides "
+       "streaming and sizes its chunks and shuffle buffer",
+       Kind::text, &S::memory},
+      {"shuffle_buffer",
+       "streaming: rows each batch row is drawn from at random (default: 0, a quarter of "
+       "--memory)",
+       Kind::integer, &S::shuffle_buffer, kNonNegative},
       {"hidden", "hidden layer widths, comma-separated (default: 256,128)", Kind::integer_list,
        &S::hidden, kAtLeastOne},
       {"activation",

@@ -22,6 +22,7 @@
 #include "plexus/train/recipe.hpp"
 #include "plexus/train/weighted_metrics.hpp"
 #include "train_run.hpp"
+#include "train_stream.hpp"
 
 namespace plexus::cli {
 
@@ -133,6 +134,9 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   if (s.data.empty()) throw UsageError("--data is required (see plexus train --help)");
   if (s.threads > 0) set_num_threads(s.threads);
   manual_seed(s.seed);
+  const data::StreamPlan plan = streaming_plan(s);
+  if (plan.stream)
+    return train_streaming(s, flags, checkpoint ? &*checkpoint : nullptr, saved_run, plan);
   std::ostream& out = std::cout;
 
   // Under --distributed every process reads and prepares the data itself (the same preprocessing
@@ -285,8 +289,10 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   // The test rows' outputs, computed once for every score below.
   const Tensor test_outputs =
       p.has_test() ? io::forward_in_batches(trained.network, p.x_test) : Tensor();
-  if (p.has_test())
+  if (p.has_test()) {
     outcome.scores = metrics::evaluate(test_outputs, p.y_test, p.task, outcome.calibration);
+    outcome.test_rows = static_cast<size_t>(p.x_test.shape(0));
+  }
   json result = result_json(s, p, outcome);
   // The test rows' weights, when they have them, weigh one more score; the others are unweighted.
   std::string weighted_score;

@@ -91,13 +91,13 @@ json result_json(const train::TrainSettings& s, const data::PreparedData& data,
                  const TrainOutcome& outcome) {
   json result;
   result["task"] = data.classification() ? "classification" : "regression";
-  if (data.has_test())
+  if (outcome.test_rows > 0)
     result.update(json::parse(metrics::scores_json(outcome.scores, data.classes, false)));
   result["train_seconds"] = outcome.trained.seconds;
   result["epochs_run"] = outcome.trained.history.epochs();
   result["best_epoch"] = outcome.trained.best_epoch + 1;
   result["samples_per_second"] = outcome.trained.samples_per_second;
-  result["test_rows"] = data.has_test() ? data.x_test.shape(0) : 0;
+  result["test_rows"] = outcome.test_rows;
   result["processes"] = outcome.processes;
   result["model"] = s.save.empty() ? json(nullptr) : json(s.save);
   if (data.classification()) {
@@ -115,7 +115,7 @@ void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
   training["data"] = s.data;
   training["test"] = s.test.empty() ? json(test_note) : json(s.test);
   training["settings"] = settings_to_json(s);
-  training["metrics"] = data.has_test()
+  training["metrics"] = outcome.test_rows > 0
                             ? json::parse(metrics::scores_json(outcome.scores, data.classes, false))
                             : json::object();
   training["date"] = now_iso();

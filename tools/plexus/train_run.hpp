@@ -39,6 +39,7 @@ struct TrainOutcome {
   /// Fitted on the held-out rows after training (train::calibrate); saved with the model.
   io::Calibration calibration;
   metrics::Scores scores;  ///< on the test rows, when there are some
+  size_t test_rows = 0;    ///< the rows `scores` are of
 };
 
 /// The --json object (also the report's results).

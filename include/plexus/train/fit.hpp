@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "plexus/data/batch_source.hpp"
 #include "plexus/data/dataset.hpp"
 #include "plexus/error.hpp"
 #include "plexus/tensor/tensor.hpp"
@@ -91,6 +92,9 @@ struct FitOptions {
   size_t batch_size = 32;
   /// Evaluated after every epoch (eval mode, no grad): val_loss and val_<metric>.
   std::optional<data::Dataset> validation;
+  /// The same from a source of batches (read from files while training), for fit() over a
+  /// BatchSource; the caller keeps it alive.
+  data::BatchSource* validation_batches = nullptr;
   /// By name ("accuracy", "top5", "f1", "mse", "mae", "r2", ...) or as objects (metrics::top_k(3)).
   std::vector<metrics::MetricRef> metrics;
   std::vector<CallbackRef> callbacks;
@@ -165,6 +169,11 @@ class DivergedError : public Error {
 /// back in the mode it had. Throws DivergedError on a NaN/Inf loss or gradient.
 History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
             const data::Dataset& train_data, const FitOptions& options = {});
+/// The same over batches from a source (data/batch_source.hpp: e.g. rows streamed from files),
+/// validating on options.validation_batches. Each epoch calls start_epoch(epoch) first, so a
+/// resumed run reads the epochs it would have read. The source's batches carry no weights.
+History fit(nn::Module& model, optim::Optimizer& optimizer, const Loss& loss,
+            data::BatchSource& train_batches, const FitOptions& options = {});
 
 struct EvaluateOptions {
   size_t batch_size = 256;

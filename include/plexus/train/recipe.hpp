@@ -13,9 +13,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "plexus/data/prepare.hpp"
+#include "plexus/data/streaming.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/nn/sequential.hpp"
 #include "plexus/train/fit.hpp"
@@ -114,6 +116,18 @@ TrainedModel train_model(const data::PreparedData& data, const Recipe& recipe,
 /// The same, training `network` (build_network(recipe, data), built by the caller to show it).
 TrainedModel train_model(nn::Sequential network, const data::PreparedData& data,
                          const Recipe& recipe, FitOptions options = {});
+
+/// The recipe trained on rows streamed from files (data/streaming.hpp): each epoch the
+/// training rows in a shuffled chunk order through a shuffle buffer of `shuffle_rows` rows,
+/// validated on the streamed validation rows; a regression target is standardised by the training
+/// rows' mean and std from the fitting pass. No class or sample weights yet. `network`:
+/// build_network(recipe, data.prepared()).
+TrainedModel train_model(nn::Sequential network, const data::StreamingTable& data,
+                         const Recipe& recipe, FitOptions options, size_t shuffle_rows);
+
+/// The outputs of `network` (eval mode, no grad) on every batch of one epoch of `batches`, and
+/// the batches' targets, in order: [N, outputs] and [N] or [N, 1].
+std::pair<Tensor, Tensor> forward_batches(nn::Module& network, data::BatchSource& batches);
 
 /// What a model file needs besides the weights: task, classes, features, the input pipeline.
 io::ModelInfo model_info(const data::PreparedData& data);

@@ -34,8 +34,11 @@ struct TrainSettings {
   std::string scaling = "robust";
   std::optional<bool> header;
   std::string delimiter;
-  std::string task;           ///< "" = inferred
-  std::string weight_column;  ///< CSV column of each row's sample weight; "" = none
+  std::string task;            ///< "" = inferred
+  std::string weight_column;   ///< CSV column of each row's sample weight; "" = none
+  std::optional<bool> stream;  ///< unset: streams when the data would not fit (--memory)
+  std::string memory;          ///< "1G", "512M"; "" = half of the memory available
+  int64_t shuffle_buffer = 0;  ///< streaming: rows in the shuffle buffer; 0 = from --memory
   // network
   std::vector<int64_t> hidden = {256, 128};
   std::string activation = "relu";

@@ -1,0 +1,226 @@
+// CsvStream: files cut into chunks at record ends (quote-aware), each parsed by the one CSV parser
+// (data/csv_records.hpp) with its true line numbers. Plain files are read with seek + read, gzip
+// files through zlib in order; a chunk's text is the only copy of its bytes in memory.
+#include "plexus/data/csv_stream.hpp"
+
+#include <glob.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <utility>
+
+#include "base/check.hpp"
+#include "data/csv_records.hpp"
+
+namespace plexus::data {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool ends_with(const std::string& text, std::string_view end) {
+  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+}
+
+bool is_gzip(const fs::path& path) { return ends_with(path.string(), ".gz"); }
+
+bool is_csv_name(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return ends_with(name, ".csv") || ends_with(name, ".csv.gz") || ends_with(name, ".tsv") ||
+         ends_with(name, ".tsv.gz");
+}
+
+std::vector<fs::path> list_files(const std::string& spec) {
+  std::vector<fs::path> files;
+  std::error_code error;
+  if (fs::is_directory(spec, error)) {
+    for (const auto& entry : fs::directory_iterator(spec))
+      if (entry.is_regular_file() && is_csv_name(entry.path())) files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    PLEXUS_CHECK(!files.empty(), spec, ": the folder holds no .csv or .csv.gz files");
+  } else if (spec.find_first_of("*?[") != std::string::npos) {
+    glob_t found{};
+    const int status = ::glob(spec.c_str(), 0, nullptr, &found);
+    for (size_t i = 0; status == 0 && i < found.gl_pathc; ++i)
+      files.emplace_back(found.gl_pathv[i]);
+    globfree(&found);
+    PLEXUS_CHECK(!files.empty(), spec, ": no file matches the pattern");
+  } else {
+    PLEXUS_CHECK(fs::is_regular_file(spec, error), spec, ": no such file");
+    files.emplace_back(spec);
+  }
+  return files;
+}
+
+// Sequential bytes of a file, decompressed when it is gzip.
+class FileReader {
+ public:
+  explicit FileReader(const fs::path& path) : source_(path.string()) {
+    if (is_gzip(path)) {
+      gz_ = gzopen(source_.c_str(), "rb");
+      PLEXUS_CHECK(gz_ != nullptr, source_, ": cannot open (", std::strerror(errno), ")");
+      gzbuffer(gz_, 1 << 20);
+    } else {
+      plain_.open(path, std::ios::binary);
+      PLEXUS_CHECK(plain_.is_open(), source_, ": cannot open (", std::strerror(errno), ")");
+    }
+  }
+  ~FileReader() {
+    if (gz_ != nullptr) gzclose(gz_);
+  }
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+
+  // Up to `size` bytes into `out`; fewer only at the end of the file.
+  size_t read(char* out, size_t size) {
+    if (gz_ == nullptr) {
+      plain_.read(out, static_cast<std::streamsize>(size));
+      PLEXUS_CHECK(!plain_.bad(), source_, ": read error");
+      return static_cast<size_t>(plain_.gcount());
+    }
+    size_t got = 0;
+    while (got < size) {
+      const auto want = static_cast<unsigned>(std::min<size_t>(size - got, 1u << 30));
+      const int n = gzread(gz_, out + got, want);
+      if (n < 0) {
+        int code = 0;
+        detail::throw_error(source_, ": not a readable gzip file (", gzerror(gz_, &code), ")");
+      }
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    return got;
+  }
+
+ private:
+  std::string source_;
+  std::ifstream plain_;
+  gzFile gz_ = nullptr;
+};
+
+// Past the last line break of `text` outside quotes, scanning from `from` with `quoted` the state
+// there (updated); 0 when there is none.
+size_t last_record_end(std::string_view text, size_t from, bool& quoted) {
+  size_t end = 0;
+  for (size_t i = from; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') quoted = !quoted;
+    if (c == '\n' && !quoted) end = i + 1;
+  }
+  return end;
+}
+
+}  // namespace
+
+CsvStream::CsvStream(const std::string& spec, CsvStreamOptions options)
+    : name_(spec), options_(std::move(options)), files_(list_files(spec)) {
+  PLEXUS_CHECK(options_.chunk_bytes > 0, "CsvStream: chunk_bytes must be positive");
+  for (const fs::path& file : files_) file_bytes_ += fs::file_size(file);
+  // The first records of the first file tell the format, as read_csv would see it.
+  constexpr size_t kSample = size_t{64} << 10;  // as read_csv samples its delimiter
+  std::string start(kSample, '\0');
+  FileReader reader(files_.front());
+  start.resize(reader.read(start.data(), kSample));
+  if (start.size() == kSample) {
+    bool quoted = false;
+    const size_t end = last_record_end(start, 0, quoted);
+    if (end > 0) start.resize(end);
+  }
+  const internal::CsvFormat format =
+      internal::detect_csv_format(std::move(start), files_.front().string(), options_.csv);
+  columns_ = format.columns;
+  delimiter_ = format.delimiter;
+  header_ = format.header;
+}
+
+bool CsvStream::compressed(size_t file) const { return is_gzip(files_.at(file)); }
+
+void CsvStream::cut_file(size_t file,
+                         const std::function<void(std::string, CsvChunk)>& on_text) const {
+  FileReader reader(files_[file]);
+  const size_t step = options_.chunk_bytes;
+  std::string pending;
+  CsvChunk next{.file = file};
+  size_t scanned = 0, record_end = 0;
+  bool quoted = false, at_end = false;
+  while (!at_end || !pending.empty()) {
+    if (!at_end) {
+      const size_t had = pending.size();
+      pending.resize(had + step);
+      const size_t got = reader.read(pending.data() + had, step);
+      pending.resize(had + got);
+      at_end = got < step;
+      const size_t found = last_record_end(pending, scanned, quoted);
+      if (found > 0) record_end = found;
+      scanned = pending.size();
+    }
+    const size_t cut = at_end ? pending.size() : record_end;
+    if (cut == 0) continue;  // one record longer than a chunk: read on
+    std::string text = pending.substr(0, cut);
+    pending.erase(0, cut);
+    scanned -= cut;
+    record_end = 0;
+    CsvChunk chunk = next;
+    chunk.end = chunk.begin + cut;
+    next.begin = chunk.end;
+    next.first_line =
+        chunk.first_line + static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+    on_text(std::move(text), chunk);
+  }
+}
+
+Table CsvStream::parse(std::string text, const CsvChunk& chunk) const {
+  return internal::parse_csv_records(std::move(text), files_[chunk.file].string(), chunk.first_line,
+                                     {delimiter_, header_, columns_}, chunk.begin == 0);
+}
+
+void CsvStream::scan(const std::function<void(const Table&, const CsvChunk&)>& on_chunk) {
+  chunks_.clear();
+  chunks_of_file_.assign(files_.size(), {});
+  uint64_t rows = 0;
+  for (size_t file = 0; file < files_.size(); ++file) {
+    cut_file(file, [&](std::string text, CsvChunk chunk) {
+      const Table table = parse(std::move(text), chunk);
+      chunk.first_row = rows;
+      chunk.rows = table.rows();
+      rows += table.rows();
+      chunks_of_file_[file].push_back(chunks_.size());
+      chunks_.push_back(chunk);
+      on_chunk(table, chunk);
+    });
+  }
+}
+
+Table CsvStream::read(const CsvChunk& chunk) const {
+  PLEXUS_ASSERT(!compressed(chunk.file));
+  const std::string source = files_[chunk.file].string();
+  std::ifstream in(files_[chunk.file], std::ios::binary);
+  PLEXUS_CHECK(in.is_open(), source, ": cannot open (", std::strerror(errno), ")");
+  std::string text(chunk.end - chunk.begin, '\0');
+  in.seekg(static_cast<std::streamoff>(chunk.begin));
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  PLEXUS_CHECK(in.gcount() == static_cast<std::streamsize>(text.size()), source,
+               ": shorter than when it was first read (the file changed during training?)");
+  Table table = parse(std::move(text), chunk);
+  PLEXUS_CHECK(table.rows() == chunk.rows, source, ":", chunk.first_line,
+               ": the rows changed since the file was first read");
+  return table;
+}
+
+void CsvStream::read_file(
+    size_t file, const std::function<void(const Table&, const CsvChunk&)>& on_chunk) const {
+  const std::vector<size_t>& known = chunks_of_file_.at(file);
+  size_t index = 0;
+  cut_file(file, [&](std::string text, const CsvChunk& cut) {
+    PLEXUS_CHECK(index < known.size() && chunks_[known[index]].end == cut.end,
+                 files_[file].string(), ": changed since it was first read");
+    const CsvChunk& chunk = chunks_[known[index++]];
+    on_chunk(parse(std::move(text), chunk), chunk);
+  });
+}
+
+}  // namespace plexus::data
