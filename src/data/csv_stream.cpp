@@ -1,10 +1,13 @@
 // CsvStream: files cut into chunks at record ends (quote-aware), each parsed by the one CSV parser
 // (data/csv_records.hpp) with its true line numbers. Plain files are read with seek + read, gzip
-// files through zlib in order; a chunk's text is the only copy of its bytes in memory.
+// files through zlib in order (a build without zlib, WebAssembly's, refuses them); a chunk's text
+// is the only copy of its bytes in memory.
 #include "plexus/data/csv_stream.hpp"
 
 #include <glob.h>
+#if PLEXUS_HAVE_ZLIB
 #include <zlib.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -61,27 +64,41 @@ class FileReader {
  public:
   explicit FileReader(const fs::path& path) : source_(path.string()) {
     if (is_gzip(path)) {
+#if PLEXUS_HAVE_ZLIB
       gz_ = gzopen(source_.c_str(), "rb");
       PLEXUS_CHECK(gz_ != nullptr, source_, ": cannot open (", std::strerror(errno), ")");
       gzbuffer(gz_, 1 << 20);
+#else
+      detail::throw_error(source_,
+                          ": a gzip-compressed file, and this build of plexus has no zlib "
+                          "(the WebAssembly build); hint: decompress it first (gunzip)");
+#endif
     } else {
       plain_.open(path, std::ios::binary);
       PLEXUS_CHECK(plain_.is_open(), source_, ": cannot open (", std::strerror(errno), ")");
     }
   }
   ~FileReader() {
+#if PLEXUS_HAVE_ZLIB
     if (gz_ != nullptr) gzclose(gz_);
+#endif
   }
   FileReader(const FileReader&) = delete;
   FileReader& operator=(const FileReader&) = delete;
 
   // Up to `size` bytes into `out`; fewer only at the end of the file.
   size_t read(char* out, size_t size) {
-    if (gz_ == nullptr) {
-      plain_.read(out, static_cast<std::streamsize>(size));
-      PLEXUS_CHECK(!plain_.bad(), source_, ": read error");
-      return static_cast<size_t>(plain_.gcount());
-    }
+#if PLEXUS_HAVE_ZLIB
+    if (gz_ != nullptr) return read_gzip(out, size);
+#endif
+    plain_.read(out, static_cast<std::streamsize>(size));
+    PLEXUS_CHECK(!plain_.bad(), source_, ": read error");
+    return static_cast<size_t>(plain_.gcount());
+  }
+
+ private:
+#if PLEXUS_HAVE_ZLIB
+  size_t read_gzip(char* out, size_t size) {
     size_t got = 0;
     while (got < size) {
       const auto want = static_cast<unsigned>(std::min<size_t>(size - got, 1u << 30));
@@ -95,11 +112,11 @@ class FileReader {
     }
     return got;
   }
+  gzFile gz_ = nullptr;
+#endif
 
- private:
   std::string source_;
   std::ifstream plain_;
-  gzFile gz_ = nullptr;
 };
 
 // Past the last line break of `text` outside quotes, scanning from `from` with `quoted` the state

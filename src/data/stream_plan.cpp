@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/check.hpp"
+#include "base/compat.hpp"
 #include "plexus/data/memory.hpp"
 
 namespace plexus::data {
@@ -33,7 +34,7 @@ bool is_pattern(const std::string& spec) {
 
 uint64_t parse_memory_size(std::string_view text) {
   double value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const auto [end, error] = compat::from_chars(text.data(), text.data() + text.size(), value);
   std::string unit(end, text.data() + text.size());
   if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
   if (!unit.empty() && (unit.back() == 'i')) unit.pop_back();

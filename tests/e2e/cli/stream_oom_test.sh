@@ -1,7 +1,7 @@
 #!/bin/sh
 # End-to-end test of running out of memory on the in-memory path: under an address-space limit
-# (prlimit --as) that a generated CSV cannot be read whole in, `plexus train` refuses it before
-# reading, with an error that names the file, its size and the memory it needs, and says to pass
+# (prlimit --as) that a generated CSV cannot be read whole in, `plexus train --no-stream` refuses it
+# before reading (without --no-stream it would stream the file: tests/e2e/cli/stream_test.sh), with an error that names the file, its size and the memory it needs, and says to pass
 # --stream (not a bare std::bad_alloc); a small file under the same limit still trains.
 #   stream_oom_test.sh PLEXUS WORKDIR
 # Skipped without prlimit.
@@ -34,7 +34,7 @@ echo "address-space limit: $limit bytes"
 lines=$((limit / 2 / 20))
 { echo "a,b,c,d,label"; yes "0.125,0.25,0.5,0.75,1" | head -n "$lines"; } > big.csv
 expect 1 "big.csv ([0-9.]* [MG]B) needs about [0-9.]* [MG]B of memory to be read whole" -- \
-  prlimit --as=$limit "$PLEXUS" train --data big.csv --epochs 1 --quiet
+  prlimit --as=$limit "$PLEXUS" train --data big.csv --no-stream --epochs 1 --quiet
 grep -q -- "pass --stream" err.txt && ok "says to pass --stream" ||
   fail "no --stream in: $(cat err.txt)"
 grep -q "bad_alloc" err.txt && fail "a bare bad_alloc: $(cat err.txt)" || ok "no bare bad_alloc"
