@@ -121,12 +121,25 @@ class FileReader {
 
 // Past the last line break of `text` outside quotes, scanning from `from` with `quoted` the state
 // there (updated); 0 when there is none.
+// Jumps from quote to quote (memchr), and looks for a line break only backwards from the end of
+// each unquoted stretch: a file without quotes costs one memchr and the length of its last line.
 size_t last_record_end(std::string_view text, size_t from, bool& quoted) {
   size_t end = 0;
-  for (size_t i = from; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '"') quoted = !quoted;
-    if (c == '\n' && !quoted) end = i + 1;
+  for (size_t i = from; i < text.size();) {
+    const void* found = std::memchr(text.data() + i, '"', text.size() - i);
+    const size_t stop =
+        found ? static_cast<size_t>(static_cast<const char*>(found) - text.data()) : text.size();
+    if (!quoted) {
+      for (size_t j = stop; j > i; --j) {
+        if (text[j - 1] == '\n') {
+          end = j;
+          break;
+        }
+      }
+    }
+    if (!found) break;
+    quoted = !quoted;
+    i = stop + 1;
   }
   return end;
 }

@@ -3,14 +3,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <plexus/data/csv.hpp>
 #include <plexus/error.hpp>
+#include <random>
 #include <sstream>
 #include <string>
 
+#include "data/cells.hpp"
 #include "support/error_of.hpp"
 
 namespace px = plexus;
@@ -215,4 +220,36 @@ TEST(Csv, TableFromCellsChecksEachRowsWidth) {
               }),
               HasSubstr("rows: column 'a' is named twice (columns 0 and 2)"));
   EXPECT_EQ(Table("rows", {"a"}, {}).rows(), 0u);
+}
+
+// The plain-decimal fast path gives from_chars's value bit for bit, and declines what it cannot
+// read exactly (too many digits, a power of ten past 10^22, forms from_chars reads differently).
+TEST(Cells, PlainDecimalsReadAsFromCharsDoes) {
+  std::mt19937_64 random(11);
+  const char* formats[] = {"%.6g", "%.17g", "%.3f", "%.15e", "%.0f", "%.9e"};
+  size_t fast = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const double magnitude = std::ldexp(1.0, static_cast<int>(random() % 160) - 80);
+    const double x = (static_cast<double>(random() % 2000001) - 1e6) * 1e-6 * magnitude;
+    char text[64];
+    std::snprintf(text, sizeof text, formats[i % 6], x);
+    const std::string_view cell(text);
+    double expected = 0;
+    std::from_chars(cell.data(), cell.data() + cell.size(), expected);
+    const px::data::internal::Cell parsed = px::data::internal::parse_cell(cell);
+    ASSERT_EQ(parsed.kind, px::data::internal::CellKind::number) << cell;
+    ASSERT_EQ(std::signbit(parsed.value), std::signbit(expected)) << cell;
+    ASSERT_EQ(parsed.value, expected) << cell;
+    double value = 0;
+    fast += px::data::internal::parse_plain_decimal(cell, value);
+  }
+  EXPECT_GT(fast, 100000u);  // most of them took the fast path
+  double value = 0;
+  for (const char* declined : {"12345678901234567890", "1e23", "1e-23", ".5", "1.", "-", "1e",
+                               "1.5e+", "0x10", "inf", "1,5", "9007199254740993"})
+    EXPECT_FALSE(px::data::internal::parse_plain_decimal(declined, value)) << declined;
+  EXPECT_TRUE(px::data::internal::parse_plain_decimal("-0.0", value));
+  EXPECT_TRUE(std::signbit(value));
+  EXPECT_TRUE(px::data::internal::parse_plain_decimal("1.25E+2", value));
+  EXPECT_EQ(value, 125.0);
 }
