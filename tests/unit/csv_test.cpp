@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "base/compat.hpp"
 #include "data/cells.hpp"
 #include "support/error_of.hpp"
 
@@ -235,7 +236,7 @@ TEST(Cells, PlainDecimalsReadAsFromCharsDoes) {
     std::snprintf(text, sizeof text, formats[i % 6], x);
     const std::string_view cell(text);
     double expected = 0;
-    std::from_chars(cell.data(), cell.data() + cell.size(), expected);
+    plexus::compat::from_chars(cell.data(), cell.data() + cell.size(), expected);
     const px::data::internal::Cell parsed = px::data::internal::parse_cell(cell);
     ASSERT_EQ(parsed.kind, px::data::internal::CellKind::number) << cell;
     ASSERT_EQ(std::signbit(parsed.value), std::signbit(expected)) << cell;
