@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import seeds  # bench/seeds.py, beside this file
+import threads_load  # bench/threads_load.py, beside this file
 
 BENCH = Path(__file__).resolve().parent
 PEERS = ["pytorch", "dlib", "fann"]
@@ -207,6 +208,10 @@ TARGETS_13 = [
     Target("W4", "GFLOP/s", "sgemm", 0.9, "≥ 90% of the sgemm ceiling"),
 ]
 
+# The targets of issue 22 (the third round) that run.py's own runs measure; the thread-scaling
+# and loaded-machine lines come from speedup_line and load_lines.
+TARGETS_22 = [t for t in TARGETS_13 if t.against != "best"]
+
 TARGETS_HEADER = ["workload", "metric", "plexus", "compared with", "ratio", "target", "met"]
 
 
@@ -267,6 +272,26 @@ def targets_table(results, impls, threads, thread_counts, targets, extra_lines=(
     return "\n".join(lines)
 
 
+def speedup_line(results, label, bound=1.6):
+    """plexus at 2 threads against 1 on an idle machine: the rate's ratio."""
+    row = next(r for r in ROWS if r.label == label)
+    one, two = median_of(results, "plexus", row, 1), median_of(results, "plexus", row, 2)
+    if not one or not two:
+        return None
+    ratio = two / one if row.higher_is_better else one / two
+    return (f"| {row.workload} | {row.label}, idle | {fmt(two, row)} | plexus (1 thread): "
+            f"{fmt(one, row)} | {ratio:.2f}× | ≥ {bound}× with 2 threads | "
+            f"{'yes' if ratio >= bound else '**no**'} |")
+
+
+def load_lines(rows, bound=1.1):
+    """The busy-machine rows of threads_load: 2 threads' time at most bound × 1 thread's."""
+    return [f"| {name} | train wall s, {load} | {two:.2f} | plexus (1 thread): {one:.2f} | "
+            f"{two / one:.2f}× | ≤ {bound}× 1 thread's time | "
+            f"{'yes' if two / one <= bound else '**no**'} |"
+            for name, load, one, two in rows if load != "idle"]
+
+
 def cpu_model():
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
@@ -290,6 +315,8 @@ def main():
     parser.add_argument("--jsonl", type=Path, help="raw lines (default BUILD/bench-results.jsonl)")
     parser.add_argument("--seeds", type=int, default=0,
                         help="also run W1 over this many seeds (bench/seeds.py) into BUILD/seeds.json")
+    parser.add_argument("--no-load-table", action="store_true",
+                        help="leave out the idle/busy thread table (bench/threads_load.py)")
     parser.add_argument("--seeds-json", type=Path,
                         help="an earlier seeds run to read (default BUILD/seeds.json)")
     args = parser.parse_args()
@@ -318,6 +345,10 @@ def main():
                           file=sys.stderr)
                     run_once(name, program, workload, ran, args, results)
 
+    load_rows = []
+    if not args.no_load_table and "plexus" in impls and 2 in thread_counts:
+        load_rows = threads_load.measure(str(args.build / "tools/plexus/plexus"), args.reps)
+
     jsonl = args.jsonl or args.build / "bench-results.jsonl"
     with open(jsonl, "w") as out:
         for lines in results.values():
@@ -344,6 +375,14 @@ def main():
             seeds_json.write_text(json.dumps(summary, indent=1) + "\n")
         line = seeds_row(seeds_json)
         print(targets_table(results, impls, top, thread_counts, TARGETS_13, [line]) + "\n")
+        if 1 in thread_counts and 2 in thread_counts:
+            lines = [speedup_line(results, "train samples/s"), speedup_line(results, "GFLOP/s")]
+            print("## Targets (issue 22): plexus with 2 threads\n")
+            print(targets_table(results, impls, 2, thread_counts, TARGETS_22,
+                                [l for l in lines if l] + load_lines(load_rows)) + "\n")
+        if load_rows:
+            print("## Threads on an idle and a busy machine (bench/threads_load.py)\n")
+            print(threads_load.markdown(load_rows, args.reps) + "\n")
         print(f"## Targets (issue 5, kept as a check): plexus with {threads_label(top)}\n")
         print(targets_table(results, impls, top, thread_counts, TARGETS_5) + "\n")
 

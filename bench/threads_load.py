@@ -9,12 +9,14 @@ Workloads (the command, as a user runs it; wall time of the whole process, media
   W1      Fashion-MNIST, the W1 network (784-256-128-10, batch 128), 1 epoch, no validation
 Loads: idle; one core busy (`taskset -c 1 yes > /dev/null`); both busy (one `yes` per core).
 Prints a Markdown table with lscpu's model name; the ratio is 2 threads' time over 1 thread's.
+bench/run.sh prints the same table (run.py imports this file).
 """
 import argparse
 import os
 import random
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -43,8 +45,11 @@ def cpu_model():
     return "unknown"
 
 
+LOADS = {"idle": [], "one core busy": [1], "both cores busy": [0, 1]}
+
+
 def busy_loops(load):
-    cores = {"idle": [], "one core busy": [1], "both cores busy": [0, 1]}[load]
+    cores = LOADS[load]
     return [subprocess.Popen(["taskset", "-c", str(c), "yes"], stdout=subprocess.DEVNULL)
             for c in cores]
 
@@ -55,8 +60,9 @@ def timed(command):
     return time.perf_counter() - start
 
 
-def main():
-    args = parse_args()
+def measure(plexus, reps):
+    """[(workload, load, 1-thread s, 2-thread s)]: each workload under each load, the two thread
+    counts alternating within a load so a slow spell hits both alike."""
     work = tempfile.mkdtemp(prefix="plexus-threads-")
     small, medium = os.path.join(work, "small.csv"), os.path.join(work, "medium.csv")
     write_table(small, 344, 10, 3, 1)
@@ -68,24 +74,37 @@ def main():
         "W1": ["train", "--data", "fashion-mnist", "--epochs", "1", "--validation-split", "0",
                "--schedule", "none"] + quiet,
     }
-    print(f"{cpu_model()}, {os.cpu_count()} CPUs; wall seconds of `plexus train`, median of "
-          f"{args.reps}\n")
-    print("| workload | load | 1 thread s | 2 threads s | 2 / 1 |")
-    print("|---|---|---:|---:|---:|")
+    rows = []
     for name, command in workloads.items():
-        for load in ("idle", "one core busy", "both cores busy"):
+        for load in LOADS:
             loops = busy_loops(load)
             try:
-                seconds = {}
-                for threads in (1, 2):
-                    runs = [timed([args.plexus] + command + ["--threads", str(threads)])
-                            for _ in range(args.reps)]
-                    seconds[threads] = statistics.median(runs)
+                runs = {1: [], 2: []}
+                for _ in range(reps):
+                    for threads in (1, 2):
+                        runs[threads].append(
+                            timed([plexus] + command + ["--threads", str(threads)]))
             finally:
                 for loop in loops:
                     loop.kill()
-            print(f"| {name} | {load} | {seconds[1]:.2f} | {seconds[2]:.2f} | "
-                  f"{seconds[2] / seconds[1]:.2f} |", flush=True)
+            rows.append((name, load, statistics.median(runs[1]), statistics.median(runs[2])))
+            print(f"[threads] {name}, {load}: {rows[-1][2]:.2f} s / {rows[-1][3]:.2f} s",
+                  file=sys.stderr, flush=True)
+    return rows
+
+
+def markdown(rows, reps):
+    lines = [f"{cpu_model()}, {os.cpu_count()} CPUs; wall seconds of `plexus train`, median of "
+             f"{reps}\n", "| workload | load | 1 thread s | 2 threads s | 2 / 1 |",
+             "|---|---|---:|---:|---:|"]
+    lines += [f"| {name} | {load} | {one:.2f} | {two:.2f} | {two / one:.2f} |"
+              for name, load, one, two in rows]
+    return "\n".join(lines)
+
+
+def main():
+    args = parse_args()
+    print(markdown(measure(args.plexus, args.reps), args.reps))
 
 
 if __name__ == "__main__":
