@@ -12,15 +12,8 @@ PLEXUS=$1
 WORK=$2
 EXPORT_SRC=$3
 NPM_PREFIX=$4
+. "$(dirname "$0")/cli/lib.sh" # before the cd: $0 may be relative
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-server=""
-cleanup() { [ -n "$server" ] && kill -KILL "$server" 2> /dev/null; }
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM
 
 # make FILE SEED ROWS GAPS: three classes from two numbers, a colour and a size; GAPS=1 empties
 # colour and x1 (one in eight), GAPS=2 also x2 and size, and writes some x1 as NA.

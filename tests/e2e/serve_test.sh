@@ -8,15 +8,8 @@ PLEXUS=$1
 WORK=$2
 command -v curl > /dev/null || { echo "skip: no curl (scripts/install-deps.sh --test)"; exit 77; }
 command -v python3 > /dev/null || { echo "skip: no python3"; exit 77; }
+. "$(dirname "$0")/cli/lib.sh" # before the cd: $0 may be relative
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-server=""
-cleanup() { [ -n "$server" ] && kill -KILL "$server" 2> /dev/null; }
-trap cleanup EXIT
-trap 'cleanup; exit 1' INT TERM
 
 # The data of tests/e2e/cli/cli_test.sh: three classes from two numbers and a colour, an id.
 make_classification() {

@@ -9,26 +9,8 @@ PLEXUS=$1
 MAKE_IDX=$2
 WORK=$3
 FLOW=$4
+. "$(dirname "$0")/lib.sh" # before the cd: $0 may be relative
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-
-# expect CODE PATTERN -- command...: the exit code, and PATTERN in stderr (when not empty).
-expect() {
-  code=$1 pattern=$2
-  shift 3
-  "$@" > out.txt 2> err.txt
-  rc=$?
-  if [ "$rc" -ne "$code" ]; then
-    fail "$* exited $rc, expected $code; stderr: $(head -c 400 err.txt)"
-  elif [ -n "$pattern" ] && ! grep -q -- "$pattern" err.txt; then
-    fail "$* did not say '$pattern'; stderr: $(head -c 400 err.txt)"
-  else
-    ok "$* -> $rc"
-  fi
-}
 
 # data_section FILE: a safetensors file's tensor bytes (after the 8-byte length and the header).
 data_section() {
@@ -42,8 +24,6 @@ now_ms() { date +%s%N | cut -c1-13; }
 
 # json_number KEY FILE: the number after "KEY": on the last line of FILE.
 json_number() { tail -n 1 "$2" | grep -o "\"$1\":[-0-9.eE+]*" | head -n 1 | cut -d: -f2; }
-# above VALUE LIMIT: whether VALUE > LIMIT.
-above() { awk -v v="$1" -v l="$2" 'BEGIN { exit !(v != "" && v + 0 > l + 0) }'; }
 
 # Three string classes from two numbers and a colour; an id column the model must not use.
 make_classification() {
