@@ -21,6 +21,7 @@
 #include "plexus/ops/reduce.hpp"
 #include "plexus/optim/registry.hpp"
 #include "plexus/train/callbacks.hpp"
+#include "plexus/train/settings.hpp"
 
 namespace plexus::train {
 namespace {
@@ -414,6 +415,20 @@ io::ModelInfo model_info(const data::PreparedData& data) {
     info.baseline.assign(mean_row.data(), mean_row.data() + mean_row.numel());
   }
   return info;
+}
+
+void check_trainable(const Recipe& recipe, const data::PreparedData& data,
+                     const std::string& data_name) {
+  const bool classification = data.classification();
+  if (classification && data.classes.size() < 2)
+    throw Error(data_name + ": the target has one class only (" + join(data.classes, 20) +
+                "); classification needs at least two");
+  const std::string loss = loss_name(recipe, data.task);
+  if (!loss_fits(loss, data.task))
+    throw SettingsError(
+        "--loss " + loss + " does not fit a " + (classification ? "classification" : "regression") +
+        " task; use " +
+        (classification ? "cross_entropy, nll or multi_margin" : "mse, mae, huber or log_cosh"));
 }
 
 }  // namespace plexus::train

@@ -16,6 +16,7 @@
 #include <plexus/data/split.hpp>
 #include <plexus/loss/loss.hpp>
 #include <plexus/train/recipe.hpp>
+#include <plexus/train/settings.hpp>
 #include <string>
 #include <vector>
 
@@ -374,4 +375,25 @@ TEST(Recipe, LabelSmoothingReachesTheLossAndNeedsCrossEntropy) {
   EXPECT_GT(std::fabs(smoothed - plain), 1e-3);
   recipe.loss = "nll";
   EXPECT_THROW(px::train::train_model(data, recipe, quiet()), px::Error);
+}
+
+TEST(CheckTrainable, RefusesOneClassAndALossThatDoesNotFitTheTask) {
+  const Table one_class("one.csv", {"x", "label"}, {{"1", "a"}, {"2", "a"}, {"3", "a"}});
+  const PreparedData single = px::data::prepare_table(one_class, {.target = "label"}, {});
+  EXPECT_THAT(error_of([&] { px::train::check_trainable({}, single, "one.csv"); }),
+              HasSubstr("one.csv: the target has one class only (a)"));
+
+  const Table two("two.csv", {"x", "y"}, {{"1", "0.5"}, {"2", "1.5"}, {"3", "2.5"}, {"4", "3"}});
+  const PreparedData regression =
+      px::data::prepare_table(two, {.target = "y", .task = Task::regression}, {});
+  px::train::Recipe recipe;
+  EXPECT_NO_THROW(px::train::check_trainable(recipe, regression, "two.csv"));
+  recipe.loss = "cross_entropy";
+  try {
+    px::train::check_trainable(recipe, regression, "two.csv");
+    ADD_FAILURE() << "cross_entropy on a regression task was accepted";
+  } catch (const px::train::SettingsError& e) {  // a usage error: the command exits 2
+    EXPECT_THAT(e.what(),
+                HasSubstr("--loss cross_entropy does not fit a regression task; use mse"));
+  }
 }

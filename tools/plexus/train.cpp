@@ -159,16 +159,9 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   const bool lead = distributed::rank() == 0;
   const int processes = distributed::world_size();
   const bool classification = p.classification();
-  if (classification && p.classes.size() < 2)
-    throw Error(s.data + ": the target has one class only (" + join(p.classes, 20) +
-                "); classification needs at least two");
   const train::Recipe recipe = recipe_of(s);
+  train::check_trainable(recipe, p, s.data);
   const std::string loss = train::loss_name(recipe, p.task);
-  if (!train::loss_fits(loss, p.task))
-    throw UsageError(
-        "--loss " + loss + " does not fit a " + (classification ? "classification" : "regression") +
-        " task; use " +
-        (classification ? "cross_entropy, nll or multi_margin" : "mse, mae, huber or log_cosh"));
 
   const auto columns = data::describe_columns(p);
   out << "data: " << train_src.name << " (" << train_src.rows() << " rows)\n"

@@ -67,17 +67,12 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
                              options);
   const data::PreparedData& p = table.prepared();
   const bool classification = p.classification();
-  if (classification && p.classes.size() < 2)
-    throw Error(s.data + ": the target has one class only (" + join(p.classes, 20) +
-                "); classification needs at least two");
   const size_t shuffle_rows = s.shuffle_buffer > 0
                                   ? static_cast<size_t>(s.shuffle_buffer)
                                   : data::stream_shuffle_rows(plan.budget, table.features());
   const train::Recipe recipe = recipe_of(s);
+  train::check_trainable(recipe, p, s.data);
   const std::string loss = train::loss_name(recipe, p.task);
-  if (!train::loss_fits(loss, p.task))
-    throw UsageError("--loss " + loss + " does not fit a " +
-                     (classification ? "classification" : "regression") + " task");
 
   out << "data: " << s.data << " (" << table.rows() << " rows, " << table.stream().files().size()
       << (table.stream().files().size() == 1 ? " file, " : " files, ")

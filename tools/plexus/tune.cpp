@@ -145,9 +145,8 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   Loaded loaded;
   load_and_prepare(s, loaded);
   const data::PreparedData& p = loaded.prepared;
-  if (p.classification() && p.classes.size() < 2)
-    throw Error(s.data + ": the target has one class only; classification needs at least two");
   const train::Recipe base = train::recipe_of(s);
+  train::check_trainable(base, p, s.data);
   options.seed = s.seed;
   options.interrupt = &g_interrupted;
   if (!s.checkpoint.empty()) {

@@ -86,6 +86,12 @@ int64_t parameter_count(const nn::Module& module);
 std::string loss_name(const Recipe& recipe, data::Task task);
 /// Whether the loss `name` trains a task (class indices for classification, values else).
 bool loss_fits(const std::string& name, data::Task task);
+/// Refuses data and a recipe that cannot train together, before any training: a classification
+/// target with one class (Error, naming `data_name` and the class) and a loss that does not fit
+/// the task (SettingsError, naming the losses that do). The in-memory and streaming paths both
+/// call it.
+void check_trainable(const Recipe& recipe, const data::PreparedData& data,
+                     const std::string& data_name);
 /// The weight of each of data.classes, in its order, that `class_weight` (Recipe::class_weight)
 /// asks for; empty when it is empty. Throws for a regression task, an unknown class (listing the
 /// classes), a weight that is not a finite non-negative number, and "balanced" when a class has
