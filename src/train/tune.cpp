@@ -20,14 +20,13 @@
 #include "plexus/train/checkpoint.hpp"
 #include "plexus/train/metrics.hpp"
 #include "plexus/train/tune.hpp"
+#include "train/tune_detail.hpp"
 
 namespace plexus::train {
 namespace {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-constexpr char kTrialKey[] = "plexus.tune.trial";
 
 /// Stops fit between batches once the deadline has passed.
 class Deadline : public Callback {
@@ -50,12 +49,32 @@ std::filesystem::path trial_file(const std::filesystem::path& dir, size_t trial)
   return dir / name;
 }
 
+}  // namespace
+
 json record_json(const TrialRecord& r, size_t models) {
   return {{"trial", r.trial},     {"configuration", r.configuration},
           {"rung", r.rung},       {"recipe", json::parse(recipe_json(r.recipe))},
           {"score", r.score},     {"metric", r.metric},
           {"seconds", r.seconds}, {"models", models}};
 }
+
+void read_record_json(const json& stored, TrialRecord& record) {
+  record.score = stored.at("score").is_null() ? std::numeric_limits<double>::infinity()
+                                              : stored.at("score").get<double>();
+  record.metric = stored.at("metric").is_null() ? std::nan("") : stored.at("metric").get<double>();
+  record.seconds = stored.at("seconds").get<double>();
+}
+
+NamedTensors trial_tensors(const std::vector<nn::Sequential>& models, const Tensor& out_of_fold) {
+  NamedTensors tensors;
+  for (size_t m = 0; m < models.size(); ++m)
+    for (const auto& [name, tensor] : models[m].state_dict())
+      tensors.emplace_back("fold" + std::to_string(m) + "." + name, tensor);
+  if (out_of_fold.defined()) tensors.emplace_back("out_of_fold", out_of_fold);
+  return tensors;
+}
+
+namespace {
 
 /// The mean of `outputs` (a trial chosen twice is in it twice), as nn::Ensemble computes it: a
 /// sum, then times 1/K.
@@ -156,80 +175,85 @@ Tuner::Trial Tuner::train_trial(const TrialRecord& record) {
   return trial;
 }
 
-void Tuner::run_trial(TrialRecord record, TuneResult& result) {
-  if (options_.interrupt && options_.interrupt->load())
-    throw TuneInterrupted("plexus tune: interrupted", result.trials.size());
-  if (out_of_time()) {
-    stopped_ = result.time_limit_reached = true;
-    return;
+std::vector<nn::Sequential> Tuner::fold_models(const NamedTensors& tensors, size_t count,
+                                               const Recipe& recipe) const {
+  std::vector<nn::Sequential> models;
+  for (size_t m = 0; m < count; ++m) {
+    const std::string prefix = "fold" + std::to_string(m) + ".";
+    NamedTensors state;
+    for (const auto& [name, tensor] : tensors)
+      if (name.starts_with(prefix)) state.emplace_back(name.substr(prefix.size()), tensor);
+    nn::Sequential network = build_network(recipe, data_);
+    network.load_state_dict(state);
+    network.eval();
+    models.push_back(std::move(network));
   }
+  return models;
+}
+
+Tuner::Outcome Tuner::obtain(TrialRecord record) {
+  if (options_.interrupt && options_.interrupt->load())
+    throw TuneInterrupted("plexus tune: interrupted", record.trial);
+  if (out_of_time()) return {.status = Outcome::Status::not_started, .record = record};
   const std::optional<std::filesystem::path> file =
       options_.checkpoint_dir ? std::optional(trial_file(*options_.checkpoint_dir, record.trial))
                               : std::nullopt;
   std::error_code ec;
-  std::vector<nn::Sequential> models;
-  Tensor out_of_fold;
-  const bool resumed = options_.resume && file && std::filesystem::exists(*file, ec);
-  if (resumed) {
+  if (options_.resume && file && std::filesystem::exists(*file, ec)) {
     io::SafetensorsFile saved = io::load_safetensors(*file);
     const json stored = json::parse(saved.metadata.at(kTrialKey));
     PLEXUS_CHECK(stored.at("recipe") == json::parse(recipe_json(record.recipe)), file->string(),
                  ": trial ", record.trial + 1, " was another configuration (a checkpoint of ",
                  "another search: resume with its data, seed and search space)");
-    record.score = stored.at("score").is_null() ? std::numeric_limits<double>::infinity()
-                                                : stored.at("score").get<double>();
-    record.metric =
-        stored.at("metric").is_null() ? std::nan("") : stored.at("metric").get<double>();
-    record.seconds = stored.at("seconds").get<double>();
-    for (size_t m = 0; m < stored.at("models").get<size_t>(); ++m) {
-      const std::string prefix = "fold" + std::to_string(m) + ".";
-      NamedTensors state;
-      for (const auto& [name, tensor] : saved.tensors)
-        if (name.starts_with(prefix)) state.emplace_back(name.substr(prefix.size()), tensor);
-      nn::Sequential network = build_network(record.recipe, data_);
-      network.load_state_dict(state);
-      network.eval();
-      models.push_back(std::move(network));
-    }
+    read_record_json(stored, record);
+    Outcome resumed{.status = Outcome::Status::resumed, .record = record};
+    resumed.models = fold_models(saved.tensors, stored.at("models").get<size_t>(), record.recipe);
     for (const auto& [name, tensor] : saved.tensors)
-      if (name == "out_of_fold") out_of_fold = tensor;
-  } else {
-    Trial trial = train_trial(record);
-    if (trial.cut_off) {
-      // Dropped: a later run with max_trials = the trials finished repeats this one.
-      if (result.trials.empty()) partial_models_ = std::move(trial.models);
-      stopped_ = result.time_limit_reached = true;
-      return;
-    }
-    record.seconds = trial.seconds;
-    record.score = std::numeric_limits<double>::infinity();
-    record.metric = std::nan("");
-    if (!trial.diverged) {
-      record.score = out_of_fold_score(trial.out_of_fold, data_.y_train, scored_rows_, data_.task);
-      const metrics::Scores scores =
-          metrics::evaluate(index_rows(trial.out_of_fold, scored_rows_),
-                            index_rows(data_.y_train, scored_rows_), data_.task);
-      record.metric = data_.classification() ? scores.accuracy : scores.r2;
-      if (!std::isfinite(record.score)) record.score = std::numeric_limits<double>::infinity();
-    }
-    models = std::move(trial.models);
-    out_of_fold = trial.out_of_fold;
-    if (file) {
-      if (trial.diverged) models.clear();
-      NamedTensors tensors;
-      for (size_t m = 0; m < models.size(); ++m)
-        for (const auto& [name, tensor] : models[m].state_dict())
-          tensors.emplace_back("fold" + std::to_string(m) + "." + name, tensor);
-      tensors.emplace_back("out_of_fold", out_of_fold);
-      std::filesystem::create_directories(*options_.checkpoint_dir);
-      io::save_safetensors(*file, tensors,
-                           {{kTrialKey, record_json(record, models.size()).dump()}});
-    }
+      if (name == "out_of_fold") resumed.out_of_fold = tensor;
+    return resumed;
   }
-  out_of_fold_.push_back(out_of_fold);
-  fold_models_.push_back(std::move(models));
-  result.trials.push_back(record);
-  if (options_.on_trial) options_.on_trial(record, resumed);
+  Trial trial = train_trial(record);
+  // Dropped: a later run with max_trials = the trials finished repeats this one.
+  if (trial.cut_off)
+    return {
+        .status = Outcome::Status::cut_off, .record = record, .models = std::move(trial.models)};
+  record.seconds = trial.seconds;
+  record.score = std::numeric_limits<double>::infinity();
+  record.metric = std::nan("");
+  if (trial.diverged) {
+    trial.models.clear();  // never a member: its score is +inf
+  } else {
+    record.score = out_of_fold_score(trial.out_of_fold, data_.y_train, scored_rows_, data_.task);
+    const metrics::Scores scores =
+        metrics::evaluate(index_rows(trial.out_of_fold, scored_rows_),
+                          index_rows(data_.y_train, scored_rows_), data_.task);
+    record.metric = data_.classification() ? scores.accuracy : scores.r2;
+    if (!std::isfinite(record.score)) record.score = std::numeric_limits<double>::infinity();
+  }
+  Outcome finished{.status = Outcome::Status::finished,
+                   .record = record,
+                   .models = std::move(trial.models),
+                   .out_of_fold = trial.out_of_fold};
+  if (file) {
+    std::filesystem::create_directories(*options_.checkpoint_dir);
+    io::save_safetensors(*file, trial_tensors(finished.models, finished.out_of_fold),
+                         {{kTrialKey, record_json(record, finished.models.size()).dump()}});
+  }
+  return finished;
+}
+
+void Tuner::accept(Outcome outcome, TuneResult& result) {
+  using Status = Outcome::Status;
+  if (outcome.status == Status::not_started || outcome.status == Status::cut_off) {
+    if (outcome.status == Status::cut_off && result.trials.empty())
+      partial_models_ = std::move(outcome.models);
+    stopped_ = result.time_limit_reached = true;
+    return;
+  }
+  out_of_fold_.push_back(outcome.out_of_fold);
+  fold_models_.push_back(std::move(outcome.models));
+  result.trials.push_back(outcome.record);
+  if (options_.on_trial) options_.on_trial(outcome.record, outcome.status == Status::resumed);
   if (options_.max_trials && result.trials.size() >= options_.max_trials) stopped_ = true;
 }
 
@@ -242,7 +266,8 @@ TuneResult Tuner::run() {
   // would give) is in the leaderboard however soon the time limit ends the search.
   TrialRecord floor{.trial = 0, .configuration = 0, .rung = options_.rungs - 1};
   floor.recipe = sample_recipe(options_.space, base_, options_.seed, 0, data_.task);
-  run_trial(floor, result);
+  // A round: trials that do not wait for each other's scores (the floor goes with the first rung).
+  std::vector<TrialRecord> round{floor};
   size_t next_configuration = 1;
   while (!stopped_) {
     std::vector<size_t> configurations(per_bracket);
@@ -252,16 +277,20 @@ TuneResult Tuner::run() {
       double epochs = static_cast<double>(base_.epochs);
       for (size_t r = rung + 1; r < options_.rungs; ++r)
         epochs /= static_cast<double>(options_.eta);
-      std::vector<std::pair<double, size_t>> scored;
       for (size_t c : configurations) {
-        if (stopped_) break;
-        TrialRecord record{.trial = result.trials.size(), .configuration = c, .rung = rung};
+        TrialRecord record{
+            .trial = result.trials.size() + round.size(), .configuration = c, .rung = rung};
         record.recipe = sample_recipe(options_.space, base_, options_.seed, c, data_.task);
         record.recipe.epochs = std::max<int64_t>(1, std::llround(epochs));
-        const size_t before = result.trials.size();
-        run_trial(record, result);
-        if (result.trials.size() > before) scored.emplace_back(result.trials.back().score, c);
+        round.push_back(record);
       }
+      const size_t before = result.trials.size();
+      run_round(round, result);
+      round.clear();
+      std::vector<std::pair<double, size_t>> scored;
+      for (size_t i = before; i < result.trials.size(); ++i)
+        if (result.trials[i].configuration != 0)
+          scored.emplace_back(result.trials[i].score, result.trials[i].configuration);
       // Promote the best 1/eta (ties: the earlier configuration).
       std::stable_sort(scored.begin(), scored.end(),
                        [](const auto& a, const auto& b) { return a.first < b.first; });

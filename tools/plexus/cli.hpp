@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -108,5 +109,11 @@ struct TrainFlags {
 };
 
 int run_train(TrainFlags flags, const std::vector<std::string>& given);
+
+/// Runs a command's `body`: directly, or as one process of an mpirun job (distributed): MPI
+/// joined before and left after, only rank 0 printing, an error every process met (JobError)
+/// reported once by rank 0, and an error of one process ending the whole job (the others would
+/// wait for it forever).
+int run_as_job(bool distributed, const std::function<int()>& body);
 
 }  // namespace plexus::cli

@@ -338,16 +338,19 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
 }  // namespace
 
 int run_train(TrainFlags flags, const std::vector<std::string>& given) {
-  if (!flags.distributed) {
-    if (flags.local_batch_norm) throw UsageError("--local-batch-norm goes with --distributed");
-    return train_process(flags, given);
-  }
+  if (!flags.distributed && flags.local_batch_norm)
+    throw UsageError("--local-batch-norm goes with --distributed");
+  return run_as_job(flags.distributed, [&] { return train_process(flags, given); });
+}
+
+int run_as_job(bool distributed, const std::function<int()>& body) {
+  if (!distributed) return body();
   distributed::init();
   const int rank = distributed::rank();
   if (rank != 0) std::cout.setstate(std::ios::badbit);  // only rank 0 prints
   int code = kExitFailure;
   try {
-    code = train_process(flags, given);
+    code = body();
   } catch (const distributed::JobError& e) {
     // Every process stopped at the same point: rank 0 reports, and all leave in order.
     if (rank == 0) std::cerr << "plexus: error: " << e.what() << "\n";

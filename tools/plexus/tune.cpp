@@ -8,11 +8,13 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
 #include "plexus/base/atomic_file.hpp"
 #include "plexus/cpu/threads.hpp"
+#include "plexus/distributed/distributed.hpp"
 #include "plexus/tensor/random.hpp"
 #include "settings_flags.hpp"
 #include "train_run.hpp"
@@ -143,13 +145,27 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   std::ostream& out = std::cout;
 
   Loaded loaded;
-  load_and_prepare(s, loaded);
+  std::optional<std::string> read_error;
+  try {
+    load_and_prepare(s, loaded);
+  } catch (const std::exception& e) {
+    if (!flags.distributed) throw;
+    read_error = e.what();
+  }
+  const bool lead = distributed::rank() == 0;
+  if (flags.distributed) {
+    // Every process reads the data itself; the trials it trains must be the others' trials too.
+    distributed::agree_on_errors(read_error, "reading the data");
+    const Tensor training[] = {loaded.prepared.x_train, loaded.prepared.y_train};
+    distributed::check_same_data(training, "give every process the same --data");
+  }
   const data::PreparedData& p = loaded.prepared;
   const train::Recipe base = train::recipe_of(s);
   train::check_trainable(base, p, s.data);
   options.seed = s.seed;
   options.interrupt = &g_interrupted;
-  if (!s.checkpoint.empty()) {
+  options.distributed = flags.distributed;
+  if (!s.checkpoint.empty() && lead) {
     options.checkpoint_dir = s.checkpoint;
     options.resume = !flags.resume.empty();
     json record = {{"settings", settings_to_json(s)},
@@ -189,6 +205,9 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
       << (options.time_limit && options.max_trials ? ", " : "")
       << (options.max_trials ? "at most " + std::to_string(options.max_trials) + " trials" : "")
       << ", seed " << s.seed << "\n";
+  if (flags.distributed)
+    out << "distributed: " << distributed::world_size()
+        << " processes, each training every one of that many trials\n";
   if (!s.checkpoint.empty()) out << "checkpoint: " << s.checkpoint << " (after every trial)\n";
   if (!flags.quiet)
     out << "\ntrial rung epochs "
@@ -209,6 +228,7 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   try {
     result = tuner.run();
   } catch (const train::TuneInterrupted& e) {
+    if (!lead) return kExitInterrupted;
     std::cerr << "\nplexus: interrupted after " << e.trials << " finished trials\n";
     if (s.checkpoint.empty())
       std::cerr << "plexus: nothing saved (--checkpoint DIR keeps the finished trials)\n";
@@ -222,7 +242,7 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
       (flags.config.empty() ? "" : " --config " + shell_word(flags.config)) +
       (flags.selection.empty() ? "" : " --selection " + flags.selection) + " --max-trials " +
       std::to_string(result.trials.size()) + " --seed " + std::to_string(s.seed);
-  if (!s.save.empty()) {
+  if (!s.save.empty() && lead) {
     io::ModelInfo info = train::model_info(p);
     info.training = json({{"command", "tune"},
                           {"trials", result.trials.size()},
@@ -236,7 +256,7 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   if (p.has_test())
     test = metrics::evaluate(io::forward_in_batches(result.network, p.x_test), p.y_test, p.task);
   const json summary = tune_json(result, p, reproduce, p.has_test() ? &test : nullptr);
-  if (!s.report.empty()) write_tune_report(s.report, result, p, summary);
+  if (!s.report.empty() && lead) write_tune_report(s.report, result, p, summary);
 
   out << "\nensemble: ";
   if (result.partial) {
@@ -290,17 +310,21 @@ Command add_tune_command(CLI::App& app) {
                   "(the 5 best trials)");
   cmd->add_flag("--json", flags->json, "print the results as one JSON object on the last line");
   cmd->add_flag("--quiet", flags->quiet, "no leaderboard while it runs");
+  cmd->add_flag("--distributed", flags->distributed,
+                "one process of an mpirun job: the trials are dealt to the processes (each with "
+                "--threads of its own), the same leaderboard and model as one process");
   cmd->footer(
       "Examples:\n"
       "  plexus tune --data houses.csv --target price --time-limit 10m --save houses.plx\n"
       "  plexus tune --data iris.csv --max-trials 30 --seed 1 --save iris.plx --report iris-tune\n"
       "  plexus tune --data big.csv --time-limit 1h --checkpoint big.tune --save big.plx\n"
-      "  plexus tune --resume big.tune --time-limit 30m   (after Ctrl-C: continue the search)\n\n"
+      "  plexus tune --resume big.tune --time-limit 30m   (after Ctrl-C: continue the search)\n"
+      "  mpirun -np 2 plexus tune --data t.csv --distributed --threads 1 --time-limit 10m\n\n"
       "The train flags set the data and the base recipe: trial 1 is the recipe itself, the\n"
       "others draw from the search space; --epochs is the last rung's epochs.");
   return {cmd, [flags, settings] {
             const std::vector<std::string> given = settings->apply(flags->settings);
-            return run_tune(*flags, given);
+            return run_as_job(flags->distributed, [&] { return run_tune(*flags, given); });
           }};
 }
 

@@ -18,6 +18,7 @@ struct TuneFlags {
   std::string resume;     ///< a --checkpoint folder to continue
   std::string selection;  ///< "greedy" or "top-k"
   bool json = false, quiet = false;
+  bool distributed = false;  ///< one process of an mpirun job: the trials are dealt to processes
 };
 
 /// What a finished search printed, as one JSON object (the --json line and the report's data).

@@ -27,6 +27,7 @@
 #include "plexus/data/prepare.hpp"
 #include "plexus/error.hpp"
 #include "plexus/nn/sequential.hpp"
+#include "plexus/tensor/named_tensors.hpp"
 #include "plexus/tensor/tensor.hpp"
 #include "plexus/train/recipe.hpp"
 
@@ -118,6 +119,11 @@ struct TuneOptions {
   const std::atomic<bool>* interrupt = nullptr;
   /// Called after every finished (or resumed) trial.
   std::function<void(const TrialRecord&, bool resumed)> on_trial;
+  /// Deal the trials to the processes of an mpirun job (distributed::init() first): each round
+  /// of independent trials (a rung) runs world_size at a time, one per process, and the finished
+  /// trials are exchanged, so every process ends with the leaderboard and model one process would
+  /// give, bit for bit (a trial's training does not depend on where it ran).
+  bool distributed = false;
 };
 
 struct TuneResult {
@@ -150,8 +156,23 @@ class Tuner {
 
  private:
   struct Trial;
+  struct Outcome;
   Trial train_trial(const TrialRecord& record);
-  void run_trial(TrialRecord record, TuneResult& result);
+  /// Trains the trial, or reads it back from the checkpoint; a trial the time limit does not let
+  /// start, or cuts off, comes back as such. Throws TuneInterrupted.
+  Outcome obtain(TrialRecord record);
+  /// Adds a finished trial to the result, or stops the search at one that did not finish.
+  void accept(Outcome outcome, TuneResult& result);
+  /// Independent trials, in order: one after another, or dealt to the processes (distributed);
+  /// accepted in order until one stops the search.
+  void run_round(const std::vector<TrialRecord>& round, TuneResult& result);
+  void run_round_distributed(const std::vector<TrialRecord>& round, TuneResult& result);
+  /// An outcome as bytes (the checkpoint file's format) and back, to send between processes.
+  std::string encode(const Outcome& outcome) const;
+  Outcome decode(std::string_view bytes, const TrialRecord& expected) const;
+  /// Networks of `recipe` holding the states saved under "fold<m>." in `tensors`, in eval mode.
+  std::vector<nn::Sequential> fold_models(const NamedTensors& tensors, size_t count,
+                                          const Recipe& recipe) const;
   bool out_of_time() const;
   void assemble(TuneResult& result);
 
