@@ -5,7 +5,8 @@
 #   held-out file agree with it to 1e-4 (the data-parallel tests' tolerance);
 # - each of N processes reads about 1/N of the bytes one process reads (within 15% of its share),
 #   as the command reports them (--json's bytes_read, one number per process);
-# - the fitted pipeline is the same: the saved models' preprocessing is the same text.
+# - a file of one unit (all its rows in one lane) on 2 processes: one process reads nothing and
+#   holds no row of any batch, and the model (with synchronised batch norm) is still the same.
 set -u
 PLEXUS=$1
 MPIRUN="$2 --allow-run-as-root --oversubscribe"
@@ -54,6 +55,19 @@ for n in 1 2 3; do
       fail "$n processes: one read $bytes bytes, not about 1/$n of $one_bytes"
   done
 done
+
+make_csv 300 23 > tiny.csv
+targs="--data tiny.csv --stream --memory 2M --hidden 8 --batch-norm --epochs 2 --early-stopping 0 --batch-size 16 --threads 1 --json --quiet"
+"$PLEXUS" train $targs --save tiny1.plx > tiny1.txt 2>&1 || fail "tiny, 1 process: $(tail -c 300 tiny1.txt)"
+$MPIRUN -np 2 "$PLEXUS" train $targs --distributed --save tiny2.plx > tiny2.txt 2> tiny2.err ||
+  fail "tiny, 2 processes exited $?: $(tail -c 400 tiny2.err)"
+[ "$(bytes_read tiny2.txt | tail -n 1)" = 0 ] || fail "tiny, 2 processes: process 1 read bytes: $(bytes_read tiny2.txt)"
+"$PLEXUS" predict --model tiny1.plx --data tiny.csv --proba > tiny1.csv
+"$PLEXUS" predict --model tiny2.plx --data tiny.csv --proba > tiny2.csv
+d=$(max_difference tiny1.csv tiny2.csv)
+awk -v d="$d" 'BEGIN { exit !(d != "none" && d <= 1e-4) }' &&
+  ok "one unit on 2 processes, one of them without rows: probabilities within $d" ||
+  fail "one unit on 2 processes: probabilities differ by $d"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
