@@ -53,7 +53,7 @@ struct StreamingOptions {
   /// (the parts' sizes match in expectation; classes are not stratified).
   double test_fraction = 0.2;
   double validation_fraction = 0.1;
-  /// Seeds the parts (assign_part), the chunk order and the shuffle buffer.
+  /// Seeds the parts (assign_part), the lanes' unit orders and their shuffle buffers.
   uint64_t seed = 0;
   /// Transformed units waiting for the training thread, per lane (each about the stream's
   /// chunk_bytes of text).
@@ -66,8 +66,8 @@ struct StreamingOptions {
 
 struct StreamBatchOptions {
   size_t batch_size = 128;
-  /// Chunks in an order drawn from (seed, epoch), rows through the shuffle buffer; off: file
-  /// order.
+  /// Each lane's units in an order drawn from (seed, epoch, lane), rows through its shuffle
+  /// buffer; off: each lane in file order.
   bool shuffle = false;
   /// Rows the shuffle buffers hold together (a lane's buffer holds its share; each output row is
   /// drawn at random from its lane's); 0 with shuffle off.
