@@ -144,6 +144,32 @@ size_t last_record_end(std::string_view text, size_t from, bool& quoted) {
   return end;
 }
 
+// How read_unit names a grid unit's rows until true_lines() finds their lines: the file, marked
+// with the unit's first byte.
+constexpr char kMark = '\x1f';
+std::string marked_source(const fs::path& file, uint64_t offset) {
+  std::string source = file.string();
+  source.push_back(kMark);
+  source.append(std::to_string(offset));
+  source.push_back(kMark);
+  return source;
+}
+
+// Line breaks in the first `bytes` bytes of `file`.
+size_t lines_before(const fs::path& file, uint64_t bytes) {
+  std::ifstream in(file, std::ios::binary);
+  std::string block(size_t{1} << 20, '\0');
+  size_t lines = 0;
+  while (bytes > 0 && in) {
+    in.read(block.data(), static_cast<std::streamsize>(std::min<uint64_t>(bytes, block.size())));
+    const auto got = static_cast<size_t>(in.gcount());
+    if (got == 0) break;
+    lines += static_cast<size_t>(std::count(block.begin(), block.begin() + got, '\n'));
+    bytes -= got;
+  }
+  return lines;
+}
+
 }  // namespace
 
 CsvStream::CsvStream(const std::string& spec, CsvStreamOptions options)
@@ -251,6 +277,146 @@ void CsvStream::read_file(
     const CsvChunk& chunk = chunks_[known[index++]];
     on_chunk(parse(std::move(text), chunk), chunk);
   });
+}
+
+std::vector<StreamUnit> CsvStream::units() const {
+  std::vector<StreamUnit> units;
+  const uint64_t grid = options_.chunk_bytes;
+  for (size_t file = 0; file < files_.size(); ++file) {
+    const uint64_t size = fs::file_size(files_[file]);
+    if (compressed(file)) {
+      units.push_back({.file = file, .begin = 0, .end = size, .whole_file = true});
+      continue;
+    }
+    for (uint64_t begin = 0; begin < size; begin += grid)
+      units.push_back({.file = file, .begin = begin, .end = std::min(begin + grid, size)});
+  }
+  return units;
+}
+
+uint64_t CsvStream::read_unit(const StreamUnit& unit,
+                              const std::function<void(const Table&, uint64_t)>& on_rows) const {
+  if (!unit.whole_file) return read_grid_unit(unit, on_rows);
+  uint64_t rows = 0;
+  cut_file(unit.file, [&](std::string text, const CsvChunk& chunk) {
+    const Table table = parse(std::move(text), chunk);
+    on_rows(table, rows);
+    rows += table.rows();
+  });
+  return fs::file_size(files_[unit.file]);
+}
+
+// From the byte before the unit: its records start after the first line break there, and the
+// last runs to the first line break outside quotes at or past the unit's last byte.
+uint64_t CsvStream::read_grid_unit(
+    const StreamUnit& unit, const std::function<void(const Table&, uint64_t)>& on_rows) const {
+  const fs::path& path = files_[unit.file];
+  std::ifstream in(path, std::ios::binary);
+  PLEXUS_CHECK(in.is_open(), path.string(), ": cannot open (", std::strerror(errno), ")");
+  const uint64_t from = unit.begin == 0 ? 0 : unit.begin - 1;
+  in.seekg(static_cast<std::streamoff>(from));
+  std::string text;
+  bool at_end = false;
+  const auto read_more = [&](size_t bytes) {
+    const size_t had = text.size();
+    text.resize(had + bytes);
+    in.read(text.data() + had, static_cast<std::streamsize>(bytes));
+    PLEXUS_CHECK(!in.bad(), path.string(), ": read error");
+    text.resize(had + static_cast<size_t>(in.gcount()));
+    at_end = text.size() < had + bytes;
+  };
+  // Past the unit, a record's end is usually near: read on in small steps that double.
+  size_t step = 128;
+  const auto read_on = [&] {
+    read_more(step);
+    step = std::min<size_t>(step * 2, size_t{1} << 20);
+  };
+  read_more(static_cast<size_t>(unit.end - from));
+  size_t start = 0;
+  if (unit.begin > 0) {
+    size_t newline = text.find('\n');
+    while (newline == std::string::npos && !at_end) {
+      const size_t looked = text.size();
+      read_on();
+      newline = text.find('\n', looked);
+    }
+    if (newline == std::string::npos || from + newline + 1 >= unit.end) return text.size();
+    start = newline + 1;
+  }
+  // The first line break outside quotes at or past `last` ends the unit; one inside quotes is
+  // refused: the grid may have cut that field.
+  const size_t last = static_cast<size_t>(unit.end - 1 - from);
+  bool quoted = false;
+  size_t end = std::string::npos;
+  for (size_t i = start; end == std::string::npos;) {
+    if (i >= text.size()) {
+      if (at_end) {
+        end = text.size();
+        break;
+      }
+      read_on();
+      continue;
+    }
+    const void* quote = std::memchr(text.data() + i, '"', text.size() - i);
+    const size_t stop =
+        quote ? static_cast<size_t>(static_cast<const char*>(quote) - text.data()) : text.size();
+    if (quoted) {
+      const size_t newline = text.find('\n', i);
+      if (newline < stop) {
+        const auto line = 1 + std::count(text.begin() + static_cast<std::ptrdiff_t>(start),
+                                         text.begin() + static_cast<std::ptrdiff_t>(i), '\n');
+        detail::throw_error(marked_source(path, from + start), ":", line,
+                            ": a quoted field holds a line break, and a streamed file is cut "
+                            "at line breaks; hint: remove the line breaks inside quotes, or "
+                            "pass --no-stream");
+      }
+    } else if (stop > last) {
+      const size_t newline = text.find('\n', std::max(i, last));
+      if (newline < stop) end = newline + 1;
+    }
+    if (end != std::string::npos || !quote) {
+      i = stop;
+      continue;
+    }
+    quoted = !quoted;
+    i = stop + 1;
+  }
+  const uint64_t bytes = text.size();
+  text.resize(end);
+  text.erase(0, start);
+  const Table table =
+      internal::parse_csv_records(std::move(text), marked_source(path, from + start), 1,
+                                  {delimiter_, header_, columns_}, from + start == 0);
+  on_rows(table, 0);
+  return bytes;
+}
+
+std::string CsvStream::true_lines(std::string message) const {
+  for (const fs::path& file : files_) {
+    std::string mark = file.string();
+    mark.push_back(kMark);
+    for (size_t at = message.find(mark); at != std::string::npos; at = message.find(mark, at)) {
+      const size_t digits = at + mark.size();
+      const size_t close = message.find(kMark, digits);
+      if (close == std::string::npos) break;
+      const uint64_t offset = std::stoull(message.substr(digits, close - digits));
+      size_t past = close + 1, line = 0;
+      if (past < message.size() && message[past] == ':') {
+        size_t d = past + 1;
+        while (d < message.size() && message[d] >= '0' && message[d] <= '9')
+          line = line * 10 + static_cast<size_t>(message[d++] - '0');
+        if (d > past + 1) {
+          line += lines_before(file, offset);
+          past = d;
+        }
+      }
+      std::string place = file.string();
+      if (line > 0) place.append(":").append(std::to_string(line));
+      message.replace(at, past - at, place);
+      at += place.size();
+    }
+  }
+  return message;
 }
 
 }  // namespace plexus::data

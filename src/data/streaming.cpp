@@ -1,300 +1,196 @@
-// StreamingTable: the fitting pass, and StreamBatches, the source of one part's batches. A
-// producer thread reads chunks (in the epoch's order), keeps the part's rows, transforms them and
-// hands them over through a bounded queue; the training thread draws rows from the shuffle
-// buffer into batches. Rows cross the queue as plain floats, so each thread's tensor blocks stay
-// in its own cache (tensor/storage.hpp).
+// StreamingTable: the fitting pass. Each process reads the units of its lanes, one
+// PreprocessingAccumulator (and one row count per part, one running mean of the target) per
+// lane; the lanes' results travel as bytes (StreamShare::all_gather) and every process merges all
+// of them in lane order, so the pipeline is the same bits however many processes read. The
+// batches are in stream_batches.cpp.
 #include "plexus/data/streaming.hpp"
 
+#include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <exception>
-#include <mutex>
-#include <numeric>
-#include <thread>
 #include <utility>
-#include <variant>
 
 #include "base/check.hpp"
 #include "data/cells.hpp"
 #include "plexus/data/streaming_fit.hpp"
-#include "plexus/tensor/random.hpp"
 
 namespace plexus::data {
 
 namespace {
 
-// The rows of `chunk` that fall in `part`, as positions in its table.
-std::vector<size_t> rows_in(const CsvChunk& chunk, Part part, const StreamingOptions& options) {
-  std::vector<size_t> rows;
-  for (size_t i = 0; i < chunk.rows; ++i)
-    if (assign_part(chunk.first_row + i, options.seed, options.test_fraction,
-                    options.validation_fraction) == part)
-      rows.push_back(i);
-  return rows;
-}
-
-uint64_t epoch_seed(uint64_t seed, size_t epoch, uint64_t salt) {
-  return seed ^ (0x9e3779b97f4a7c15ull * (static_cast<uint64_t>(epoch) + 1)) ^ salt;
-}
-
-// One chunk's rows of a part, transformed: x [rows, F] and y [rows] as floats.
-struct ChunkRows {
-  std::vector<float> x, y;
-  size_t rows = 0;
+// A regression target's count, mean and squared deviations over training rows (Welford), merged
+// by Chan's formula.
+struct Moments {
+  double count = 0, mean = 0, m2 = 0;
+  void add(double value) {
+    count += 1;
+    const double delta = value - mean;
+    mean += delta / count;
+    m2 += delta * (value - mean);
+  }
+  void merge(const Moments& other) {
+    if (other.count == 0) return;
+    const double total = count + other.count;
+    const double delta = other.mean - mean;
+    mean += delta * other.count / total;
+    m2 += other.m2 + delta * delta * count * other.count / total;
+    count = total;
+  }
 };
 
-// The producer's hand-over: chunks, then an end (or the error that ended it).
-class ChunkQueue {
- public:
-  explicit ChunkQueue(size_t capacity) : capacity_(std::max<size_t>(capacity, 1)) {}
-
-  // False when the consumer has stopped listening.
-  bool push(ChunkRows rows) {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return stopped_ || chunks_.size() < capacity_; });
-    if (stopped_) return false;
-    chunks_.push_back(std::move(rows));
-    changed_.notify_all();
-    return true;
-  }
-  void finish(std::exception_ptr error) {
-    std::lock_guard lock(mutex_);
-    finished_ = true;
-    error_ = std::move(error);
-    changed_.notify_all();
-  }
-  void stop() {
-    std::lock_guard lock(mutex_);
-    stopped_ = true;
-    changed_.notify_all();
-  }
-  // The next chunk; none at the end. Rethrows the producer's error.
-  std::optional<ChunkRows> pop() {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return !chunks_.empty() || finished_; });
-    if (chunks_.empty()) {
-      if (error_) std::rethrow_exception(error_);
-      return std::nullopt;
-    }
-    ChunkRows rows = std::move(chunks_.front());
-    chunks_.pop_front();
-    changed_.notify_all();
-    return rows;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<ChunkRows> chunks_;
-  size_t capacity_;
-  bool finished_ = false, stopped_ = false;
-  std::exception_ptr error_;
+// What one lane fitted, as it travels between processes.
+struct LaneFit {
+  std::array<uint64_t, 3> rows{};
+  Moments target;
+  std::vector<uint8_t> accumulator;
 };
+
+template <typename T>
+void put(std::string& out, const T& value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof value);
+}
+template <typename T>
+T take(std::string_view& in) {
+  PLEXUS_CHECK(in.size() >= sizeof(T), "stream: a lane's fit arrived cut short");
+  T value;
+  std::memcpy(&value, in.data(), sizeof value);
+  in.remove_prefix(sizeof value);
+  return value;
+}
+
+void write_lane(std::string& out, size_t lane, const LaneFit& fit) {
+  put(out, static_cast<uint64_t>(lane));
+  for (const uint64_t n : fit.rows) put(out, n);
+  put(out, fit.target.count);
+  put(out, fit.target.mean);
+  put(out, fit.target.m2);
+  put(out, static_cast<uint64_t>(fit.accumulator.size()));
+  out.append(reinterpret_cast<const char*>(fit.accumulator.data()), fit.accumulator.size());
+}
+
+// A process's lanes: 'L' and its lanes, or 'E' and the error that stopped it.
+void read_lanes(std::string_view in, std::vector<std::optional<LaneFit>>& lanes) {
+  PLEXUS_CHECK(!in.empty(), "stream: a process sent no fit");
+  const char kind = in.front();
+  in.remove_prefix(1);
+  if (kind == 'E') detail::throw_error(std::string(in));
+  while (!in.empty()) {
+    const auto lane = static_cast<size_t>(take<uint64_t>(in));
+    LaneFit fit;
+    for (uint64_t& n : fit.rows) n = take<uint64_t>(in);
+    fit.target.count = take<double>(in);
+    fit.target.mean = take<double>(in);
+    fit.target.m2 = take<double>(in);
+    const auto size = static_cast<size_t>(take<uint64_t>(in));
+    PLEXUS_CHECK(in.size() >= size && lane < lanes.size(), "stream: a lane's fit is malformed");
+    fit.accumulator.assign(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(size));
+    in.remove_prefix(size);
+    lanes[lane] = std::move(fit);
+  }
+}
 
 }  // namespace
 
-class StreamBatches : public BatchSource {
- public:
-  StreamBatches(const StreamingTable& table, Part part, const StreamBatchOptions& options)
-      : table_(table),
-        part_(part),
-        options_(options),
-        width_(table.features()),
-        classification_(table.target().task == Task::classification),
-        // No larger than the part: a buffer that holds every row is a full shuffle already.
-        capacity_(options.shuffle ? std::min<size_t>(options.shuffle_rows, rows()) : 0) {
-    PLEXUS_CHECK(options.batch_size >= 1, "stream: batch_size must be at least 1");
-    buffer_x_.resize(capacity_ * width_);
-    buffer_y_.resize(capacity_);
-  }
-  ~StreamBatches() override { stop(); }
-
-  size_t rows() const override { return static_cast<size_t>(table_.rows(part_)); }
-  size_t batch_size() const override { return options_.batch_size; }
-
-  void start_epoch(size_t epoch) override {
-    stop();
-    const CsvStream& stream = table_.stream();
-    // Units of reading: a chunk of a plain file, or a whole compressed file (read in order).
-    std::vector<std::pair<size_t, size_t>> units;  // (file, chunk index) or (file, npos)
-    std::vector<bool> file_listed(stream.files().size(), false);
-    for (size_t i = 0; i < stream.chunks().size(); ++i) {
-      const size_t file = stream.chunks()[i].file;
-      if (!stream.compressed(file))
-        units.emplace_back(file, i);
-      else if (!file_listed[file])
-        units.emplace_back(file, static_cast<size_t>(-1));
-      if (stream.compressed(file)) file_listed[file] = true;
-    }
-    if (options_.shuffle) {
-      Generator generator(epoch_seed(table_.options_.seed, epoch, 0x5eed));
-      for (size_t i = units.size(); i > 1; --i)
-        std::swap(units[i - 1], units[static_cast<size_t>(generator.below(i))]);
-    }
-    random_.emplace(epoch_seed(table_.options_.seed, epoch, 0xb0ff));
-    buffered_ = 0;
-    current_.reset();
-    at_ = 0;
-    queue_ = std::make_unique<ChunkQueue>(table_.options_.prefetch_chunks);
-    producer_ = std::thread([this, units = std::move(units)] { produce(units); });
-  }
-
-  std::optional<Batch> next() override {
-    PLEXUS_CHECK(queue_ != nullptr, "stream: next() before start_epoch()");
-    const size_t b = options_.batch_size;
-    Tensor x = Tensor::empty({static_cast<int64_t>(b), static_cast<int64_t>(width_)});
-    std::vector<float> y(b);
-    size_t count = 0;
-    while (count < b) {
-      if (current_ && at_ < current_->rows) {
-        const float* row = current_->x.data() + at_ * width_;
-        const float label = current_->y[at_];
-        ++at_;
-        if (buffered_ < capacity_) {  // filling the buffer
-          std::memcpy(buffer_x_.data() + buffered_ * width_, row, width_ * sizeof(float));
-          buffer_y_[buffered_++] = label;
-          continue;
-        }
-        if (capacity_ == 0) {  // no shuffling: rows in file order
-          emit(x, y, count++, row, label);
-          continue;
-        }
-        // The buffer is full: a random row of it leaves, the new one takes its place.
-        const auto slot = static_cast<size_t>(random_->below(capacity_));
-        emit(x, y, count++, buffer_x_.data() + slot * width_, buffer_y_[slot]);
-        std::memcpy(buffer_x_.data() + slot * width_, row, width_ * sizeof(float));
-        buffer_y_[slot] = label;
-        continue;
-      }
-      if (!input_done_) {
-        current_ = queue_->pop();
-        at_ = 0;
-        if (!current_) input_done_ = true;
-        continue;
-      }
-      if (buffered_ == 0) break;
-      // No more input: the buffer empties in random order.
-      const auto slot = static_cast<size_t>(random_->below(buffered_));
-      emit(x, y, count++, buffer_x_.data() + slot * width_, buffer_y_[slot]);
-      --buffered_;
-      std::memcpy(buffer_x_.data() + slot * width_, buffer_x_.data() + buffered_ * width_,
-                  width_ * sizeof(float));
-      buffer_y_[slot] = buffer_y_[buffered_];
-    }
-    if (count == 0) return std::nullopt;
-    const auto n = static_cast<int64_t>(count);
-    Batch batch;
-    batch.x = count == b ? x : x.slice_rows(0, n).clone();
-    batch.y = classification_ ? Tensor::from(std::span<const float>(y.data(), count), {n})
-                              : Tensor::from(std::span<const float>(y.data(), count), {n, 1});
-    return batch;
-  }
-
- private:
-  void emit(Tensor& x, std::vector<float>& y, size_t at, const float* row, float label) const {
-    std::memcpy(x.data() + at * width_, row, width_ * sizeof(float));
-    y[at] = label;
-  }
-
-  void stop() {
-    if (queue_) queue_->stop();
-    if (producer_.joinable()) producer_.join();
-    queue_.reset();
-    input_done_ = false;
-  }
-
-  void produce(const std::vector<std::pair<size_t, size_t>>& units) {
-    const CsvStream& stream = table_.stream();
-    bool listening = true;
-    const auto deliver = [&](const Table& chunk_table, const CsvChunk& chunk) {
-      if (!listening) return;
-      const std::vector<size_t> rows = rows_in(chunk, part_, table_.options_);
-      if (rows.empty()) return;
-      ChunkRows out;
-      out.rows = rows.size();
-      {
-        const Tensor x = table_.preprocessing_.transform(chunk_table, rows);
-        out.x.assign(x.data(), x.data() + x.numel());
-        const Tensor y = table_.target_.encode(chunk_table, rows);
-        out.y.assign(y.data(), y.data() + y.numel());
-      }
-      if (options_.standardise_target && !classification_)
-        for (float& value : out.y)
-          value = static_cast<float>((value - table_.target_mean_) / table_.target_std_);
-      listening = queue_->push(std::move(out));
-    };
-    try {
-      for (const auto& [file, chunk] : units) {
-        if (!listening) break;
-        if (chunk == static_cast<size_t>(-1))
-          stream.read_file(file, deliver);
-        else
-          deliver(stream.read(stream.chunks()[chunk]), stream.chunks()[chunk]);
-      }
-      queue_->finish(nullptr);
-    } catch (...) {
-      queue_->finish(std::current_exception());
-    }
-  }
-
-  const StreamingTable& table_;
-  Part part_;
-  StreamBatchOptions options_;
-  size_t width_;
-  bool classification_;
-  size_t capacity_;
-  std::vector<float> buffer_x_, buffer_y_;
-  size_t buffered_ = 0;
-  std::optional<Generator> random_;
-  std::unique_ptr<ChunkQueue> queue_;
-  std::thread producer_;
-  std::optional<ChunkRows> current_;
-  size_t at_ = 0;
-  bool input_done_ = false;
-};
+uint64_t stream_row_key(size_t unit, uint64_t row_in_unit) {
+  return (static_cast<uint64_t>(unit) << 40) ^ row_in_unit;
+}
 
 StreamingTable::StreamingTable(CsvStream stream, const StreamingOptions& options)
     : stream_(std::make_unique<CsvStream>(std::move(stream))), options_(options) {
   PLEXUS_CHECK(options.test_fraction >= 0 && options.validation_fraction >= 0 &&
                    options.test_fraction + options.validation_fraction < 1,
                "stream: the test and validation fractions must leave rows to train on");
-  PreprocessingAccumulator fitting(stream_->columns(), options.columns, stream_->name());
+  const StreamShare& share = options.share;
+  PLEXUS_CHECK(options.lanes >= 1, "stream: lanes must be at least 1");
+  PLEXUS_CHECK(share.processes >= 1 && share.rank < share.processes, "stream: process ", share.rank,
+               " of ", share.processes, " does not exist");
+  PLEXUS_CHECK(share.processes <= options.lanes, "stream: ", share.processes,
+               " processes cannot share a stream of ", options.lanes,
+               " lanes (each reads whole lanes); use at most ", options.lanes, " processes");
+  PLEXUS_CHECK(share.processes == 1 || share.all_gather,
+               "stream: processes sharing a stream need all_gather");
+  own_lanes_ = {share.rank * options.lanes / share.processes,
+                (share.rank + 1) * options.lanes / share.processes};
+  units_ = stream_->units();
+  fit_lanes();
+}
+
+void StreamingTable::fit_lanes() {
+  const size_t lanes = options_.lanes;
   const std::vector<std::string>& columns = stream_->columns();
-  const std::string& target_name = options.columns.target;
-  int target_column = static_cast<int>(columns.size()) - 1;
-  // A regression target's mean and variance over the training rows (Welford), for
-  // standardising it; a classification target ignores them.
-  double count = 0, mean = 0, m2 = 0;
-  stream_->scan([&](const Table& table, const CsvChunk& chunk) {
-    if (chunk.first_row == 0 && !target_name.empty())
-      target_column = table.column_index(target_name);
-    std::vector<size_t> train_rows;
-    for (size_t i = 0; i < chunk.rows; ++i) {
-      const Part part = assign_part(chunk.first_row + i, options.seed, options.test_fraction,
-                                    options.validation_fraction);
-      ++rows_[static_cast<size_t>(part)];
-      if (part != Part::train) continue;
-      train_rows.push_back(i);
-      const internal::Cell cell =
-          internal::parse_cell(table.cell(i, static_cast<size_t>(target_column)));
-      if (cell.kind != internal::CellKind::number) continue;
-      const double value = static_cast<float>(cell.value);
-      count += 1;
-      const double delta = value - mean;
-      mean += delta / count;
-      m2 += delta * (value - mean);
+  const TabularOptions& tabular = options_.columns;
+  // Resolves the columns with Preprocessing::fit's errors (a target that is not there).
+  const PreprocessingAccumulator columns_checked(columns, tabular, stream_->name());
+  const auto named = std::find(columns.begin(), columns.end(), tabular.target);
+  const size_t target_column =
+      named != columns.end() ? static_cast<size_t>(named - columns.begin()) : columns.size() - 1;
+  // This process's lanes, each fed its units in grid order.
+  std::string mine = "L";
+  unit_rows_.assign(units_.size(), 0);
+  try {
+    std::vector<PreprocessingAccumulator> accumulators;
+    std::vector<LaneFit> fits(own_lanes_.second - own_lanes_.first);
+    for (size_t lane = own_lanes_.first; lane < own_lanes_.second; ++lane)
+      accumulators.emplace_back(columns, tabular, stream_->name());
+    for (size_t unit = 0; unit < units_.size(); ++unit) {
+      const size_t lane = unit % lanes;
+      if (lane < own_lanes_.first || lane >= own_lanes_.second) continue;
+      LaneFit& fit = fits[lane - own_lanes_.first];
+      bytes_read_ += stream_->read_unit(units_[unit], [&](const Table& table, uint64_t first) {
+        std::vector<size_t> train_rows;
+        for (size_t i = 0; i < table.rows(); ++i) {
+          const Part part = assign_part(stream_row_key(unit, first + i), options_.seed,
+                                        options_.test_fraction, options_.validation_fraction);
+          ++fit.rows[static_cast<size_t>(part)];
+          if (part != Part::train) continue;
+          train_rows.push_back(i);
+          const internal::Cell cell = internal::parse_cell(table.cell(i, target_column));
+          if (cell.kind == internal::CellKind::number)
+            fit.target.add(static_cast<float>(cell.value));
+        }
+        accumulators[lane - own_lanes_.first].add(table, train_rows);
+        unit_rows_[unit] += table.rows();
+      });
     }
-    fitting.add(table, train_rows);
-  });
+    for (size_t i = 0; i < fits.size(); ++i) {
+      const std::vector<uint8_t> bytes = accumulators[i].to_bytes();
+      fits[i].accumulator = bytes;
+      write_lane(mine, own_lanes_.first + i, fits[i]);
+    }
+  } catch (const std::exception& e) {
+    mine = "E" + stream_->true_lines(e.what());
+  }
+  // Every lane's fit, merged in lane order.
+  const std::vector<std::string> pieces =
+      options_.share.processes > 1 ? options_.share.all_gather(mine) : std::vector{mine};
+  std::vector<std::optional<LaneFit>> fits(lanes);
+  for (const std::string& piece : pieces) read_lanes(piece, fits);
+  lane_rows_.assign(lanes, {});
+  Moments target;
+  std::optional<PreprocessingAccumulator> fitting;
+  for (size_t lane = 0; lane < lanes; ++lane) {
+    PLEXUS_CHECK(fits[lane].has_value(), "stream: no process read lane ", lane);
+    lane_rows_[lane] = fits[lane]->rows;
+    target.merge(fits[lane]->target);
+    PreprocessingAccumulator accumulator = PreprocessingAccumulator::from_bytes(
+        fits[lane]->accumulator, columns, tabular, stream_->name());
+    if (fitting)
+      fitting->merge(accumulator);
+    else
+      fitting = std::move(accumulator);
+  }
   PLEXUS_CHECK(rows() > 0, stream_->name(), ": the file is empty (no rows)");
   PLEXUS_CHECK(rows(Part::train) > 0, stream_->name(), ": no training rows among ", rows());
-  target_ = fitting.target();
-  preprocessing_ = fitting.preprocessing();
-  missing_ = fitting.missing_cells();
-  target_mean_ = mean;
-  target_std_ = count > 0 ? std::sqrt(m2 / count) : 1.0;
+  try {
+    target_ = fitting->target();
+    preprocessing_ = fitting->preprocessing();
+  } catch (const Error& e) {
+    detail::throw_error(stream_->true_lines(e.what()));
+  }
+  missing_ = fitting->missing_cells();
+  target_mean_ = target.mean;
+  target_std_ = target.count > 0 ? std::sqrt(target.m2 / target.count) : 1.0;
   if (!(target_std_ > 0)) target_std_ = 1;
   prepared_.task = target_.task;
   prepared_.classes = target_.classes;
@@ -308,9 +204,14 @@ StreamingTable::StreamingTable(CsvStream stream, const StreamingOptions& options
 
 StreamingTable::~StreamingTable() = default;
 
-std::unique_ptr<BatchSource> StreamingTable::batches(Part part,
-                                                     const StreamBatchOptions& options) const {
-  return std::make_unique<StreamBatches>(*this, part, options);
+uint64_t StreamingTable::rows(Part part) const {
+  uint64_t total = 0;
+  for (const auto& lane : lane_rows_) total += lane[static_cast<size_t>(part)];
+  return total;
+}
+
+uint64_t StreamingTable::rows(Part part, size_t lane) const {
+  return lane_rows_.at(lane)[static_cast<size_t>(part)];
 }
 
 }  // namespace plexus::data

@@ -28,7 +28,9 @@ Tensor BatchNorm1d::forward(const Tensor& x) {
   PLEXUS_CHECK(x.defined(), name(), ": the input tensor is empty");
   PLEXUS_CHECK(x.rank() == 2 && x.shape()[1] == features_, name(), ": expected input [B, ",
                features_, "], got shape ", x.shape());
-  PLEXUS_CHECK(!is_training() || x.shape()[0] > 1, name(),
+  // Synchronised over processes, the global batch is what counts (batch_norm checks it), and a
+  // process may hold none of its rows.
+  PLEXUS_CHECK(!is_training() || x.shape()[0] > 1 || batch_statistics_reducer() != nullptr, name(),
                ": Expected more than 1 value per channel when training, got input of shape ",
                x.shape(), " (hint: use a batch of at least 2, or call eval() for inference)");
   if (is_training()) num_batches_tracked.data()[0] += 1.0f;

@@ -5,6 +5,7 @@
 // and resumes from in fit_checkpoint.cpp.
 #include "plexus/train/fit.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -77,24 +78,37 @@ class LoaderBatches : public data::BatchSource {
 };
 
 // Mean loss per sample (weighted by the samples' and classes' weights, as the loss is) over the
-// source's data, in eval mode without grad; fills `metric_list` (unweighted).
+// source's data, in eval mode without grad; fills `metric_list` (unweighted). A source that gives
+// each process its share of the rows (data::BatchShare) is summed over `processes`.
 double run_evaluation(nn::Module& model, const Loss& loss, data::BatchSource& batches,
-                      MetricList& metric_list) {
+                      MetricList& metric_list, const ProcessGroup* processes = nullptr) {
   ModeGuard mode(model);
   model.eval();
   NoGradGuard no_grad;
   for (auto& metric : metric_list) metric->reset();
-  double total = 0, seen = 0;
+  std::array<double, 2> total_and_seen{0, 0};
   batches.start_epoch(0);
   while (const std::optional<data::Batch> next = batches.next()) {
     const data::Batch& batch = *next;
     const Tensor pred = model(batch.x);
-    const Tensor value = loss(pred, batch.y, batch.weight);
-    const double weight = loss.total_weight(batch.y, batch.weight);
-    total += static_cast<double>(value.item()) * weight;
-    seen += weight;
-    for (auto& metric : metric_list) metric->update(pred, batch.y);
+    const bool shared = batches.share().has_value();
+    PLEXUS_CHECK(!shared || processes != nullptr,
+                 "evaluate: a shared stream's batches need fit's processes");
+    if (batch.x.shape(0) > 0) {
+      const Tensor value = loss(pred, batch.y, batch.weight);
+      const double weight = loss.total_weight(batch.y, batch.weight);
+      total_and_seen[0] += static_cast<double>(value.item()) * weight;
+      total_and_seen[1] += weight;
+    }
+    if (shared) {
+      const Tensor all_pred = processes->gather_rows(pred), all_y = processes->gather_rows(batch.y);
+      for (auto& metric : metric_list) metric->update(all_pred, all_y);
+    } else {
+      for (auto& metric : metric_list) metric->update(pred, batch.y);
+    }
   }
+  if (processes != nullptr && batches.share()) processes->sum(total_and_seen);
+  const auto [total, seen] = total_and_seen;
   return seen > 0 ? total / seen : 0.0;  // every sample weighted 0: nothing to measure
 }
 
@@ -219,9 +233,18 @@ class Training {
     while (const std::optional<data::Batch> next = train_batches_.next()) {
       const data::Batch& global_batch = *next;
       const size_t step = log.steps;
-      const int64_t global_rows = global_batch.x.shape(0);
-      const distributed::Shard shard = processes_.shard_of(global_batch);
-      const data::Batch batch = processes_.rows_of(global_batch, shard);
+      // A shared stream gives this process its rows of the global batch; otherwise each
+      // process takes its shard of the whole batch.
+      const std::optional<data::BatchShare> share = train_batches_.share();
+      PLEXUS_CHECK(!share || options_.distributed,
+                   "fit: batches shared among processes need FitOptions::distributed");
+      const int64_t global_rows =
+          share ? static_cast<int64_t>(share->global_rows) : global_batch.x.shape(0);
+      const distributed::Shard shard =
+          share ? distributed::Shard{static_cast<int64_t>(share->offset), global_batch.x.shape(0)}
+                : processes_.shard_of(global_batch);
+      const data::Batch batch = share ? global_batch : processes_.rows_of(global_batch, shard);
+      const Tensor global_y = share ? processes_.gather_rows(batch.y) : global_batch.y;
       const BatchRowOffsetGuard rows_at(shard.offset);
       optimizer_.zero_grad();
       const Tensor pred = model_(batch.x);
@@ -235,12 +258,12 @@ class Training {
       optimizer_.step();
 
       const auto b = static_cast<size_t>(global_rows);
-      const double weight = loss_.total_weight(global_batch.y, global_batch.weight);
+      const double weight = loss_.total_weight(global_y, share ? Tensor() : global_batch.weight);
       loss_sum += batch_loss * weight;
       seen += weight;
       if (!train_metrics_.empty()) {
         const Tensor global_pred = processes_.gather_rows(pred);
-        for (auto& metric : train_metrics_) metric->update(global_pred, global_batch.y);
+        for (auto& metric : train_metrics_) metric->update(global_pred, global_y);
       }
       ++log.steps;
       const BatchLog batch_log{log.epoch, step, b, batch_loss, seen > 0 ? loss_sum / seen : 0.0};
@@ -256,7 +279,7 @@ class Training {
 
   // In eval mode without grad: val_loss and the val_ metrics.
   void validate(EpochLog& log) {
-    log.val_loss = run_evaluation(model_, loss_, *validation_batches_, val_metrics_);
+    log.val_loss = run_evaluation(model_, loss_, *validation_batches_, val_metrics_, &processes_);
     for (const auto& metric : val_metrics_)
       log.metrics.emplace_back("val_" + metric->name(), metric->result());
   }

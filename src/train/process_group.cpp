@@ -49,13 +49,19 @@ double ProcessGroup::backward(const Tensor& value, const distributed::Shard& sha
   // The global batch's mean loss is the shards' means weighted by their share of its rows.
   value.backward(Tensor::scalar(static_cast<float>(shard.rows) / static_cast<float>(global_rows)));
   gradients_->all_reduce();
-  std::array<double, 1> loss_sum_of_shard{loss * static_cast<double>(shard.rows)};
+  // A shard of a shared stream's batch may be empty (its mean loss is not a number then).
+  std::array<double, 1> loss_sum_of_shard{shard.rows > 0 ? loss * static_cast<double>(shard.rows)
+                                                         : 0.0};
   distributed::all_reduce_sum(loss_sum_of_shard);
   return loss_sum_of_shard[0] / static_cast<double>(global_rows);
 }
 
 Tensor ProcessGroup::gather_rows(const Tensor& pred) const {
   return distributed_ ? distributed::all_gather_rows(pred) : pred;
+}
+
+void ProcessGroup::sum(std::span<double> values) const {
+  if (distributed_) distributed::all_reduce_sum(values);
 }
 
 bool ProcessGroup::any(bool flag) const {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "plexus/data/loader.hpp"
@@ -37,6 +38,9 @@ class ProcessGroup {
 
   /// The predictions of the whole global batch, for the training metrics.
   Tensor gather_rows(const Tensor& pred) const;
+
+  /// Replaces `values` by their sums over the processes (the values themselves for one).
+  void sum(std::span<double> values) const;
 
   /// Whether `flag` is raised on any process (all processes agree, so they stop together).
   bool any(bool flag) const;

@@ -10,6 +10,7 @@
 
 #include "base/check.hpp"
 #include "plexus/base/text.hpp"
+#include "plexus/distributed/distributed.hpp"
 #include "plexus/loss/loss.hpp"
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/batchnorm.hpp"
@@ -389,12 +390,16 @@ std::pair<Tensor, Tensor> forward_batches(nn::Module& network, data::BatchSource
   bool target_columns = false;  // targets [N, 1] (values) rather than [N] (class indices)
   batches.start_epoch(0);
   while (const std::optional<data::Batch> batch = batches.next()) {
-    const Tensor out = network(batch->x);
+    // A shared stream's batch holds this process's rows: every process gathers all of them.
+    const bool shared = batches.share().has_value();
+    const Tensor local_out = network(batch->x);
+    const Tensor out = shared ? distributed::all_gather_rows(local_out) : local_out;
+    const Tensor y = shared ? distributed::all_gather_rows(batch->y) : batch->y;
     outputs.insert(outputs.end(), out.data(), out.data() + out.numel());
-    targets.insert(targets.end(), batch->y.data(), batch->y.data() + batch->y.numel());
+    targets.insert(targets.end(), y.data(), y.data() + y.numel());
     rows += out.shape(0);
     width = out.shape(1);
-    target_columns = batch->y.rank() == 2;
+    target_columns = y.rank() == 2;
   }
   network.train(training);
   return {Tensor::from(outputs, {rows, width}),

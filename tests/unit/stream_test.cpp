@@ -160,9 +160,19 @@ TEST(StreamingTable, FitsWhatTheInMemoryPipelineFitsOnTheSameTrainingRows) {
   px::data::StreamingTable streamed(CsvStream(path.string(), {.chunk_bytes = 4096}),
                                     {.columns = columns, .seed = 5});
   const Table table = px::data::read_csv(path);
+  // A row's part comes from its place on the stream's grid: its unit, and its index there.
+  std::vector<uint64_t> keys;
+  const CsvStream stream(path.string(), {.chunk_bytes = 4096});
+  const std::vector<px::data::StreamUnit> units = stream.units();
+  for (size_t u = 0; u < units.size(); ++u)
+    stream.read_unit(units[u], [&](const Table& rows, uint64_t first) {
+      for (size_t i = 0; i < rows.rows(); ++i)
+        keys.push_back(px::data::stream_row_key(u, first + i));
+    });
+  ASSERT_EQ(keys.size(), table.rows());
   std::vector<size_t> train_rows;
   for (size_t i = 0; i < table.rows(); ++i)
-    if (px::data::assign_part(i, 5, 0.2, 0.1) == Part::train) train_rows.push_back(i);
+    if (px::data::assign_part(keys[i], 5, 0.2, 0.1) == Part::train) train_rows.push_back(i);
   EXPECT_EQ(streamed.rows(Part::train), train_rows.size());
   EXPECT_EQ(streamed.rows(), 3000u);
   const px::data::Target target = px::data::Target::fit(table, train_rows, columns);

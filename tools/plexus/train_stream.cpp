@@ -5,6 +5,9 @@
 
 #include <iomanip>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "plexus/base/text.hpp"
 #include "plexus/data/memory.hpp"
@@ -24,6 +27,10 @@ data::StreamPlan streaming_plan(const train::TrainSettings& s) {
   } catch (const Error& e) {
     throw UsageError(e.what());
   }
+  // Processes training together stream with rank 0's budget: the chunks and the shuffle buffer
+  // it sets shape the batches, which must not depend on each machine's memory.
+  if (distributed::initialized() && distributed::world_size() > 1)
+    budget = std::stoull(distributed::all_gather(std::to_string(budget)).front());
   return data::plan_streaming(s.data, s.stream, budget);
 }
 
@@ -62,9 +69,33 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
       .test_fraction = 0.2,
       .validation_fraction = 0.8 * s.validation_split,  // of the rows left after the test rows
       .seed = s.seed};
-  data::StreamingTable table(data::CsvStream(s.data, {.csv = csv_options(s.header, s.delimiter),
-                                                      .chunk_bytes = chunk_bytes}),
-                             options);
+  if (flags.distributed)
+    options.share = {.rank = static_cast<size_t>(distributed::rank()),
+                     .processes = static_cast<size_t>(distributed::world_size()),
+                     .all_gather = distributed::all_gather};
+  const data::CsvStreamOptions stream_options{.csv = csv_options(s.header, s.delimiter),
+                                              .chunk_bytes = chunk_bytes};
+  // Under --distributed each process reads its lanes; an error in any stops every process at the
+  // same point (the lanes' fits are exchanged even when one failed), rank 0 reporting it.
+  std::optional<data::StreamingTable> streamed;
+  if (!flags.distributed) {
+    streamed.emplace(data::CsvStream(s.data, stream_options), options);
+  } else {
+    std::optional<data::CsvStream> stream;
+    std::optional<std::string> error;
+    try {
+      stream.emplace(s.data, stream_options);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    distributed::agree_on_errors(error, "reading the data");
+    try {
+      streamed.emplace(std::move(*stream), options);
+    } catch (const Error& e) {
+      throw distributed::JobError(e.what());
+    }
+  }
+  const data::StreamingTable& table = *streamed;
   const data::PreparedData& p = table.prepared();
   const bool classification = p.classification();
   const size_t shuffle_rows = s.shuffle_buffer > 0
@@ -79,7 +110,8 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
       << data::format_bytes(table.stream().file_bytes()) << ")\n"
       << "streaming: " << plan.reason << "; chunks of " << data::format_bytes(chunk_bytes)
       << ", shuffle buffer " << shuffle_rows << " rows, memory budget "
-      << data::format_bytes(plan.budget) << "\n"
+      << data::format_bytes(plan.budget) << ", " << options.lanes << " lanes"
+      << (flags.distributed ? " shared by the processes" : "") << "\n"
       << "task: " << (classification ? "classification" : "regression")
       << (s.task.empty() ? " (inferred)" : " (--task)");
   if (classification) out << ", " << p.classes.size() << " classes: " << join(p.classes, 20);
@@ -89,7 +121,7 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
   const size_t test_rows = table.rows(data::Part::test);
   const size_t validation_rows = table.rows(data::Part::validation);
   out << "test set: " << test_rows << " rows (about 20% of " << s.data
-      << ", by a seeded hash of the row position; not stratified)\n"
+      << ", by a seeded hash of the row's place in the file; not stratified)\n"
       << "validation: "
       << (validation_rows == 0
               ? std::string("none (--validation-split 0)")
@@ -143,8 +175,8 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
     outcome.test_rows = test_rows;
   }
   const std::string test_note = "test set: " + std::to_string(test_rows) +
-                                " rows (about 20% of the data, by a seeded hash of the row "
-                                "position, streamed)";
+                                " rows (about 20% of the data, by a seeded hash of the row's "
+                                "place in the file, streamed)";
   if (!s.save.empty() && distributed::rank() == 0) save_trained(s, p, outcome, test_note);
   out << "\n" << calibration.text();
   if (test_rows > 0)
@@ -158,7 +190,23 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
       << std::defaultfloat
       << "model: " << (s.save.empty() ? std::string("not saved (use --save model.plx)") : s.save)
       << "\n";
-  if (flags.json) print_json_line(result_json(s, p, outcome));
+  // What each process read from disk: the fitting pass, every epoch, validation and test.
+  std::vector<uint64_t> bytes_read{table.bytes_read()};
+  if (flags.distributed) {
+    bytes_read.clear();
+    for (const std::string& bytes : distributed::all_gather(std::to_string(table.bytes_read())))
+      bytes_read.push_back(std::stoull(bytes));
+  }
+  out << "read: ";
+  for (size_t rank = 0; rank < bytes_read.size(); ++rank)
+    out << (rank > 0 ? ", " : "") << data::format_bytes(bytes_read[rank])
+        << (flags.distributed ? " by process " + std::to_string(rank) : "");
+  out << " (the data: " << data::format_bytes(table.stream().file_bytes()) << ")\n";
+  if (flags.json) {
+    json result = result_json(s, p, outcome);
+    result["bytes_read"] = bytes_read;
+    print_json_line(result);
+  }
   return kExitOk;
 }
 

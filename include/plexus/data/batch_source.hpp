@@ -10,10 +10,16 @@
 
 namespace plexus::data {
 
+/// Where a batch of this process's rows sits in the global batch of all processes.
+struct BatchShare {
+  size_t offset = 0;
+  size_t global_rows = 0;
+};
+
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
-  /// Rows per epoch.
+  /// Rows per epoch (of every process, for a source that gives each its share).
   virtual size_t rows() const = 0;
   /// Rows per batch; every batch has this many but an epoch's last.
   virtual size_t batch_size() const = 0;
@@ -22,6 +28,10 @@ class BatchSource {
   virtual void start_epoch(size_t epoch) = 0;
   /// The epoch's next batch; none at its end.
   virtual std::optional<Batch> next() = 0;
+  /// For a source that gives each process of a distributed run only its own rows (a shared
+  /// stream): the last batch's place in the global batch, which the other processes hold the
+  /// rest of (this process's part may be empty). None: each batch is the global batch.
+  virtual std::optional<BatchShare> share() const { return std::nullopt; }
 };
 
 }  // namespace plexus::data

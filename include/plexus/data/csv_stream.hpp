@@ -4,6 +4,8 @@
 // errors read as read_csv's do. The first scan() walks every file and records where each chunk
 // starts (quote-aware: a line break inside a quoted field never splits a record); later reads
 // go straight to a chunk's bytes (plain files) or decompress its file again in order (.csv.gz).
+// units() and read_unit() cut without a first pass: on a byte grid fixed by chunk_bytes alone, so
+// that processes reading a share each cut the same units (data/streaming.hpp).
 //
 //   px::data::CsvStream stream("big.csv", {.chunk_bytes = 32 << 20});
 //   stream.scan([](const px::data::Table& rows, const px::data::CsvChunk& chunk) { ... });
@@ -24,6 +26,14 @@ struct CsvStreamOptions {
   CsvOptions csv;
   /// About this many bytes of text per chunk (a record longer than that is one chunk).
   size_t chunk_bytes = size_t{32} << 20;
+};
+
+/// A unit of the byte grid: the records of `file` that start in its bytes [begin, end), found
+/// again from any offset by the next line break; a compressed file is one unit, read in order.
+struct StreamUnit {
+  size_t file = 0;
+  uint64_t begin = 0, end = 0;
+  bool whole_file = false;
 };
 
 /// Where a chunk's records are: its file, its bytes (of the decompressed text for .csv.gz), the
@@ -62,9 +72,26 @@ class CsvStream {
   void read_file(size_t file,
                  const std::function<void(const Table&, const CsvChunk&)>& on_chunk) const;
 
+  /// The byte grid: unit k of a plain file holds the records that start in its bytes
+  /// [k, k + 1) * chunk_bytes; a compressed file is one unit. From the files' sizes alone.
+  std::vector<StreamUnit> units() const;
+  /// The rows of `unit`, in one table (a grid unit) or in chunks of about chunk_bytes (a
+  /// compressed file), each with the position of its first row in the unit; returns the bytes
+  /// read from disk. A grid unit's rows carry lines counted from its first record: errors made of
+  /// them read right after true_lines(). A quoted field holding a line break is refused there
+  /// (a unit cannot be sure to start at a record then).
+  uint64_t read_unit(const StreamUnit& unit,
+                     const std::function<void(const Table&, uint64_t first_row)>& on_rows) const;
+  /// `message` with the places that read_unit's rows name (the file marked with the unit's
+  /// offset, and a line within the unit) made the file's true lines: counts the line breaks
+  /// before the offset, so for errors only.
+  std::string true_lines(std::string message) const;
+
  private:
   void cut_file(size_t file, const std::function<void(std::string, CsvChunk)>& on_text) const;
   Table parse(std::string text, const CsvChunk& chunk) const;
+  uint64_t read_grid_unit(const StreamUnit& unit,
+                          const std::function<void(const Table&, uint64_t)>& on_rows) const;
 
   std::string name_;
   CsvStreamOptions options_;

@@ -1,11 +1,16 @@
-// A CSV too large to hold, trained from while it is read. The constructor reads the data once:
-// each row's part (train, validation, test) comes from a seeded hash of its position
-// (assign_part), and the tabular pipeline is fitted on the training rows by a
-// PreprocessingAccumulator. batches() then streams one part as a BatchSource for fit():
-// each epoch reads the chunks in an order drawn from (seed, epoch), a background thread parses
-// and transforms the next chunks while the current batches train (a bounded queue), and the rows
-// pass through a shuffle buffer of a bounded number of rows. Memory is set by the chunk size,
-// the queue and the buffer, not by the file.
+// A CSV too large to hold, trained from while it is read. The stream is cut on a byte grid
+// (CsvStream::units) and the units dealt to `lanes` lanes (unit u to lane u % lanes). The
+// constructor reads the data once: each row's part (train, validation, test) comes from a seeded
+// hash of its place (its unit and its index there: stream_row_key), and the tabular pipeline is
+// fitted on the training rows by one PreprocessingAccumulator per lane, merged in lane order.
+// batches() then streams one part as a BatchSource for fit(): each lane reads its units in an
+// order drawn from (seed, epoch, lane) on a thread of its own, which parses and transforms the
+// next units while the current batches train (a bounded queue), and passes its rows through its
+// own shuffle buffer; every batch takes from each lane a share set by the lanes' row counts.
+// Memory is set by the chunk size, the queues and the buffers, not by the file.
+//
+// Processes that train together (distributed) each read the lanes of their share only
+// (StreamShare): the fitted pipeline and the batches do not depend on how many there are.
 //
 //   px::data::StreamingTable data(px::data::CsvStream("big.csv"), {.columns = {.target = "y"}});
 //   auto train = data.batches(px::data::Part::train, {.batch_size = 128, .shuffle = true});
@@ -13,9 +18,13 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "plexus/data/batch_source.hpp"
@@ -26,26 +35,42 @@
 
 namespace plexus::data {
 
+/// The processes reading one stream together: process `rank` of `processes` reads the lanes
+/// [rank * lanes / processes, (rank + 1) * lanes / processes); `all_gather` gives every
+/// process's text in rank order (distributed::all_gather), to merge what each one fitted.
+struct StreamShare {
+  size_t rank = 0;
+  size_t processes = 1;
+  std::function<std::vector<std::string>(const std::string&)> all_gather;
+};
+
+/// The key of a row for assign_part: its unit of the grid and its index in the unit.
+uint64_t stream_row_key(size_t unit, uint64_t row_in_unit);
+
 struct StreamingOptions {
   TabularOptions columns;
   /// Each row is a test row with this probability, a validation row with validation_fraction
   /// (the parts' sizes match in expectation; classes are not stratified).
   double test_fraction = 0.2;
   double validation_fraction = 0.1;
-  /// Seeds the parts (assign_part), the chunk order and the shuffle buffer.
+  /// Seeds the parts (assign_part), the lanes' unit orders and their shuffle buffers.
   uint64_t seed = 0;
-  /// Transformed chunks waiting for the training thread (each about the stream's chunk_bytes
-  /// of text).
-  size_t prefetch_chunks = 2;
+  /// Transformed units waiting for the training thread, per lane (each about the stream's
+  /// chunk_bytes of text).
+  size_t prefetch_chunks = 1;
+  /// Units dealt round-robin to this many lanes; the batches depend on it, the number of
+  /// processes (at most this many) does not.
+  size_t lanes = 6;
+  StreamShare share;
 };
 
 struct StreamBatchOptions {
   size_t batch_size = 128;
-  /// Chunks in an order drawn from (seed, epoch), rows through the shuffle buffer; off: file
-  /// order.
+  /// Each lane's units in an order drawn from (seed, epoch, lane), rows through its shuffle
+  /// buffer; off: each lane in file order.
   bool shuffle = false;
-  /// Rows the shuffle buffer holds (each output row is drawn at random from it); 0 with shuffle
-  /// off.
+  /// Rows the shuffle buffers hold together (a lane's buffer holds its share; each output row is
+  /// drawn at random from its lane's); 0 with shuffle off.
   size_t shuffle_rows = 0;
   /// A regression target as (y - target_mean) / target_std, as train_model trains it.
   bool standardise_target = false;
@@ -65,8 +90,14 @@ class StreamingTable {
   /// The task, classes, features and pipeline as prepare_table gives them; no rows (x_train is
   /// [0, features()], so that train::build_network can size a network from it).
   const PreparedData& prepared() const { return prepared_; }
-  uint64_t rows() const { return rows_[0] + rows_[1] + rows_[2]; }
-  uint64_t rows(Part part) const { return rows_[static_cast<size_t>(part)]; }
+  uint64_t rows() const { return rows(Part::train) + rows(Part::validation) + rows(Part::test); }
+  uint64_t rows(Part part) const;
+  /// Rows of `part` in `lane` (over all processes).
+  uint64_t rows(Part part, size_t lane) const;
+  /// Lanes this process reads: [first, last).
+  std::pair<size_t, size_t> own_lanes() const { return own_lanes_; }
+  /// Bytes this process has read from disk so far (the fitting pass and every part since).
+  uint64_t bytes_read() const { return bytes_read_; }
   /// Missing cells per column of the header, over the training rows.
   const std::vector<uint64_t>& missing_cells() const { return missing_; }
   /// A regression target's mean and population std over the training rows (std 0 counts as 1).
@@ -75,17 +106,25 @@ class StreamingTable {
   /// Outputs of the pipeline per row (the network's inputs).
   size_t features() const { return preprocessing_.output_features(); }
 
-  /// The rows of `part` as a source of batches; the table must outlive it.
+  /// The rows of `part` as a source of batches; the table must outlive it. When processes share
+  /// the stream, each batch holds this process's rows of the global batch (BatchSource::share).
   std::unique_ptr<BatchSource> batches(Part part, const StreamBatchOptions& options) const;
 
  private:
   friend class StreamBatches;
+  friend class LaneReader;
+  void fit_lanes();
+
   std::unique_ptr<CsvStream> stream_;
   StreamingOptions options_;
+  std::vector<StreamUnit> units_;
+  std::vector<uint64_t> unit_rows_;  // rows of each unit this process reads (from the first pass)
+  std::pair<size_t, size_t> own_lanes_;
+  std::vector<std::array<uint64_t, 3>> lane_rows_;  // per lane, per part
+  mutable std::atomic<uint64_t> bytes_read_ = 0;
   Preprocessing preprocessing_;
   Target target_;
   PreparedData prepared_;
-  std::array<uint64_t, 3> rows_{};
   std::vector<uint64_t> missing_;
   double target_mean_ = 0, target_std_ = 1;
 };

@@ -132,7 +132,8 @@ TrainedModel train_model(nn::Sequential network, const data::StreamingTable& dat
                          const Recipe& recipe, FitOptions options, size_t shuffle_rows);
 
 /// The outputs of `network` (eval mode, no grad) on every batch of one epoch of `batches`, and
-/// the batches' targets, in order: [N, outputs] and [N] or [N, 1].
+/// the batches' targets, in order: [N, outputs] and [N] or [N, 1]. Batches shared among the
+/// processes of a distributed run (data::BatchShare) are gathered: every process gets every row.
 std::pair<Tensor, Tensor> forward_batches(nn::Module& network, data::BatchSource& batches);
 
 /// What a model file needs besides the weights: task, classes, features, the input pipeline.
