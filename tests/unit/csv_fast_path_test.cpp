@@ -1,16 +1,21 @@
 // The CSV reader's word-at-a-time field copy against a byte-at-a-time reference parser written
 // here from the format's rules, on generated and adversarial text: quotes, CRLF, blank lines,
 // empty fields, missing markers, blanks around cells, very long fields, and fields that end at
-// the text's end (where fewer than eight bytes are left to load).
+// the text's end (where fewer than eight bytes are left to load). And the plain-decimal number
+// reader against its rules written out byte by byte.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <memory>
 #include <plexus/data/csv.hpp>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/compat.hpp"
+#include "data/cells.hpp"
 #include "data/csv_records.hpp"
 
 namespace px = plexus;
@@ -213,5 +218,86 @@ TEST(CsvFastPath, ChunksCutAtAnyRecordReadAsTheWhole) {
       ASSERT_EQ(expected[r].line, whole[r].line) << "cut at " << cut;
       ASSERT_EQ(expected[r].cells, whole[r].cells) << "cut at " << cut;
     }
+  }
+}
+
+namespace {
+
+// What parse_plain_decimal promises, a byte at a time: -?D+(.D+)?([eE][+-]?D{1,4})? with at most
+// 19 digits worth at most 2^53 and a power of ten within 10^+-22, read as from_chars reads it.
+bool reference_plain_decimal(std::string_view s, double& value) {
+  size_t i = s.size() > 0 && s[0] == '-';
+  uint64_t digits = 0;
+  int count = 0, exponent = 0;
+  const auto is_digit = [&](size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '9'; };
+  const auto read = [&](bool fraction) {
+    const size_t start = i;
+    for (; is_digit(i); ++i, ++count) {
+      digits = digits * 10 + static_cast<uint64_t>(s[i] - '0');
+      exponent -= fraction;
+    }
+    return i > start;
+  };
+  if (!read(false)) return false;
+  if (i < s.size() && s[i] == '.' && (++i, !read(true))) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    const bool negative = ++i < s.size() && s[i] == '-';
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    int written = 0;
+    const size_t start = i;
+    for (; is_digit(i) && i - start < 4; ++i) written = written * 10 + (s[i] - '0');
+    if (i == start) return false;
+    exponent += negative ? -written : written;
+  }
+  if (i != s.size() || count > 19 || digits > (uint64_t{1} << 53)) return false;
+  if (exponent < -22 || exponent > 22) return false;
+  px::compat::from_chars(s.data(), s.data() + s.size(), value);
+  return true;
+}
+
+void expect_plain_decimal_as_reference(const std::string& text) {
+  // The text alone in a buffer of its size, so a read past its end is caught by sanitizers.
+  const std::unique_ptr<char[]> alone(new char[text.size()]);
+  std::copy(text.begin(), text.end(), alone.get());
+  const std::string_view cell(alone.get(), text.size());
+  double expected = 0, value = 0;
+  const bool plain = reference_plain_decimal(cell, expected);
+  ASSERT_EQ(px::data::internal::parse_plain_decimal(cell, value), plain) << "'" << text << "'";
+  if (!plain) return;
+  ASSERT_EQ(std::signbit(value), std::signbit(expected)) << text;
+  ASSERT_EQ(value, expected) << text;
+}
+
+}  // namespace
+
+// Every text of up to six bytes over the bytes that matter to a decimal (digits, '.', '-', 'e')
+// and their neighbours ('/' and ':' around the digits), then random texts of up to 24 bytes with
+// bytes past ASCII and zeros: the digit loops and their exits agree with the rules.
+TEST(CellsFastPath, PlainDecimalsAsTheRulesSayOnEveryShortText) {
+  const std::string small = "09.-e/";
+  for (size_t length = 0; length <= 6; ++length) {
+    std::vector<size_t> at(length, 0);
+    for (;;) {
+      std::string text;
+      for (const size_t k : at) text += small[k];
+      expect_plain_decimal_as_reference(text);
+      if (::testing::Test::HasFatalFailure()) return;
+      size_t k = 0;
+      while (k < length && ++at[k] == small.size()) at[k++] = 0;
+      if (k == length) break;
+    }
+  }
+  const std::string wide = std::string("0123456789.-+eE /:a\x80\xB0", 21) + '\0';
+  std::mt19937 random(3);
+  for (int trial = 0; trial < 400000; ++trial) {
+    std::string text;
+    const size_t length = random() % 25;
+    // Mostly digits with a point, as numeric cells are; sometimes any byte of the alphabet.
+    for (size_t k = 0; k < length; ++k)
+      text +=
+          random() % 4 == 0 ? wide[random() % wide.size()] : static_cast<char>('0' + random() % 10);
+    if (length > 1 && random() % 2) text[random() % length] = '.';
+    expect_plain_decimal_as_reference(text);
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
