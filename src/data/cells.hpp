@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -31,9 +32,11 @@ inline bool equals_ignoring_case(std::string_view a, std::string_view b) {
 }
 
 inline std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+  const char* begin = s.data();
+  const char* end = begin + s.size();
+  while (begin != end && (*begin == ' ' || *begin == '\t')) ++begin;
+  while (end != begin && (end[-1] == ' ' || end[-1] == '\t')) --end;
+  return {begin, static_cast<size_t>(end - begin)};
 }
 
 // NA, N/A, NaN, null in any case: the markers pandas and R write for a missing value; and "?",
@@ -49,6 +52,19 @@ inline bool is_missing(std::string_view s) {
   return s.empty() || is_missing_marker(s);
 }
 
+// Appends the decimal digits at `p` to `digits` (wrapping past 19 of them, which the caller
+// refuses); returns where they stop.
+inline const char* read_digits(const char* p, const char* end, uint64_t& digits) {
+  uint64_t value = digits;
+  for (; p != end; ++p) {
+    const auto digit = static_cast<unsigned char>(*p - '0');  // a non-digit wraps past 9
+    if (digit > 9) break;
+    value = value * 10 + digit;
+  }
+  digits = value;
+  return p;
+}
+
 // A plain decimal ("-12.5", "3", "1.25e-3") whose digits fit a double exactly and whose power of
 // ten is within 10^22, read with one multiplication or division: both operands are exact, so the
 // result is the correctly rounded value, the one from_chars gives (Clinger's fast path). Most
@@ -57,22 +73,22 @@ inline bool parse_plain_decimal(std::string_view s, double& value) {
   static constexpr double kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                        1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  constexpr int kMaxDigits = 19;  // fits uint64_t; the bound below is 2^53
+  constexpr ptrdiff_t kMaxDigits = 19;  // fits uint64_t; the bound below is 2^53
   const char* p = s.data();
   const char* const end = p + s.size();
   const bool negative = p != end && *p == '-';
   p += negative;
   uint64_t digits = 0;
-  int count = 0, exponent = 0;
+  int exponent = 0;
   const char* const integer_start = p;
-  for (; p != end && *p >= '0' && *p <= '9'; ++p, ++count)
-    digits = digits * 10 + static_cast<uint64_t>(*p - '0');
+  p = read_digits(p, end, digits);
   if (p == integer_start) return false;
+  ptrdiff_t count = p - integer_start;
   if (p != end && *p == '.') {
     const char* const fraction_start = ++p;
-    for (; p != end && *p >= '0' && *p <= '9'; ++p, ++count)
-      digits = digits * 10 + static_cast<uint64_t>(*p - '0');
+    p = read_digits(p, end, digits);
     if (p == fraction_start) return false;
+    count += p - fraction_start;
     exponent = -static_cast<int>(p - fraction_start);
   }
   if (p != end && (*p == 'e' || *p == 'E')) {

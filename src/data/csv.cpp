@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cstddef>
@@ -131,6 +132,37 @@ char detect_delimiter(std::string_view text) {
   return best;
 }
 
+// Finds any of three bytes in a 64-bit word without looking at each byte (SWAR): a byte of
+// `word ^ pattern` is zero where the word holds that pattern's byte. The zero test is exact per
+// byte (no carry crosses bytes), so the result marks exactly the matching bytes, with their top
+// bit, and needs no instruction set beyond 64-bit integers.
+class ByteFinder {
+ public:
+  ByteFinder() = default;
+  ByteFinder(char a, char b, char c) : a_(repeat(a)), b_(repeat(b)), c_(repeat(c)) {}
+
+  uint64_t find(uint64_t word) const {
+    return zero_bytes(word ^ a_) | zero_bytes(word ^ b_) | zero_bytes(word ^ c_);
+  }
+
+ private:
+  static constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
+  static uint64_t repeat(char c) { return 0x0101010101010101ULL * static_cast<unsigned char>(c); }
+  // 0x80 in each zero byte of x, 0 elsewhere.
+  static uint64_t zero_bytes(uint64_t x) { return ~(((x & kLow7) + kLow7) | x | kLow7); }
+
+  uint64_t a_ = 0, b_ = 0, c_ = 0;
+};
+
+// How many bytes of a word loaded from memory come before the first one marked in `marks`.
+size_t first_byte(uint64_t marks) {
+  if constexpr (std::endian::native == std::endian::little) {
+    return static_cast<size_t>(std::countr_zero(marks)) / 8;
+  } else {
+    return static_cast<size_t>(std::countl_zero(marks)) / 8;
+  }
+}
+
 }  // namespace
 
 class CsvParser {
@@ -145,6 +177,7 @@ class CsvParser {
                  ": the delimiter cannot be a quote or a line break");
     special_.fill(false);
     for (const char c : {delimiter_, '\n', '\r'}) special_[static_cast<unsigned char>(c)] = true;
+    special_bytes_ = ByteFinder(delimiter_, '\n', '\r');
   }
 
   Table parse() {
@@ -223,12 +256,7 @@ class CsvParser {
       if (read_ < n && s[read_] == '"') {
         quoted_field(record_line, fields + 1);
       } else {
-        char* const d = s.data();
-        size_t r = read_, w = write_;
-        while (r < n && !special_[static_cast<unsigned char>(d[r])]) d[w++] = d[r++];
-        while (w > write_ && blank(d[w - 1])) --w;
-        read_ = r;
-        write_ = w;
+        unquoted_field();
       }
       PLEXUS_CHECK(write_ - row_start <= std::numeric_limits<uint32_t>::max(), source_, ":",
                    record_line, ": a row longer than 4 GiB");
@@ -246,6 +274,38 @@ class CsvParser {
     table_.row_starts_.push_back(row_start);
     table_.lines_.push_back(record_line);
     return true;
+  }
+
+  // Copies the unquoted field at read_ down to write_, up to the next delimiter or line break,
+  // and trims its trailing blanks. Eight bytes at a time while the writer trails the reader by
+  // eight or more (past a row's first delimiters): a whole word stored at write_ then only
+  // overwrites bytes already read, so the word can be stored before the field's end within it
+  // is known, and write_ moves on by the field's bytes only.
+  void unquoted_field() {
+    char* const d = table_.text_.data();
+    const size_t n = table_.text_.size();
+    size_t r = read_, w = write_;
+    for (;;) {
+      if (r + sizeof(uint64_t) > n || r - w < sizeof(uint64_t)) {
+        while (r < n && !special_[static_cast<unsigned char>(d[r])]) d[w++] = d[r++];
+        break;
+      }
+      uint64_t word = 0;
+      std::memcpy(&word, d + r, sizeof word);
+      std::memcpy(d + w, &word, sizeof word);
+      const uint64_t specials = special_bytes_.find(word);
+      if (specials != 0) {
+        const size_t before = first_byte(specials);
+        r += before;
+        w += before;
+        break;
+      }
+      r += sizeof word;
+      w += sizeof word;
+    }
+    while (w > write_ && blank(d[w - 1])) --w;
+    read_ = r;
+    write_ = w;
   }
 
   // Past the line break at `r` ("\r\n", "\n" or "\r"), counting the line.
@@ -337,6 +397,7 @@ class CsvParser {
   Table table_;
   char delimiter_ = ',';
   std::array<bool, 256> special_{};
+  ByteFinder special_bytes_;
   size_t read_ = 0, write_ = 0;
   size_t line_ = 1;
   size_t width_ = 0;

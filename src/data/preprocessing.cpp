@@ -1,19 +1,14 @@
-// The feature pipeline: fitting scans the training rows' cells once per column (kind, fill,
-// scaling statistics, categories); transforming looks columns up by name and parses each cell with
-// std::from_chars.
+// The feature pipeline's fit: it scans the training rows' cells once per column (kind, fill,
+// scaling statistics, categories). Transforming is in transform.cpp.
 #include "plexus/data/tabular.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <limits>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <unordered_map>
 
 #include "base/check.hpp"
-#include "base/compat.hpp"
 #include "data/cells.hpp"
 #include "data/tabular_detail.hpp"
 
@@ -21,10 +16,8 @@ namespace plexus::data {
 
 namespace {
 
-using internal::cell_error;
 using internal::CellKind;
 using internal::check_rows;
-using internal::find_column;
 using internal::format_number;
 using internal::missing_cell_error;
 using internal::not_a_number_error;
@@ -32,7 +25,6 @@ using internal::not_finite;
 using internal::parse_cell;
 using internal::sort_labels;
 using internal::target_index;
-using internal::where;
 
 double median(std::vector<double> values) {
   const size_t mid = values.size() / 2;
@@ -80,13 +72,6 @@ void fit_scaling(ColumnInfo& info, std::vector<double> values, Scaling scaling, 
                "overflows a double); rescale the column");
   info.std = std::sqrt(squares / static_cast<double>(values.size()));
   if (!(info.std > 0) || !std::isfinite(info.std)) info.std = 1;
-}
-
-// NOTE: z is clamped to +-1e6 first, where the clip is 3 to float precision, so that (z / 3)^2
-// stays finite in float too: the exporters compute the same function.
-double smooth_clip(double z) {
-  z = std::clamp(z, -1e6, 1e6);
-  return z / std::sqrt(1 + (z / 3) * (z / 3));
 }
 
 ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t col, bool forced,
@@ -250,85 +235,6 @@ std::vector<int64_t> Preprocessing::numeric_value_outputs() const {
   size_t offset = 0;
   for (const ColumnInfo& column : columns_) {
     if (column.kind == ColumnKind::numeric) out.push_back(static_cast<int64_t>(offset));
-    offset += column.outputs();
-  }
-  return out;
-}
-
-Tensor Preprocessing::transform(const Table& table, std::span<const size_t> rows,
-                                std::vector<std::string>* warnings) const {
-  check_rows(table, rows);
-  std::vector<size_t> indices;  // every column is looked up first, so a missing one fails fast
-  for (const ColumnInfo& column : columns_)
-    if (column.kind != ColumnKind::ignored)
-      indices.push_back(find_column(table, column.name, "feature"));
-  const size_t width = output_features();
-  Tensor out = Tensor::zeros({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)});
-  float* x = out.data();
-  size_t offset = 0, next = 0;
-  for (const ColumnInfo& column : columns_) {
-    if (column.kind == ColumnKind::ignored) continue;
-    const size_t col = indices[next++];
-    if (column.kind == ColumnKind::numeric) {
-      const std::optional<double> fill =
-          column.fill ? std::optional<double>(parse_cell(*column.fill).value) : std::nullopt;
-      for (size_t i = 0; i < rows.size(); ++i) {
-        const internal::Cell cell = parse_cell(table.cell(rows[i], col));
-        double value = cell.value;
-        if (cell.kind == CellKind::missing) {
-          if (!fill) throw missing_cell_error(table, rows[i], col);
-          value = *fill;
-        } else if (cell.kind == CellKind::text) {
-          throw not_a_number_error(table, rows[i], col);
-        } else if (cell.kind == CellKind::non_finite) {
-          not_finite(table, rows[i], col);
-        }
-        float* out_row = x + i * width + offset;
-        if (scaling_ == Scaling::robust) {
-          out_row[0] = static_cast<float>(smooth_clip((value - column.median) / column.scale));
-        } else {
-          const double standard = (value - column.mean) / column.std;
-          // A value far from the training ones can leave float's range: an error, not infinity.
-          if (!(std::fabs(standard) <= std::numeric_limits<float>::max()))
-            cell_error(table, rows[i], col, ": '", table.cell(rows[i], col),
-                       "' is too far from the training values (mean ", column.mean, ", std ",
-                       column.std, ") to standardise as a float32");
-          out_row[0] = static_cast<float>(standard);
-        }
-        if (column.missing_indicator) out_row[1] = cell.kind == CellKind::missing ? 1.0f : 0.0f;
-      }
-      offset += column.outputs();
-      continue;
-    }
-    std::unordered_map<std::string_view, size_t> lookup;
-    for (size_t k = 0; k < column.categories.size(); ++k) lookup.emplace(column.categories[k], k);
-    size_t unseen = 0;
-    std::optional<size_t> first_unseen;
-    for (size_t i = 0; i < rows.size(); ++i) {
-      std::string_view cell = table.cell(rows[i], col);
-      if (internal::is_missing(cell)) {
-        if (column.missing_category) {
-          x[i * width + offset + column.categories.size()] = 1.0f;
-          continue;
-        }
-        if (!column.fill) throw missing_cell_error(table, rows[i], col);
-        cell = *column.fill;
-      }
-      const auto it = lookup.find(cell);
-      if (it == lookup.end()) {
-        if (unseen++ == 0) first_unseen = i;
-        continue;
-      }
-      x[i * width + offset + it->second] = 1.0f;
-    }
-    if (unseen > 0 && warnings) {
-      std::ostringstream text;
-      text << where(table, rows[*first_unseen], col) << ": category '"
-           << table.cell(rows[*first_unseen], col) << "' was not in the training data; " << unseen
-           << (unseen == 1 ? " cell" : " cells")
-           << " of this column with unseen categories are encoded as all zeros";
-      warnings->push_back(text.str());
-    }
     offset += column.outputs();
   }
   return out;
