@@ -7,6 +7,7 @@
 #include "plexus/train/recipe_defaults.hpp"
 #include "plexus/train/settings.hpp"
 
+#include "plexus/base/text.hpp"
 #include "plexus/data/stream_plan.hpp"
 #include "plexus/optim/registry.hpp"
 
@@ -34,38 +35,44 @@ bool is_arrays(const std::string& data) {
 
 }  // namespace
 
-const std::vector<TaskDefault>& regression_defaults() {
-  // Measured on the tabular benchmark's 5 regression sets over 8 splits (bench/TABULAR.md,
-  // "How the recipe was chosen", block 5): RMSE/std 0.718 -> 0.656. The periodic embedding and
-  // small batches help the small sets most (Servo, Ozone), the larger step and weight decay
-  // every set; classification keeps the table's defaults, which measured better there.
-  static const std::vector<TaskDefault> defaults = {
-      {"embedding", "periodic"}, {"feature_scale", "true"}, {"dropout", "0"},
-      {"batch_size", "32"},      {"lr", "0.003"},           {"weight_decay", "0.001"}};
-  return defaults;
-}
+// The settings default_recipe(regression) changes from Recipe{}.
+constexpr std::string_view kRegressionKeys[] = {
+    "embedding", "feature_scale", "dropout", "batch_size", "lr", "weight_decay"};
 
 void resolve_task_defaults(TrainSettings& s, const std::vector<std::string>& chosen,
                            data::Task task) {
   if (task != data::Task::regression) return;
-  for (const auto& [key, value] : regression_defaults())
-    if (std::find(chosen.begin(), chosen.end(), key) == chosen.end())
-      set_from_text(s, key, std::string(value));
+  const Recipe recipe = default_recipe(task);
+  const auto unchosen = [&](std::string_view key) {
+    return std::find(chosen.begin(), chosen.end(), key) == chosen.end();
+  };
+  if (unchosen("embedding")) s.embedding = recipe.embedding;
+  if (unchosen("feature_scale")) s.feature_scale = recipe.feature_scale;
+  if (unchosen("dropout")) s.dropout = recipe.dropout;
+  if (unchosen("batch_size")) s.batch_size = recipe.batch_size;
+  if (unchosen("lr")) s.lr = recipe.lr;
+  if (unchosen("weight_decay")) s.weight_decay = recipe.weight_decay;
 }
 
 std::string task_defaults_text(const std::vector<std::string>& chosen, data::Task task) {
   if (task != data::Task::regression) return "";
+  TrainSettings s;
+  resolve_task_defaults(s, {}, task);
   std::string text;
-  for (const auto& [key, value] : regression_defaults()) {
+  for (const std::string_view key : kRegressionKeys) {
     if (std::find(chosen.begin(), chosen.end(), key) != chosen.end()) continue;
     if (!text.empty()) text += ' ';
     text += find_setting(key).flag();
-    if (value != "true") text.append(" ").append(value);
+    if (key == "embedding") text.append(" ").append(s.embedding);
+    if (key == "dropout") text.append(" ").append(number_text(s.dropout));
+    if (key == "batch_size") text.append(" ").append(std::to_string(s.batch_size));
+    if (key == "lr") text.append(" ").append(number_text(s.lr));
+    if (key == "weight_decay") text.append(" ").append(number_text(*s.weight_decay));
   }
   return text;
 }
 
-std::string default_recipe(const TrainSettings& s, data::Task task) {
+std::string default_recipe_name(const TrainSettings& s, data::Task task) {
   if (is_images(s.data)) return "images";
   if (is_arrays(s.data)) return "arrays";
   return task == data::Task::regression ? "regression" : "classification";
@@ -95,7 +102,7 @@ Recipe recipe_of(const TrainSettings& s) {
           .dropout = s.dropout,
           .batch_norm = s.batch_norm,
           .embedding = s.embedding,
-          .feature_scale = s.feature_scale,
+          .feature_scale = s.feature_scale.value_or(false),
           .loss = s.loss,
           .label_smoothing = s.label_smoothing,
           .class_weight = s.class_weight,

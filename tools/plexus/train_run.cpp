@@ -92,7 +92,7 @@ json result_json(const train::TrainSettings& s, const data::PreparedData& data,
                  const TrainOutcome& outcome) {
   json result;
   result["task"] = data.classification() ? "classification" : "regression";
-  result["recipe"] = train::default_recipe(s, data.task);
+  result["recipe"] = train::default_recipe_name(s, data.task);
   if (outcome.test_rows > 0)
     result.update(json::parse(metrics::scores_json(outcome.scores, data.classes, false)));
   result["train_seconds"] = outcome.trained.seconds;
@@ -117,7 +117,7 @@ void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
   training["data"] = s.data;
   training["test"] = s.test.empty() ? json(test_note) : json(s.test);
   training["settings"] = settings_to_json(s);
-  training["recipe"] = train::default_recipe(s, data.task);
+  training["recipe"] = train::default_recipe_name(s, data.task);
   training["metrics"] = outcome.test_rows > 0
                             ? json::parse(metrics::scores_json(outcome.scores, data.classes, false))
                             : json::object();

@@ -44,9 +44,9 @@ struct TrainSettings {
   std::string activation = "relu";
   double dropout = 0.1;
   bool batch_norm = false;
-  std::string embedding = "none";  ///< "none" or "periodic"
-  bool feature_scale = false;
-  std::string loss;  ///< "" = cross_entropy (classification) or mse (regression)
+  std::string embedding = "none";     ///< "none" or "periodic"
+  std::optional<bool> feature_scale;  ///< unset: the task's default, on for a regression table
+  std::string loss;                   ///< "" = cross_entropy (classification) or mse (regression)
   std::optional<double> label_smoothing;  ///< unset: the recipe's default
   std::string class_weight;  ///< "balanced", "name=weight,..." or "" (none): Recipe::class_weight
   // training
