@@ -121,7 +121,7 @@ constexpr size_t kMostEmbedded = 1000;
 Recipe default_recipe(data::Task task) {
   if (task == data::Task::classification) return {};
   // Measured on the tabular benchmark's 5 regression sets over 8 splits (bench/TABULAR.md, "How
-  // the recipe was chosen", block 5): RMSE/std 0.718 -> 0.656. The embedding and the small
+  // the recipe was chosen", blocks 5 and 6): RMSE/std 0.718 -> 0.656. The embedding and the small
   // batches help the small sets most (Servo, Ozone); without the larger step and weight decay
   // they do not. Classification measured better without them.
   return {.dropout = 0.0,

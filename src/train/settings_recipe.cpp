@@ -33,11 +33,11 @@ bool is_arrays(const std::string& data) {
   return is_images(data) || (data.size() >= 4 && data.compare(data.size() - 4, 4, ".npy") == 0);
 }
 
-}  // namespace
-
 // The settings default_recipe(regression) changes from Recipe{}.
 constexpr std::string_view kRegressionKeys[] = {
     "embedding", "feature_scale", "dropout", "batch_size", "lr", "weight_decay"};
+
+}  // namespace
 
 void resolve_task_defaults(TrainSettings& s, const std::vector<std::string>& chosen,
                            data::Task task) {

@@ -14,6 +14,7 @@
 #include "plexus/base/atomic_file.hpp"
 #include "plexus/cpu/threads.hpp"
 #include "plexus/tensor/random.hpp"
+#include "plexus/train/recipe_defaults.hpp"
 #include "settings_flags.hpp"
 #include "train_run.hpp"
 #include "tune.hpp"
@@ -147,6 +148,8 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   const data::PreparedData& p = loaded.prepared;
   if (p.classification() && p.classes.size() < 2)
     throw Error(s.data + ": the target has one class only; classification needs at least two");
+  // An inferred task's defaults, as plexus train takes them (a given task's are resolved).
+  if (s.task.empty() && loaded.data.is_table()) train::resolve_task_defaults(s, given, p.task);
   const train::Recipe base = train::recipe_of(s);
   options.seed = s.seed;
   options.interrupt = &g_interrupted;
