@@ -1,11 +1,13 @@
-// From settings to the library's objects: the defaults that depend on the data, the recipe, the
-// tabular options and the split.
+// From settings to the library's objects: the defaults that depend on the data and the task, the
+// recipe, the tabular options and the split.
 #include <algorithm>
 #include <filesystem>
 #include <string_view>
 
+#include "plexus/train/recipe_defaults.hpp"
 #include "plexus/train/settings.hpp"
 
+#include "plexus/base/text.hpp"
 #include "plexus/data/stream_plan.hpp"
 #include "plexus/optim/registry.hpp"
 
@@ -19,18 +21,69 @@ bool has_beta2(const std::string& optimizer) {
   return false;
 }
 
+// The formats the command reads as arrays: fashion-mnist, an IDX folder (not one of CSV shards),
+// a .npy file.
+bool is_images(const std::string& data) {
+  std::error_code ec;
+  return data == "fashion-mnist" ||
+         (std::filesystem::is_directory(data, ec) && !data::streamable(data));
+}
+
+bool is_arrays(const std::string& data) {
+  return is_images(data) || (data.size() >= 4 && data.compare(data.size() - 4, 4, ".npy") == 0);
+}
+
+// The settings default_recipe(regression) changes from Recipe{}.
+constexpr std::string_view kRegressionKeys[] = {
+    "embedding", "feature_scale", "dropout", "batch_size", "lr", "weight_decay"};
+
 }  // namespace
+
+void resolve_task_defaults(TrainSettings& s, const std::vector<std::string>& chosen,
+                           data::Task task) {
+  if (task != data::Task::regression) return;
+  const Recipe recipe = default_recipe(task);
+  const auto unchosen = [&](std::string_view key) {
+    return std::find(chosen.begin(), chosen.end(), key) == chosen.end();
+  };
+  if (unchosen("embedding")) s.embedding = recipe.embedding;
+  if (unchosen("feature_scale")) s.feature_scale = recipe.feature_scale;
+  if (unchosen("dropout")) s.dropout = recipe.dropout;
+  if (unchosen("batch_size")) s.batch_size = recipe.batch_size;
+  if (unchosen("lr")) s.lr = recipe.lr;
+  if (unchosen("weight_decay")) s.weight_decay = recipe.weight_decay;
+}
+
+std::string task_defaults_text(const std::vector<std::string>& chosen, data::Task task) {
+  if (task != data::Task::regression) return "";
+  TrainSettings s;
+  resolve_task_defaults(s, {}, task);
+  std::string text;
+  for (const std::string_view key : kRegressionKeys) {
+    if (std::find(chosen.begin(), chosen.end(), key) != chosen.end()) continue;
+    if (!text.empty()) text += ' ';
+    text += find_setting(key).flag();
+    if (key == "embedding") text.append(" ").append(s.embedding);
+    if (key == "dropout") text.append(" ").append(number_text(s.dropout));
+    if (key == "batch_size") text.append(" ").append(std::to_string(s.batch_size));
+    if (key == "lr") text.append(" ").append(number_text(s.lr));
+    if (key == "weight_decay") text.append(" ").append(number_text(*s.weight_decay));
+  }
+  return text;
+}
+
+std::string default_recipe_name(const TrainSettings& s, data::Task task) {
+  if (is_images(s.data)) return "images";
+  if (is_arrays(s.data)) return "arrays";
+  return task == data::Task::regression ? "regression" : "classification";
+}
 
 void resolve_defaults(TrainSettings& s, const std::vector<std::string>& chosen) {
   if (s.data.empty()) return;
-  // The formats the command reads as arrays: fashion-mnist, an IDX folder (not one of CSV
-  // shards), a .npy file.
-  std::error_code ec;
-  const bool images = s.data == "fashion-mnist" ||
-                      (std::filesystem::is_directory(s.data, ec) && !data::streamable(s.data));
-  const bool arrays =
-      images || (s.data.size() >= 4 && s.data.compare(s.data.size() - 4, 4, ".npy") == 0);
+  const bool images = is_images(s.data);
+  const bool arrays = is_arrays(s.data);
   if (!s.weight_decay) s.weight_decay = arrays ? 0.0 : kTabularWeightDecay;
+  if (!arrays && s.task == "regression") resolve_task_defaults(s, chosen, data::Task::regression);
   if (!images) return;
   // Measured on Fashion-MNIST (bench/TABULAR.md): about half a point of test accuracy over a
   // constant learning rate with early stopping, for 30 epochs.
@@ -49,7 +102,7 @@ Recipe recipe_of(const TrainSettings& s) {
           .dropout = s.dropout,
           .batch_norm = s.batch_norm,
           .embedding = s.embedding,
-          .feature_scale = s.feature_scale,
+          .feature_scale = s.feature_scale.value_or(false),
           .loss = s.loss,
           .label_smoothing = s.label_smoothing,
           .class_weight = s.class_weight,

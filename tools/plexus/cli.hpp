@@ -60,11 +60,12 @@ inline json settings_to_json(const train::TrainSettings& settings) {
 
 struct TrainFlags;
 /// The settings of a train run: --resume's checkpoint (read into *checkpoint, its record into
-/// *saved_run), then --config, then the flags given; defaults resolved and validated.
+/// *saved_run), then --config, then the flags given; defaults resolved and validated. *chosen:
+/// the keys those gave, which an inferred task's defaults leave alone.
 train::TrainSettings resolve_settings(const TrainFlags& flags,
                                       const std::vector<std::string>& given,
-                                      std::optional<train::Checkpoint>& checkpoint,
-                                      json& saved_run);
+                                      std::optional<train::Checkpoint>& checkpoint, json& saved_run,
+                                      std::vector<std::string>& chosen);
 
 // ---- data sources (data_source.cpp) -----------------------------------------------------------
 

@@ -35,8 +35,8 @@ train::Checkpoint read_checkpoint(const std::string& arg) {
 
 train::TrainSettings resolve_settings(const TrainFlags& flags,
                                       const std::vector<std::string>& given,
-                                      std::optional<train::Checkpoint>& checkpoint,
-                                      json& saved_run) {
+                                      std::optional<train::Checkpoint>& checkpoint, json& saved_run,
+                                      std::vector<std::string>& chosen) {
   train::TrainSettings s;
   // --resume: the checkpoint's settings; flags (and --config) may only repeat them, except
   // where the outputs go and the number of epochs.
@@ -54,7 +54,7 @@ train::TrainSettings resolve_settings(const TrainFlags& flags,
     train::apply_json_on_resume(s, stage.dump(), source, flags.resume, from_flags);
   };
   // The keys chosen by the checkpoint, --config or a flag keep their value whatever the data.
-  std::vector<std::string> chosen;
+  chosen.clear();
   if (checkpoint)
     for (const auto& [key, value] : saved_run["settings"].items())
       chosen.push_back(train::find_setting(key).key);

@@ -20,6 +20,7 @@
 #include "plexus/train/diagnostics.hpp"
 #include "plexus/train/ensemble.hpp"
 #include "plexus/train/recipe.hpp"
+#include "plexus/train/recipe_defaults.hpp"
 #include "plexus/train/weighted_metrics.hpp"
 #include "train_run.hpp"
 #include "train_stream.hpp"
@@ -126,7 +127,8 @@ int report_interrupt(const train::Interrupted& e) {
 int train_process(const TrainFlags& flags, const std::vector<std::string>& given) {
   std::optional<train::Checkpoint> checkpoint;
   json saved_run;
-  const train::TrainSettings s = resolve_settings(flags, given, checkpoint, saved_run);
+  std::vector<std::string> chosen;
+  train::TrainSettings s = resolve_settings(flags, given, checkpoint, saved_run, chosen);
   if (flags.dump_config) {
     std::cout << settings_to_json(s).dump(2) << "\n";
     return kExitOk;
@@ -156,6 +158,11 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   }
   const data::Source& train_src = loaded.data;
   const data::PreparedData& p = loaded.prepared;
+  // An inferred task's defaults, now that the data has told it (a given task's are resolved).
+  if (s.task.empty() && train_src.is_table()) {
+    train::resolve_task_defaults(s, chosen, p.task);
+    train::validate(s);
+  }
   const bool lead = distributed::rank() == 0;
   const int processes = distributed::world_size();
   const bool classification = p.classification();
@@ -238,6 +245,9 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
       << (ensemble ? " each; training takes " + std::to_string(s.ensemble) + " times as long" : "")
       << "), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch << ", up to "
       << s.epochs << " epochs\n";
+  if (train_src.is_table() && !train::task_defaults_text(chosen, p.task).empty())
+    out << "recipe: the regression defaults " << train::task_defaults_text(chosen, p.task)
+        << " (a flag given wins)\n";
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done"
         << (checkpoint->stopped ? ", early stopping had ended the run" : "") << ")\n";

@@ -9,6 +9,7 @@
 
 #include "plexus/base/text.hpp"
 #include "plexus/io/model_file.hpp"
+#include "plexus/train/recipe_defaults.hpp"
 
 namespace plexus::cli {
 namespace {
@@ -91,6 +92,7 @@ json result_json(const train::TrainSettings& s, const data::PreparedData& data,
                  const TrainOutcome& outcome) {
   json result;
   result["task"] = data.classification() ? "classification" : "regression";
+  result["recipe"] = train::default_recipe_name(s, data.task);
   if (outcome.test_rows > 0)
     result.update(json::parse(metrics::scores_json(outcome.scores, data.classes, false)));
   result["train_seconds"] = outcome.trained.seconds;
@@ -115,6 +117,7 @@ void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
   training["data"] = s.data;
   training["test"] = s.test.empty() ? json(test_note) : json(s.test);
   training["settings"] = settings_to_json(s);
+  training["recipe"] = train::default_recipe_name(s, data.task);
   training["metrics"] = outcome.test_rows > 0
                             ? json::parse(metrics::scores_json(outcome.scores, data.classes, false))
                             : json::object();

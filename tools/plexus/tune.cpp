@@ -16,6 +16,7 @@
 #include "plexus/cpu/threads.hpp"
 #include "plexus/distributed/distributed.hpp"
 #include "plexus/tensor/random.hpp"
+#include "plexus/train/recipe_defaults.hpp"
 #include "settings_flags.hpp"
 #include "train_run.hpp"
 #include "tune.hpp"
@@ -160,6 +161,8 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
     distributed::check_same_data(training, "give every process the same --data");
   }
   const data::PreparedData& p = loaded.prepared;
+  // An inferred task's defaults, as plexus train takes them (a given task's are resolved).
+  if (s.task.empty() && loaded.data.is_table()) train::resolve_task_defaults(s, given, p.task);
   const train::Recipe base = train::recipe_of(s);
   train::check_trainable(base, p, s.data);
   options.seed = s.seed;

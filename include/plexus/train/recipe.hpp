@@ -4,7 +4,7 @@
 // data::prepare_table, the whole pipeline of the command in a few lines:
 //
 //   auto data = px::data::prepare_table(px::data::read_csv("houses.csv"), {.target = "price"});
-//   auto trained = px::train::train_model(data, px::train::Recipe{.epochs = 50});
+//   auto trained = px::train::train_model(data, px::train::default_recipe(data.task));
 //   auto scores = px::train::score(trained.network, data.x_test, data.y_test, data.classes.size());
 //   px::io::save_model(trained.network, "houses.plx", px::train::model_info(data));
 #pragma once
@@ -68,6 +68,11 @@ struct Recipe {
   /// Seeds the initialisation, dropout and shuffling.
   uint64_t seed = 0;
 };
+
+/// plexus train's recipe for a table of `task`: Recipe{} for classification; for regression a
+/// periodic embedding after a learned per-input scale, no dropout, batches of 32, lr 0.003 and
+/// weight decay 0.001 (measured on the tabular benchmark's regression sets, bench/TABULAR.md).
+Recipe default_recipe(data::Task task);
 
 /// Per hidden layer Linear -> BatchNorm1d -> activation -> Dropout, then Linear to `outputs`;
 /// before them FeatureScale and PeriodicEmbedding as the recipe says, the embedding taking the

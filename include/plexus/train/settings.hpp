@@ -44,9 +44,9 @@ struct TrainSettings {
   std::string activation = "relu";
   double dropout = 0.1;
   bool batch_norm = false;
-  std::string embedding = "none";  ///< "none" or "periodic"
-  bool feature_scale = false;
-  std::string loss;  ///< "" = cross_entropy (classification) or mse (regression)
+  std::string embedding = "none";     ///< "none" or "periodic"
+  std::optional<bool> feature_scale;  ///< unset: the task's default, on for a regression table
+  std::string loss;                   ///< "" = cross_entropy (classification) or mse (regression)
   std::optional<double> label_smoothing;  ///< unset: the recipe's default
   std::string class_weight;  ///< "balanced", "name=weight,..." or "" (none): Recipe::class_weight
   // training
@@ -157,7 +157,8 @@ inline constexpr double kTabularWeightDecay = 1e-4;
 /// 1e-4 for tables, 0 for arrays (images, .npy). Images (fashion-mnist, an IDX folder) get their
 /// own recipe in every setting not in `chosen` (the keys flags, --config or a checkpoint gave):
 /// the coslog4 schedule over 30 epochs with the best epoch restored (early stopping 30, so it
-/// never stops early), and, unset, Adam's beta2 0.95.
+/// never stops early), and, unset, Adam's beta2 0.95. A table with task "regression" gets the
+/// regression recipe (resolve_task_defaults, plexus/train/recipe_defaults.hpp).
 void resolve_defaults(TrainSettings& settings, const std::vector<std::string>& chosen);
 
 /// The settings as the library's options.

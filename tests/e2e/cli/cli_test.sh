@@ -129,6 +129,18 @@ regression)
   mae=$(json_number test_mae out.txt)
   above 10 "$mae" && ok "test MAE $mae in price units" || fail "test MAE '$mae' >= 10"
   [ -f report/predicted_vs_true.svg ] && [ -f report/residuals.svg ] || fail "regression figures"
+  # An inferred regression gets the regression recipe, and says so in --json and the model.
+  grep -q '"recipe":"regression"' out.txt && ok "--json names the regression recipe" ||
+    fail "--json lacks \"recipe\":\"regression\""
+  "$PLEXUS" inspect reg.plx --json | grep -q '"batch_size":32,.*"embedding":"periodic"' &&
+    ok "the model records the regression recipe" || fail "the model lacks the regression recipe"
+  # A flag given wins over the recipe's default, the task inferred or given.
+  expect 0 "" -- "$PLEXUS" train --data train.csv --dropout 0.3 --epochs 2 --save reg2.plx --quiet
+  "$PLEXUS" inspect reg2.plx --json | grep -q '"dropout":0.3,.*"lr":0.003' &&
+    ok "--dropout overrides the inferred task's default" || fail "--dropout did not override"
+  "$PLEXUS" train --data train.csv --task regression --lr 0.01 --dump-config > reg.json
+  grep -q '"lr": 0.01' reg.json && grep -q '"embedding": "periodic"' reg.json &&
+    ok "--lr overrides the regression default" || fail "--task regression --lr: $(cat reg.json)"
   make_regression test.csv 5 100
   expect 0 "" -- "$PLEXUS" eval --model reg.plx --data test.csv --json
   r2=$(json_number test_r2 out.txt)
@@ -360,7 +372,7 @@ numeric)
   expect 1 "inf.csv:31: .*x2" -- "$PLEXUS" train --data inf.csv --ignore id
   # An exploding loss stops with the epoch, the step, the layer and a hint.
   make_regression reg.csv 3 300
-  expect 1 "step [0-9]*: loss is" -- "$PLEXUS" train --data reg.csv --optimizer sgd --lr 1e6 --quiet
+  expect 1 "step [0-9]*: loss is" -- "$PLEXUS" train --data reg.csv --optimizer sgd --lr 1e6 --no-feature-scale --embedding none --quiet
   for word in "Linear" "hint" "--lr" "--clip-grad"; do
     grep -q -- "$word" err.txt || fail "the exploding-loss message lacks '$word': $(cat err.txt)"
   done
