@@ -238,6 +238,32 @@ def quantile(q):
     return fn
 
 
+def pinball(pred, target, levels, reduction):
+    # The quantile loss at Q levels: pred [B, Q], target [B], levels [Q];
+    # u = target - pred per level, max(tau u, (tau - 1) u). No u == 0 in the data.
+    u = target[:, None] - pred
+    return reduce(torch.maximum(levels * u, (levels - 1) * u), reduction)
+
+
+def make_pinball_losses():
+    pred = randn(16, 8, 3, scale=1.5)
+    target = randn(17, 8, scale=1.5)
+    levels = torch.tensor([0.05, 0.5, 0.95])
+    assert (target[:, None] - pred).abs().min() > 1e-3
+    save_loss_cases("pinball", {"loss": "pinball"}, pinball,
+                    {"pred": pred, "target": target, "levels": levels})
+    # Row weights [8] (one 0): sum_i s_i sum_k l_ik / (Q sum_i s_i).
+    sample_weight = uniform(18, 8, low=0.0, high=3.0)
+    sample_weight[2] = 0.0
+    first = pred.clone().requires_grad_()
+    per_row = pinball(first, target, levels, "none").sum(dim=1)
+    loss = (sample_weight * per_row).sum() / (3 * sample_weight.sum())
+    loss.backward()
+    save("losses", "pinball_sample_weighted_mean", {"loss": "pinball", "reduction": "mean"},
+         {"pred": pred, "target": target, "levels": levels, "sample_weight": sample_weight,
+          "loss": loss.detach(), "dpred": first.grad})
+
+
 def hinge(pred, target, reduction):
     # max(0, 1 - t p) with t in {-1, +1}; the data avoids the kink 1 - t p == 0.
     return reduce(torch.relu(1 - target * pred), reduction)
@@ -773,6 +799,7 @@ def main():
     shutil.rmtree(FIXTURES, ignore_errors=True)
     make_activations()
     make_regression_losses()
+    make_pinball_losses()
     make_binary_losses()
     make_classification_losses()
     make_linear()
