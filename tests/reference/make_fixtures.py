@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
-from plexus_modules import FeatureScale, PeriodicEmbedding  # noqa: E402  (plexus' own layers)
+from plexus_modules import FeatureScale, PeriodicEmbedding, Sort  # noqa: E402  (plexus' own layers)
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 REDUCTIONS = ("mean", "sum", "none")
@@ -561,6 +561,14 @@ def make_feature_scale():
         save("layers", name, {"layer": "feature_scale", "num_features": 5, "bias": bias}, tensors)
 
 
+def make_sort():
+    # torch.sort(x, dim=-1).values; the gradient goes back through the permutation. Distinct
+    # values (random normals), so the order is unambiguous.
+    x = randn(99, 6, 4, scale=2.0)
+    y, dy, dx = forward_backward(Sort(), x, dy_seed=100)
+    save("layers", "sort", {"layer": "sort"}, {"x": x, "y": y, "dy": dy, "dx": dx})
+
+
 # ----------------------------------------------------------------------------
 # 4. Optimizers: 25 steps on loss = mean((X W^T + b - Y)^2)
 # ----------------------------------------------------------------------------
@@ -807,6 +815,7 @@ def main():
     make_layernorm()
     make_periodic_embedding()
     make_feature_scale()
+    make_sort()
     make_optim()
     make_schedules()
     count = sum(len(files) for _, _, files in os.walk(FIXTURES))

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <plexus/plexus.hpp>
+#include <plexus/train/settings.hpp>
 #include <vector>
 
 #include "support/error_of.hpp"
@@ -29,8 +30,8 @@ TEST(Pinball, MatchesHandValues) {
   const Tensor mean = loss::pinball(pred, target, levels);
   EXPECT_NEAR(mean.item(), 3.2 / 6, 1e-6);
   mean.backward();
-  // d/dpred = -tau where u > 0, 1 - tau where u < 0, 0 where u = 0; over 6 elements.
-  const std::vector<float> grad = {-0.1f, 0.0f, 0.1f, 0.9f, 0.5f, 0.1f};
+  // d/dpred = -tau where u > 0 (and at the kink u = 0), 1 - tau where u < 0; over 6 elements.
+  const std::vector<float> grad = {-0.1f, -0.5f, 0.1f, 0.9f, 0.5f, 0.1f};
   for (size_t i = 0; i < grad.size(); ++i) EXPECT_NEAR(pred.grad().data()[i], grad[i] / 6, 1e-6);
   // Row 0 weighted 3, row 1 weighted 1: (3 * 0.2 + 3.0) / (3 * 4).
   EXPECT_NEAR(loss::pinball(pred, target, levels, Tensor::from({3, 1}, {2})).item(), 3.6 / 12,
@@ -143,7 +144,8 @@ TEST(QuantileModel, NeverCrossesAndItsOuterPairCoversItsShareOfHeldOutRows) {
       px::metrics::evaluate(test, data.y_test, px::data::Task::regression, {}, recipe.quantiles);
   EXPECT_NEAR(scores.quantile_coverage, 0.8, 0.05) << "1500 test rows";
   EXPECT_GT(scores.pinball, 0.0);
-  EXPECT_GT(scores.r2, 0.5) << "the median quantile predicts x0";
+  // var(x0) = 1/3 against a noise variance E[(0.1 + |x0|)^2] = 0.443: R2 of the true median 0.43.
+  EXPECT_GT(scores.r2, 0.35) << "the median quantile predicts x0";
 }
 
 TEST(QuantileModel, ItsFileKeepsTheLevelsAndRefusesConformalIntervals) {

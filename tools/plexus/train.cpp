@@ -163,6 +163,11 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
     throw Error(s.data + ": the target has one class only (" + join(p.classes, 20) +
                 "); classification needs at least two");
   const train::Recipe recipe = recipe_of(s);
+  if (!recipe.quantiles.empty() && classification)
+    throw UsageError("--quantiles: quantiles need a regression task, not classification" +
+                     std::string(s.task.empty() ? " (inferred; --task regression for a numeric "
+                                                  "target)"
+                                                : ""));
   const std::string loss = train::loss_name(recipe, p.task);
   if (!train::loss_fits(loss, p.task))
     throw UsageError(

@@ -36,7 +36,7 @@ Tensor quantile(const Tensor& pred, const Tensor& target, float q,
 /// The quantile (pinball) loss at Q levels: pred [B, Q], target [B] (or [B, 1]), levels [Q] in
 /// (0, 1). With u = target_i - pred_ik: max(tau_k u, (tau_k - 1) u), whose minimiser over a
 /// distribution of targets is its tau_k-quantile. Reduction::none gives [B, Q]; mean divides by
-/// B Q. d/dpred = -tau_k where u > 0, 1 - tau_k where u < 0, 0 where u = 0.
+/// B Q. d/dpred = -tau_k where u >= 0, 1 - tau_k where u < 0.
 Tensor pinball(const Tensor& pred, const Tensor& target, const Tensor& levels,
                Reduction reduction = Reduction::mean);
 /// pinball's weighted mean over rows: sum_i s_i sum_k l_ik / (Q sum_i s_i), sample_weight [B]
