@@ -283,12 +283,12 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
 
   // Calibration on the held-out rows: the validation rows, or an ensemble's out-of-fold outputs
   // (each row by the member that held it out).
-  // A quantile regressor's outermost quantiles are its interval: no conformal residuals kept.
+  // A quantile regressor's outermost quantiles are its interval: it keeps no conformal residuals.
+  const bool calibrates = recipe.quantiles.empty();
   train::CalibrationResult calibration;
-  if (!recipe.quantiles.empty()) {
-  } else if (members)
+  if (members && calibrates)
     calibration = train::calibrate(members->out_of_fold, p.y_train, p.task, calibrating);
-  else if (has_val)
+  else if (has_val && calibrates)
     calibration = train::calibrate(io::forward_in_batches(trained.network, p.x_validation),
                                    p.y_validation, p.task, calibrating);
   TrainOutcome outcome{
