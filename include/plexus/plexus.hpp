@@ -28,6 +28,7 @@
 #include "plexus/nn/periodic_embedding.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/nn/sequential.hpp"
+#include "plexus/nn/sort.hpp"
 #include "plexus/ops.hpp"
 #include "plexus/ops/activation.hpp"
 #include "plexus/optim.hpp"

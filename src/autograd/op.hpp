@@ -23,7 +23,7 @@ namespace plexus::autograd {
   /* reductions (ops/reduce.cpp) */                                                              \
   X(sum) X(mean) X(sum_dim) X(mean_dim) X(max_dim) X(min_dim)                                    \
   /* data movement (ops/shape_ops.cpp) */                                                        \
-  X(reshape) X(transpose) X(slice_rows) X(broadcast_to) X(concat) X(index_rows)                  \
+  X(reshape) X(transpose) X(slice_rows) X(broadcast_to) X(concat) X(index_rows) X(sort)          \
   /* layers (ops/dropout.cpp, ops/norm.cpp, ops/embedding.cpp) */                                \
   X(dropout) X(batch_norm) X(layer_norm) X(periodic_embedding)                                   \
   /* activations (ops/activation.cpp) */                                                         \

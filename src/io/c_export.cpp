@@ -154,6 +154,18 @@ CFunction layer_function(LayerKind kind) {
               "  }\n"
               "}\n",
               ""};
+    case LayerKind::sort:
+      // Insertion sort: a row holds a few quantiles.
+      return {"px_sort",
+              "static void px_sort(float* x, int n) {\n"
+              "  for (int i = 1; i < n; ++i) {\n"
+              "    const float v = x[i];\n"
+              "    int j = i - 1;\n"
+              "    for (; j >= 0 && x[j] > v; --j) x[j + 1] = x[j];\n"
+              "    x[j + 1] = v;\n"
+              "  }\n"
+              "}\n",
+              ""};
     case LayerKind::activation:
     case LayerKind::ensemble_begin:
     case LayerKind::member_end:
@@ -227,6 +239,10 @@ std::string header_text(const ExportPlan& plan, const std::string& name) {
       << ":\n";
     for (size_t k = 0; k < plan.classes.size(); ++k)
       h << " *   [" << k << "] " << comment_text(plan.classes[k]) << "\n";
+  } else if (!plan.quantiles.empty()) {
+    h << "the predicted quantiles of the target, ascending (they never cross):\n";
+    for (size_t k = 0; k < plan.quantiles.size(); ++k)
+      h << " *   [" << k << "] " << quantile_column(plan.quantiles[k]) << "\n";
   } else {
     h << "the predicted values.\n";
   }
@@ -380,6 +396,9 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
       case LayerKind::feature_scale:
         c << "px_feature_scale(" << x << ", " << n << ", " << prefix << "weight, "
           << (layer.bias.empty() ? "(const float*)0" : prefix + "bias") << ");";
+        break;
+      case LayerKind::sort:
+        c << "px_sort(" << x << ", " << n << ");";
         break;
       case LayerKind::periodic_embedding:
         c << "px_periodic_embedding(" << x << ", " << y << ", " << layer.embedded.size() << ", "

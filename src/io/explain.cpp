@@ -233,9 +233,22 @@ Tensor baseline_inputs(const Model& model) {
   return Tensor::zeros({1, f});
 }
 
+namespace {
+
+// The explanations score one output per row; a quantile regressor gives several.
+void require_one_output(const Model& model, const char* what) {
+  PLEXUS_CHECK(!model.quantile_regressor(), what, ": the model predicts ",
+               model.info.quantiles.size(),
+               " quantiles; explanations score one output (train without --quantiles to explain "
+               "a prediction)");
+}
+
+}  // namespace
+
 PermutationImportance permutation_importance(Model& model, const Tensor& inputs,
                                              const Tensor& targets,
                                              const ImportanceOptions& options) {
+  require_one_output(model, "permutation_importance");
   PLEXUS_CHECK(options.repeats >= 1, "permutation_importance: repeats must be at least 1");
   PLEXUS_CHECK(inputs.shape(0) == targets.shape(0), "permutation_importance: ", inputs.shape(0),
                " rows of inputs but ", targets.shape(0), " targets");
@@ -266,6 +279,7 @@ PermutationImportance permutation_importance(Model& model, const Tensor& inputs,
 
 Attributions integrated_gradients(Model& model, const Tensor& inputs,
                                   const AttributionOptions& options) {
+  require_one_output(model, "integrated_gradients");
   PLEXUS_CHECK(options.steps >= 1 && options.steps < 2048 && options.max_steps >= options.steps,
                "integrated_gradients: steps must be in [1, 2047] and at most max_steps");
   const Tensor baseline = baseline_inputs(model);
@@ -306,6 +320,7 @@ Attributions integrated_gradients(Model& model, const Tensor& inputs,
 
 PartialDependence partial_dependence(Model& model, const data::Table& table,
                                      const std::string& column, const DependenceOptions& options) {
+  require_one_output(model, "partial_dependence");
   PLEXUS_CHECK(model.info.input.tabular,
                "partial_dependence: the model was not trained on a table");
   PLEXUS_CHECK(table.rows() > 0, table.source(), ": no rows to draw a partial dependence over");

@@ -217,6 +217,8 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
       layer.bias = values_of(periodic->bias, what, label);
       layer.frequency_count = periodic->weight.shape()[1];
       layer.embedding_dim = periodic->weight.shape()[2];
+    } else if (module.type() == "Sort") {
+      layer.kind = LayerKind::sort;
     } else if (module.type() == "Dropout") {
       continue;  // the identity in inference
     } else {
@@ -224,7 +226,7 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
       layer.exports = find_activation_export(module.type());
       PLEXUS_CHECK(layer.exports, what, ": layer ", label, " of type ", module.type(),
                    " has no export (supported: Linear, BatchNorm1d, LayerNorm, Dropout, "
-                   "FeatureScale, PeriodicEmbedding and the built-in activations)");
+                   "FeatureScale, PeriodicEmbedding, Sort and the built-in activations)");
       layer.activation = activation_layer(spec);
       const std::string refusal =
           layer.exports->refusal ? layer.exports->refusal(layer.activation) : "";
@@ -235,6 +237,7 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
     plan.layers.push_back(std::move(layer));
   }
   plan.outputs = width;
+  plan.quantiles = model.info.quantiles;
   if (plan.classifier) {
     plan.temperature = static_cast<float>(model.info.calibration.temperature);
     if (plan.outputs == 2) plan.threshold = model.info.calibration.threshold;

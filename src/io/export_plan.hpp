@@ -35,6 +35,7 @@ enum class LayerKind {
   activation,     ///< exported through its entry of the activation table (io/activation_export.hpp)
   feature_scale,  ///< y = x * weight (+ bias)
   periodic_embedding,  ///< the blocks [x_j, z_j] of the embedded inputs, then the others
+  sort,                ///< each row's values ascending (nn::Sort)
   // An nn::Ensemble is its members' layers in turn, between these three steps:
   ensemble_begin,  ///< keeps the input, which every member starts from
   member_end,      ///< adds the member's outputs to the sum (`member`: which, from 0) and
@@ -80,6 +81,8 @@ struct ExportPlan {
   int64_t outputs = 0;
   int64_t widest = 0;     ///< the widest row any step holds, preprocessed input included
   bool ensemble = false;  ///< the layers hold an ensemble's steps
+  /// A quantile regressor's levels, one per output (Model::info.quantiles); empty: none.
+  std::vector<double> quantiles;
   std::vector<ExportLayer> layers;
 };
 

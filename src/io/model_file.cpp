@@ -15,6 +15,7 @@
 
 #include "base/check.hpp"
 #include "base/compat.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/io/safetensors.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/ops/activation.hpp"
@@ -37,6 +38,7 @@ constexpr const char* kTrainingKey = "plexus.training";
 constexpr const char* kTaskKey = "plexus.task";
 constexpr const char* kCalibrationKey = "plexus.calibration";
 constexpr const char* kBaselineKey = "plexus.baseline";
+constexpr const char* kQuantilesKey = "plexus.quantiles";
 
 // PyTorch's types for the arguments LayerSpec keeps as numbers, so that the JSON reads as the
 // torch.nn constructor call: bias=true, approximate="tanh", in_features=784, eps=1e-05.
@@ -219,6 +221,10 @@ void save_model(const nn::Sequential& model, const std::filesystem::path& path,
   };
   if (!info.calibration.empty()) metadata.emplace(kCalibrationKey, info.calibration.to_json());
   if (!info.baseline.empty()) metadata[kBaselineKey] = json(info.baseline).dump();
+  if (!info.quantiles.empty()) {
+    PLEXUS_CHECK(info.task == "regression", "save_model: quantiles need a regression task");
+    metadata[kQuantilesKey] = json(info.quantiles).dump();
+  }
   save_safetensors(path, model.state_dict(), std::move(metadata));
 }
 
@@ -273,7 +279,34 @@ Model load_model(const std::filesystem::path& path) {
       info.baseline.push_back(value.get<float>());
     }
   }
+  // Optional: only a quantile regressor has levels.
+  if (file.metadata.count(kQuantilesKey)) {
+    const json levels = metadata_json(file.metadata, kQuantilesKey, source);
+    PLEXUS_CHECK(levels.is_array() && !levels.empty(), source, ": ", kQuantilesKey,
+                 " must be a non-empty list of levels");
+    for (const auto& level : levels) {
+      PLEXUS_CHECK(level.is_number() && level.get<double>() > 0 && level.get<double>() < 1 &&
+                       (info.quantiles.empty() || level.get<double>() > info.quantiles.back()),
+                   source, ": ", kQuantilesKey, " must be strictly increasing levels in (0, 1)");
+      info.quantiles.push_back(level.get<double>());
+    }
+  }
   return model;
+}
+
+std::string quantile_column(double level) {
+  std::string out = "q";
+  out += number_text(level);
+  return out;
+}
+
+std::string quantile_levels_text(const std::vector<double>& levels) {
+  std::string out;
+  for (const double level : levels) {
+    if (!out.empty()) out += ',';
+    out += number_text(level);
+  }
+  return out;
 }
 
 Tensor forward_in_batches(nn::Module& network, const Tensor& inputs) {
@@ -311,6 +344,10 @@ Tensor Model::probabilities(const Tensor& outputs) const {
 Tensor Model::intervals(const Tensor& outputs, double level) const {
   PLEXUS_CHECK(task() == data::Task::regression,
                "intervals: the model is a classifier; intervals need a regressor");
+  PLEXUS_CHECK(!quantile_regressor(), "intervals: the model gives the quantiles ",
+               quantile_levels_text(info.quantiles),
+               " of the target: its outermost columns are its interval; conformal intervals need "
+               "a model trained without --quantiles");
   PLEXUS_CHECK(!info.calibration.residuals.empty(),
                "intervals: the model holds no held-out residuals (trained without validation "
                "rows, or by an older plexus); train it with --validation-split above 0");
@@ -387,6 +424,7 @@ std::string model_json(const Model& model, const std::string& path) {
   out["preprocessing"] = preprocessing;
   out["training"] = training;
   if (!info.calibration.empty()) out["calibration"] = json::parse(info.calibration.to_json());
+  if (!info.quantiles.empty()) out["quantiles"] = info.quantiles;
   return out.dump(-1, ' ', false, json::error_handler_t::replace);  // names may not be UTF-8
 }
 

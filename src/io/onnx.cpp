@@ -74,6 +74,28 @@ class Graph : public detail::OnnxGraph {
     return t.name();
   }
 
+  // Each row of x [B, n] ascending: TopK of all n values, smallest first, sorted (its second
+  // output, the indices, goes unused).
+  std::string sort_rows(const std::string& x, int64_t n) {
+    const std::string k = int64s("k", {n});
+    onnx::NodeProto& node = *graph_.add_node();
+    node.set_op_type("TopK");
+    node.set_name("TopK_" + std::to_string(graph_.node_size()));
+    node.add_input(x);
+    node.add_input(k);
+    const std::string values = fresh("sorted");
+    node.add_output(values);
+    node.add_output(fresh("order"));
+    for (const auto& [name, value] :
+         {std::pair<const char*, int64_t>{"axis", -1}, {"largest", 0}, {"sorted", 1}}) {
+      onnx::AttributeProto& attribute = *node.add_attribute();
+      attribute.set_name(name);
+      attribute.set_type(onnx::AttributeProto::INT);
+      attribute.set_i(value);
+    }
+    return values;
+  }
+
   // Renames the value `value` to `name` (the graph output's), by an Identity node.
   void output(const std::string& value, const std::string& name) {
     onnx::NodeProto& n = *graph_.add_node();
@@ -273,6 +295,8 @@ std::string layer(Graph& g, const ExportLayer& l, const std::string& x, Ensemble
     }
     case LayerKind::periodic_embedding:
       return periodic_embedding(g, l, x);
+    case LayerKind::sort:
+      return g.sort_rows(x, l.in);
   }
   return x;
 }
@@ -300,6 +324,9 @@ void export_onnx(const Model& model, const std::filesystem::path& path,
   if (plan.classifier) add_metadata("plexus.classes", nlohmann::json(plan.classes).dump());
   // The graph gives probabilities; the threshold that decides between two classes rides along.
   if (plan.threshold) add_metadata("plexus.threshold", nlohmann::json(*plan.threshold).dump());
+  // A quantile regressor's outputs are the quantiles at these levels, in order.
+  if (!plan.quantiles.empty())
+    add_metadata("plexus.quantiles", nlohmann::json(plan.quantiles).dump());
 
   onnx::GraphProto& graph = *proto.mutable_graph();
   graph.set_name("plexus");

@@ -37,6 +37,16 @@ Tensor with_unit_parameter(const Tensor& p, const Tensor& t, const Tensor& s, co
   return weighted_mean(losses.rank() > 2 ? losses.reshape({losses.shape(0), -1}) : losses, s);
 }
 
+// Q evenly spaced levels k / (Q + 1), k = 1..Q: the median for one output. The command chooses
+// its own levels (--quantiles) through weighted_pinball.
+Tensor evenly_spaced_levels(const Tensor& pred) {
+  const int64_t count = pred.rank() == 2 ? pred.shape(1) : 1;
+  Tensor levels = Tensor::empty({count});
+  for (int64_t k = 0; k < count; ++k)
+    levels.data()[k] = static_cast<float>(k + 1) / static_cast<float>(count + 1);
+  return levels;
+}
+
 struct Entry {
   LossInfo info;
   Function function;
@@ -58,6 +68,11 @@ const std::vector<Entry>& table() {
       {{"log_cosh", "log(cosh(pred - target)), a smooth absolute error", values},
        elementwise<log_cosh>},
       {{"hinge", "max(0, 1 - target pred) for targets -1 or +1", values}, elementwise<hinge>},
+      {{"pinball", "quantile loss of pred [B, Q] at levels k / (Q + 1) (--quantiles: chosen)",
+        values},
+       [](const Tensor& p, const Tensor& t, const Tensor& s, const Tensor&) {
+         return pinball(p, t, evenly_spaced_levels(p), s);
+       }},
       {{"binary_cross_entropy", "binary cross-entropy of probabilities (after a sigmoid)",
         probabilities},
        elementwise<binary_cross_entropy>},
@@ -120,6 +135,11 @@ WeightedLossFunction weighted_by_name(std::string_view name, const Tensor& class
   return [function, class_weight](const Tensor& p, const Tensor& t, const Tensor& s) {
     return function(p, t, s, class_weight);
   };
+}
+
+WeightedLossFunction weighted_pinball(const std::vector<float>& levels) {
+  const Tensor tau = Tensor::from(levels, {static_cast<int64_t>(levels.size())});
+  return [tau](const Tensor& p, const Tensor& t, const Tensor& s) { return pinball(p, t, tau, s); };
 }
 
 }  // namespace plexus::loss

@@ -89,6 +89,37 @@ Tensor quantile(const Tensor& pred, const Tensor& target, float q, Reduction red
   return reduce(maximum(u * q, u * (q - 1.0f)), reduction);
 }
 
+// u = target - pred per level: max(tau u, (tau - 1) u), as quantile's with tau a row [1, Q]
+// broadcast over the rows and the target a column [B, 1] broadcast over the levels.
+Tensor pinball(const Tensor& pred, const Tensor& target, const Tensor& levels,
+               Reduction reduction) {
+  detail::require_defined("pinball", "pred", pred);
+  detail::require_defined("pinball", "target", target);
+  detail::require_defined("pinball", "levels", levels);
+  PLEXUS_CHECK(pred.rank() == 2, "pinball: pred ", pred.shape(), " must be [B, Q]");
+  const int64_t rows = pred.shape(0), count = pred.shape(1);
+  // One target per row, every level against it; or, shaped like pred, one per level.
+  const bool per_row = target.numel() == static_cast<size_t>(rows) && target.rank() >= 1 &&
+                       target.rank() <= 2 && target.shape(0) == rows;
+  PLEXUS_CHECK(per_row || target.shape() == pred.shape(), "pinball: target ", target.shape(),
+               " must be [", rows, "] or [", rows, ", 1] (one value per row of pred ", pred.shape(),
+               ") or shaped like pred");
+  PLEXUS_CHECK(levels.rank() == 1 && levels.shape(0) == count, "pinball: levels ", levels.shape(),
+               " must be [", count, "], one per column of pred ", pred.shape());
+  for (size_t k = 0; k < levels.numel(); ++k)
+    PLEXUS_CHECK(levels.data()[k] > 0.0f && levels.data()[k] < 1.0f, "pinball: level ",
+                 levels.data()[k], " is not in (0, 1)");
+  const Tensor tau = levels.detach().reshape({1, count});
+  const Tensor u = (per_row ? target.detach().reshape({rows, 1}) : target.detach()) - pred;
+  return reduce(maximum(u * tau, u * (tau - 1.0f)), reduction);
+}
+
+Tensor pinball(const Tensor& pred, const Tensor& target, const Tensor& levels,
+               const Tensor& sample_weight) {
+  if (!sample_weight.defined()) return pinball(pred, target, levels);
+  return weighted_mean(pinball(pred, target, levels, Reduction::none), sample_weight);
+}
+
 // max(0, 1 - t p) for t in {-1, +1};  d/dpred = -t where t p < 1, else 0
 Tensor hinge(const Tensor& pred, const Tensor& target, Reduction reduction) {
   require_same_shape("hinge", "pred", pred, target);

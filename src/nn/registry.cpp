@@ -19,6 +19,7 @@
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
 #include "plexus/nn/periodic_embedding.hpp"
+#include "plexus/nn/sort.hpp"
 
 namespace plexus::nn {
 
@@ -222,6 +223,7 @@ const std::vector<LayerEntry>& table() {
          return std::make_shared<FeatureScale>(a.integer("num_features"), a.flag("bias"));
        },
        [](const Args& a) { return product(a.integer("num_features"), 1); }},
+      {{"Sort", {}, "each row's values ascending (non-crossing quantiles)"}, "", plain<Sort>()},
   };
   return entries;
 }

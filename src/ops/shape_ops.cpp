@@ -212,4 +212,30 @@ Tensor index_rows(const Tensor& x, std::span<const int64_t> indices) {
       });
 }
 
+// y[r, k] = x[r, p_r(k)] with p_r the permutation that sorts row r; dx[r, p_r(k)] += dy[r, k]
+Tensor sort(const Tensor& x) {
+  ops::require_defined(x, "sort");
+  PLEXUS_CHECK(x.rank() >= 1, "sort: a scalar has no dimension to sort along");
+  const auto width = static_cast<size_t>(x.shape().back());
+  const size_t rows = width == 0 ? 0 : x.numel() / width;
+  Tensor y = Tensor::empty(x.shape());
+  std::vector<uint32_t> order(rows * width);
+  for (size_t r = 0; r < rows; ++r) {
+    const float* in = x.data() + r * width;
+    uint32_t* row_order = order.data() + r * width;
+    for (size_t k = 0; k < width; ++k) row_order[k] = static_cast<uint32_t>(k);
+    std::stable_sort(row_order, row_order + width,
+                     [in](uint32_t a, uint32_t b) { return in[a] < in[b]; });
+    for (size_t k = 0; k < width; ++k) y.data()[r * width + k] = in[row_order[k]];
+  }
+  if (!autograd::should_record({x})) return y;
+  return autograd::record(Op::sort, std::move(y), {x},
+                          [width, order = std::move(order)](BackwardContext& c) {
+                            float* dx = c.input_grad(0);
+                            const float* dy = c.output_grad();
+                            for (size_t i = 0; i < order.size(); ++i)
+                              dx[i - i % width + order[i]] += dy[i];
+                          });
+}
+
 }  // namespace plexus

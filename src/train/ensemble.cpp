@@ -92,7 +92,8 @@ TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& rec
   for (const auto& part : held_out) order.insert(order.end(), part.begin(), part.end());
   for (size_t i = 0; i < order.size(); ++i) position[static_cast<size_t>(order[i])] = i;
   out.out_of_fold = index_rows(concat(held_out_outputs, 0), position);
-  out.validation = metrics::evaluate(out.out_of_fold, data.y_train, data.task);
+  out.validation =
+      metrics::evaluate(out.out_of_fold, data.y_train, data.task, {}, recipe.quantiles);
 
   const TrainedModel& first = out.members.front();
   out.model.history = first.history;

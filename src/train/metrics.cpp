@@ -382,11 +382,14 @@ void regression_scores(const Tensor& outputs, const Tensor& targets, Scores& out
 }  // namespace
 
 Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task,
-                const io::Calibration& calibration) {
+                const io::Calibration& calibration, const std::vector<double>& quantiles) {
   Scores scores;
   scores.task = task;
   if (task == data::Task::classification) {
     classification_scores(outputs, targets, calibration, scores);
+  } else if (!quantiles.empty()) {
+    add_quantile_scores(outputs, targets, quantiles, scores);
+    regression_scores(middle_quantile(outputs, quantiles), targets, scores);
   } else {
     regression_scores(outputs, targets, scores);
     add_interval_scores(outputs, targets, calibration, scores);

@@ -153,4 +153,42 @@ void add_interval_scores(const Tensor& outputs, const Tensor& targets,
   scores.interval_width = 2 * half;
 }
 
+void add_quantile_scores(const Tensor& outputs, const Tensor& targets,
+                         const std::vector<double>& quantiles, Scores& scores) {
+  const int64_t n = outputs.shape(0);
+  const auto q = static_cast<int64_t>(quantiles.size());
+  PLEXUS_CHECK(outputs.rank() == 2 && outputs.shape(1) == q, "evaluate: outputs ", outputs.shape(),
+               " must be [N, ", q, "], one column per quantile level");
+  PLEXUS_CHECK(targets.numel() == static_cast<size_t>(n), "evaluate: targets ", targets.shape(),
+               " must hold one value per row of outputs ", outputs.shape());
+  scores.quantiles = quantiles;
+  if (n == 0) return;
+  double loss = 0, width = 0;
+  size_t inside = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const double y = targets.data()[i];
+    const float* row = outputs.data() + i * q;
+    for (int64_t k = 0; k < q; ++k) {
+      const double u = y - row[k], tau = quantiles[static_cast<size_t>(k)];
+      loss += std::max(tau * u, (tau - 1) * u);
+    }
+    inside += row[0] <= y && y <= row[q - 1];
+    width += static_cast<double>(row[q - 1]) - row[0];
+  }
+  scores.pinball = loss / static_cast<double>(n * q);
+  scores.quantile_coverage = static_cast<double>(inside) / static_cast<double>(n);
+  scores.quantile_width = width / static_cast<double>(n);
+}
+
+Tensor middle_quantile(const Tensor& outputs, const std::vector<double>& quantiles) {
+  size_t middle = 0;
+  for (size_t k = 1; k < quantiles.size(); ++k)
+    if (std::abs(quantiles[k] - 0.5) < std::abs(quantiles[middle] - 0.5)) middle = k;
+  const int64_t n = outputs.shape(0), q = outputs.shape(1);
+  Tensor out = Tensor::empty({n, 1});
+  for (int64_t i = 0; i < n; ++i)
+    out.data()[i] = outputs.data()[i * q + static_cast<int64_t>(middle)];
+  return out;
+}
+
 }  // namespace plexus::metrics

@@ -19,6 +19,7 @@
 #include "plexus/nn/linear.hpp"
 #include "plexus/nn/periodic_embedding.hpp"
 #include "plexus/nn/registry.hpp"
+#include "plexus/nn/sort.hpp"
 #include "plexus/ops/reduce.hpp"
 #include "plexus/optim/registry.hpp"
 #include "plexus/train/callbacks.hpp"
@@ -61,7 +62,11 @@ bool schedule_steps_per_batch(const std::string& name) {
 
 // Label smoothing is an option of cross_entropy rather than a loss of its own. Every loss takes
 // the rows' weights.
-Loss training_loss(const std::string& name, std::optional<double> label_smoothing) {
+Loss training_loss(const std::string& name, std::optional<double> label_smoothing,
+                   const std::vector<double>& quantiles) {
+  if (!quantiles.empty())
+    return Loss(loss::weighted_pinball(std::vector<float>(quantiles.begin(), quantiles.end())),
+                name);
   if (!label_smoothing && name == "cross_entropy") label_smoothing = kDefaultLabelSmoothing;
   if (!label_smoothing || *label_smoothing == 0.0) return Loss(loss::weighted_by_name(name), name);
   PLEXUS_CHECK(name == "cross_entropy",
@@ -135,6 +140,11 @@ Recipe default_recipe(data::Task task) {
 }
 
 std::string loss_name(const Recipe& recipe, data::Task task) {
+  if (!recipe.quantiles.empty()) {
+    PLEXUS_CHECK(recipe.loss.empty() || recipe.loss == "pinball", "quantiles train with the ",
+                 "pinball loss, not ", recipe.loss, "; leave the loss out");
+    return "pinball";
+  }
   if (!recipe.loss.empty()) return recipe.loss;
   return task == data::Task::classification ? "cross_entropy" : "mse";
 }
@@ -230,7 +240,12 @@ void fold_target_scaling(nn::Sequential& network, double mean, double std) {
 }
 
 nn::Sequential build_network(const Recipe& recipe, const data::PreparedData& data) {
-  const int64_t outputs = data.classification() ? static_cast<int64_t>(data.classes.size()) : 1;
+  PLEXUS_CHECK(recipe.quantiles.empty() || !data.classification(),
+               "build_network: quantiles need a regression task, not classification");
+  const int64_t outputs = data.classification() ? static_cast<int64_t>(data.classes.size())
+                          : recipe.quantiles.empty()
+                              ? 1
+                              : static_cast<int64_t>(recipe.quantiles.size());
   PLEXUS_CHECK(data.x_train.defined() && data.x_train.rank() == 2,
                "build_network: the data has no training inputs");
   // A table embeds its numeric columns' values (one-hot inputs gain nothing from it); with
@@ -243,6 +258,8 @@ nn::Sequential build_network(const Recipe& recipe, const data::PreparedData& dat
   }
   nn::Sequential network = build_network(adjusted, data.x_train.shape(1), outputs, embedded);
   if (loss_name(recipe, data.task) == "nll") network.push_back(nn::make_activation("log_softmax"));
+  // The quantiles in ascending order, as the levels are: they cannot cross.
+  if (!recipe.quantiles.empty()) network.push_back(nn::Sort());
   return network;
 }
 
@@ -293,7 +310,10 @@ TrainedModel train_recipe(nn::Sequential network, const RecipeData& data, const 
   options.batch_size = out.batch_size;
   options.seed = recipe.seed;
   options.clip_grad_norm = recipe.clip_grad;
-  options.metrics = {classification ? "accuracy" : "r2"};
+  // Quantile outputs [B, Q] have no r2 against one target; their val_loss is the pinball loss.
+  options.metrics.clear();
+  if (classification) options.metrics = {"accuracy"};
+  if (!classification && recipe.quantiles.empty()) options.metrics = {"r2"};
   // The recipe's callbacks go first, in the order checkpoints record them.
   std::vector<CallbackRef> callbacks;
   std::unique_ptr<optim::LRScheduler> schedule;
@@ -317,7 +337,8 @@ TrainedModel train_recipe(nn::Sequential network, const RecipeData& data, const 
   options.callbacks = std::move(callbacks);
 
   const auto start = std::chrono::steady_clock::now();
-  out.history = run(out.network, *optimizer, training_loss(loss, recipe.label_smoothing), options);
+  out.history = run(out.network, *optimizer,
+                    training_loss(loss, recipe.label_smoothing, recipe.quantiles), options);
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const size_t epochs_run = out.history.epochs();
   const size_t epochs_now = epochs_run - (options.resume ? options.resume->epochs_done : 0);
@@ -370,6 +391,8 @@ TrainedModel train_model(nn::Sequential network, const data::StreamingTable& dat
                "train_model: classification needs at least two classes");
   PLEXUS_CHECK(recipe.class_weight.empty(),
                "train_model: class weights are not supported on streamed data yet");
+  PLEXUS_CHECK(recipe.quantiles.empty(),
+               "train_model: quantiles are not supported on streamed data yet");
   const RecipeData about{
       data.target().task,
       static_cast<size_t>(data.rows(data::Part::train)),
@@ -442,6 +465,11 @@ void check_trainable(const Recipe& recipe, const data::PreparedData& data,
   if (classification && data.classes.size() < 2)
     throw Error(data_name + ": the target has one class only (" + join(data.classes, 20) +
                 "); classification needs at least two");
+  if (!recipe.quantiles.empty() && classification)
+    throw SettingsError(
+        "--quantiles: quantiles need a regression task, not classification (a "
+        "numeric target of few distinct integers is taken for classes: give "
+        "--task regression)");
   const std::string loss = loss_name(recipe, data.task);
   if (!loss_fits(loss, data.task))
     throw SettingsError(

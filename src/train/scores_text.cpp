@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plexus/base/text.hpp"
+#include "plexus/io/model_file.hpp"
 #include "plexus/train/metrics.hpp"
 
 namespace plexus::metrics {
@@ -58,6 +60,12 @@ std::string calibration_text(const Scores& s) {
       out << "  " << std::setprecision(0) << s.interval_level * 100
           << "% conformal intervals: cover " << std::setprecision(1) << s.interval_coverage * 100
           << "% of rows, width " << std::setprecision(6) << s.interval_width << "\n";
+    if (!s.quantiles.empty())
+      out << "  quantiles " << io::quantile_levels_text(s.quantiles) << ": pinball loss "
+          << std::setprecision(6) << s.pinball << ", " << std::setprecision(1)
+          << s.quantile_coverage * 100 << "% of rows between q" << number_text(s.quantiles.front())
+          << " and q" << number_text(s.quantiles.back()) << " (mean width " << std::setprecision(6)
+          << s.quantile_width << ")\n";
     return out.str();
   }
   out << "  log-loss " << s.log_loss << "   Brier " << s.brier << "   ECE " << s.ece << " ("
@@ -96,6 +104,12 @@ std::string scores_json(const Scores& s, const std::vector<std::string>& classes
       out["test_interval_coverage"] = s.interval_coverage;
       out["test_interval_width"] = s.interval_width;
       out["interval_level"] = s.interval_level;
+    }
+    if (!s.quantiles.empty()) {
+      out["quantiles"] = s.quantiles;
+      out["test_pinball"] = s.pinball;
+      out["test_quantile_coverage"] = s.quantile_coverage;
+      out["test_quantile_width"] = s.quantile_width;
     }
   }
   return out.dump();

@@ -96,6 +96,29 @@ void resolve_defaults(TrainSettings& s, const std::vector<std::string>& chosen) 
   if (!s.beta2 && has_beta2(s.optimizer)) s.beta2 = 0.95;
 }
 
+std::vector<double> quantile_levels(const std::string& text) {
+  std::vector<double> levels;
+  for (const std::string& item : split_list(text)) {
+    size_t used = 0;
+    double level = 0;
+    try {
+      level = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || !(level > 0 && level < 1))
+      throw SettingsError("--quantiles: \"" + item + "\" is not a level in (0, 1)");
+    if (!levels.empty() && level <= levels.back())
+      throw SettingsError("--quantiles: " + item + " does not come after " +
+                          number_text(levels.back()) +
+                          "; give the levels in increasing order, each once");
+    levels.push_back(level);
+  }
+  if (levels.empty() && text.find_first_not_of(" ,") != std::string::npos)
+    throw SettingsError("--quantiles: \"" + text + "\" holds no level");
+  return levels;
+}
+
 Recipe recipe_of(const TrainSettings& s) {
   return {.hidden = s.hidden,
           .activation = s.activation,
@@ -106,6 +129,7 @@ Recipe recipe_of(const TrainSettings& s) {
           .loss = s.loss,
           .label_smoothing = s.label_smoothing,
           .class_weight = s.class_weight,
+          .quantiles = quantile_levels(s.quantiles),
           .optimizer = s.optimizer,
           .lr = s.lr,
           .beta2 = s.beta2,

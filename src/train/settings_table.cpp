@@ -146,6 +146,10 @@ std::vector<Setting> make_table() {
        "class weights of the loss: balanced (rows / (classes * rows of the class)) or "
        "name=weight,... (others 1) (default: none)",
        Kind::text, &S::class_weight},
+      {"quantiles",
+       "regression: predict these quantiles of the target, e.g. 0.05,0.5,0.95 (levels in (0, 1), "
+       "increasing), trained with the pinball loss; they never cross (default: none, one value)",
+       Kind::text, &S::quantiles},
       {"optimizer",
        "optimizer: " + join(optimizer_names()) + " (default: adam)",
        Kind::choice,

@@ -168,6 +168,10 @@ void tabular_model(const std::string& name, px::nn::Sequential network, bool cla
   info.task = classification ? "classification" : "regression";
   info.classes = info.input.target->classes;
   info.features = {"x1", "colour", "x2", "size"};
+  // A network ending in Sort is a quantile regressor at these levels, trained on their loss.
+  const bool quantiles = network[network.size() - 1].type() == "Sort";
+  if (quantiles) info.quantiles = {0.1, 0.5, 0.9};
+  const px::Tensor levels = px::Tensor::from({0.1f, 0.5f, 0.9f}, {3});
 
   // A few steps, so that batch norm's running statistics and the weights move off their starts.
   const px::Tensor x = info.input.tabular->transform(train, rows);
@@ -177,7 +181,10 @@ void tabular_model(const std::string& name, px::nn::Sequential network, bool cla
   for (int step = 0; step < 20; ++step) {
     adam.zero_grad();
     const px::Tensor out = network(x);
-    (classification ? px::loss::cross_entropy(out, y) : px::loss::mse(out, y)).backward();
+    (classification ? px::loss::cross_entropy(out, y)
+     : quantiles    ? px::loss::pinball(out, y, levels)
+                    : px::loss::mse(out, y))
+        .backward();
     adam.step();
   }
   network.eval();
@@ -306,6 +313,12 @@ int main(int argc, char** argv) {
                   nn::Sequential{nn::Linear(9, 9), nn::ReLU(), nn::Ensemble(members(false)),
                                  nn::Linear(3, 1)},
                   false, Gaps::none, 6, dir, list);
+    // Quantiles: three outputs sorted per row (ONNX: TopK ascending; C: px_sort). The Sigmoid
+    // keeps them off 0, where a relative error would measure rounding, not the export.
+    tabular_model(
+        "quantiles",
+        nn::Sequential{nn::Linear(9, 16), nn::ReLU(), nn::Linear(16, 3), nn::Sigmoid(), nn::Sort()},
+        false, Gaps::mean, 7, dir, list);
     // x1 and its indicator, colour's 3 categories and its missing one, x2, size's 4 categories.
     tabular_model("gaps",
                   nn::Sequential{nn::Linear(11, 16), nn::ReLU(), nn::Linear(16, 8), nn::Tanh(),

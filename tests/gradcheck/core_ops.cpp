@@ -94,6 +94,8 @@ const bool registered = px::testing::register_gradcheck({
        const int64_t rows[] = {4, 0, 4, 2};
        return px::index_rows(in[0], rows);
      }},
+    // Distinct random values: each row's order holds within the finite-difference steps.
+    {"sort", {"sort"}, {{5, 4}}, [](const In& in) { return px::sort(in[0]); }},
     {"custom", {"custom"}, {{4, 3}}, [](const In& in) { return softsign(in[0] * 2.f); }},
 });
 

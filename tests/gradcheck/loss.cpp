@@ -90,6 +90,20 @@ const bool registered = px::testing::register_gradcheck({
            return with_errors({-2, -1, -.5, -.1, .1, .2, .4, .8, 1, 2, 3, -3});
          },
      .constant_inputs = kFixedTarget},
+    // Three levels against one target per row; every error is at least 0.1 from the kink.
+    {.name = "pinball",
+     .ops = {"maximum", "sub", "mul"},
+     .f =
+         [](const In& in) {
+           return loss::pinball(in[0], in[1], Tensor::from({0.1f, 0.5f, 0.9f}, {3}),
+                                Reduction::sum);
+         },
+     .make_inputs =
+         [] {
+           return In{Tensor::from({-2, -1, -.5, -.1, .1, .2, .4, .8, 1, 2, 3, -3}, {4, 3}),
+                     Tensor::from({0.3f, -0.35f, 1.5f, 0.1f}, {4})};
+         },
+     .constant_inputs = kFixedTarget},
     {.name = "hinge",
      .ops = {"relu"},
      .f = [](const In& in) { return loss::hinge(in[0], in[1]); },

@@ -43,3 +43,11 @@ class FeatureScale(torch.nn.Module):
 
     def forward(self, x):
         return x * self.weight if self.bias is None else x * self.weight + self.bias
+
+
+class Sort(torch.nn.Module):
+    """Each row's values ascending: torch.sort(x, dim=-1).values. No parameters; after the last
+    Linear of a quantile regressor, its quantiles in the order of their levels."""
+
+    def forward(self, x):
+        return torch.sort(x, dim=-1).values

@@ -102,7 +102,12 @@ def main(argv):
             out = torch.softmax(out / calibration.get("temperature", 1.0), dim=1)
     with open(plexus_path, newline="") as f:
         plexus_rows = list(csv.DictReader(f))
-    names = [f"proba_{c}" for c in classes] if metadata["plexus.task"] == "classification" else ["prediction"]
+    # A quantile regressor's columns are its levels' (plexus.quantiles), a classifier's its classes'.
+    quantiles = json.loads(metadata.get("plexus.quantiles", "[]"))
+    if metadata["plexus.task"] == "classification":
+        names = [f"proba_{c}" for c in classes]
+    else:
+        names = [f"q{level:g}" for level in quantiles] or ["prediction"]
     expected = torch.tensor([[float(r[n]) for n in names] for r in plexus_rows])
     if expected.shape != out.shape:
         print(f"FAILED: shapes differ: torch {list(out.shape)}, plexus {list(expected.shape)}")

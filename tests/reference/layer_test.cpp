@@ -1,4 +1,4 @@
-// Linear, BatchNorm1d, LayerNorm, PeriodicEmbedding and FeatureScale against PyTorch fixtures
+// Linear, BatchNorm1d, LayerNorm, PeriodicEmbedding, FeatureScale and Sort against PyTorch fixtures
 // (tests/reference/fixtures/layers): forward values, input gradients, parameter gradients, and
 // BatchNorm's running statistics after each training step. Weights are loaded through
 // named_parameters()/named_buffers().
@@ -188,4 +188,14 @@ TEST(LayerReference, FeatureScaleMatchesTheDocumentedTorchModule) {
     px::nn::FeatureScale layer(static_cast<int64_t>(f.number("num_features")), f.flag("bias"));
     expect_weight_and_bias_layer_matches(layer, f);
   }
+}
+
+TEST(LayerReference, SortMatchesTheDocumentedTorchModule) {
+  const Fixture f = load_fixture("layers", "sort");
+  px::nn::Sort layer;
+  const Tensor x = f.tensor("x").requires_grad();
+  const Tensor y = layer(x);
+  y.backward(f.tensor("dy"));
+  EXPECT_TRUE(tensors_close(y, f.tensor("y")));
+  EXPECT_TRUE(tensors_close(x.grad(), f.tensor("dx")));
 }

@@ -42,6 +42,11 @@ Tensor apply(Case& c, const Tensor& input) {
   if (name == "smooth_l1") return loss::smooth_l1(input, target, c.number("beta"), r);
   if (name == "log_cosh") return loss::log_cosh(input, target, r);
   if (name == "quantile") return loss::quantile(input, target, c.number("q"), r);
+  if (name == "pinball" && sample_weight.defined()) {
+    EXPECT_EQ(r, loss::Reduction::mean) << "row weights make a mean";
+    return loss::pinball(input, target, c.tensor("levels"), sample_weight);
+  }
+  if (name == "pinball") return loss::pinball(input, target, c.tensor("levels"), r);
   if (name == "hinge") return loss::hinge(input, target, r);
   if (name == "binary_cross_entropy") return loss::binary_cross_entropy(input, target, r);
   if (name == "binary_cross_entropy_with_logits")

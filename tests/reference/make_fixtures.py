@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
-from plexus_modules import FeatureScale, PeriodicEmbedding  # noqa: E402  (plexus' own layers)
+from plexus_modules import FeatureScale, PeriodicEmbedding, Sort  # noqa: E402  (plexus' own layers)
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 REDUCTIONS = ("mean", "sum", "none")
@@ -236,6 +236,32 @@ def quantile(q):
         e = target - pred
         return reduce(torch.maximum(q * e, (q - 1) * e), reduction)
     return fn
+
+
+def pinball(pred, target, levels, reduction):
+    # The quantile loss at Q levels: pred [B, Q], target [B], levels [Q];
+    # u = target - pred per level, max(tau u, (tau - 1) u). No u == 0 in the data.
+    u = target[:, None] - pred
+    return reduce(torch.maximum(levels * u, (levels - 1) * u), reduction)
+
+
+def make_pinball_losses():
+    pred = randn(16, 8, 3, scale=1.5)
+    target = randn(17, 8, scale=1.5)
+    levels = torch.tensor([0.05, 0.5, 0.95])
+    assert (target[:, None] - pred).abs().min() > 1e-3
+    save_loss_cases("pinball", {"loss": "pinball"}, pinball,
+                    {"pred": pred, "target": target, "levels": levels})
+    # Row weights [8] (one 0): sum_i s_i sum_k l_ik / (Q sum_i s_i).
+    sample_weight = uniform(18, 8, low=0.0, high=3.0)
+    sample_weight[2] = 0.0
+    first = pred.clone().requires_grad_()
+    per_row = pinball(first, target, levels, "none").sum(dim=1)
+    loss = (sample_weight * per_row).sum() / (3 * sample_weight.sum())
+    loss.backward()
+    save("losses", "pinball_sample_weighted_mean", {"loss": "pinball", "reduction": "mean"},
+         {"pred": pred, "target": target, "levels": levels, "sample_weight": sample_weight,
+          "loss": loss.detach(), "dpred": first.grad})
 
 
 def hinge(pred, target, reduction):
@@ -535,6 +561,14 @@ def make_feature_scale():
         save("layers", name, {"layer": "feature_scale", "num_features": 5, "bias": bias}, tensors)
 
 
+def make_sort():
+    # torch.sort(x, dim=-1).values; the gradient goes back through the permutation. Distinct
+    # values (random normals), so the order is unambiguous.
+    x = randn(99, 6, 4, scale=2.0)
+    y, dy, dx = forward_backward(Sort(), x, dy_seed=100)
+    save("layers", "sort", {"layer": "sort"}, {"x": x, "y": y, "dy": dy, "dx": dx})
+
+
 # ----------------------------------------------------------------------------
 # 4. Optimizers: 25 steps on loss = mean((X W^T + b - Y)^2)
 # ----------------------------------------------------------------------------
@@ -773,6 +807,7 @@ def main():
     shutil.rmtree(FIXTURES, ignore_errors=True)
     make_activations()
     make_regression_losses()
+    make_pinball_losses()
     make_binary_losses()
     make_classification_losses()
     make_linear()
@@ -780,6 +815,7 @@ def main():
     make_layernorm()
     make_periodic_embedding()
     make_feature_scale()
+    make_sort()
     make_optim()
     make_schedules()
     count = sum(len(files) for _, _, files in os.walk(FIXTURES))

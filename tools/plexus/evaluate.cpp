@@ -27,8 +27,8 @@ int run_evaluate(const EvalArgs& args) {
   Tensor inputs = model.inputs(source, &warnings);
   for (const auto& w : warnings) warn(w);
   Tensor targets = model.targets(source, args.target);
-  const metrics::Scores s =
-      metrics::evaluate(model.forward(inputs), targets, model.task(), model.info.calibration);
+  const metrics::Scores s = metrics::evaluate(model.forward(inputs), targets, model.task(),
+                                              model.info.calibration, model.info.quantiles);
   std::cout << "model " << args.model << " (" << model.info.task << ") on " << source.name << ": "
             << source.rows() << " rows\n"
             << metrics::scores_text(s, model.info.classes, true);

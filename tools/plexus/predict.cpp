@@ -31,6 +31,16 @@ int run_predict(const PredictArgs& args) {
     throw UsageError("--proba: the model is a regressor; probabilities need a classifier");
   if (args.interval != 0 && classification)
     throw UsageError("--interval: the model is a classifier; intervals need a regressor");
+  const std::vector<double>& quantiles = model.info.quantiles;
+  if (args.interval != 0 && model.quantile_regressor())
+    throw UsageError("--interval: the model predicts the quantiles " +
+                     io::quantile_levels_text(quantiles) + " (its columns q" +
+                     number_text(quantiles.front()) + " and q" + number_text(quantiles.back()) +
+                     " bound its interval); conformal intervals need a model trained without "
+                     "--quantiles");
+  if (args.explain && model.quantile_regressor())
+    throw UsageError("--explain: attributions explain one output; the model predicts " +
+                     std::to_string(quantiles.size()) + " quantiles");
   const auto& calibration = model.info.calibration;
   if (calibration.threshold && classification && model.info.classes.size() == 2)
     std::cerr << "plexus: predicting " << model.info.classes[1]
@@ -67,7 +77,12 @@ int run_predict(const PredictArgs& args) {
          "from the all-zero preprocessed row");
   std::ostringstream csv;
   for (const auto& id : ids) csv << csv_field(id) << ",";
-  csv << "prediction";
+  if (model.quantile_regressor()) {
+    for (size_t k = 0; k < quantiles.size(); ++k)
+      csv << (k > 0 ? "," : "") << io::quantile_column(quantiles[k]);
+  } else {
+    csv << "prediction";
+  }
   if (args.proba)
     for (const auto& c : model.info.classes) csv << "," << csv_field("proba_" + c);
   if (args.interval != 0) csv << ",lower,upper";
@@ -76,7 +91,8 @@ int run_predict(const PredictArgs& args) {
     for (const auto& c : attributions.columns) csv << "," << csv_field("attr_" + c);
   }
   csv << "\n";
-  // A classifier's predictions are class indices [N], a regressor's values [N, K] (the first).
+  // A classifier's predictions are class indices [N], a regressor's values [N, K] (the first; a
+  // quantile regressor's all of them).
   const int64_t stride = predictions.numel() / std::max<int64_t>(n, 1);
   const float* predicted = predictions.data();
   for (int64_t i = 0; i < n; ++i) {
@@ -84,6 +100,9 @@ int run_predict(const PredictArgs& args) {
       csv << csv_field(source.table->cell(static_cast<size_t>(i), col)) << ",";
     if (classification) {
       csv << csv_field(model.info.classes.at(static_cast<size_t>(predicted[i])));
+    } else if (model.quantile_regressor()) {
+      for (int64_t k = 0; k < stride; ++k)
+        csv << (k > 0 ? "," : "") << number_text(predicted[i * stride + k]);
     } else {
       csv << number_text(predicted[i * stride]);
     }

@@ -157,10 +157,15 @@ class Service {
     const bool classification = model_.task() == data::Task::classification;
     if (proba && !classification)
       throw HttpError(400, "proba: the model is a regressor; probabilities need a classifier");
+    if (explain && model_.quantile_regressor())
+      throw HttpError(400, "explain: attributions explain one output; the model predicts " +
+                               std::to_string(info.quantiles.size()) + " quantiles");
 
     std::vector<std::string> warnings;
     json out = json::object();
     out["predictions"] = json::array();
+    // A quantile regressor's prediction for a row: its quantiles, at these levels, ascending.
+    if (model_.quantile_regressor()) out["quantiles"] = info.quantiles;
     if (proba) out["probabilities"] = json::array();
     if (rows.empty()) return out;
 
@@ -180,6 +185,10 @@ class Service {
     for (size_t i = 0; i < rows.size(); ++i) {
       if (classification) {
         out["predictions"].push_back(info.classes.at(static_cast<size_t>(predicted[i])));
+      } else if (model_.quantile_regressor()) {
+        const auto q = static_cast<size_t>(predictions.shape(1));
+        out["predictions"].push_back(
+            std::vector<double>(predicted + i * q, predicted + (i + 1) * q));
       } else {
         out["predictions"].push_back(static_cast<double>(predicted[i * predictions.shape(1)]));
       }

@@ -281,10 +281,12 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
 
   // Calibration on the held-out rows: the validation rows, or an ensemble's out-of-fold outputs
   // (each row by the member that held it out).
+  // A quantile regressor's outermost quantiles are its interval: it keeps no conformal residuals.
+  const bool calibrates = recipe.quantiles.empty();
   train::CalibrationResult calibration;
-  if (members)
+  if (members && calibrates)
     calibration = train::calibrate(members->out_of_fold, p.y_train, p.task, calibrating);
-  else if (has_val)
+  else if (has_val && calibrates)
     calibration = train::calibrate(io::forward_in_batches(trained.network, p.x_validation),
                                    p.y_validation, p.task, calibrating);
   TrainOutcome outcome{
@@ -293,7 +295,8 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   const Tensor test_outputs =
       p.has_test() ? io::forward_in_batches(trained.network, p.x_test) : Tensor();
   if (p.has_test()) {
-    outcome.scores = metrics::evaluate(test_outputs, p.y_test, p.task, outcome.calibration);
+    outcome.scores =
+        metrics::evaluate(test_outputs, p.y_test, p.task, outcome.calibration, recipe.quantiles);
     outcome.test_rows = static_cast<size_t>(p.x_test.shape(0));
   }
   json result = result_json(s, p, outcome);

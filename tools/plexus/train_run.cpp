@@ -113,6 +113,7 @@ void save_trained(const train::TrainSettings& s, const data::PreparedData& data,
                   const TrainOutcome& outcome, const std::string& test_note) {
   io::ModelInfo info = train::model_info(data);
   info.calibration = outcome.calibration;
+  info.quantiles = train::quantile_levels(s.quantiles);
   json training;
   training["data"] = s.data;
   training["test"] = s.test.empty() ? json(test_note) : json(s.test);

@@ -50,6 +50,7 @@ void check_supported(const train::TrainSettings& s, const TrainFlags& flags) {
   if (s.ensemble > 1) refuse("--ensemble");
   if (!s.weight_column.empty()) refuse("--weight-column");
   if (!s.class_weight.empty()) refuse("--class-weight");
+  if (!s.quantiles.empty()) refuse("--quantiles");
   if (!s.report.empty()) refuse("--report");
   if (!s.threshold_for.empty()) refuse("--threshold-for");
   if (!s.cost_matrix.empty()) refuse("--cost-matrix");

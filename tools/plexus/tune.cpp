@@ -139,6 +139,10 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
     throw UsageError("--selection \"" + flags.selection + "\": greedy or top-k");
   train::resolve_defaults(s, given);
   train::validate(s);
+  if (!s.quantiles.empty())
+    throw UsageError(
+        "--quantiles: plexus tune scores one value per row; train quantiles with "
+        "plexus train --quantiles");
   // The trials validate on folds of the training rows.
   s.validation_split = 0;
   if (s.threads > 0) set_num_threads(s.threads);

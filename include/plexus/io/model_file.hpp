@@ -45,7 +45,16 @@ struct ModelInfo {
   std::string training = "{}";  ///< JSON object: data, settings, metrics, date, plexus version
   /// Temperature, decision threshold, conformal residuals: what predictions apply to the outputs.
   Calibration calibration;
+  /// A quantile regressor's levels (train --quantiles), strictly increasing in (0, 1), one per
+  /// output in order: its outputs are those quantiles of the target, sorted (nn::Sort). Empty:
+  /// not a quantile regressor.
+  std::vector<double> quantiles;
 };
+
+/// The column of a quantile output at `level` in predict's CSV and serve's JSON: "q0.05".
+std::string quantile_column(double level);
+/// Levels as --quantiles takes them: "0.05,0.5,0.95".
+std::string quantile_levels_text(const std::vector<double>& levels);
 
 /// A model read back from a file: it predicts on raw rows with its own preprocessing, as a
 /// scikit-learn estimator does. Every method runs the network in eval mode without gradients.
@@ -88,6 +97,8 @@ struct Model {
   /// the held-out residuals in info.calibration: each covers a new row's target with probability
   /// >= level. An error when the model holds no residuals.
   Tensor intervals(const Tensor& outputs, double level) const;
+  /// Whether the model gives quantiles (info.quantiles) rather than one value per output.
+  bool quantile_regressor() const { return !info.quantiles.empty(); }
   data::Task task() const {
     return info.task == "classification" ? data::Task::classification : data::Task::regression;
   }

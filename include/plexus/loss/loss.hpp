@@ -33,6 +33,17 @@ Tensor log_cosh(const Tensor& pred, const Tensor& target, Reduction reduction = 
 /// Pinball loss for quantile q in [0, 1], e = target - pred: max(q e, (q - 1) e)
 Tensor quantile(const Tensor& pred, const Tensor& target, float q,
                 Reduction reduction = Reduction::mean);
+/// The quantile (pinball) loss at Q levels: pred [B, Q], target [B] or [B, 1] (every level against
+/// the row's value; or [B, Q], each level against its own column), levels [Q] in
+/// (0, 1). With u = target_i - pred_ik: max(tau_k u, (tau_k - 1) u), whose minimiser over a
+/// distribution of targets is its tau_k-quantile. Reduction::none gives [B, Q]; mean divides by
+/// B Q. d/dpred = -tau_k where u >= 0, 1 - tau_k where u < 0.
+Tensor pinball(const Tensor& pred, const Tensor& target, const Tensor& levels,
+               Reduction reduction = Reduction::mean);
+/// pinball's weighted mean over rows: sum_i s_i sum_k l_ik / (Q sum_i s_i), sample_weight [B]
+/// (empty: all 1), as mse's.
+Tensor pinball(const Tensor& pred, const Tensor& target, const Tensor& levels,
+               const Tensor& sample_weight);
 /// max(0, 1 - target * pred) for targets in {-1, +1}
 Tensor hinge(const Tensor& pred, const Tensor& target, Reduction reduction = Reduction::mean);
 

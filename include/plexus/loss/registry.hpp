@@ -47,5 +47,8 @@ bool takes_class_weights(std::string_view name);
 /// divides by the sum of those weights (PyTorch's weighted mean), so a row weighted 2 counts as
 /// the row twice. Without either weight it is by_name(name).
 WeightedLossFunction weighted_by_name(std::string_view name, const Tensor& class_weight = {});
+/// The pinball loss at these levels (each in (0, 1)) as a weighted loss of pred [B, Q], Q the
+/// number of levels; the registry's "pinball" takes Q evenly spaced levels k / (Q + 1).
+WeightedLossFunction weighted_pinball(const std::vector<float>& levels);
 
 }  // namespace plexus::loss

@@ -23,4 +23,10 @@ Tensor stack(std::initializer_list<Tensor> tensors, int64_t dim = 0);
 /// Rows of x (along dimension 0) at the given indices, in that order: a mini-batch gather.
 Tensor index_rows(const Tensor& x, std::span<const int64_t> indices);
 
+// ---- order ------------------------------------------------------------------------------------
+/// Each row's values in ascending order along the last dimension (torch.sort(x, dim=-1).values).
+/// Backward sends each gradient back through the permutation to the element that moved there;
+/// equal values keep their order (a stable sort), so ties are sent back one to one.
+Tensor sort(const Tensor& x);
+
 }  // namespace plexus

@@ -94,6 +94,11 @@ struct Scores {
   /// With held-out residuals: the conformal interval at interval_level (0: none), the fraction of
   /// rows inside it and its width.
   double interval_level = 0, interval_coverage = 0, interval_width = 0;
+  /// A quantile regressor's levels (empty: none); its mean pinball loss over rows and levels, and
+  /// the fraction of rows inside its outermost quantiles [q_first, q_last] and their mean width.
+  /// mse, mae and r2 then score the quantile whose level is nearest 0.5.
+  std::vector<double> quantiles;
+  double pinball = 0, quantile_coverage = 0, quantile_width = 0;
 
   /// actual - predicted per row, for a residual plot (empty for a classifier).
   std::vector<double> residuals() const;
@@ -105,8 +110,10 @@ inline constexpr double kIntervalLevel = 0.9;
 /// classifier's calibration.threshold decides instead of the argmax), targets class indices [N]
 /// or [N, 1]. Regression: outputs and targets [N, 1] or [N]; with calibration.residuals, the
 /// coverage of kIntervalLevel intervals. With no rows every score is 0.
+/// With `quantiles` (a quantile regressor's levels, outputs [N, Q]): the pinball loss and the
+/// coverage of the outermost quantiles too.
 Scores evaluate(const Tensor& outputs, const Tensor& targets, data::Task task,
-                const io::Calibration& calibration = {});
+                const io::Calibration& calibration = {}, const std::vector<double>& quantiles = {});
 /// The scores as plexus train and eval print them: accuracy and macro F1 (or MSE, MAE and R2);
 /// with `details`, the per-class table and the confusion matrix (what scikit-learn's
 /// classification_report and confusion_matrix show).

@@ -52,6 +52,10 @@ struct Recipe {
   /// loss is weighted by its class's weight times its sample weight (PreparedData::w_train), as
   /// scikit-learn's class_weight does; the mean divides by the sum of those weights.
   std::string class_weight;
+  /// Quantile regression at these levels (strictly increasing in (0, 1)): one output per level,
+  /// sorted per row by nn::Sort after the last Linear so that the quantiles never cross, trained
+  /// with the pinball loss at the levels. Empty: one value per output (the loss above).
+  std::vector<double> quantiles;
   // the training
   std::string optimizer = "adam";
   double lr = 1e-3;

@@ -49,6 +49,7 @@ struct TrainSettings {
   std::string loss;                   ///< "" = cross_entropy (classification) or mse (regression)
   std::optional<double> label_smoothing;  ///< unset: the recipe's default
   std::string class_weight;  ///< "balanced", "name=weight,..." or "" (none): Recipe::class_weight
+  std::string quantiles;     ///< "0.05,0.5,0.95" or "" (none): Recipe::quantiles (quantile_levels)
   // training
   std::string optimizer = "adam";
   double lr = 1e-3;
@@ -161,6 +162,9 @@ inline constexpr double kTabularWeightDecay = 1e-4;
 /// regression recipe (resolve_task_defaults, plexus/train/recipe_defaults.hpp).
 void resolve_defaults(TrainSettings& settings, const std::vector<std::string>& chosen);
 
+/// --quantiles' levels: "0.05,0.5,0.95" -> {0.05, 0.5, 0.95}; "" -> none. Each must be a number
+/// in (0, 1), each above the one before; else a SettingsError naming --quantiles and the value.
+std::vector<double> quantile_levels(const std::string& text);
 /// The settings as the library's options.
 Recipe recipe_of(const TrainSettings& settings);
 data::TabularOptions tabular_options(const TrainSettings& settings);
