@@ -59,7 +59,7 @@ if command -v gcc > /dev/null; then
   "$PLEXUS" export --model q.plx --format c --output c --name model > /dev/null &&
     grep -q "px_sort" c/model.c &&
     gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I c -DMODEL_HEADER='"model.h"' \
-      -DPREDICT=model_predict -DFEATURES=MODEL_FEATURES -DOUTPUTS=MODEL_OUTPUTS \
+      -DPREDICT=model_predict -DFEATURES=MODEL_FEATURES -DOUTPUTS=MODEL_OUTPUTS -DFLOOR=0.1 \
       "$EXPORT_SRC/driver.c" c/model.c -o driver -lm &&
     ./driver model.rows model.expected > driver.txt && ok "C: $(cat driver.txt)" ||
     fail "C export: $(cat driver.txt 2> /dev/null)"
