@@ -94,8 +94,10 @@ struct Loaded {
 };
 
 /// Loads --data (and --test, or an IDX folder's own test split) and prepares them as the
-/// settings say (train::prepare_options); train and tune read their data through it.
-void load_and_prepare(const train::TrainSettings& settings, Loaded& loaded);
+/// settings say (train::prepare_options); train and tune read their data through it. In a
+/// distributed job every process reads the data itself: a failure on any process fails all (rank
+/// 0 naming it), and every process must hold the same training rows.
+void load_and_prepare(const train::TrainSettings& settings, bool distributed, Loaded& loaded);
 
 // ---- subcommands -------------------------------------------------------------------------------
 

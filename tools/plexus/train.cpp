@@ -27,7 +27,9 @@
 
 namespace plexus::cli {
 
-void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) try {
+namespace {
+
+void load_and_prepare_here(const train::TrainSettings& s, Loaded& loaded) try {
   const data::SourceOptions options{
       .csv = csv_options(s.header, s.delimiter), .labels = s.labels, .train = true};
   data::Source& train_src = loaded.data;
@@ -79,6 +81,21 @@ void load_and_prepare(const train::TrainSettings& s, Loaded& loaded) try {
 } catch (const std::bad_alloc&) {
   // Holding the rows, their features and their parts takes several times the file.
   data::throw_out_of_memory(s.data);
+}
+
+}  // namespace
+
+void load_and_prepare(const train::TrainSettings& s, bool distributed, Loaded& loaded) {
+  if (!distributed) return load_and_prepare_here(s, loaded);
+  std::optional<std::string> read_error;
+  try {
+    load_and_prepare_here(s, loaded);
+  } catch (const std::exception& e) {
+    read_error = e.what();
+  }
+  distributed::agree_on_errors(read_error, "reading the data");
+  const Tensor training[] = {loaded.prepared.x_train, loaded.prepared.y_train};
+  distributed::check_same_data(training, "give every process the same --data");
 }
 
 namespace {
@@ -144,18 +161,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   // Under --distributed every process reads and prepares the data itself (the same preprocessing
   // and splits everywhere, from the seed); one that fails makes all fail, rank 0 saying which.
   Loaded loaded;
-  std::optional<std::string> read_error;
-  try {
-    load_and_prepare(s, loaded);
-  } catch (const std::exception& e) {
-    if (!flags.distributed) throw;
-    read_error = e.what();
-  }
-  if (flags.distributed) {
-    distributed::agree_on_errors(read_error, "reading the data");
-    const Tensor training[] = {loaded.prepared.x_train, loaded.prepared.y_train};
-    distributed::check_same_data(training, "give every process the same --data");
-  }
+  load_and_prepare(s, flags.distributed, loaded);
   const data::Source& train_src = loaded.data;
   const data::PreparedData& p = loaded.prepared;
   // An inferred task's defaults, now that the data has told it (a given task's are resolved).

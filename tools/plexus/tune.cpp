@@ -150,20 +150,8 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   std::ostream& out = std::cout;
 
   Loaded loaded;
-  std::optional<std::string> read_error;
-  try {
-    load_and_prepare(s, loaded);
-  } catch (const std::exception& e) {
-    if (!flags.distributed) throw;
-    read_error = e.what();
-  }
+  load_and_prepare(s, flags.distributed, loaded);
   const bool lead = distributed::rank() == 0;
-  if (flags.distributed) {
-    // Every process reads the data itself; the trials it trains must be the others' trials too.
-    distributed::agree_on_errors(read_error, "reading the data");
-    const Tensor training[] = {loaded.prepared.x_train, loaded.prepared.y_train};
-    distributed::check_same_data(training, "give every process the same --data");
-  }
   const data::PreparedData& p = loaded.prepared;
   // An inferred task's defaults, as plexus train takes them (a given task's are resolved).
   if (s.task.empty() && loaded.data.is_table()) train::resolve_task_defaults(s, given, p.task);
