@@ -266,7 +266,8 @@ TuneResult Tuner::run() {
   // would give) is in the leaderboard however soon the time limit ends the search.
   TrialRecord floor{.trial = 0, .configuration = 0, .rung = options_.rungs - 1};
   floor.recipe = sample_recipe(options_.space, base_, options_.seed, 0, data_.task);
-  // A round: trials that do not wait for each other's scores (the floor goes with the first rung).
+  // A round: trials that do not wait for each other's scores (the floor goes with the first rung,
+  // a bracket's last rung with the next bracket's first).
   std::vector<TrialRecord> round{floor};
   size_t next_configuration = 1;
   while (!stopped_) {
@@ -284,12 +285,14 @@ TuneResult Tuner::run() {
         record.recipe.epochs = std::max<int64_t>(1, std::llround(epochs));
         round.push_back(record);
       }
+      // The last rung goes with the next bracket's first: neither waits for the other's scores.
+      if (rung + 1 == options_.rungs && rung > 0) break;
       const size_t before = result.trials.size();
       run_round(round, result);
       round.clear();
       std::vector<std::pair<double, size_t>> scored;
       for (size_t i = before; i < result.trials.size(); ++i)
-        if (result.trials[i].configuration != 0)
+        if (result.trials[i].rung == rung && result.trials[i].configuration != 0)
           scored.emplace_back(result.trials[i].score, result.trials[i].configuration);
       // Promote the best 1/eta (ties: the earlier configuration).
       std::stable_sort(scored.begin(), scored.end(),
