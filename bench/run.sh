@@ -11,14 +11,14 @@ cd "$(dirname "$0")/.."
 mkdir -p build-bench
 log=build-bench/bench-build.log
 cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DPLEXUS_BUILD_BENCH=ON \
-      -DPLEXUS_BUILD_TESTS=OFF -DPLEXUS_BUILD_EXAMPLES=OFF >"$log" 2>&1 ||
+      -DPLEXUS_BUILD_TESTS=OFF -DPLEXUS_BUILD_EXAMPLES=OFF -DPLEXUS_BUILD_TOOLS=ON >"$log" 2>&1 ||
   { cat "$log" >&2; exit 1; }
 cmake --build build-bench --target sgemm_ceiling weight_stream dlib_bench fann_bench >"$log" 2>&1 ||
   { tail -40 "$log" >&2; exit 1; }
 
 skip=()
 if [ -f bench/plexus_bench.cpp ] &&
-   ! cmake --build build-bench --target plexus_bench plexus >"$log" 2>&1; then
+   ! cmake --build build-bench --target plexus_bench plexus_cli >"$log" 2>&1; then
   echo "run.sh: plexus_bench does not build; running the peers only. First errors:" >&2
   grep -m 10 -E "error|undefined reference" "$log" >&2 || tail -20 "$log" >&2
   skip=(--skip plexus)
