@@ -76,13 +76,7 @@ fi
 # serve: "explain": true gives the attributions predict --explain gives.
 if command -v curl > /dev/null && command -v python3 > /dev/null; then
   port=$((21000 + $$ % 20000))
-  "$PLEXUS" serve --model model.plx --port "$port" 2> serve.log &
-  server=$!
-  for i in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
-    kill -0 "$server" 2> /dev/null || break
-    sleep 0.1
-  done
+  start_serve "$port" model.plx
   if grep -q "without cpp-httplib" serve.log; then
     echo "skip: serve: $(cat serve.log)"
   else

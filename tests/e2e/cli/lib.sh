@@ -10,6 +10,18 @@ cleanup() { [ -n "$server" ] && kill -KILL "$server" 2> /dev/null; }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
 
+# start_serve PORT MODEL: `plexus serve` of MODEL on PORT in the background (stderr in serve.log),
+# waiting up to 10 s for /health or for the server to exit; sets $server.
+start_serve() {
+  "$PLEXUS" serve --model "$2" --port "$1" 2> serve.log &
+  server=$!
+  for i in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$1/health" && break
+    kill -0 "$server" 2> /dev/null || break
+    sleep 0.1
+  done
+}
+
 # expect CODE PATTERN -- command...: the exit code, and PATTERN in stderr (when not empty).
 expect() {
   code=$1 pattern=$2

@@ -87,13 +87,7 @@ else
 fi
 if command -v curl > /dev/null && command -v python3 > /dev/null; then
   port=$((20000 + ($$ + 7717) % 20000))
-  "$PLEXUS" serve --model q.plx --port "$port" 2> serve.log &
-  server=$!
-  for i in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
-    kill -0 "$server" 2> /dev/null || break
-    sleep 0.1
-  done
+  start_serve "$port" q.plx
   python3 -c 'import csv, json
 rows = [{k: float(v) for k, v in r.items() if k != "y"} for r in list(csv.DictReader(open("rows.csv")))[:20]]
 json.dump({"rows": rows}, open("rows.req", "w"))'

@@ -62,13 +62,7 @@ for format in onnx c; do
 done
 if command -v curl > /dev/null; then
   port=$((20000 + $$ % 20000))
-  "$PLEXUS" serve --model timed.plx --port "$port" 2> serve.log &
-  server=$!
-  for i in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/health" && break
-    kill -0 "$server" 2> /dev/null || break
-    sleep 0.1
-  done
+  start_serve "$port" timed.plx
   if grep -q "without cpp-httplib" serve.log; then
     echo "skip: serve (no cpp-httplib)"
   else
