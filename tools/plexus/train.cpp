@@ -17,6 +17,7 @@
 #include "plexus/tensor/random.hpp"
 #include "plexus/train/calibration.hpp"
 #include "plexus/train/checkpoint.hpp"
+#include "plexus/train/conformal.hpp"
 #include "plexus/train/diagnostics.hpp"
 #include "plexus/train/ensemble.hpp"
 #include "plexus/train/recipe.hpp"
@@ -292,9 +293,18 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   train::CalibrationResult calibration;
   if (members && calibrates)
     calibration = train::calibrate(members->out_of_fold, p.y_train, p.task, calibrating);
-  else if (has_val && calibrates)
+  else if (has_val && calibrates && classification)
     calibration = train::calibrate(io::forward_in_batches(trained.network, p.x_validation),
                                    p.y_validation, p.task, calibrating);
+  // A regressor's residuals: the validation rows', or cross-fitted when they are few.
+  std::optional<train::ConformalResiduals> conformal;
+  if (!members && has_val && calibrates && !classification) {
+    conformal = train::conformal_residuals(
+        trained, p, recipe,
+        {.verbose = 0, .distributed = fit.distributed, .sync_batch_norm = fit.sync_batch_norm});
+    calibration.calibration.residuals = conformal->residuals;
+    calibration.rows = conformal->residuals.size();
+  }
   TrainOutcome outcome{
       .trained = trained, .processes = processes, .calibration = calibration.calibration};
   // The test rows' outputs, computed once for every score below.
@@ -327,7 +337,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
                     : (loaded.data.is_table() ? &*loaded.data.table : nullptr),
         diagnostics ? diagnostics->epochs() : std::vector<std::vector<train::LayerDiagnostics>>{});
 
-  out << "\n" << calibration.text();
+  out << "\n" << (conformal ? conformal->text() : calibration.text());
   if (members)
     out << "validation (" << p.x_train.shape(0) << " rows, each by the member that held it out):\n"
         << metrics::scores_text(members->validation, p.classes, false);
