@@ -9,6 +9,7 @@
 #include <plexus/plexus.hpp>
 #include <plexus/train/calibration.hpp>
 #include <plexus/train/conformal.hpp>
+#include <string>
 #include <vector>
 
 namespace px = plexus;
@@ -60,7 +61,9 @@ TEST(Conformal, ManyValidationRowsGiveTheirOwnResiduals) {
       px::train::calibrate(px::io::forward_in_batches(trained.network, data.x_validation),
                            data.y_validation, data.task, {});
   EXPECT_EQ(fitted.residuals, split.calibration.residuals);
-  EXPECT_NE(fitted.text().find("200 held-out residuals"), std::string::npos) << fitted.text();
+  EXPECT_NE(fitted.text().find(std::to_string(px::train::kCrossFitBelow) + " held-out residuals"),
+            std::string::npos)
+      << fitted.text();
 }
 
 TEST(Conformal, FewValidationRowsCrossFitEveryLabelledRow) {
@@ -72,7 +75,7 @@ TEST(Conformal, FewValidationRowsCrossFitEveryLabelledRow) {
   EXPECT_EQ(fitted.epochs, trained.best_epoch + 1);
   ASSERT_EQ(fitted.residuals.size(), 300u);
   EXPECT_TRUE(std::is_sorted(fitted.residuals.begin(), fitted.residuals.end()));
-  EXPECT_NE(fitted.text().find("300 cross-fitted residuals (5 folds"), std::string::npos)
+  EXPECT_NE(fitted.text().find("300 cross-fitted residuals (10 folds"), std::string::npos)
       << fitted.text();
 
   // Intervals from them cover new rows at about 90% (the noise alone needs +-0.9).

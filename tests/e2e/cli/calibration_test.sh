@@ -171,7 +171,7 @@ head -n 701 reg.csv > reg_train.csv
 { head -n 1 reg.csv; tail -n 200 reg.csv; } > reg_rows.csv
 "$PLEXUS" train --data reg_train.csv --epochs 30 --save r.plx > train_r.txt 2>&1 || fail "train a regressor"
 # 700 rows: 560 for training and validation, 56 of them validation rows, too few for split conformal.
-grep -q "^intervals: 560 cross-fitted residuals (5 folds" train_r.txt && ok "train: $(grep '^intervals:' train_r.txt)" ||
+grep -q "^intervals: 560 cross-fitted residuals (10 folds" train_r.txt && ok "train: $(grep '^intervals:' train_r.txt)" ||
   fail "train's intervals line: $(tail -n 8 train_r.txt)"
 "$PLEXUS" predict --model r.plx --data reg_rows.csv --interval 0.9 --output r.csv 2> predict_r.txt || fail "predict --interval: $(cat predict_r.txt)"
 head -n 1 r.csv | grep -q "^prediction,lower,upper$" &&
