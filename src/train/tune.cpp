@@ -339,8 +339,10 @@ void Tuner::assemble(TuneResult& result) {
       for (size_t w = 0; w < member.weight; ++w) outputs.push_back(&out_of_fold_[member.trial]);
     const Tensor mean = mean_of(outputs);
     result.score = out_of_fold_score(mean, data_.y_train, scored_rows_, data_.task);
-    const metrics::Scores scores = metrics::evaluate(
-        index_rows(mean, scored_rows_), index_rows(data_.y_train, scored_rows_), data_.task);
+    result.held_out_outputs = index_rows(mean, scored_rows_);
+    result.held_out_targets = index_rows(data_.y_train, scored_rows_);
+    const metrics::Scores scores =
+        metrics::evaluate(result.held_out_outputs, result.held_out_targets, data_.task);
     result.metric = data_.classification() ? scores.accuracy : scores.r2;
   }
   result.network.eval();

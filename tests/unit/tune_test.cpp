@@ -83,6 +83,13 @@ TEST(Tune, MaxTrialsRepeatsBitForBit) {
   EXPECT_FALSE(first.members.empty());
   // Trial 1 is the base recipe itself.
   EXPECT_EQ(first.trials[0].recipe.hidden, std::vector<int64_t>{8});
+  // The held-out outputs to calibrate on: every training row (2 folds), scored as the search
+  // scored the ensemble.
+  ASSERT_EQ(first.held_out_outputs.shape(), px::Shape({data.x_train.shape(0), 3}));
+  EXPECT_EQ(first.held_out_targets.to_vector(), data.y_train.to_vector());
+  EXPECT_EQ(
+      px::metrics::evaluate(first.held_out_outputs, first.held_out_targets, data.task).accuracy,
+      first.metric);
 }
 
 TEST(Tune, ScoresNeverReadTheTestRows) {

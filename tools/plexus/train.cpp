@@ -103,30 +103,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// What train::calibrate fits after training, from --calibration, --threshold-for and
-/// --cost-matrix; a threshold needs a binary classifier and held-out rows.
-train::CalibrationOptions calibration_options(const train::TrainSettings& s,
-                                              const data::PreparedData& p, bool held_out) {
-  train::CalibrationOptions options{.temperature = s.calibration == "temperature"};
-  if (s.threshold_for.empty() && s.cost_matrix.empty()) return options;
-  if (!s.threshold_for.empty() && !s.cost_matrix.empty())
-    throw UsageError("--threshold-for and --cost-matrix both choose the threshold; give one");
-  const std::string flag = s.threshold_for.empty() ? "--cost-matrix" : "--threshold-for";
-  if (!p.classification() || p.classes.size() != 2)
-    throw UsageError(flag + ": a decision threshold needs a binary classifier");
-  if (!held_out)
-    throw UsageError(flag +
-                     ": the threshold is chosen on the validation rows; "
-                     "--validation-split 0 leaves none");
-  try {
-    options.threshold = s.threshold_for.empty() ? train::cost_rule(s.cost_matrix)
-                                                : train::threshold_rule(s.threshold_for);
-  } catch (const Error& e) {
-    throw UsageError(e.what());
-  }
-  return options;
-}
-
 /// Prints an interrupted run's checkpoint and how to continue it.
 int report_interrupt(const train::Interrupted& e) {
   std::cerr << "\nplexus: interrupted in epoch " << e.epoch + 1 << " after " << e.step

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "plexus/train/calibration.hpp"
 #include "plexus/train/callbacks.hpp"
 #include "plexus/train/checkpoint.hpp"
 #include "plexus/train/diagnostics.hpp"
@@ -29,6 +30,11 @@ json run_record(const train::TrainSettings& settings, size_t data_rows,
 void set_checkpointing(train::FitOptions& fit, const train::TrainSettings& settings,
                        const TrainFlags& flags, const train::Checkpoint* checkpoint,
                        const json& saved_run, const json& run);
+
+/// What train::calibrate fits after training, from --calibration, --threshold-for and
+/// --cost-matrix; a threshold needs a binary classifier and held-out rows (UsageError).
+train::CalibrationOptions calibration_options(const train::TrainSettings& settings,
+                                              const data::PreparedData& data, bool held_out);
 
 /// `text` as one shell word.
 std::string shell_word(const std::string& text);

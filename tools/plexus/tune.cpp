@@ -218,6 +218,8 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
         << std::flush;
   };
 
+  // Checked before the search: a threshold needs a binary classifier.
+  const train::CalibrationOptions calibrating = calibration_options(s, p, true);
   train::Tuner tuner(p, base, options);
   train::TuneResult result;
   try {
@@ -237,8 +239,14 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
       (flags.config.empty() ? "" : " --config " + shell_word(flags.config)) +
       (flags.selection.empty() ? "" : " --selection " + flags.selection) + " --max-trials " +
       std::to_string(result.trials.size()) + " --seed " + std::to_string(s.seed);
+  // Calibrated on the held-out rows the search scored: the ensemble's out-of-fold outputs.
+  train::CalibrationResult calibration;
+  if (!result.partial)
+    calibration =
+        train::calibrate(result.held_out_outputs, result.held_out_targets, p.task, calibrating);
   if (!s.save.empty() && lead) {
     io::ModelInfo info = train::model_info(p);
+    info.calibration = calibration.calibration;
     info.training = json({{"command", "tune"},
                           {"trials", result.trials.size()},
                           {"folds", result.folds},
@@ -249,7 +257,8 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   }
   metrics::Scores test;
   if (p.has_test())
-    test = metrics::evaluate(io::forward_in_batches(result.network, p.x_test), p.y_test, p.task);
+    test = metrics::evaluate(io::forward_in_batches(result.network, p.x_test), p.y_test, p.task,
+                             calibration.calibration);
   const json summary = tune_json(result, p, reproduce, p.has_test() ? &test : nullptr);
   if (!s.report.empty() && lead) write_tune_report(s.report, result, p, summary);
 
@@ -260,14 +269,15 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
     for (size_t i = 0; i < result.members.size(); ++i)
       out << (i ? ", " : "") << "trial " << result.members[i].trial + 1 << " x"
           << result.members[i].weight;
-    out << " (" << result.network.name() << ")\n"
+    out << " (" << result.members.size() * result.folds << " networks: their fold models)\n"
         << "out of fold: " << (p.classification() ? "log loss " : "RMSE ")
         << score_text(result.score) << (p.classification() ? ", accuracy " : ", R2 ")
         << score_text(result.metric) << "\n";
   }
+  out << calibration.text();
   if (p.has_test())
     out << "test (" << p.x_test.shape(0) << " rows, not used by the search):\n"
-        << metrics::scores_text(test, p.classes, false);
+        << metrics::scores_text(test, p.classes, false) << metrics::calibration_text(test);
   out << "trials: " << result.trials.size()
       << (result.time_limit_reached ? " (the time limit ended the search)" : "") << "\n"
       << "to repeat it: " << reproduce << "\n"

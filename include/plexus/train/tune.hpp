@@ -132,6 +132,11 @@ struct TuneResult {
   std::vector<EnsembleMember> members;
   double score = 0;   ///< the ensemble's out-of-fold score (NaN when no trial finished)
   double metric = 0;  ///< the ensemble's out-of-fold accuracy or R2
+  /// The ensemble's out-of-fold outputs on the rows the folds held out (every training row, or
+  /// fold 0's with a holdout), each row by the fold models that did not train on it, and those
+  /// rows' targets: held-out rows to calibrate the saved model on (train::calibrate). Undefined
+  /// when partial.
+  Tensor held_out_outputs, held_out_targets;
   /// nn::Ensemble of the members' fold models inside a Sequential, in eval mode.
   nn::Sequential network;
   bool time_limit_reached = false;

@@ -38,6 +38,20 @@ cmp -s a.board b.board && ok "the same leaderboard twice" || fail "leaderboards 
 cmp -s first.plx a.plx && ok "the same model file twice" || fail "model files differ"
 tail -n 1 a.txt | grep -q '"trials_run":10' || fail "--json: no trials_run: $(tail -c 300 a.txt)"
 
+grep -q "^calibration: temperature .* fitted on 320 held-out rows" a.txt &&
+  ok "calibrated on the out-of-fold rows: $(grep '^calibration:' a.txt | cut -c1-60)" ||
+  fail "no calibration line: $(grep -A3 '^out of fold' a.txt)"
+
+# ---- a regressor: conformal intervals from the out-of-fold residuals ---------------------------
+awk 'BEGIN { srand(5); print "a,b,y"; for (i = 0; i < 300; i++) { a = rand() * 4 - 2; b = rand() * 4 - 2;
+  printf "%.4f,%.4f,%.4f\n", a, b, 2 * a - b + (rand() - 0.5) } }' > reg.csv
+"$PLEXUS" tune --data reg.csv --target y --epochs 6 --folds 3 --max-trials 3 --save reg.plx \
+  > reg.txt 2>&1 || fail "tune a regressor: $(tail -3 reg.txt)"
+grep -q "^intervals: 240 held-out residuals" reg.txt &&
+  "$PLEXUS" predict --model reg.plx --data reg.csv --interval 0.9 2> interval.err | head -n 1 |
+  grep -q "^prediction,lower,upper$" && ok "a tuned regressor predicts intervals" ||
+  fail "tuned regressor's intervals: $(grep '^intervals' reg.txt) $(cat interval.err)"
+
 # ---- --time-limit 20s: in time, and the model works everywhere ---------------------------------
 t0=$(now_ms)
 "$PLEXUS" tune --data train.csv --ignore id --time-limit 20s --save timed.plx --report report \
