@@ -25,6 +25,10 @@ data::PreparedData rows_of(const data::PreparedData& data, const std::vector<int
 
 }  // namespace
 
+EnsembleFit default_ensemble_fit(data::Task task) {
+  return task == data::Task::regression ? EnsembleFit::refit : EnsembleFit::bagging;
+}
+
 TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& recipe,
                                const EnsembleOptions& ensemble, FitOptions options) {
   const size_t k = ensemble.members;
@@ -53,6 +57,7 @@ TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& rec
     for (size_t r = 0; r < rows; ++r)
       classes.push_back(static_cast<int64_t>(data.y_train.data()[r]));
   const std::vector<size_t> fold = data::fold_rows(rows, k, recipe.seed + 2, classes);
+  const EnsembleFit fit = ensemble.fit.value_or(default_ensemble_fit(data.task));
 
   std::vector<nn::Sequential> networks;
   std::vector<Tensor> held_out_outputs(k);
@@ -73,7 +78,7 @@ TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& rec
     held_out_outputs[member] = io::forward_in_batches(run.network, part.x_validation);
     out.model.seconds += run.seconds;
     samples += run.samples_per_second * run.seconds;
-    if (ensemble.fit == EnsembleFit::refit) {
+    if (fit == EnsembleFit::refit) {
       // The same network (seed) again, on every row, for as many epochs as fold `member` chose.
       member_recipe.epochs = static_cast<int64_t>(run.best_epoch) + 1;
       member_recipe.early_stopping = 0;

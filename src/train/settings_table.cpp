@@ -192,6 +192,14 @@ std::vector<Setting> make_table() {
        "train K networks, member i validating on fold i of K, and save their mean as one model "
        "(takes K times as long; default: 1)",
        Kind::integer, &S::ensemble, kAtLeastOne},
+      {"ensemble_fit",
+       "how ensemble members train: bagging (member i on the folds but i), refit (then again on "
+       "every row, for the epochs fold i chose), auto (refit for regression, bagging for "
+       "classification; default)",
+       Kind::choice,
+       &S::ensemble_fit,
+       {},
+       {"auto", "bagging", "refit"}},
       {"calibration",
        "after training, fit a classifier's temperature on the validation rows, kept only if it "
        "lowers their log-loss: temperature, none (default: temperature)",

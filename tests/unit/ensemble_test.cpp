@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <plexus/plexus.hpp>
 #include <string>
 #include <vector>
@@ -202,6 +203,42 @@ TEST(TrainEnsemble, RefitTrainsEveryMemberOnEveryRow) {
     EXPECT_EQ(m.training_rows, static_cast<size_t>(data.x_train.shape(0)));
     EXPECT_FALSE(m.early_stopping);
   }
+}
+
+TEST(TrainEnsemble, ARegressorRefitsUnlessToldAndAClassifierBags) {
+  EXPECT_EQ(px::train::default_ensemble_fit(px::data::Task::regression),
+            px::train::EnsembleFit::refit);
+  EXPECT_EQ(px::train::default_ensemble_fit(px::data::Task::classification),
+            px::train::EnsembleFit::bagging);
+  std::vector<std::vector<std::string>> rows;
+  px::Generator g(7);
+  for (size_t i = 0; i < 120; ++i) {
+    const float a = g.uniform(-2, 2);
+    rows.push_back({std::to_string(a), std::to_string(3 * a + g.uniform(-0.1f, 0.1f))});
+  }
+  const auto regression = px::data::prepare_table(
+      px::data::Table("rows", {"a", "y"}, rows),
+      {.target = "y", .task = px::data::Task::regression}, {.validation_fraction = 0.0});
+  const auto classes = px::data::prepare_table(three_classes(120), {.target = "label"},
+                                               {.validation_fraction = 0.0});
+  const px::train::Recipe recipe{.hidden = {8}, .epochs = 4, .seed = 3};
+  const auto refits_of = [&](const px::data::PreparedData& data,
+                             std::optional<px::train::EnsembleFit> fit) {
+    size_t refits = 0;
+    const auto trained = px::train::train_ensemble(
+        data, recipe,
+        {.members = 3,
+         .fit = fit,
+         .on_member = [&](size_t, size_t, bool refit) { refits += refit; }},
+        {.verbose = 0});
+    // A refit member's last run trained on every row; a bagged one's on the folds but its own.
+    for (const auto& m : trained.members)
+      EXPECT_EQ(m.training_rows == static_cast<size_t>(data.x_train.shape(0)), refits > 0);
+    return refits;
+  };
+  EXPECT_EQ(refits_of(regression, std::nullopt), 3u);
+  EXPECT_EQ(refits_of(classes, std::nullopt), 0u);
+  EXPECT_EQ(refits_of(regression, px::train::EnsembleFit::bagging), 0u);  // told wins
 }
 
 TEST(TrainEnsemble, SaysWhatItCannotDo) {

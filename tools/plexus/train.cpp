@@ -162,10 +162,17 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   for (const auto& [name, kind] : columns) out << "  " << name << ": " << kind << "\n";
   out << loaded.test_note << "\n";
   const bool ensemble = s.ensemble > 1;
+  const train::EnsembleFit ensemble_fit = s.ensemble_fit == "bagging" ? train::EnsembleFit::bagging
+                                          : s.ensemble_fit == "refit"
+                                              ? train::EnsembleFit::refit
+                                              : train::default_ensemble_fit(p.task);
   const bool has_val = p.has_validation() || ensemble;
   out << "validation: "
       << (ensemble ? "member i of " + std::to_string(s.ensemble) + " on fold i of the " +
-                         std::to_string(p.x_train.shape(0)) + " training rows"
+                         std::to_string(p.x_train.shape(0)) + " training rows" +
+                         (ensemble_fit == train::EnsembleFit::refit
+                              ? ", then again on all of them for as many epochs (refit)"
+                              : "")
           : has_val ? std::to_string(p.x_validation.shape(0)) + " rows (" +
                           number_text(s.validation_split * 100) + "% of the training rows)"
                     : std::string("none (--validation-split 0)"))
@@ -247,7 +254,9 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
               << std::flush;
       };
       members = train::train_ensemble(
-          p, recipe, {.members = static_cast<size_t>(s.ensemble), .on_member = announce}, fit);
+          p, recipe,
+          {.members = static_cast<size_t>(s.ensemble), .fit = ensemble_fit, .on_member = announce},
+          fit);
       trained = members->model;
     } else {
       trained = train::train_model(std::move(network), p, recipe, fit);

@@ -3,8 +3,8 @@
 // (nn::Ensemble). The rows are split into K folds (data::fold_rows), stratified for
 // classification; member i
 // validates and stops early on fold i and trains on the others (bagging), or afterwards trains
-// again on every row for the epochs fold i chose (refit). Training takes K times (refit 2K times)
-// as long as one network:
+// again on every row for the epochs fold i chose (refit: regression's default). Training takes K
+// times (refit about 2K times) as long as one network:
 //
 //   auto data = px::data::prepare_table(table, {.target = "y"}, {.validation_fraction = 0});
 //   auto ensemble = px::train::train_ensemble(data, px::train::Recipe{}, {.members = 5});
@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "plexus/data/prepare.hpp"
@@ -28,11 +29,17 @@ enum class EnsembleFit {
   refit,    ///< member i trains again, on every row, for the epochs its fold-i run chose
 };
 
+/// The fit an ensemble of `task` gets unless told: bagging for classification, refit for
+/// regression. On the tabular benchmark, 5 members: classification error 0.040 bagged against
+/// refit's 0.049 (11 sets); regression RMSE/std 3.7% below one network's with refit against 2.5%
+/// bagged (5 sets, 8 splits each, paired; bench/TABULAR.md block 7), where a member's fewer rows
+/// cost the small sets most (Servo: 133 rows).
+EnsembleFit default_ensemble_fit(data::Task task);
+
 struct EnsembleOptions {
   size_t members = 5;
-  /// Bagging: on 11 sets of the tabular benchmark, 5 members, classification error 0.040 against
-  /// refit's 0.049 (regression RMSE/std 0.556 against 0.546), in 0.6 of refit's time.
-  EnsembleFit fit = EnsembleFit::bagging;
+  /// Unset: default_ensemble_fit of the data's task.
+  std::optional<EnsembleFit> fit;
   /// Called as member i (from 0) of `members` starts its run, and as its refit starts.
   std::function<void(size_t member, size_t members, bool refit)> on_member;
 };

@@ -64,6 +64,9 @@ struct TrainSettings {
   double validation_split = 0.1;
   /// Members of the ensemble (train_ensemble); 1: one network.
   int64_t ensemble = 1;
+  /// How the members train (train::EnsembleFit): "auto" (train::default_ensemble_fit), "bagging"
+  /// or "refit".
+  std::string ensemble_fit = "auto";
   /// After training, on the held-out rows (train::calibrate): "temperature" or "none".
   std::string calibration = "temperature";
   std::string threshold_for;  ///< a binary classifier's threshold rule (train::threshold_rule)

@@ -414,6 +414,11 @@ ensemble)
   grep -q "accuracy" out.txt || fail "eval printed no accuracy for the ensemble"
   expect 1 "not checkpointed" -- "$PLEXUS" train --data train.csv --ignore id --epochs 2 \
     --ensemble 2 --checkpoint ck --quiet
+  # A classifier bags unless told to refit (a regressor refits unless told to bag).
+  expect 0 "" -- "$PLEXUS" train --data train.csv --ignore id --epochs 3 --ensemble 2 \
+    --ensemble-fit refit
+  grep -q "member 2/2 (refit)" out.txt || fail "--ensemble-fit refit did not refit member 2"
+  grep -q "then again on all of them" out.txt || fail "--ensemble-fit refit was not announced"
   ;;
 *)
   echo "unknown flow $FLOW"
