@@ -1,7 +1,8 @@
 // Whether a training run streams its data, and the sizes streaming works with, from a memory
-// budget: it streams when reading the data whole would take more than the budget (the estimate
-// of data/memory.hpp), or always for what only the stream reads (.csv.gz, a folder or glob of
-// shards). The chunks take a 256th of the budget each and the shuffle buffer a quarter.
+// budget: it streams when reading the data whole would take more than the budget (a CSV: the
+// estimate of data/memory.hpp; a .npy: kNpyMemoryExpansion times the features file), or always for
+// what only the stream reads (.csv.gz, a folder or glob of shards). The chunks take a 256th of the
+// budget each and the shuffle buffer a quarter.
 #pragma once
 
 #include <cstddef>
@@ -15,9 +16,14 @@ namespace plexus::data {
 /// "1G", "512M", "1.5GB", "64k", "1000000": bytes (powers of 1024); throws naming the text.
 uint64_t parse_memory_size(std::string_view text);
 
-/// Whether `spec` is CSV data the stream reads: a .csv/.tsv file (also .gz), a folder holding
-/// some, or a glob pattern.
+/// Whether `spec` is data the stream reads: a .csv/.tsv file (also .gz), a folder holding some, a
+/// glob pattern, or a .npy file (of features, with a .npy of labels).
 bool streamable(const std::string& spec);
+
+/// Bytes that reading a .npy of features whole and training from it takes, as a multiple of its
+/// size: the array as floats, and its rows copied into the training, validation and test parts
+/// (a third copy when 8-bit values are scaled by 1/255, or float64 converted to float32).
+inline constexpr double kNpyMemoryExpansion = 3.0;
 
 struct StreamPlan {
   bool stream = false;

@@ -1,0 +1,89 @@
+#!/bin/sh
+# plexus train --stream on a .npy of features with a .npy of labels:
+#   npy_stream_test.sh PLEXUS MAKE_NPY WORKDIR [MPIRUN]
+# - streaming and reading whole reach the same accuracy under `plexus eval` on a held-out pair of
+#   files (within 2 points);
+# - without --stream, a budget smaller than reading whole needs streams, and says why;
+# - labels of another length, a dtype the stream does not read and a truncated file stop with
+#   exit 1, naming the file (and --no-stream for the dtype); --stream without --labels is usage
+#   (exit 2);
+# - with MPIRUN, 1 and 2 processes under --distributed --stream train the model 1 process
+#   streaming trains (to 1e-4), each of 2 reading about half of the bytes (--json's bytes_read).
+set -u
+PLEXUS=$1
+MAKE_NPY=$2
+WORK=$3
+MPIRUN=${4:-}
+. "$(dirname "$0")/lib.sh"
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
+
+accuracy() { "$PLEXUS" eval --model "$1" --data hold_x.npy --labels hold_y.npy | awk '/accuracy/ { print $2; exit }'; }
+within() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; if (x < 0) x = -x; exit !(a != "" && b != "" && x <= d) }'; }
+max_difference() {
+  [ "$(wc -l < "$1")" -gt 1 ] && [ "$(wc -l < "$2")" -eq "$(wc -l < "$1")" ] || { echo none; return; }
+  awk -F, 'NR == FNR { a[FNR] = $0; next } FNR > 1 { n = split(a[FNR], x, ","); split($0, y, ",");
+    for (i = 2; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > m) m = d } }
+    END { printf "%g", m + 0 }' "$1" "$2"
+}
+bytes_read() { sed -n 's/.*"bytes_read":\[\([0-9,]*\)\].*/\1/p' "$1" | tr ',' '\n'; }
+
+"$MAKE_NPY" train 20000 1 && "$MAKE_NPY" hold 4000 2 || { echo "FAIL: make_npy"; exit 1; }
+args="--data train_x.npy --labels train_y.npy --hidden 32 --epochs 8 --early-stopping 0 --quiet"
+
+# ---- streaming vs reading whole, judged by plexus eval on held-out files
+"$PLEXUS" train $args --no-stream --save whole.plx > whole.txt 2>&1 || fail "--no-stream: $(tail -c 300 whole.txt)"
+"$PLEXUS" train $args --stream --memory 2M --save streamed.plx > streamed.txt 2>&1 ||
+  fail "--stream: $(tail -c 300 streamed.txt)"
+grep -q "^streaming: --stream; units of [0-9]* rows" streamed.txt ||
+  fail "--stream did not say it streams in units of rows: $(head -c 400 streamed.txt)"
+grep -q "not stratified" streamed.txt || fail "--stream did not say its splits are not stratified"
+a_whole=$(accuracy whole.plx) a_stream=$(accuracy streamed.plx)
+above "$a_whole" 0.9 || fail "in memory: held-out accuracy $a_whole"
+within "$a_whole" "$a_stream" 0.02 && ok "held-out accuracy: whole $a_whole, streamed $a_stream" ||
+  fail "held-out accuracy: whole $a_whole, streamed $a_stream (more than 2 points apart)"
+
+# ---- the decision: a budget below what reading whole takes streams
+"$PLEXUS" train $args --epochs 1 --memory 100K > auto.txt 2>&1 || fail "--memory 100K: $(tail -c 300 auto.txt)"
+grep -q "^streaming: reading it whole would take about .*, more than the memory budget" auto.txt &&
+  ok "--memory 100K streams, saying why" || fail "--memory 100K: $(grep -m1 streaming auto.txt)"
+
+# ---- bad input
+expect 1 "hold_y.npy: 4000 labels for the 20000 rows of train_x.npy" -- \
+  "$PLEXUS" train --data train_x.npy --labels hold_y.npy --stream --epochs 1
+expect 1 "dtype '<i4' cannot be streamed.*--no-stream" -- \
+  "$PLEXUS" train --data train_xint.npy --labels train_y.npy --stream --epochs 1
+head -c 5000 train_x.npy > cut_x.npy
+expect 1 "cut_x.npy: the shape (20000, 4) of '<f4' needs" -- \
+  "$PLEXUS" train --data cut_x.npy --labels train_y.npy --stream --epochs 1
+expect 2 "give the targets with --labels" -- "$PLEXUS" train --data train_x.npy --stream --epochs 1
+
+# ---- processes sharing the stream train the model of one, each reading its share
+if [ -n "$MPIRUN" ]; then
+  dargs="$args --epochs 2 --dropout 0.1 --batch-size 32 --threads 1 --stream --memory 2M --json"
+  "$PLEXUS" train $dargs --save one.plx > one.txt 2>&1 || fail "1 process: $(tail -c 300 one.txt)"
+  "$PLEXUS" predict --model one.plx --data hold_x.npy --proba > p1.csv
+  one_bytes=$(bytes_read one.txt)
+  for n in 1 2; do
+    $MPIRUN --allow-run-as-root --oversubscribe -np $n "$PLEXUS" train $dargs --distributed \
+      --save np$n.plx > np$n.txt 2> np$n.err || fail "$n processes: $(tail -c 300 np$n.err)"
+    "$PLEXUS" predict --model np$n.plx --data hold_x.npy --proba > p$n.np.csv
+    d=$(max_difference p1.csv p$n.np.csv)
+    awk -v d="$d" 'BEGIN { exit !(d != "none" && d <= 1e-4) }' &&
+      ok "$n processes: probabilities within $d of 1 process streaming" ||
+      fail "$n processes: probabilities differ from 1 process streaming by $d"
+    count=$(bytes_read np$n.txt | wc -l)
+    [ "$count" -eq "$n" ] || fail "$n processes: bytes_read has $count numbers: $(tail -c 300 np$n.txt)"
+    for bytes in $(bytes_read np$n.txt); do
+      awk -v b="$bytes" -v all="$one_bytes" -v n="$n" 'BEGIN { share = all / n; d = b - share;
+        if (d < 0) d = -d; exit !(all > 0 && d <= 0.15 * share) }' &&
+        ok "$n processes: one read $bytes bytes, 1/$n of $one_bytes" ||
+        fail "$n processes: one read $bytes bytes, not about 1/$n of $one_bytes"
+    done
+  done
+fi
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all checks passed"
