@@ -62,17 +62,19 @@ bool streamable(const std::string& spec) {
   return csv_name(spec) || npy_name(spec) || is_pattern(spec);
 }
 
-StreamPlan plan_streaming(const std::string& spec, std::optional<bool> forced, uint64_t budget) {
+StreamPlan plan_streaming(const std::string& spec, const std::string& labels,
+                          std::optional<bool> forced, uint64_t budget) {
   StreamPlan plan;
   plan.budget = budget;
   std::error_code error;
   const bool one_file = fs::is_regular_file(spec, error);
   if (one_file) plan.file_bytes = fs::file_size(spec, error);
+  const bool npy = one_file && npy_name(spec);
+  if (npy && fs::is_regular_file(labels, error)) plan.file_bytes += fs::file_size(labels, error);
   const bool whole_readable = one_file && !has_suffix(spec, ".gz");
   if (whole_readable)
     plan.needed =
-        npy_name(spec)
-            ? static_cast<uint64_t>(kNpyMemoryExpansion * static_cast<double>(plan.file_bytes))
+        npy ? static_cast<uint64_t>(kNpyMemoryExpansion * static_cast<double>(plan.file_bytes))
             : memory_to_read_whole(plan.file_bytes);
   if (forced) {
     plan.stream = *forced;

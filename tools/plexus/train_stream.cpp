@@ -31,7 +31,7 @@ data::StreamPlan streaming_plan(const train::TrainSettings& s) {
   // it sets shape the batches, which must not depend on each machine's memory.
   if (distributed::initialized() && distributed::world_size() > 1)
     budget = std::stoull(distributed::all_gather(std::to_string(budget)).front());
-  return data::plan_streaming(s.data, s.stream, budget);
+  return data::plan_streaming(s.data, s.labels, s.stream, budget);
 }
 
 namespace {

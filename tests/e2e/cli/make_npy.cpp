@@ -1,8 +1,8 @@
 // Writes labelled .npy data for the plexus command's streaming tests:
-//   make_npy PREFIX ROWS SEED
-// PREFIX_x.npy (float32 [ROWS, 4], uniform in [-2, 2)), PREFIX_y.npy (int64 labels 0, 1 or 2 from
-// x0 + x1, so a working network learns them) and PREFIX_xint.npy (the features as int32, a dtype
-// the stream refuses).
+//   make_npy PREFIX ROWS SEED [int32]
+// PREFIX_x.npy (float32 [ROWS, 4], uniform in [-2, 2); with int32, the values times 100 as int32,
+// a dtype the stream refuses) and PREFIX_y.npy (int64 labels 0, 1 or 2 from x0 + x1, so a working
+// network learns them).
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -31,8 +31,9 @@ void write_npy(const std::string& path, const std::string& descr, const std::str
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: make_npy PREFIX ROWS SEED\n";
+  const bool int32 = argc == 5 && std::string(argv[4]) == "int32";
+  if (argc != 4 && !int32) {
+    std::cerr << "usage: make_npy PREFIX ROWS SEED [int32]\n";
     return 2;
   }
   const std::string prefix = argv[1];
@@ -47,11 +48,14 @@ int main(int argc, char** argv) {
     const float s = x[i * 4] + x[i * 4 + 1];
     y.push_back(s < -0.7f ? 0 : (s < 0.7f ? 1 : 2));
   }
-  for (const float v : x) xint.push_back(static_cast<int32_t>(v * 100));
+  if (int32)
+    for (const float v : x) xint.push_back(static_cast<int32_t>(v * 100));
   const std::string n = std::to_string(rows);
   const std::string shape = std::string("(").append(n).append(", 4)");
-  write_npy(prefix + "_x.npy", "<f4", shape, x.data(), x.size() * sizeof(float));
-  write_npy(prefix + "_xint.npy", "<i4", shape, xint.data(), xint.size() * sizeof(int32_t));
+  if (int32)
+    write_npy(prefix + "_x.npy", "<i4", shape, xint.data(), xint.size() * sizeof(int32_t));
+  else
+    write_npy(prefix + "_x.npy", "<f4", shape, x.data(), x.size() * sizeof(float));
   write_npy(prefix + "_y.npy", "<i8", std::string("(").append(n).append(",)"), y.data(),
             y.size() * sizeof(int64_t));
   return 0;

@@ -4,6 +4,9 @@
 # - streaming and reading whole reach the same accuracy under `plexus eval` on a held-out pair of
 #   files (within 2 points);
 # - without --stream, a budget smaller than reading whole needs streams, and says why;
+# - under a hard address-space limit of what the command needs on a small file plus 96 MB, a
+#   .npy pair of 120 MB trains with --stream (each unit's rows mapped only while read), and
+#   --no-stream fails with a message naming --stream;
 # - labels of another length, a dtype the stream does not read and a truncated file stop with
 #   exit 1, naming the file (and --no-stream for the dtype); --stream without --labels is usage
 #   (exit 2);
@@ -27,8 +30,10 @@ max_difference() {
 }
 bytes_read() { sed -n 's/.*"bytes_read":\[\([0-9,]*\)\].*/\1/p' "$1" | tr ',' '\n'; }
 
-"$MAKE_NPY" train 20000 1 && "$MAKE_NPY" hold 4000 2 || { echo "FAIL: make_npy"; exit 1; }
-args="--data train_x.npy --labels train_y.npy --hidden 32 --epochs 8 --early-stopping 0 --quiet"
+"$MAKE_NPY" train 20000 1 && "$MAKE_NPY" hold 4000 2 && "$MAKE_NPY" ints 100 3 int32 ||
+  { echo "FAIL: make_npy"; exit 1; }
+base="--data train_x.npy --labels train_y.npy --hidden 32 --early-stopping 0 --quiet"
+args="$base --epochs 8"
 
 # ---- streaming vs reading whole, judged by plexus eval on held-out files
 "$PLEXUS" train $args --no-stream --save whole.plx > whole.txt 2>&1 || fail "--no-stream: $(tail -c 300 whole.txt)"
@@ -43,15 +48,45 @@ within "$a_whole" "$a_stream" 0.02 && ok "held-out accuracy: whole $a_whole, str
   fail "held-out accuracy: whole $a_whole, streamed $a_stream (more than 2 points apart)"
 
 # ---- the decision: a budget below what reading whole takes streams
-"$PLEXUS" train $args --epochs 1 --memory 100K > auto.txt 2>&1 || fail "--memory 100K: $(tail -c 300 auto.txt)"
+"$PLEXUS" train $base --epochs 1 --memory 100K > auto.txt 2>&1 || fail "--memory 100K: $(tail -c 300 auto.txt)"
 grep -q "^streaming: reading it whole would take about .*, more than the memory budget" auto.txt &&
   ok "--memory 100K streams, saying why" || fail "--memory 100K: $(grep -m1 streaming auto.txt)"
+
+# ---- a hard memory limit smaller than the files
+if command -v prlimit > /dev/null; then
+  export MALLOC_ARENA_MAX=1  # no 64 MB address-space reservation per thread's malloc arena
+  small="--epochs 1 --hidden 16 --threads 1 --quiet"
+  limited_base=""
+  for mb in 350 400 450 500 600 800 1200; do
+    if timeout 30 prlimit --as=$((mb << 20)) "$PLEXUS" train --data train_x.npy --labels train_y.npy \
+      $small --stream --memory 8M > /dev/null 2>&1; then limited_base=$mb; break; fi
+  done
+  if [ -z "$limited_base" ]; then
+    fail "--stream on a small .npy under address-space limits up to 1200 MB"
+  else
+    "$MAKE_NPY" big 5000000 4 || fail "make_npy big"
+    size=$(($(wc -c < big_x.npy) + $(wc -c < big_y.npy)))
+    limit=$(((limited_base + 96) << 20))
+    timeout 150 prlimit --as=$limit "$PLEXUS" train --data big_x.npy --labels big_y.npy $small \
+      --stream --memory 8M > limited.txt 2>&1 && grep -q "accuracy" limited.txt &&
+      ok "streamed $size bytes of .npy under an address-space limit of $limited_base MB + 96 MB" ||
+      fail "--stream, $size bytes of .npy, limit $limited_base MB + 96 MB: $(tail -c 400 limited.txt)"
+    timeout 120 prlimit --as=$limit "$PLEXUS" train --data big_x.npy --labels big_y.npy $small \
+      --no-stream > whole_limited.txt 2>&1
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -q -- "--stream" whole_limited.txt &&
+      ok "--no-stream under the same limit: exit 1, naming --stream" ||
+      fail "--no-stream under the limit: exit $rc: $(tail -c 300 whole_limited.txt)"
+    rm -f big_x.npy big_y.npy
+  fi
+  unset MALLOC_ARENA_MAX
+fi
 
 # ---- bad input
 expect 1 "hold_y.npy: 4000 labels for the 20000 rows of train_x.npy" -- \
   "$PLEXUS" train --data train_x.npy --labels hold_y.npy --stream --epochs 1
 expect 1 "dtype '<i4' cannot be streamed.*--no-stream" -- \
-  "$PLEXUS" train --data train_xint.npy --labels train_y.npy --stream --epochs 1
+  "$PLEXUS" train --data ints_x.npy --labels ints_y.npy --stream --epochs 1
 head -c 5000 train_x.npy > cut_x.npy
 expect 1 "cut_x.npy: the shape (20000, 4) of '<f4' needs" -- \
   "$PLEXUS" train --data cut_x.npy --labels train_y.npy --stream --epochs 1
@@ -59,7 +94,7 @@ expect 2 "give the targets with --labels" -- "$PLEXUS" train --data train_x.npy 
 
 # ---- processes sharing the stream train the model of one, each reading its share
 if [ -n "$MPIRUN" ]; then
-  dargs="$args --epochs 2 --dropout 0.1 --batch-size 32 --threads 1 --stream --memory 2M --json"
+  dargs="$base --epochs 2 --dropout 0.1 --batch-size 32 --threads 1 --stream --memory 2M --json"
   "$PLEXUS" train $dargs --save one.plx > one.txt 2>&1 || fail "1 process: $(tail -c 300 one.txt)"
   "$PLEXUS" predict --model one.plx --data hold_x.npy --proba > p1.csv
   one_bytes=$(bytes_read one.txt)
