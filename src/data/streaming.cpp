@@ -202,8 +202,6 @@ std::string StreamingTable::located(const std::exception& error) const {
 void StreamingTable::fit_csv_lanes(std::string& mine) {
   const std::vector<std::string>& columns = stream_->columns();
   const TabularOptions& tabular = options_.columns;
-  // Resolves the columns with Preprocessing::fit's errors (a target that is not there).
-  const PreprocessingAccumulator columns_checked(columns, tabular, stream_->name());
   const auto named = std::find(columns.begin(), columns.end(), tabular.target);
   const size_t target_column =
       named != columns.end() ? static_cast<size_t>(named - columns.begin()) : columns.size() - 1;
@@ -239,6 +237,8 @@ void StreamingTable::fit_csv_lanes(std::string& mine) {
 
 void StreamingTable::fit_lanes() {
   const size_t lanes = options_.lanes;
+  // Resolves a CSV's columns with Preprocessing::fit's errors (a target that is not there).
+  if (stream_) PreprocessingAccumulator(stream_->columns(), options_.columns, stream_->name());
   std::string mine = "L";
   unit_rows_.assign(unit_count_, 0);
   try {

@@ -18,6 +18,7 @@
 //   px::data::StreamingTable data(px::data::CsvStream("big.csv"), {.columns = {.target = "y"}});
 //   auto train = data.batches(px::data::Part::train, {.batch_size = 128, .shuffle = true});
 //   px::train::fit(model, optimizer, "cross_entropy", *train, {.epochs = 3});
+//   px::data::StreamingTable arrays(px::data::NpyStream("x.npy", "y.npy"), {});
 #pragma once
 
 #include <array>
