@@ -3,6 +3,7 @@
 #   npy_stream_test.sh PLEXUS MAKE_NPY WORKDIR [MPIRUN]
 # - streaming and reading whole reach the same accuracy under `plexus eval` on a held-out pair of
 #   files (within 2 points);
+# - a streamed run resumed from its checkpoint after epoch 2 ends with the uninterrupted model;
 # - without --stream, a budget smaller than reading whole needs streams, and says why;
 # - under a hard address-space limit of what the command needs on a small file plus 96 MB, a
 #   .npy pair of 120 MB trains with --stream (each unit's rows mapped only while read), and
@@ -46,6 +47,16 @@ a_whole=$(accuracy whole.plx) a_stream=$(accuracy streamed.plx)
 above "$a_whole" 0.9 || fail "in memory: held-out accuracy $a_whole"
 within "$a_whole" "$a_stream" 0.02 && ok "held-out accuracy: whole $a_whole, streamed $a_stream" ||
   fail "held-out accuracy: whole $a_whole, streamed $a_stream (more than 2 points apart)"
+
+# ---- resuming at an epoch's end gives the uninterrupted run's model
+rargs="$base --stream --memory 2M"
+"$PLEXUS" train $rargs --epochs 3 --save straight.plx > straight.txt 2>&1 || fail "3 epochs: $(tail -c 300 straight.txt)"
+"$PLEXUS" train $rargs --epochs 2 --checkpoint ck > ck.txt 2>&1 || fail "2 epochs: $(tail -c 300 ck.txt)"
+"$PLEXUS" train --resume ck --epochs 3 --save resumed.plx > resumed.txt 2>&1 || fail "resume: $(tail -c 300 resumed.txt)"
+"$PLEXUS" predict --model straight.plx --data hold_x.npy --proba > straight.csv
+"$PLEXUS" predict --model resumed.plx --data hold_x.npy --proba > resumed.csv
+[ -s straight.csv ] && cmp -s straight.csv resumed.csv && ok "resumed after epoch 2: the same model" ||
+  fail "resumed after epoch 2: the probabilities differ from the uninterrupted run's"
 
 # ---- the decision: a budget below what reading whole takes streams
 "$PLEXUS" train $base --epochs 1 --memory 100K > auto.txt 2>&1 || fail "--memory 100K: $(tail -c 300 auto.txt)"
