@@ -172,6 +172,45 @@ void convert(const unsigned char* bytes, float* out, size_t n) {
   }
 }
 
+// `count` values of `kind` at `bytes` as floats, as by static_cast<float>.
+void convert_values(Kind kind, const unsigned char* bytes, float* out, size_t count) {
+  switch (kind) {
+    case Kind::f32:
+      std::memcpy(out, bytes, count * sizeof(float));
+      break;
+    case Kind::f64:
+      convert<double>(bytes, out, count);
+      break;
+    case Kind::i8:
+      convert<int8_t>(bytes, out, count);
+      break;
+    case Kind::i16:
+      convert<int16_t>(bytes, out, count);
+      break;
+    case Kind::i32:
+      convert<int32_t>(bytes, out, count);
+      break;
+    case Kind::i64:
+      convert<int64_t>(bytes, out, count);
+      break;
+    case Kind::u8:
+      convert<uint8_t>(bytes, out, count);
+      break;
+    case Kind::u16:
+      convert<uint16_t>(bytes, out, count);
+      break;
+    case Kind::u32:
+      convert<uint32_t>(bytes, out, count);
+      break;
+    case Kind::u64:
+      convert<uint64_t>(bytes, out, count);
+      break;
+    case Kind::b1:
+      for (size_t i = 0; i < count; ++i) out[i] = bytes[i] != 0 ? 1.0f : 0.0f;
+      break;
+  }
+}
+
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::ostringstream text;
   text << "(";
@@ -277,41 +316,7 @@ Tensor read_npy(const std::filesystem::path& path) {
   }
   std::vector<unsigned char> raw(bytes);
   read(reinterpret_cast<char*>(raw.data()), bytes);
-  const unsigned char* r = raw.data();
-  switch (dtype.kind) {
-    case Kind::f32:
-      break;
-    case Kind::f64:
-      convert<double>(r, x, count);
-      break;
-    case Kind::i8:
-      convert<int8_t>(r, x, count);
-      break;
-    case Kind::i16:
-      convert<int16_t>(r, x, count);
-      break;
-    case Kind::i32:
-      convert<int32_t>(r, x, count);
-      break;
-    case Kind::i64:
-      convert<int64_t>(r, x, count);
-      break;
-    case Kind::u8:
-      convert<uint8_t>(r, x, count);
-      break;
-    case Kind::u16:
-      convert<uint16_t>(r, x, count);
-      break;
-    case Kind::u32:
-      convert<uint32_t>(r, x, count);
-      break;
-    case Kind::u64:
-      convert<uint64_t>(r, x, count);
-      break;
-    case Kind::b1:
-      for (size_t i = 0; i < count; ++i) x[i] = r[i] != 0 ? 1.0f : 0.0f;
-      break;
-  }
+  convert_values(dtype.kind, raw.data(), x, count);
   return out;
 }
 
@@ -337,76 +342,74 @@ void write_npy(const Tensor& tensor, const std::filesystem::path& path) {
                                              tensor.numel() * sizeof(float))});
 }
 
-MappedNpy::MappedNpy(const std::filesystem::path& path) : path_(path.string()) {
+MappedNpy::MappedNpy(const std::filesystem::path& path, NpyValues accept) : path_(path.string()) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_system_error(path_ + ": cannot open", errno);
   std::error_code size_error;
   const uint64_t file_size = std::filesystem::file_size(path, size_error);
   PLEXUS_CHECK(!size_error, path_, ": cannot tell the file's size: ", size_error.message());
   const Layout layout = read_layout(in, path_, file_size);
-  PLEXUS_CHECK(!layout.header.fortran_order, path_,
-               ": the array is in Fortran (column-major) order; save it with "
-               "np.save(path, np.ascontiguousarray(a))");
-  PLEXUS_CHECK(layout.dtype.kind == Kind::f32 || layout.dtype.kind == Kind::f64, path_, ": dtype '",
-               layout.header.descr,
-               "' cannot be streamed; streaming reads float32 and float64 (convert with "
-               "a.astype(np.float32))");
+  const bool floats = layout.dtype.kind == Kind::f32 || layout.dtype.kind == Kind::f64;
+  PLEXUS_CHECK(floats || accept == NpyValues::numbers, path_, ": dtype '", layout.header.descr,
+               "' cannot be streamed; streaming reads float32 and float64 features (convert with "
+               "a.astype(np.float32)), or pass --no-stream to read it whole");
   const std::vector<int64_t>& shape = layout.header.shape;
   PLEXUS_CHECK(shape.size() == 1 || shape.size() == 2, path_, ": the shape ", shape_text(shape),
-               " is not a table; streaming reads 1-D and 2-D arrays");
+               " is not a table; streaming reads 1-D and 2-D arrays (reshape it to (rows, "
+               "values per row), or pass --no-stream to read it whole)");
   rows_ = shape[0];
   cols_ = shape.size() == 2 ? shape[1] : 1;
-  float64_ = layout.dtype.kind == Kind::f64;
+  kind_ = static_cast<uint8_t>(layout.dtype.kind);
+  row_bytes_ = static_cast<uint64_t>(cols_) * layout.dtype.size;
+  data_offset_ = layout.data_offset;
   if (layout.bytes == 0) return;
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_system_error(path_ + ": cannot open", errno);
-  mapping_size_ = file_size;
-  mapping_ = ::mmap(nullptr, mapping_size_, PROT_READ, MAP_SHARED, fd, 0);
-  const int map_error = errno;
-  ::close(fd);  // the mapping keeps the file
-  if (mapping_ == MAP_FAILED) {
-    mapping_ = nullptr;
-    throw_system_error(path_ + ": cannot map the file into memory", map_error);
-  }
-  // Rows are read in order, once an epoch: read-ahead helps, keeping pages does not.
-  ::madvise(mapping_, mapping_size_, MADV_SEQUENTIAL);
-  data_ = static_cast<const unsigned char*>(mapping_) + layout.data_offset;
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) throw_system_error(path_ + ": cannot open", errno);
 }
 
-MappedNpy::~MappedNpy() { unmap(); }
+MappedNpy::~MappedNpy() { close(); }
 
 MappedNpy::MappedNpy(MappedNpy&& other) noexcept { *this = std::move(other); }
 
 MappedNpy& MappedNpy::operator=(MappedNpy&& other) noexcept {
   if (this == &other) return *this;
-  unmap();
+  close();
   path_ = std::move(other.path_);
   rows_ = std::exchange(other.rows_, 0);
   cols_ = std::exchange(other.cols_, 0);
-  float64_ = other.float64_;
-  data_ = std::exchange(other.data_, nullptr);
-  mapping_ = std::exchange(other.mapping_, nullptr);
-  mapping_size_ = std::exchange(other.mapping_size_, 0);
+  kind_ = other.kind_;
+  row_bytes_ = other.row_bytes_;
+  data_offset_ = other.data_offset_;
+  fd_ = std::exchange(other.fd_, -1);
   return *this;
 }
 
-void MappedNpy::unmap() {
-  if (mapping_) ::munmap(mapping_, mapping_size_);
-  mapping_ = nullptr;
-  data_ = nullptr;
+void MappedNpy::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 void MappedNpy::read_rows(int64_t begin, int64_t end, float* out) const {
   PLEXUS_CHECK(0 <= begin && begin <= end && end <= rows_, path_, ": rows [", begin, ", ", end,
                ") are out of range (the array has ", rows_, " rows)");
-  const auto first = static_cast<size_t>(begin * cols_);
   const auto count = static_cast<size_t>((end - begin) * cols_);
   if (count == 0) return;
-  if (float64_) {
-    convert<double>(data_ + first * sizeof(double), out, count);
-  } else {
-    std::memcpy(out, data_ + first * sizeof(float), count * sizeof(float));
-  }
+  // Only these rows' pages are mapped, and only while they are read: a process maps its share
+  // of the file, and a file larger than the address space streams.
+  static const auto page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t first = data_offset_ + static_cast<uint64_t>(begin) * row_bytes_;
+  const uint64_t last = data_offset_ + static_cast<uint64_t>(end) * row_bytes_;
+  const uint64_t start = first / page * page;
+  const auto length = static_cast<size_t>(last - start);
+  void* mapping = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, fd_, static_cast<off_t>(start));
+  if (mapping == MAP_FAILED)
+    throw_system_error(path_ + ": cannot map rows [" + std::to_string(begin) + ", " +
+                           std::to_string(end) + ") into memory",
+                       errno);
+  ::madvise(mapping, length, MADV_SEQUENTIAL);
+  convert_values(static_cast<Kind>(kind_),
+                 static_cast<const unsigned char*>(mapping) + (first - start), out, count);
+  ::munmap(mapping, length);
 }
 
 Tensor MappedNpy::rows(int64_t begin, int64_t end) const {

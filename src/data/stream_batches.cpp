@@ -1,10 +1,11 @@
 // StreamBatches, the source of one part's batches of a StreamingTable. Each lane this process
-// reads has a LaneReader: a producer thread reads its units (in the epoch's order), keeps the
-// part's rows, transforms them and hands them over through a bounded queue, and the training
-// thread draws the lane's rows from its shuffle buffer. Every process schedules every lane's
-// share of each batch the same way (from the lanes' row counts alone) and fills only its own
-// lanes' shares. Rows cross the queue as plain floats, so each thread's tensor blocks stay in its
-// own cache (tensor/storage.hpp).
+// reads has a LaneReader: a producer thread reads its units (in the epoch's order: a CSV's
+// chunks or a .npy's rows), keeps the part's rows, transforms them and hands them over through a
+// bounded queue, and the training thread draws the lane's rows from its shuffle buffer. Every
+// process schedules every lane's share of each batch the same way (from the lanes' row counts
+// alone) and fills only its own lanes' shares. Rows cross the queue as plain floats, so each
+// thread's tensor blocks stay in its own cache (tensor/storage.hpp).
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -14,6 +15,7 @@
 #include <utility>
 
 #include "base/check.hpp"
+#include "plexus/base/text.hpp"
 #include "plexus/data/streaming.hpp"
 #include "plexus/tensor/random.hpp"
 
@@ -97,14 +99,24 @@ class LaneReader {
         random_(epoch_seed(table.options_.seed, epoch, 0xb0ff + 0x100 * lane)),
         queue_(table.options_.prefetch_chunks) {
     std::vector<size_t> units;
-    for (size_t unit = lane; unit < table.units_.size(); unit += table.options_.lanes)
+    for (size_t unit = lane; unit < table.unit_count_; unit += table.options_.lanes)
       units.push_back(unit);
     if (options.shuffle) {
       Generator generator(epoch_seed(table.options_.seed, epoch, 0x5eed + 0x100 * lane));
       for (size_t i = units.size(); i > 1; --i)
         std::swap(units[i - 1], units[static_cast<size_t>(generator.below(i))]);
     }
-    producer_ = std::thread([this, units = std::move(units)] { produce(units); });
+    producer_ = std::thread([this, units = std::move(units)] {
+      try {
+        if (table_.npy_)
+          produce_npy(units);
+        else
+          produce_csv(units);
+        queue_.finish(nullptr);
+      } catch (const std::exception& e) {
+        queue_.finish(std::make_exception_ptr(Error(table_.located(e))));
+      }
+    });
   }
   ~LaneReader() {
     queue_.stop();
@@ -143,7 +155,7 @@ class LaneReader {
         if (!current_) input_done_ = true;
         continue;
       }
-      PLEXUS_CHECK(buffered_ > 0, table_.stream().name(),
+      PLEXUS_CHECK(buffered_ > 0, table_.name(),
                    ": fewer rows than when it was first read (the file changed during training?)");
       // No more input: the buffer empties in random order.
       const auto slot = static_cast<size_t>(random_.below(buffered_));
@@ -158,44 +170,77 @@ class LaneReader {
   }
 
  private:
-  void produce(const std::vector<size_t>& units) {
-    const CsvStream& stream = table_.stream();
-    const bool classification = table_.target().task == Task::classification;
-    try {
-      for (const size_t unit : units) {
-        bool listening = true;
-        uint64_t rows = 0;
-        table_.bytes_read_ +=
-            stream.read_unit(table_.units_[unit], [&](const Table& chunk, uint64_t first) {
-              rows += chunk.rows();
-              if (!listening) return;
-              std::vector<size_t> kept;
-              for (size_t i = 0; i < chunk.rows(); ++i)
-                if (assign_part(stream_row_key(unit, first + i), table_.options_.seed,
-                                table_.options_.test_fraction,
-                                table_.options_.validation_fraction) == part_)
-                  kept.push_back(i);
-              if (kept.empty()) return;
-              ChunkRows out;
-              out.rows = kept.size();
-              {
-                const Tensor x = table_.preprocessing_.transform(chunk, kept);
-                out.x.assign(x.data(), x.data() + x.numel());
-                const Tensor y = table_.target_.encode(chunk, kept);
-                out.y.assign(y.data(), y.data() + y.numel());
-              }
-              if (options_.standardise_target && !classification)
-                for (float& value : out.y)
-                  value = static_cast<float>((value - table_.target_mean_) / table_.target_std_);
-              listening = queue_.push(std::move(out));
-            });
-        if (!listening) return;
-        PLEXUS_CHECK(rows == table_.unit_rows_[unit], stream.name(),
-                     ": the rows changed since the file was first read");
+  // A unit's transformed rows of the part to the queue; false when the consumer stopped.
+  bool hand_over(ChunkRows rows) {
+    if (options_.standardise_target && table_.target().task == Task::regression)
+      for (float& value : rows.y)
+        value = static_cast<float>((value - table_.target_mean_) / table_.target_std_);
+    return queue_.push(std::move(rows));
+  }
+
+  bool in_part(size_t unit, uint64_t row) const {
+    return assign_part(stream_row_key(unit, row), table_.options_.seed,
+                       table_.options_.test_fraction, table_.options_.validation_fraction) == part_;
+  }
+
+  void produce_csv(const std::vector<size_t>& units) {
+    const CsvStream& stream = *table_.stream_;
+    for (const size_t unit : units) {
+      bool listening = true;
+      uint64_t rows = 0;
+      table_.bytes_read_ +=
+          stream.read_unit(table_.units_[unit], [&](const Table& chunk, uint64_t first) {
+            rows += chunk.rows();
+            if (!listening) return;
+            std::vector<size_t> kept;
+            for (size_t i = 0; i < chunk.rows(); ++i)
+              if (in_part(unit, first + i)) kept.push_back(i);
+            if (kept.empty()) return;
+            ChunkRows out;
+            out.rows = kept.size();
+            {
+              const Tensor x = table_.preprocessing_.transform(chunk, kept);
+              out.x.assign(x.data(), x.data() + x.numel());
+              const Tensor y = table_.target_.encode(chunk, kept);
+              out.y.assign(y.data(), y.data() + y.numel());
+            }
+            listening = hand_over(std::move(out));
+          });
+      if (!listening) return;
+      PLEXUS_CHECK(rows == table_.unit_rows_[unit], stream.name(),
+                   ": the rows changed since the file was first read");
+    }
+  }
+
+  // A .npy's rows as prepare_arrays gives them: every value times the scale, a class label as
+  // its index.
+  void produce_npy(const std::vector<size_t>& units) {
+    const NpyStream& stream = *table_.npy_;
+    const float scale = table_.prepared_.scale;
+    const std::vector<float>& classes = table_.label_values_;
+    std::vector<float> x, y;
+    for (const size_t unit : units) {
+      table_.bytes_read_ += stream.read_unit(unit, x, y);
+      ChunkRows out;
+      out.x.reserve(x.size());
+      out.y.reserve(y.size());
+      for (size_t i = 0; i < y.size(); ++i) {
+        if (!in_part(unit, i)) continue;
+        const float* row = x.data() + i * width_;
+        for (size_t j = 0; j < width_; ++j)
+          out.x.push_back(scale == 1.0f ? row[j] : row[j] * scale);
+        float label = y[i];
+        if (!classes.empty()) {
+          const auto at = std::lower_bound(classes.begin(), classes.end(), label);
+          PLEXUS_CHECK(at != classes.end() && *at == label, stream.files()[1], ": label ",
+                       number_text(label), " of row ", stream.unit_range(unit).first + i,
+                       " was not in the file when it was first read (the file changed?)");
+          label = static_cast<float>(at - classes.begin());
+        }
+        out.y.push_back(label);
+        ++out.rows;
       }
-      queue_.finish(nullptr);
-    } catch (const std::exception& e) {
-      queue_.finish(std::make_exception_ptr(Error(stream.true_lines(e.what()))));
+      if (out.rows > 0 && !hand_over(std::move(out))) return;
     }
   }
 

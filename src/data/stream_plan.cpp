@@ -26,6 +26,8 @@ bool csv_name(const std::string& name) {
   return false;
 }
 
+bool npy_name(const std::string& name) { return has_suffix(name, ".npy"); }
+
 bool is_pattern(const std::string& spec) {
   return spec.find_first_of("*?[") != std::string::npos && spec != "-";
 }
@@ -57,24 +59,30 @@ bool streamable(const std::string& spec) {
       if (csv_name(entry.path().filename().string())) return true;
     return false;
   }
-  return csv_name(spec) || is_pattern(spec);
+  return csv_name(spec) || npy_name(spec) || is_pattern(spec);
 }
 
-StreamPlan plan_streaming(const std::string& spec, std::optional<bool> forced, uint64_t budget) {
+StreamPlan plan_streaming(const std::string& spec, const std::string& labels,
+                          std::optional<bool> forced, uint64_t budget) {
   StreamPlan plan;
   plan.budget = budget;
   std::error_code error;
   const bool one_file = fs::is_regular_file(spec, error);
   if (one_file) plan.file_bytes = fs::file_size(spec, error);
+  const bool npy = one_file && npy_name(spec);
+  if (npy && fs::is_regular_file(labels, error)) plan.file_bytes += fs::file_size(labels, error);
   const bool whole_readable = one_file && !has_suffix(spec, ".gz");
-  if (whole_readable) plan.needed = memory_to_read_whole(plan.file_bytes);
+  if (whole_readable)
+    plan.needed =
+        npy ? static_cast<uint64_t>(kNpyMemoryExpansion * static_cast<double>(plan.file_bytes))
+            : memory_to_read_whole(plan.file_bytes);
   if (forced) {
     plan.stream = *forced;
     plan.reason = *forced ? "--stream" : "--no-stream";
   } else if (!streamable(spec) || (!fs::exists(spec, error) && !is_pattern(spec))) {
     // A file that is not there is the reading-whole path's error to report, as before.
-    plan.reason = "not CSV data the stream reads";
-  } else if (!whole_readable) {
+    plan.reason = "not data the stream reads";
+  } else if (!whole_readable) {  // not one file, or a .gz
     plan.stream = true;
     plan.reason = "compressed or sharded data is only read by streaming";
   } else {

@@ -88,8 +88,9 @@ std::vector<Setting> make_table() {
        "is the weighted mean",
        Kind::text, &S::weight_column},
       {.key = "stream",
-       .help = "read --data (a CSV, .csv.gz, folder or glob of shards) in chunks while training, "
-               "in bounded memory (default: when reading it whole would take more than --memory)",
+       .help = "read --data (a CSV, .csv.gz, folder or glob of shards, or a .npy with --labels) "
+               "in chunks while training, in bounded memory (default: when reading it whole "
+               "would take more than --memory)",
        .kind = Kind::optional_boolean,
        .field = &S::stream,
        .negative_help = "read --data whole, however large"},

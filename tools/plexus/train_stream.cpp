@@ -31,10 +31,14 @@ data::StreamPlan streaming_plan(const train::TrainSettings& s) {
   // it sets shape the batches, which must not depend on each machine's memory.
   if (distributed::initialized() && distributed::world_size() > 1)
     budget = std::stoull(distributed::all_gather(std::to_string(budget)).front());
-  return data::plan_streaming(s.data, s.stream, budget);
+  return data::plan_streaming(s.data, s.labels, s.stream, budget);
 }
 
 namespace {
+
+bool is_npy(const std::string& data) {
+  return data.size() >= 4 && data.compare(data.size() - 4, 4, ".npy") == 0;
+}
 
 // What the streaming path does not do yet, as usage errors naming the flag.
 void check_supported(const train::TrainSettings& s, const TrainFlags& flags) {
@@ -45,7 +49,10 @@ void check_supported(const train::TrainSettings& s, const TrainFlags& flags) {
   };
   if (!data::streamable(s.data))
     throw UsageError("--stream: --data " + s.data +
-                     " is not CSV data (a .csv or .csv.gz file, a folder or a glob of them)");
+                     " is not data the stream reads (a .csv or .csv.gz file, a folder or a glob "
+                     "of them, or a .npy)");
+  if (is_npy(s.data) && s.labels.empty())
+    throw UsageError("--data " + s.data + ": give the targets with --labels FILE.npy");
   if (!s.test.empty()) refuse("--test");
   if (s.ensemble > 1) refuse("--ensemble");
   if (!s.weight_column.empty()) refuse("--weight-column");
@@ -78,23 +85,39 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
                                               .chunk_bytes = chunk_bytes};
   // Under --distributed each process reads its lanes; an error in any stops every process at the
   // same point (the lanes' fits are exchanged even when one failed), rank 0 reporting it.
+  std::optional<data::CsvStream> csv;
+  std::optional<data::NpyStream> npy;
+  const auto open = [&] {
+    if (is_npy(s.data))
+      npy.emplace(s.data, s.labels, chunk_bytes);
+    else
+      csv.emplace(s.data, stream_options);
+  };
   std::optional<data::StreamingTable> streamed;
+  const auto read = [&] {
+    if (npy)
+      streamed.emplace(std::move(*npy), options);
+    else
+      streamed.emplace(std::move(*csv), options);
+  };
   if (!flags.distributed) {
-    streamed.emplace(data::CsvStream(s.data, stream_options), options);
+    open();
   } else {
-    std::optional<data::CsvStream> stream;
     std::optional<std::string> error;
     try {
-      stream.emplace(s.data, stream_options);
+      open();
     } catch (const std::exception& e) {
       error = e.what();
     }
     distributed::agree_on_errors(error, "reading the data");
-    try {
-      streamed.emplace(std::move(*stream), options);
-    } catch (const Error& e) {
-      throw distributed::JobError(e.what());
-    }
+  }
+  const std::string unit_text =
+      npy ? "units of " + std::to_string(npy->unit_rows()) + " rows (" : "chunks of ";
+  try {
+    read();
+  } catch (const Error& e) {
+    if (!flags.distributed) throw;
+    throw distributed::JobError(e.what());
   }
   const data::StreamingTable& table = *streamed;
   const data::PreparedData& p = table.prepared();
@@ -106,11 +129,12 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
   train::check_trainable(recipe, p, s.data);
   const std::string loss = train::loss_name(recipe, p.task);
 
-  out << "data: " << s.data << " (" << table.rows() << " rows, " << table.stream().files().size()
-      << (table.stream().files().size() == 1 ? " file, " : " files, ")
-      << data::format_bytes(table.stream().file_bytes()) << ")\n"
-      << "streaming: " << plan.reason << "; chunks of " << data::format_bytes(chunk_bytes)
-      << ", shuffle buffer " << shuffle_rows << " rows, memory budget "
+  const size_t files = table.files().size();
+  out << "data: " << s.data << (npy ? " with labels " + s.labels : "") << " (" << table.rows()
+      << " rows, " << files << (files == 1 ? " file, " : " files, ")
+      << data::format_bytes(table.file_bytes()) << ")\n"
+      << "streaming: " << plan.reason << "; " << unit_text << data::format_bytes(chunk_bytes)
+      << (npy ? ")" : "") << ", shuffle buffer " << shuffle_rows << " rows, memory budget "
       << data::format_bytes(plan.budget) << ", " << options.lanes << " lanes"
       << (flags.distributed ? " shared by the processes" : "") << "\n"
       << "task: " << (classification ? "classification" : "regression")
@@ -202,7 +226,7 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
   for (size_t rank = 0; rank < bytes_read.size(); ++rank)
     out << (rank > 0 ? ", " : "") << data::format_bytes(bytes_read[rank])
         << (flags.distributed ? " by process " + std::to_string(rank) : "");
-  out << " (the data: " << data::format_bytes(table.stream().file_bytes()) << ")\n";
+  out << " (the data: " << data::format_bytes(table.file_bytes()) << ")\n";
   if (flags.json) {
     json result = result_json(s, p, outcome);
     result["bytes_read"] = bytes_read;

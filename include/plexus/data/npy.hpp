@@ -1,6 +1,6 @@
 // NumPy .npy files: reading arrays of the common numeric dtypes into float32 tensors, writing
-// float32 tensors; and MappedNpy, which maps a 2-D float array into memory and reads rows of it
-// without reading the file (the OS pages it in as rows are read). Only C-order (row-major),
+// float32 tensors; and MappedNpy, which reads rows of a 2-D array through memory maps without
+// reading the whole file (the OS pages in the rows read). Only C-order (row-major),
 // little-endian arrays are read; errors name the file and what is wrong with it.
 #pragma once
 
@@ -22,15 +22,20 @@ Tensor read_npy(const std::filesystem::path& path);
 /// one or the complete new one, even if the process dies halfway.
 void write_npy(const Tensor& tensor, const std::filesystem::path& path);
 
-/// A 2-D (or 1-D, as one column) float32 or float64 .npy file, memory-mapped: opening reads and
-/// checks the header (dtype, order, shape against the file's size) and maps the file; rows()
-/// reads rows [begin, end) as floats. Errors name the file.
+/// What MappedNpy reads: float32 and float64 only (features), or every dtype read_npy reads
+/// (labels, converted as read_npy converts them).
+enum class NpyValues { floats, numbers };
+
+/// A 2-D (or 1-D, as one column) .npy file read by rows through memory maps: opening reads and
+/// checks the header (dtype, order, shape against the file's size); rows() maps the pages of
+/// rows [begin, end) only while it reads them as floats, so the OS pages the file in and a
+/// reader maps only the rows it reads. Errors name the file.
 ///
 ///   MappedNpy x("features.npy");
 ///   Tensor batch = x.rows(0, 256);
 class MappedNpy {
  public:
-  explicit MappedNpy(const std::filesystem::path& path);
+  explicit MappedNpy(const std::filesystem::path& path, NpyValues accept = NpyValues::floats);
   ~MappedNpy();
   MappedNpy(MappedNpy&& other) noexcept;
   MappedNpy& operator=(MappedNpy&& other) noexcept;
@@ -40,21 +45,24 @@ class MappedNpy {
   const std::string& path() const { return path_; }
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
+  /// Bytes of one row in the file.
+  uint64_t row_bytes() const { return row_bytes_; }
 
-  /// Rows [begin, end) as a float32 tensor [end - begin, cols()] (float64 values rounded).
+  /// Rows [begin, end) as a float32 tensor [end - begin, cols()] (other dtypes converted).
   Tensor rows(int64_t begin, int64_t end) const;
-  /// The same into `out`, which holds (end - begin) * cols() floats.
+  /// The same into `out`, which holds (end - begin) * cols() floats. Safe to call from several
+  /// threads at once.
   void read_rows(int64_t begin, int64_t end, float* out) const;
 
  private:
-  void unmap();
+  void close();
 
   std::string path_;
   int64_t rows_ = 0, cols_ = 0;
-  bool float64_ = false;
-  const unsigned char* data_ = nullptr;  // the first value
-  void* mapping_ = nullptr;
-  size_t mapping_size_ = 0;
+  uint8_t kind_ = 0;  // the dtype, as npy.cpp numbers them
+  uint64_t row_bytes_ = 0;
+  uint64_t data_offset_ = 0;  // where the first value starts in the file
+  int fd_ = -1;
 };
 
 }  // namespace plexus::data
