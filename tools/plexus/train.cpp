@@ -132,7 +132,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   manual_seed(s.seed);
   const data::StreamPlan plan = streaming_plan(s);
   if (plan.stream)
-    return train_streaming(s, flags, checkpoint ? &*checkpoint : nullptr, saved_run, plan);
+    return train_streaming(s, chosen, flags, checkpoint ? &*checkpoint : nullptr, saved_run, plan);
   std::ostream& out = std::cout;
 
   // Under --distributed every process reads and prepares the data itself (the same preprocessing

@@ -16,6 +16,7 @@
 #include "plexus/error.hpp"
 #include "plexus/train/calibration.hpp"
 #include "plexus/train/recipe.hpp"
+#include "plexus/train/recipe_defaults.hpp"
 #include "train_run.hpp"
 
 namespace plexus::cli {
@@ -66,9 +67,9 @@ void check_supported(const train::TrainSettings& s, const TrainFlags& flags) {
 
 }  // namespace
 
-int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
-                    const train::Checkpoint* checkpoint, const json& saved_run,
-                    const data::StreamPlan& plan) {
+int train_streaming(train::TrainSettings s, const std::vector<std::string>& chosen,
+                    const TrainFlags& flags, const train::Checkpoint* checkpoint,
+                    const json& saved_run, const data::StreamPlan& plan) {
   check_supported(s, flags);
   std::ostream& out = std::cout;
   const size_t chunk_bytes = data::stream_chunk_bytes(plan.budget);
@@ -125,6 +126,11 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
   const size_t shuffle_rows = s.shuffle_buffer > 0
                                   ? static_cast<size_t>(s.shuffle_buffer)
                                   : data::stream_shuffle_rows(plan.budget, table.features());
+  // An inferred task's defaults, now that the fitting pass has told it (as in memory).
+  if (s.task.empty() && !npy) {
+    train::resolve_task_defaults(s, chosen, p.task);
+    train::validate(s);
+  }
   const train::Recipe recipe = recipe_of(s);
   train::check_trainable(recipe, p, s.data);
   const std::string loss = train::loss_name(recipe, p.task);
@@ -167,6 +173,9 @@ int train_streaming(const train::TrainSettings& s, const TrainFlags& flags,
   out << "network: " << network.name() << " (" << train::parameter_count(network)
       << " parameters), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch
       << ", up to " << s.epochs << " epochs\n";
+  if (!npy && !train::task_defaults_text(chosen, p.task).empty())
+    out << "recipe: the regression defaults " << train::task_defaults_text(chosen, p.task)
+        << " (a flag given wins)\n";
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done)\n";
   if (!s.checkpoint.empty()) out << "checkpoint: " << s.checkpoint << " (after every epoch)\n";

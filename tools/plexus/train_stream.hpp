@@ -15,8 +15,10 @@ namespace plexus::cli {
 data::StreamPlan streaming_plan(const train::TrainSettings& settings);
 
 /// Trains, scores and saves as plexus train does, reading --data in chunks.
-int train_streaming(const train::TrainSettings& settings, const TrainFlags& flags,
-                    const train::Checkpoint* checkpoint, const json& saved_run,
-                    const data::StreamPlan& plan);
+/// A table's inferred task gets its defaults (train::resolve_task_defaults) once the fitting pass
+/// has told it, as in memory; `chosen` are the settings a flag gave.
+int train_streaming(train::TrainSettings settings, const std::vector<std::string>& chosen,
+                    const TrainFlags& flags, const train::Checkpoint* checkpoint,
+                    const json& saved_run, const data::StreamPlan& plan);
 
 }  // namespace plexus::cli
