@@ -17,6 +17,7 @@
 #include "base/compat.hpp"
 #include "data/cells.hpp"
 #include "data/csv_records.hpp"
+#include "data/field_ends.hpp"
 
 namespace px = plexus;
 using px::data::Table;
@@ -188,6 +189,33 @@ TEST(CsvFastPath, FieldsEndingAtTheTextsEnd) {
       const std::string text = rows + "1,2,3," + last + line_end;
       SCOPED_TRACE(text);
       expect_same(parse_records(text, 4), reference_parse(text), text);
+    }
+  }
+}
+
+// The field-end finder against a byte loop: from every position of random text (all bytes that
+// matter to it, and bytes past ASCII), for each delimiter, the same next delimiter or line break,
+// also where fewer than a block's 64 bytes are left; calls move forward as the parser's do.
+TEST(CsvFastPath, FieldEndsFindWhatAByteLoopFinds) {
+  const std::string alphabet = std::string("a,;\t\n\r\" 9\x80\xFF", 11) + '\0';
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 400; ++trial) {
+    std::string text;
+    const size_t length = random() % 300;
+    // Runs of a byte that never ends a field, so blocks without any end occur too.
+    while (text.size() < length)
+      text += random() % 3 == 0 ? std::string(random() % 100, 'x')
+                                : std::string(1, alphabet[random() % alphabet.size()]);
+    for (const char delimiter : {',', ';', '\t'}) {
+      px::data::internal::FieldEnds ends(delimiter);
+      for (size_t from = 0; from <= text.size(); from += 1 + random() % 5) {
+        size_t expected = from;
+        while (expected < text.size() && text[expected] != delimiter && text[expected] != '\n' &&
+               text[expected] != '\r')
+          ++expected;
+        ASSERT_EQ(ends.next(text.data(), text.size(), from), expected)
+            << "trial " << trial << ", from " << from;
+      }
     }
   }
 }
