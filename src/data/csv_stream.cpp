@@ -216,8 +216,10 @@ void CsvStream::cut_file(size_t file,
     }
     const size_t cut = at_end ? pending.size() : record_end;
     if (cut == 0) continue;  // one record longer than a chunk: read on
-    std::string text = pending.substr(0, cut);
-    pending.erase(0, cut);
+    // The chunk takes the buffer; only the partial record after the cut is copied.
+    std::string text = std::move(pending);
+    pending.assign(text, cut);
+    text.resize(cut);
     scanned -= cut;
     record_end = 0;
     CsvChunk chunk = next;
