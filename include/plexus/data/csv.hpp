@@ -56,6 +56,9 @@ class Table {
     const size_t begin = col == 0 ? 0 : ends_[index - 1] + 1;
     return std::string_view(text_).substr(row_starts_[row] + begin, ends_[index] - begin);
   }
+  /// The text every cell() is a part of, with the bytes between cells: a reader may load a few
+  /// bytes past a cell's end at once, up to the end of this.
+  std::string_view text() const { return text_; }
   /// The 1-based line of the source on which `row` starts; in a table built from cells, the
   /// row's 1-based position.
   size_t line(size_t row) const { return lines_[row]; }
