@@ -1,6 +1,6 @@
-// CSV reader: the whole input is read into one string, which the parser then compacts in place
-// (cells are never longer than their source text), so a file costs its own size in memory plus
-// four bytes per cell and sixteen per row.
+// CSV reader: the whole input is read into one string, whose cells the parser then unquotes and
+// trims in place (cells are never longer than their source text; a plain record is left as it
+// is), so a file costs its own size in memory plus four bytes per cell and sixteen per row.
 #include "plexus/data/csv.hpp"
 
 #include <algorithm>

@@ -1,8 +1,9 @@
-// The CSV reader's word-at-a-time field copy against a byte-at-a-time reference parser written
-// here from the format's rules, on generated and adversarial text: quotes, CRLF, blank lines,
-// empty fields, missing markers, blanks around cells, very long fields, and fields that end at
-// the text's end (where fewer than eight bytes are left to load). And the plain-decimal number
-// reader against its rules written out byte by byte.
+// The CSV reader's fast path (plain records left in place, their field ends found 64 bytes at a
+// time) against a byte-at-a-time reference parser written here from the format's rules, on
+// generated and adversarial text: quotes, CRLF, blank lines, empty fields, missing markers,
+// blanks around cells, very long fields, and fields that end at the text's end (where fewer than
+// a block's bytes are left to load). And the plain-decimal number readers against their rules
+// written out byte by byte, and against each other.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -181,8 +182,8 @@ TEST(CsvFastPath, MatchesAByteAtATimeParserOnRandomText) {
   }
 }
 
-// Every length of a last field, with and without a line end, after rows long enough that the
-// word-at-a-time copy is on: the field's end meets the text's end at every offset in a word.
+// Every length of a last field, with and without a line end, after rows of both kinds (plain and
+// quoted): the field's end meets the text's end at every offset of a short last block.
 TEST(CsvFastPath, FieldsEndingAtTheTextsEnd) {
   const std::string rows = "alpha,beta,gamma,delta\n1,22,333,4444\n\"q,\"\"\",x, y ,z\r\n";
   for (size_t length = 0; length < 20; ++length) {
