@@ -2,16 +2,22 @@
 // not finite, or text. Shared by the CSV reader (header detection) and tabular preprocessing.
 #pragma once
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <system_error>
 
 #include "base/compat.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace plexus::data::internal {
 
@@ -109,6 +115,70 @@ inline bool parse_plain_decimal(std::string_view s, double& value) {
   value = negative ? -result : result;
   return true;
 }
+
+#if defined(__SSE2__)
+// Eight digit values (0-9), one a byte, the first the most significant: their number, by three
+// multiplications instead of eight dependent steps.
+inline uint64_t eight_digits(uint64_t bytes) {
+  bytes = bytes * 10 + (bytes >> 8);  // pairs
+  constexpr uint64_t kMask = 0x000000FF000000FF;
+  constexpr uint64_t kHundredsAndMillions = 100 + (1000000ULL << 32);
+  constexpr uint64_t kOnesAndTenThousands = 1 + (10000ULL << 32);
+  return (((bytes & kMask) * kHundredsAndMillions) +
+          (((bytes >> 16) & kMask) * kOnesAndTenThousands)) >>
+         32;
+}
+
+// parse_plain_decimal for a cell whose text is followed by at least 17 readable bytes before
+// `readable_end` (a cell in a table's text): the common cell, an optional '-' and up to 16 digits
+// with at most one point between them, is read without a branch per byte (which the digits'
+// varying counts make hard to predict); anything else goes to parse_plain_decimal. The same
+// digits and power of ten, so the same double, bit for bit.
+inline bool parse_plain_decimal(std::string_view s, const char* readable_end, double& value) {
+  const char* p = s.data();
+  const bool negative = !s.empty() && *p == '-';
+  const size_t length = s.size() - negative;
+  p += negative;
+  if (length == 0 || length > 16 || readable_end - p < 17) return parse_plain_decimal(s, value);
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const unsigned in_cell = (1u << length) - 1;
+  const unsigned digit_bytes = static_cast<unsigned>(_mm_movemask_epi8(
+                                   _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
+                                                 _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1))))) &
+                               in_cell;
+  const unsigned points =
+      static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('.')))) & in_cell;
+  // Digits and at most one point, with a digit on either side of it.
+  const unsigned ends = 1u | (1u << (length - 1));
+  if ((digit_bytes | points) != in_cell || (points & (points - 1)) != 0 || (points & ends) != 0)
+    return parse_plain_decimal(s, value);
+  // Whole part and fraction of up to eight digits each, each loaded as a word, right-aligned
+  // (leading zeros) and read by eight_digits; bytes past a part borrow only from bytes after it,
+  // which the shift drops.
+  const auto point = points != 0 ? static_cast<size_t>(std::countr_zero(points)) : length;
+  const size_t fraction = points != 0 ? length - point - 1 : 0;
+  if (point > 8 || fraction > 8) return parse_plain_decimal(s, value);
+  constexpr uint64_t kZeros = 0x3030303030303030;
+  static constexpr uint64_t kTens[] = {1,      10,      100,      1000,     10000,
+                                       100000, 1000000, 10000000, 100000000};
+  uint64_t word = 0;
+  std::memcpy(&word, p, sizeof word);
+  uint64_t digits = eight_digits((word - kZeros) << (8 * (8 - point)));
+  if (fraction > 0) {
+    std::memcpy(&word, p + point + 1, sizeof word);
+    digits = digits * kTens[fraction] + eight_digits((word - kZeros) << (8 * (8 - fraction)));
+  }
+  if (digits > (uint64_t{1} << 53)) return parse_plain_decimal(s, value);
+  static constexpr double kPowers[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+  const double result = static_cast<double>(digits) / kPowers[fraction];
+  value = negative ? -result : result;
+  return true;
+}
+#else
+inline bool parse_plain_decimal(std::string_view s, const char*, double& value) {
+  return parse_plain_decimal(s, value);
+}
+#endif
 
 inline Cell parse_cell(std::string_view s) {
   s = trim(s);

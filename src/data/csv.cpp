@@ -1,11 +1,10 @@
-// CSV reader: the whole input is read into one string, which the parser then compacts in place
-// (cells are never longer than their source text), so a file costs its own size in memory plus
-// four bytes per cell and sixteen per row.
+// CSV reader: the whole input is read into one string, whose cells the parser then unquotes and
+// trims in place (cells are never longer than their source text; a plain record is left as it
+// is), so a file costs its own size in memory plus four bytes per cell and sixteen per row.
 #include "plexus/data/csv.hpp"
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cstddef>
@@ -21,6 +20,7 @@
 #include "base/check.hpp"
 #include "data/cells.hpp"
 #include "data/csv_records.hpp"
+#include "data/field_ends.hpp"
 #include "plexus/data/memory.hpp"
 
 namespace plexus::data {
@@ -38,8 +38,9 @@ Table::Table(std::string source, std::vector<std::string> columns,
     PLEXUS_CHECK(rows[r].size() == columns_.size(), where_index(r), ": ", rows[r].size(),
                  " cells, the table has ", columns_.size(), " columns");
     row_starts_.push_back(text_.size());
-    for (const std::string& cell : rows[r]) {
-      text_ += cell;
+    for (size_t c = 0; c < rows[r].size(); ++c) {
+      if (c > 0) text_ += ',';  // cells are one byte apart, as in a file
+      text_ += rows[r][c];
       PLEXUS_CHECK(text_.size() - row_starts_.back() <= std::numeric_limits<uint32_t>::max(),
                    where_index(r), ": a row longer than 4 GiB");
       ends_.push_back(static_cast<uint32_t>(text_.size() - row_starts_.back()));
@@ -55,13 +56,6 @@ std::string Table::where(size_t row) const {
 
 std::string Table::where_index(size_t row) const {
   return source_ + "[" + std::to_string(row) + "]";
-}
-
-std::string_view Table::cell(size_t row, size_t col) const {
-  PLEXUS_ASSERT(row < rows() && col < cols());
-  const size_t index = row * cols() + col;
-  const size_t begin = col == 0 ? 0 : ends_[index - 1];
-  return std::string_view(text_).substr(row_starts_[row] + begin, ends_[index] - begin);
 }
 
 int Table::column_index(std::string_view name_or_index) const {
@@ -132,37 +126,6 @@ char detect_delimiter(std::string_view text) {
   return best;
 }
 
-// Finds any of three bytes in a 64-bit word without looking at each byte (SWAR): a byte of
-// `word ^ pattern` is zero where the word holds that pattern's byte. The zero test is exact per
-// byte (no carry crosses bytes), so the result marks exactly the matching bytes, with their top
-// bit, and needs no instruction set beyond 64-bit integers.
-class ByteFinder {
- public:
-  ByteFinder() = default;
-  ByteFinder(char a, char b, char c) : a_(repeat(a)), b_(repeat(b)), c_(repeat(c)) {}
-
-  uint64_t find(uint64_t word) const {
-    return zero_bytes(word ^ a_) | zero_bytes(word ^ b_) | zero_bytes(word ^ c_);
-  }
-
- private:
-  static constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7FULL;
-  static uint64_t repeat(char c) { return 0x0101010101010101ULL * static_cast<unsigned char>(c); }
-  // 0x80 in each zero byte of x, 0 elsewhere.
-  static uint64_t zero_bytes(uint64_t x) { return ~(((x & kLow7) + kLow7) | x | kLow7); }
-
-  uint64_t a_ = 0, b_ = 0, c_ = 0;
-};
-
-// How many bytes of a word loaded from memory come before the first one marked in `marks`.
-size_t first_byte(uint64_t marks) {
-  if constexpr (std::endian::native == std::endian::little) {
-    return static_cast<size_t>(std::countr_zero(marks)) / 8;
-  } else {
-    return static_cast<size_t>(std::countl_zero(marks)) / 8;
-  }
-}
-
 }  // namespace
 
 class CsvParser {
@@ -177,7 +140,10 @@ class CsvParser {
                  ": the delimiter cannot be a quote or a line break");
     special_.fill(false);
     for (const char c : {delimiter_, '\n', '\r'}) special_[static_cast<unsigned char>(c)] = true;
-    special_bytes_ = ByteFinder(delimiter_, '\n', '\r');
+    quote_or_blank_.fill(false);
+    for (const char c : {'"', ' ', '\t'}) quote_or_blank_[static_cast<unsigned char>(c)] = true;
+    quote_or_blank_[static_cast<unsigned char>(delimiter_)] = false;
+    field_ends_ = FieldEnds(delimiter_);
   }
 
   Table parse() {
@@ -238,7 +204,7 @@ class CsvParser {
   // Parses one record at read_, appending its cells; false at the end of the input. The rows
   // before it are complete, so a ragged row's error can look at them to word itself.
   bool next_record() {
-    std::string& s = table_.text_;
+    const std::string& s = table_.text_;
     const size_t n = s.size();
     // Blank lines (also the trailing one) separate nothing; skip them.
     for (;;) {
@@ -249,7 +215,49 @@ class CsvParser {
       read_ = end_line(r);
     }
     const size_t record_line = line_;
-    const size_t row_start = write_;
+    // A row's cells stay where its text starts: rows need not lie back to back.
+    const size_t row_start = read_;
+    write_ = read_;
+    const size_t fields_before = table_.ends_.size();
+    if (!plain_record(row_start)) {
+      table_.ends_.resize(fields_before);
+      read_ = write_ = row_start;
+      any_record(record_line, row_start);
+    }
+    const size_t fields = table_.ends_.size() - fields_before;
+    if (read_ < n) read_ = end_line(read_);
+    if (table_.lines_.empty() && !known_width_) width_ = fields;
+    if (fields != width_) ragged(record_line, fields);
+    table_.row_starts_.push_back(row_start);
+    table_.lines_.push_back(record_line);
+    return true;
+  }
+
+  // The common record, without quotes and without blanks around its fields: its text is already
+  // the cells with one delimiter between them, so only the fields' ends are recorded. False (with
+  // some ends recorded) at a record that needs any_record.
+  bool plain_record(size_t row_start) {
+    const char* const s = table_.text_.data();
+    const size_t n = table_.text_.size();
+    for (size_t r = row_start;;) {
+      if (quote_or_blank_[static_cast<unsigned char>(s[r])]) return false;  // s[n] is '\0'
+      const size_t end = field_ends_.next(s, n, r);
+      if (end > r && blank(s[end - 1])) return false;
+      table_.ends_.push_back(static_cast<uint32_t>(end - row_start));
+      if (end < n && s[end] == delimiter_) {
+        r = end + 1;
+        continue;
+      }
+      if (end - row_start > std::numeric_limits<uint32_t>::max()) return false;
+      read_ = write_ = end;
+      return true;
+    }
+  }
+
+  // Any record: cells unquoted and trimmed in place, moved down to write_ (never past read_).
+  void any_record(size_t record_line, size_t row_start) {
+    std::string& s = table_.text_;
+    const size_t n = s.size();
     size_t fields = 0;
     for (;;) {
       while (read_ < n && blank(s[read_])) ++read_;
@@ -263,48 +271,23 @@ class CsvParser {
       table_.ends_.push_back(static_cast<uint32_t>(write_ - row_start));
       ++fields;
       if (read_ < n && s[read_] == delimiter_) {
+        s[write_++] = delimiter_;  // one byte between cells, as in a plain record
         ++read_;
         continue;
       }
       break;
     }
-    if (read_ < n) read_ = end_line(read_);
-    if (table_.lines_.empty() && !known_width_) width_ = fields;
-    if (fields != width_) ragged(record_line, fields);
-    table_.row_starts_.push_back(row_start);
-    table_.lines_.push_back(record_line);
-    return true;
   }
 
-  // Copies the unquoted field at read_ down to write_, up to the next delimiter or line break,
-  // and trims its trailing blanks. Eight bytes at a time while the writer trails the reader by
-  // eight or more (past a row's first delimiters): a whole word stored at write_ then only
-  // overwrites bytes already read, so the word can be stored before the field's end within it
-  // is known, and write_ moves on by the field's bytes only.
+  // Moves the unquoted field at read_ down to write_, up to the next delimiter or line break,
+  // and trims its trailing blanks.
   void unquoted_field() {
     char* const d = table_.text_.data();
-    const size_t n = table_.text_.size();
-    size_t r = read_, w = write_;
-    for (;;) {
-      if (r + sizeof(uint64_t) > n || r - w < sizeof(uint64_t)) {
-        while (r < n && !special_[static_cast<unsigned char>(d[r])]) d[w++] = d[r++];
-        break;
-      }
-      uint64_t word = 0;
-      std::memcpy(&word, d + r, sizeof word);
-      std::memcpy(d + w, &word, sizeof word);
-      const uint64_t specials = special_bytes_.find(word);
-      if (specials != 0) {
-        const size_t before = first_byte(specials);
-        r += before;
-        w += before;
-        break;
-      }
-      r += sizeof word;
-      w += sizeof word;
-    }
+    const size_t end = field_ends_.next(d, table_.text_.size(), read_);
+    if (write_ != read_) std::memmove(d + write_, d + read_, end - read_);
+    size_t w = write_ + (end - read_);
     while (w > write_ && blank(d[w - 1])) --w;
-    read_ = r;
+    read_ = end;
     write_ = w;
   }
 
@@ -356,7 +339,7 @@ class CsvParser {
 
   std::string_view cell(size_t row, size_t col) const {
     const size_t index = row * width_ + col;
-    const size_t begin = col == 0 ? 0 : table_.ends_[index - 1];
+    const size_t begin = col == 0 ? 0 : table_.ends_[index - 1] + 1;
     return std::string_view(table_.text_)
         .substr(table_.row_starts_[row] + begin, table_.ends_[index] - begin);
   }
@@ -396,8 +379,9 @@ class CsvParser {
   std::optional<bool> header_;
   Table table_;
   char delimiter_ = ',';
-  std::array<bool, 256> special_{};
-  ByteFinder special_bytes_;
+  std::array<bool, 256> special_{};         // the delimiter and line breaks
+  std::array<bool, 256> quote_or_blank_{};  // what a plain record's field may not start with
+  FieldEnds field_ends_{','};
   size_t read_ = 0, write_ = 0;
   size_t line_ = 1;
   size_t width_ = 0;

@@ -44,7 +44,11 @@ class Transform {
  public:
   Transform(const std::vector<ColumnInfo>& columns, Scaling scaling, const Table& table,
             std::span<const size_t> rows, size_t width)
-      : scaling_(scaling), table_(table), rows_(rows), width_(width) {
+      : scaling_(scaling),
+        table_(table),
+        text_end_(table.text().data() + table.text().size()),
+        rows_(rows),
+        width_(width) {
     size_t offset = 0;
     for (const ColumnInfo& column : columns) {
       if (column.kind == ColumnKind::ignored) continue;
@@ -96,7 +100,8 @@ class Transform {
     // A plain decimal needs none of parse_cell's other steps (a blank or a marker is not one):
     // the same value, with less work for the common cell.
     internal::Cell cell{CellKind::number};
-    if (!internal::parse_plain_decimal(text, cell.value)) cell = internal::parse_cell(text);
+    if (!internal::parse_plain_decimal(text, text_end_, cell.value))
+      cell = internal::parse_cell(text);
     double value = cell.value;
     if (cell.kind == CellKind::missing) {
       if (!step.fill) return Problem::missing;
@@ -168,6 +173,7 @@ class Transform {
 
   Scaling scaling_;
   const Table& table_;
+  const char* text_end_;
   std::span<const size_t> rows_;
   size_t width_;
   std::vector<ColumnStep> steps_;

@@ -1,12 +1,16 @@
-// The CSV reader's word-at-a-time field copy against a byte-at-a-time reference parser written
-// here from the format's rules, on generated and adversarial text: quotes, CRLF, blank lines,
-// empty fields, missing markers, blanks around cells, very long fields, and fields that end at
-// the text's end (where fewer than eight bytes are left to load). And the plain-decimal number
-// reader against its rules written out byte by byte.
+// The CSV reader's fast path (plain records left in place, their field ends found 64 bytes at a
+// time) against a byte-at-a-time reference parser written here from the format's rules, on
+// generated and adversarial text: quotes, CRLF, blank lines, empty fields, missing markers,
+// blanks around cells, very long fields, and fields that end at the text's end (where fewer than
+// a block's bytes are left to load). And the plain-decimal number readers against their rules
+// written out byte by byte, and against each other.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <plexus/data/csv.hpp>
 #include <random>
@@ -17,6 +21,7 @@
 #include "base/compat.hpp"
 #include "data/cells.hpp"
 #include "data/csv_records.hpp"
+#include "data/field_ends.hpp"
 
 namespace px = plexus;
 using px::data::Table;
@@ -177,8 +182,8 @@ TEST(CsvFastPath, MatchesAByteAtATimeParserOnRandomText) {
   }
 }
 
-// Every length of a last field, with and without a line end, after rows long enough that the
-// word-at-a-time copy is on: the field's end meets the text's end at every offset in a word.
+// Every length of a last field, with and without a line end, after rows of both kinds (plain and
+// quoted): the field's end meets the text's end at every offset of a short last block.
 TEST(CsvFastPath, FieldsEndingAtTheTextsEnd) {
   const std::string rows = "alpha,beta,gamma,delta\n1,22,333,4444\n\"q,\"\"\",x, y ,z\r\n";
   for (size_t length = 0; length < 20; ++length) {
@@ -188,6 +193,33 @@ TEST(CsvFastPath, FieldsEndingAtTheTextsEnd) {
       const std::string text = rows + "1,2,3," + last + line_end;
       SCOPED_TRACE(text);
       expect_same(parse_records(text, 4), reference_parse(text), text);
+    }
+  }
+}
+
+// The field-end finder against a byte loop: from every position of random text (all bytes that
+// matter to it, and bytes past ASCII), for each delimiter, the same next delimiter or line break,
+// also where fewer than a block's 64 bytes are left; calls move forward as the parser's do.
+TEST(CsvFastPath, FieldEndsFindWhatAByteLoopFinds) {
+  const std::string alphabet = std::string("a,;\t\n\r\" 9\x80\xFF", 11) + '\0';
+  std::mt19937 random(11);
+  for (int trial = 0; trial < 400; ++trial) {
+    std::string text;
+    const size_t length = random() % 300;
+    // Runs of a byte that never ends a field, so blocks without any end occur too.
+    while (text.size() < length)
+      text += random() % 3 == 0 ? std::string(random() % 100, 'x')
+                                : std::string(1, alphabet[random() % alphabet.size()]);
+    for (const char delimiter : {',', ';', '\t'}) {
+      px::data::internal::FieldEnds ends(delimiter);
+      for (size_t from = 0; from <= text.size(); from += 1 + random() % 5) {
+        size_t expected = from;
+        while (expected < text.size() && text[expected] != delimiter && text[expected] != '\n' &&
+               text[expected] != '\r')
+          ++expected;
+        ASSERT_EQ(ends.next(text.data(), text.size(), from), expected)
+            << "trial " << trial << ", from " << from;
+      }
     }
   }
 }
@@ -300,4 +332,37 @@ TEST(CellsFastPath, PlainDecimalsAsTheRulesSayOnEveryShortText) {
     expect_plain_decimal_as_reference(text);
     if (::testing::Test::HasFatalFailure()) return;
   }
+}
+
+// The reader of a cell in a table's text (16 bytes at a time) against the one that reads a byte
+// at a time: the same yes or no and the same double, bit for bit, on random cells (numbers with a
+// sign, a point, leading zeros, up to 19 digits, and any byte of a number's alphabet), with the
+// text's end at every distance past the cell, so that both of its paths are taken.
+TEST(CellsFastPath, SixteenBytesAtOnceAsOneByteAtATime) {
+  const std::string alphabet = "0123456789.-+eE a\x80";
+  std::mt19937_64 random(17);
+  char text[64];
+  size_t accepted = 0;
+  for (int trial = 0; trial < 2000000; ++trial) {
+    std::string cell;
+    const size_t length = random() % 20;
+    const int style = static_cast<int>(random() % 3);
+    for (size_t k = 0; k < length; ++k)
+      cell += style == 0 ? alphabet[random() % alphabet.size()]
+                         : static_cast<char>('0' + random() % 10);
+    if (style > 0 && length > 1 && random() % 4 != 0) cell[random() % length] = '.';
+    if (style == 2 && length > 0) cell[0] = '-';
+    std::memset(text, static_cast<char>(random()), sizeof text);
+    std::memcpy(text, cell.data(), cell.size());
+    const char* end = text + cell.size() + random() % 21;
+    double expected = 0, got = 0;
+    const bool reads = px::data::internal::parse_plain_decimal(cell, expected);
+    ASSERT_EQ(px::data::internal::parse_plain_decimal({text, cell.size()}, end, got), reads)
+        << "'" << cell << "'";
+    if (!reads) continue;
+    ++accepted;
+    ASSERT_EQ(std::bit_cast<uint64_t>(got), std::bit_cast<uint64_t>(expected))
+        << "'" << cell << "'";
+  }
+  EXPECT_GT(accepted, 500000u);  // most trials are numbers
 }

@@ -5,6 +5,7 @@
 // data/tabular.hpp.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -49,7 +50,15 @@ class Table {
   size_t rows() const { return lines_.size(); }
   size_t cols() const { return columns_.size(); }
   /// The cell's text: from a file unquoted, with the blanks around an unquoted cell trimmed.
-  std::string_view cell(size_t row, size_t col) const;
+  std::string_view cell(size_t row, size_t col) const {
+    assert(row < rows() && col < cols());
+    const size_t index = row * cols() + col;
+    const size_t begin = col == 0 ? 0 : ends_[index - 1] + 1;
+    return std::string_view(text_).substr(row_starts_[row] + begin, ends_[index] - begin);
+  }
+  /// The text every cell() is a part of, with the bytes between cells: a reader may load a few
+  /// bytes past a cell's end at once, up to the end of this.
+  std::string_view text() const { return text_; }
   /// The 1-based line of the source on which `row` starts; in a table built from cells, the
   /// row's 1-based position.
   size_t line(size_t row) const { return lines_[row]; }
@@ -66,8 +75,9 @@ class Table {
 
   std::string source_;
   std::vector<std::string> columns_;
-  // All cells back to back, without separators. A cell starts where the one before it in its row
-  // ends (or at its row's start); ends are 32-bit offsets from the row's start, which halves the
+  // Each row's cells with one byte between them (a file's record is its row's text when it needs
+  // no unquoting or trimming). A cell starts one byte past the end of the one before it in its
+  // row (or at its row's start); ends are 32-bit offsets from the row's start, which halves the
   // index of a numeric file compared with 64-bit offsets.
   std::string text_;
   std::vector<size_t> row_starts_;
