@@ -1,7 +1,7 @@
-// Linear, BatchNorm1d, LayerNorm, PeriodicEmbedding, FeatureScale and Sort against PyTorch fixtures
-// (tests/reference/fixtures/layers): forward values, input gradients, parameter gradients, and
-// BatchNorm's running statistics after each training step. Weights are loaded through
-// named_parameters()/named_buffers().
+// Linear, BatchNorm1d, LayerNorm, PeriodicEmbedding, the embedding lookup, FeatureScale and Sort
+// against PyTorch fixtures (tests/reference/fixtures/layers): forward values, input gradients,
+// parameter gradients, and BatchNorm's running statistics after each training step. Weights are
+// loaded through named_parameters()/named_buffers().
 #include <gtest/gtest.h>
 
 #include <plexus/plexus.hpp>
@@ -179,6 +179,16 @@ TEST(LayerReference, PeriodicEmbeddingMatchesTheDocumentedTorchModule) {
     EXPECT_TRUE(tensors_close(layer.weight.grad(), f.tensor("dweight")));
     EXPECT_TRUE(tensors_close(layer.bias.grad(), f.tensor("dbias")));
   }
+}
+
+// torch.nn.functional.embedding: the rows picked, and the scatter-add of their gradients.
+TEST(LayerReference, EmbeddingMatchesTorch) {
+  const Fixture f = load_fixture("layers", "embedding");
+  const Tensor weight = f.tensor("weight").requires_grad();
+  const Tensor y = px::embedding(f.tensor("input"), weight);
+  y.backward(f.tensor("dy"));
+  EXPECT_TRUE(tensors_close(y, f.tensor("y")));
+  EXPECT_TRUE(tensors_close(weight.grad(), f.tensor("dweight")));
 }
 
 TEST(LayerReference, FeatureScaleMatchesTheDocumentedTorchModule) {

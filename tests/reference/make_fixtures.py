@@ -544,6 +544,19 @@ def make_periodic_embedding():
               "dweight": layer.weight.grad, "dbias": layer.bias.grad})
 
 
+def make_embedding():
+    # F.embedding(input, weight): the rows picked by index. Index 2 appears three times and row 5
+    # never, so dweight checks the scatter-add and a row left at zero.
+    weight = randn(101, 6, 3).requires_grad_()
+    indices = torch.tensor([[2, 0], [4, 2], [1, 2], [3, 0]])
+    y = F.embedding(indices, weight)
+    dy = randn(102, *y.shape)
+    y.backward(dy)
+    save("layers", "embedding", {"layer": "embedding"},
+         {"input": indices.to(torch.float32), "weight": weight, "y": y, "dy": dy,
+          "dweight": weight.grad})
+
+
 def make_feature_scale():
     # y = x * weight (+ bias); dweight = sum_rows(dy * x), dx = dy * weight.
     for name, bias in (("feature_scale", True), ("feature_scale_nobias", False)):
@@ -814,6 +827,7 @@ def main():
     make_batchnorm()
     make_layernorm()
     make_periodic_embedding()
+    make_embedding()
     make_feature_scale()
     make_sort()
     make_optim()
