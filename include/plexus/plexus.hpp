@@ -25,6 +25,7 @@
 #include "plexus/nn/layernorm.hpp"
 #include "plexus/nn/linear.hpp"
 #include "plexus/nn/module.hpp"
+#include "plexus/nn/categorical_embedding.hpp"
 #include "plexus/nn/periodic_embedding.hpp"
 #include "plexus/nn/registry.hpp"
 #include "plexus/nn/sequential.hpp"
