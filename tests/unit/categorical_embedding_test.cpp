@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <plexus/plexus.hpp>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "support/error_of.hpp"
@@ -110,4 +112,74 @@ TEST(ModelFile, TheCategoricalEmbeddingRoundTripsWithItsListsAndTorchsName) {
   const Tensor x = Tensor::from({0.5f, 8, -1, 2, 0, 3}, {2, 3});
   px::NoGradGuard no_grad;
   EXPECT_EQ(loaded.forward(x).to_vector(), network(x).to_vector());
+}
+
+namespace {
+
+px::data::Table table_of(const std::string& text) {
+  std::istringstream in(text);
+  return px::data::read_csv(in, "rows.csv");
+}
+
+// shop has 4 categories and a gap (a missing category), size 2: above a threshold of 3, shop is
+// embedded and size stays one-hot.
+const char* kShops =
+    "age,shop,size,label\n"
+    "31,a,S,yes\n45,b,L,no\n22,c,S,yes\n60,,L,no\n38,d,S,yes\n51,a,L,no\n27,b,S,yes\n44,c,L,no\n";
+
+std::vector<size_t> all_rows(const px::data::Table& table) {
+  std::vector<size_t> rows(table.rows());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+  return rows;
+}
+
+}  // namespace
+
+TEST(Preprocessing, EmbedsAColumnWithMoreCategoriesThanTheThresholdAsItsIndex) {
+  const px::data::Table table = table_of(kShops);
+  const px::data::TabularOptions options{.target = "label", .embed_categories_above = 3};
+  const auto pipeline = px::data::Preprocessing::fit(table, all_rows(table), options);
+  // age, shop's index, size's two one-hot inputs.
+  ASSERT_EQ(pipeline.output_features(), 4u);
+  EXPECT_EQ(pipeline.embedded_category_outputs(), (std::vector<int64_t>{1}));
+  EXPECT_EQ(pipeline.embedded_category_counts(),
+            (std::vector<int64_t>{6}));  // a-d, missing, unseen
+  EXPECT_EQ(pipeline.numeric_value_outputs(), (std::vector<int64_t>{0}));
+  const px::data::Table rows = table_of("age,shop,size\n30,c,L\n30,,S\n30,zzz,S\n");
+  std::vector<std::string> warnings;
+  const Tensor x = pipeline.transform(rows, all_rows(rows), &warnings);
+  EXPECT_EQ(x.shape(), (px::Shape{3, 4}));
+  const std::vector<float> v = x.to_vector();
+  EXPECT_EQ(v[1], 2.0f);  // c
+  EXPECT_EQ(v[5], 4.0f);  // missing
+  EXPECT_EQ(v[9], 5.0f);  // unseen
+  EXPECT_EQ(v[2], 1.0f);  // L, one-hot
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("the unseen category"));
+  // The JSON keeps it; a threshold of 0 (or 4 categories and below) one-hot encodes.
+  const auto again = px::data::Preprocessing::from_json(pipeline.to_json(), "model.plx");
+  EXPECT_EQ(again.transform(rows, all_rows(rows)).to_vector(), v);
+  const auto one_hot = px::data::Preprocessing::fit(
+      table, all_rows(table), {.target = "label", .embed_categories_above = 0});
+  EXPECT_TRUE(one_hot.embedded_category_outputs().empty());
+  EXPECT_EQ(one_hot.output_features(), 8u);
+}
+
+TEST(Recipe, BuildNetworkPutsTheCategoricalEmbeddingFirstAndMovesThePeriodicIndices) {
+  const px::data::PreparedData data =
+      px::data::prepare_table(table_of(kShops), {.target = "label", .embed_categories_above = 3},
+                              {.test_fraction = 0.0, .validation_fraction = 0.0});
+  px::train::Recipe recipe{.hidden = {8}, .embedding = "periodic", .feature_scale = true};
+  nn::Sequential network = px::train::build_network(recipe, data);
+  const auto& categories = dynamic_cast<const nn::CategoricalEmbedding&>(network[0]);
+  EXPECT_EQ(categories.indices(), (std::vector<int64_t>{1}));
+  EXPECT_EQ(categories.cardinalities(), (std::vector<int64_t>{6}));
+  // The embedding's 8 outputs, then age, then size's two: age moved from 0 to 8.
+  EXPECT_EQ(network[1].type(), "FeatureScale");
+  EXPECT_EQ(network[1].in_features(), 11);
+  EXPECT_EQ(dynamic_cast<const nn::PeriodicEmbedding&>(network[2]).indices(),
+            (std::vector<int64_t>{8}));
+  px::NoGradGuard no_grad;
+  EXPECT_EQ(network(data.x_train).shape(),
+            (px::Shape{static_cast<int64_t>(data.x_train.shape(0)), 2}));
 }
