@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/check.hpp"
+#include "nn/init_detail.hpp"
 #include "plexus/ops/embedding.hpp"
 #include "plexus/ops/shape_ops.hpp"
 #include "plexus/tensor/random.hpp"
@@ -58,7 +59,8 @@ CategoricalEmbedding::CategoricalEmbedding(int64_t in_features, int64_t num_embe
   }
   Generator generator(seed ? *seed : next_seed());
   weight = register_parameter("weight", Tensor::empty({rows, embedding_dim}));
-  for (float& w : std::span(weight.data(), weight.numel())) w = generator.normal();
+  const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(embedding_dim)));
+  init::detail::fill_uniform(weight, -bound, bound, generator);
   for (size_t i = 0; i < indices_.size(); ++i) {
     float* last = weight.data() + static_cast<size_t>(offsets_[i] + cardinalities_[i] - 1) *
                                       static_cast<size_t>(embedding_dim);

@@ -126,7 +126,7 @@ std::pair<std::string, double> class_and_weight(const std::string& item) {
 constexpr size_t kMostEmbedded = 1000;
 // The width of a high-cardinality categorical column's embedding (data::TabularOptions::
 // embed_categories_above), measured in bench/TABULAR.md.
-constexpr int64_t kCategoryEmbeddingDim = 8;
+constexpr int64_t kCategoryEmbeddingDim = 32;
 
 }  // namespace
 

@@ -36,8 +36,8 @@ class PeriodicEmbedding(torch.nn.Module):
 class CategoricalEmbedding(torch.nn.Module):
     """Each input at `indices` (all when None) holds a category index and becomes its learned row:
     one table (rtdl's layout), input i's categories at rows offsets[i]...; the rows come first,
-    in index order, then the inputs not embedded, in their order. Initialised N(0, 1) as
-    torch.nn.Embedding, with the last row of each input's table (the unseen category) at 0."""
+    in index order, then the inputs not embedded, in their order. Initialised as rtdl does,
+    U(-1/sqrt(D), 1/sqrt(D)), with the last row of each input's table (the unseen category) at 0."""
 
     def __init__(self, in_features, num_embeddings, embedding_dim=8, indices=None,
                  cardinalities=None):
@@ -49,7 +49,9 @@ class CategoricalEmbedding(torch.nn.Module):
         assert sum(cardinalities) == num_embeddings
         starts = [sum(cardinalities[:i]) for i in range(len(cardinalities))]
         self.register_buffer("offsets", torch.tensor(starts), persistent=False)
-        self.weight = torch.nn.Parameter(torch.randn(num_embeddings, embedding_dim))
+        bound = 1 / math.sqrt(embedding_dim)
+        self.weight = torch.nn.Parameter(
+            torch.empty(num_embeddings, embedding_dim).uniform_(-bound, bound))
         with torch.no_grad():
             for start, count in zip(starts, cardinalities):
                 self.weight[start + count - 1] = 0

@@ -48,7 +48,7 @@ struct TabularOptions {
   /// A categorical column with more categories than this becomes one input, the category's
   /// index, for a CategoricalEmbedding in front of the network; fewer stay one-hot. 0: every
   /// column one-hot. The default is measured (bench/TABULAR.md).
-  size_t embed_categories_above = 64;
+  size_t embed_categories_above = 100;
 };
 
 struct ColumnInfo {

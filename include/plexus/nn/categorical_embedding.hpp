@@ -19,11 +19,12 @@ class CategoricalEmbedding : public Module {
   /// Embeds the inputs at `indices` (strictly increasing, each below in_features; empty: every
   /// input); input indices[i] holds a category 0..cardinalities[i]-1 as a float. The tables sit
   /// one after another in one weight (rtdl's layout), so num_embeddings = sum(cardinalities);
-  /// empty cardinalities split num_embeddings evenly. Initialised as torch.nn.Embedding, N(0, 1),
-  /// but the last row of each input's table starts at 0: preprocessing sends categories unseen in
-  /// training there (no training row reaches it, so it stays 0 and adds nothing, as one-hot's
-  /// all-zero encoding of an unseen category). Drawn from one generator seeded by `seed`, or by
-  /// the next seed of px::manual_seed's sequence.
+  /// empty cardinalities split num_embeddings evenly. Initialised as rtdl does, U(-1/sqrt(D),
+  /// 1/sqrt(D)) (torch.nn.Embedding's N(0, 1) measured worse: bench/TABULAR.md), but the last
+  /// row of each input's table starts at 0: preprocessing sends categories unseen in training
+  /// there (no training row reaches it, so it stays 0 and adds nothing, as one-hot's all-zero
+  /// encoding of an unseen category). Drawn from one generator seeded by `seed`, or by the next
+  /// seed of px::manual_seed's sequence.
   CategoricalEmbedding(int64_t in_features, int64_t num_embeddings, int64_t embedding_dim = 8,
                        std::vector<int64_t> indices = {}, std::vector<int64_t> cardinalities = {},
                        std::optional<uint64_t> seed = std::nullopt);
