@@ -124,8 +124,7 @@ std::pair<std::string, double> class_and_weight(const std::string& item) {
 
 // The most inputs a periodic embedding takes: each becomes 1 + 3 inputs of the first Linear.
 constexpr size_t kMostEmbedded = 1000;
-// The width of a high-cardinality categorical column's embedding (data::TabularOptions::
-// embed_categories_above), measured in bench/TABULAR.md.
+// The width of a high-cardinality categorical column's embedding, measured (bench/TABULAR.md).
 constexpr int64_t kCategoryEmbeddingDim = 32;
 
 }  // namespace

@@ -174,11 +174,12 @@ TEST(Recipe, BuildNetworkPutsTheCategoricalEmbeddingFirstAndMovesThePeriodicIndi
   const auto& categories = dynamic_cast<const nn::CategoricalEmbedding&>(network[0]);
   EXPECT_EQ(categories.indices(), (std::vector<int64_t>{1}));
   EXPECT_EQ(categories.cardinalities(), (std::vector<int64_t>{6}));
-  // The embedding's 8 outputs, then age, then size's two: age moved from 0 to 8.
+  // The embedding's 32 outputs, then age, then size's two: age moved from 0 to 32.
+  EXPECT_EQ(categories.out_features(), 32 + 3);
   EXPECT_EQ(network[1].type(), "FeatureScale");
-  EXPECT_EQ(network[1].in_features(), 11);
+  EXPECT_EQ(network[1].in_features(), 35);
   EXPECT_EQ(dynamic_cast<const nn::PeriodicEmbedding&>(network[2]).indices(),
-            (std::vector<int64_t>{8}));
+            (std::vector<int64_t>{32}));
   px::NoGradGuard no_grad;
   EXPECT_EQ(network(data.x_train).shape(),
             (px::Shape{static_cast<int64_t>(data.x_train.shape(0)), 2}));
