@@ -18,6 +18,7 @@
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/activation.hpp"
 #include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/categorical_embedding.hpp"
 #include "plexus/nn/dropout.hpp"
 #include "plexus/nn/ensemble.hpp"
 #include "plexus/nn/feature_scale.hpp"

@@ -24,8 +24,8 @@ namespace plexus::autograd {
   X(sum) X(mean) X(sum_dim) X(mean_dim) X(max_dim) X(min_dim)                                    \
   /* data movement (ops/shape_ops.cpp) */                                                        \
   X(reshape) X(transpose) X(slice_rows) X(broadcast_to) X(concat) X(index_rows) X(sort)          \
-  /* layers (ops/dropout.cpp, ops/norm.cpp, ops/embedding.cpp) */                                \
-  X(dropout) X(batch_norm) X(layer_norm) X(periodic_embedding)                                   \
+  /* layers (ops/dropout.cpp, ops/norm.cpp, ops/embedding.cpp, ops/embedding_lookup.cpp) */     \
+  X(dropout) X(batch_norm) X(layer_norm) X(periodic_embedding) X(embedding)                      \
   /* activations (ops/activation.cpp) */                                                         \
   X(sigmoid) X(tanh) X(relu) X(leaky_relu) X(elu) X(selu) X(gelu) X(silu) X(softplus)            \
   X(softmax) X(log_softmax)                                                                      \

@@ -107,6 +107,8 @@ std::vector<std::pair<std::string, std::string>> describe_columns(const Prepared
     } else if (column.kind == ColumnKind::categorical) {
       what += " (" + std::to_string(column.categories.size()) +
               " categories: " + join(column.categories, 8) + ")";
+      if (column.embedded)
+        what += ", embedded: one index input for a learned vector, unseen categories -> zeros";
     }
     // Only --impute auto adds an indicator or a missing category, and it fills with the median.
     if (column.missing_indicator) {

@@ -141,6 +141,8 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
                ") has no values in the training rows");
   for (const auto& [category, count] : counts) info.categories.emplace_back(category);
   sort_labels(info.categories);
+  info.embedded =
+      options.embed_categories_above > 0 && info.categories.size() > options.embed_categories_above;
   if (impute == Impute::automatic && first_missing) {
     info.missing_category = true;  // a flag, not a name: no real category can clash with it
   } else if (impute != Impute::none) {
@@ -220,7 +222,7 @@ Preprocessing Preprocessing::fit(const Table& table, std::span<const size_t> row
 
 size_t ColumnInfo::outputs() const {
   if (kind == ColumnKind::numeric) return 1 + missing_indicator;
-  if (kind == ColumnKind::categorical) return categories.size() + missing_category;
+  if (kind == ColumnKind::categorical) return embedded ? 1 : categories.size() + missing_category;
   return 0;
 }
 
@@ -237,6 +239,24 @@ std::vector<int64_t> Preprocessing::numeric_value_outputs() const {
     if (column.kind == ColumnKind::numeric) out.push_back(static_cast<int64_t>(offset));
     offset += column.outputs();
   }
+  return out;
+}
+
+std::vector<int64_t> Preprocessing::embedded_category_outputs() const {
+  std::vector<int64_t> out;
+  size_t offset = 0;
+  for (const ColumnInfo& column : columns_) {
+    if (column.embedded) out.push_back(static_cast<int64_t>(offset));
+    offset += column.outputs();
+  }
+  return out;
+}
+
+std::vector<int64_t> Preprocessing::embedded_category_counts() const {
+  std::vector<int64_t> out;
+  for (const ColumnInfo& column : columns_)
+    if (column.embedded)
+      out.push_back(static_cast<int64_t>(column.categories.size() + column.missing_category + 1));
   return out;
 }
 

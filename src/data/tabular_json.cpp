@@ -54,6 +54,7 @@ std::string Preprocessing::to_json() const {
     if (column.kind == ColumnKind::categorical) {
       c["categories"] = column.categories;
       c["missing_category"] = column.missing_category;
+      if (column.embedded) c["embedded"] = true;  // only then: older readers one-hot the rest
     }
     if (column.kind != ColumnKind::ignored) c["fill"] = column.fill ? json(*column.fill) : json();
     columns.push_back(std::move(c));
@@ -109,6 +110,7 @@ Preprocessing Preprocessing::from_json(std::string_view text, std::string_view s
         PLEXUS_CHECK(!info.categories.empty(), source, ": preprocessing: column '", info.name,
                      "' has no categories");
         info.missing_category = c.value("missing_category", false);
+        info.embedded = c.value("embedded", false);
       } else {
         PLEXUS_CHECK(kind == "ignored", source, ": preprocessing: column '", info.name,
                      "' has kind '", kind, "' (numeric, categorical or ignored)");

@@ -123,11 +123,15 @@ class Transform {
     return Problem::none;
   }
 
+  // One-hot: a 1 at the category's output (none for an unseen one). Embedded: the category's
+  // index, the missing category's (K) or the unseen one's (K + 1 with a missing category, else K).
   Problem categorical(ColumnStep& step, size_t i, std::string_view cell, float* out) const {
     const ColumnInfo& column = *step.info;
+    const size_t missing = column.categories.size();
+    const size_t unseen = missing + column.missing_category;
     if (internal::is_missing(cell)) {
       if (column.missing_category) {
-        out[column.categories.size()] = 1.0f;
+        out[column.embedded ? 0 : missing] = column.embedded ? static_cast<float>(missing) : 1.0f;
         return Problem::none;
       }
       if (!column.fill) return Problem::missing;
@@ -136,9 +140,13 @@ class Transform {
     const auto it = step.lookup.find(cell);
     if (it == step.lookup.end()) {
       if (step.unseen++ == 0) step.first_unseen = i;
+      if (column.embedded) out[0] = static_cast<float>(unseen);
       return Problem::none;
     }
-    out[it->second] = 1.0f;
+    if (column.embedded)
+      out[0] = static_cast<float>(it->second);
+    else
+      out[it->second] = 1.0f;
     return Problem::none;
   }
 
@@ -167,7 +175,8 @@ class Transform {
     text << internal::where(table_, row, step.col) << ": category '" << table_.cell(row, step.col)
          << "' was not in the training data; " << step.unseen
          << (step.unseen == 1 ? " cell" : " cells")
-         << " of this column with unseen categories are encoded as all zeros";
+         << " of this column with unseen categories are encoded as "
+         << (step.info->embedded ? "the unseen category (an embedding of zeros)" : "all zeros");
     warnings->push_back(text.str());
   }
 

@@ -118,6 +118,19 @@ CFunction layer_function(LayerKind kind) {
               "  for (int t = 0; t < passed_count; ++t) y[(long)n * (1 + d) + t] = x[passed[t]];\n"
               "}\n",
               ""};
+    case LayerKind::categorical_embedding:
+      return {"px_categorical_embedding",
+              "static void px_categorical_embedding(const float* x, float* y, int n, int d,\n"
+              "                                     const int* embedded, const int* offsets,\n"
+              "                                     int passed_count, const int* passed,\n"
+              "                                     const float* table) {\n"
+              "  for (int i = 0; i < n; ++i) {\n"
+              "    const float* row = table + ((long)offsets[i] + (long)x[embedded[i]]) * d;\n"
+              "    for (int e = 0; e < d; ++e) y[(long)i * d + e] = row[e];\n"
+              "  }\n"
+              "  for (int t = 0; t < passed_count; ++t) y[(long)n * d + t] = x[passed[t]];\n"
+              "}\n",
+              ""};
     case LayerKind::linear:
       return {"px_linear",
               "static void px_linear(const float* w, const float* b, int in, int out, const float* "
@@ -220,6 +233,7 @@ std::string header_text(const ExportPlan& plan, const std::string& name) {
         h << " (missing -> " << *column.fill << " = "
           << comment_text(column.categories[static_cast<size_t>(*column.fill)]) << ")";
       if (column.missing_category) h << " and a missing category";
+      if (column.embedded) h << ", embedded";
       h << ":\n";
       for (size_t k = 0; k < column.categories.size(); ++k)
         h << " *         " << k << " = " << comment_text(column.categories[k]) << "\n";
@@ -285,16 +299,19 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
     functions.emplace(function.name, function.source);
     layer_functions[i] = function;
     two_buffers = two_buffers || layer.kind == LayerKind::linear ||
-                  layer.kind == LayerKind::periodic_embedding;
+                  layer.kind == LayerKind::periodic_embedding ||
+                  layer.kind == LayerKind::categorical_embedding;
     const std::string prefix = "layer" + std::to_string(i) + "_";
-    if (layer.kind == LayerKind::periodic_embedding) {
+    if (layer.kind == LayerKind::periodic_embedding ||
+        layer.kind == LayerKind::categorical_embedding) {
       c << "/* layer " << i << ": " << comment_text(layer.description) << " */\n";
       write_indices(c, prefix + "embedded", layer.embedded);
+      if (!layer.offsets.empty()) write_indices(c, prefix + "offsets", layer.offsets);
       if (!layer.passed.empty()) write_indices(c, prefix + "passed", layer.passed);
-      write_array(c, prefix + "frequencies", layer.frequencies);
-      write_array(c, prefix + "phases", layer.phases);
+      if (!layer.frequencies.empty()) write_array(c, prefix + "frequencies", layer.frequencies);
+      if (!layer.phases.empty()) write_array(c, prefix + "phases", layer.phases);
       write_array(c, prefix + "weight", layer.weight);
-      write_array(c, prefix + "bias", layer.bias);
+      if (!layer.bias.empty()) write_array(c, prefix + "bias", layer.bias);
       c << "\n";
     } else if (layer.kind == LayerKind::linear || layer.kind == LayerKind::batch_norm ||
                layer.kind == LayerKind::feature_scale ||
@@ -320,7 +337,15 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
       const bool marks_missing = column.missing_indicator || column.missing_category;
       if (marks_missing) c << "    const float missing = isnan(v) ? 1.0f : 0.0f;\n";
       if (column.fill) c << "    if (isnan(v)) v = " << c_double(*column.fill) << ";\n";
-      if (column.categorical) {
+      if (column.embedded) {
+        // The index 0..K-1, else K for NaN with a missing category, else the unseen category.
+        const size_t k = column.categories.size(), unseen = k + column.missing_category;
+        c << "    x[" << offset << "] = v >= 0.0 && v < " << k << " && v == (double)(long)v ? "
+          << "(float)v : "
+          << (column.missing_category ? "missing ? " + std::to_string(k) + ".0f : " : "") << unseen
+          << ".0f;\n";
+        offset += 1;
+      } else if (column.categorical) {
         const size_t k = column.categories.size();
         c << "    for (int k = 0; k < " << k << "; ++k) x[" << offset
           << " + k] = v == k ? 1.0f : 0.0f;\n";
@@ -399,6 +424,14 @@ std::string source_text(const ExportPlan& plan, const std::string& name) {
         break;
       case LayerKind::sort:
         c << "px_sort(" << x << ", " << n << ");";
+        break;
+      case LayerKind::categorical_embedding:
+        c << "px_categorical_embedding(" << x << ", " << y << ", " << layer.embedded.size() << ", "
+          << layer.embedding_dim << ", " << prefix << "embedded, " << prefix << "offsets, "
+          << layer.passed.size() << ", "
+          << (layer.passed.empty() ? "(const int*)0" : prefix + "passed") << ", " << prefix
+          << "weight);";
+        std::swap(x, y);
         break;
       case LayerKind::periodic_embedding:
         c << "px_periodic_embedding(" << x << ", " << y << ", " << layer.embedded.size() << ", "

@@ -10,6 +10,7 @@
 #include "base/check.hpp"
 #include "base/compat.hpp"
 #include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/categorical_embedding.hpp"
 #include "plexus/nn/ensemble.hpp"
 #include "plexus/nn/feature_scale.hpp"
 #include "plexus/nn/layernorm.hpp"
@@ -88,7 +89,8 @@ void plan_input(const Model& model, std::string_view what, ExportPlan& plan) {
                        .smooth_clip = robust && column.kind == data::ColumnKind::numeric,
                        .categories = column.categories,
                        .missing_indicator = column.missing_indicator,
-                       .missing_category = column.missing_category};
+                       .missing_category = column.missing_category,
+                       .embedded = column.embedded};
       if (column.fill && out.categorical) {
         const auto it = std::find(out.categories.begin(), out.categories.end(), *column.fill);
         PLEXUS_CHECK(it != out.categories.end(), what, ": column '", column.name,
@@ -217,6 +219,16 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
       layer.bias = values_of(periodic->bias, what, label);
       layer.frequency_count = periodic->weight.shape()[1];
       layer.embedding_dim = periodic->weight.shape()[2];
+    } else if (const auto* categories = dynamic_cast<const nn::CategoricalEmbedding*>(&module)) {
+      PLEXUS_CHECK(*categories->in_features() == width, what, ": layer ", label, " takes ",
+                   *categories->in_features(), " inputs but gets ", width);
+      layer.kind = LayerKind::categorical_embedding;
+      layer.out = *categories->out_features();
+      layer.embedded = categories->indices();
+      layer.passed = categories->passed();
+      layer.offsets = categories->offsets();
+      layer.weight = values_of(categories->weight, what, label);
+      layer.embedding_dim = categories->weight.shape()[1];
     } else if (module.type() == "Sort") {
       layer.kind = LayerKind::sort;
     } else if (module.type() == "Dropout") {
@@ -226,7 +238,8 @@ ExportPlan plan_export(const Model& model, std::string_view what) {
       layer.exports = find_activation_export(module.type());
       PLEXUS_CHECK(layer.exports, what, ": layer ", label, " of type ", module.type(),
                    " has no export (supported: Linear, BatchNorm1d, LayerNorm, Dropout, "
-                   "FeatureScale, PeriodicEmbedding, Sort and the built-in activations)");
+                   "FeatureScale, PeriodicEmbedding, CategoricalEmbedding, Sort and the built-in "
+                   "activations)");
       layer.activation = activation_layer(spec);
       const std::string refusal =
           layer.exports->refusal ? layer.exports->refusal(layer.activation) : "";

@@ -26,6 +26,9 @@ struct ExportColumn {
   std::optional<double> fill;           ///< what NaN becomes: the value, or the category's index
   bool missing_indicator = false;       ///< numeric: an input after z, 1 for NaN, else 0
   bool missing_category = false;        ///< categorical: an input after the one-hot, 1 for NaN
+  /// categorical: one input instead of the one-hot ones, the index 0..K-1, K for NaN with a
+  /// missing category, K + missing_category for any other value (unseen)
+  bool embedded = false;
 };
 
 enum class LayerKind {
@@ -34,8 +37,9 @@ enum class LayerKind {
   layer_norm,
   activation,     ///< exported through its entry of the activation table (io/activation_export.hpp)
   feature_scale,  ///< y = x * weight (+ bias)
-  periodic_embedding,  ///< the blocks [x_j, z_j] of the embedded inputs, then the others
-  sort,                ///< each row's values ascending (nn::Sort)
+  periodic_embedding,     ///< the blocks [x_j, z_j] of the embedded inputs, then the others
+  categorical_embedding,  ///< the table rows of the embedded inputs' categories, then the others
+  sort,                   ///< each row's values ascending (nn::Sort)
   // An nn::Ensemble is its members' layers in turn, between these three steps:
   ensemble_begin,  ///< keeps the input, which every member starts from
   member_end,      ///< adds the member's outputs to the sum (`member`: which, from 0) and
@@ -59,6 +63,8 @@ struct ExportLayer {
   /// periodic_embedding: weight [N, K, D] and bias [N, D] of the per-feature maps, the inputs
   /// embedded (N, increasing) and passed through, and frequencies and phases [N, K].
   std::vector<int64_t> embedded, passed;
+  /// categorical_embedding: weight [V, D], embedded input i's category c at row offsets[i] + c
+  std::vector<int64_t> offsets;
   std::vector<float> frequencies, phases;
   int64_t frequency_count = 0, embedding_dim = 0;
   ActivationLayer activation;                 ///< activation: its type and arguments

@@ -169,6 +169,26 @@ std::string periodic_embedding(Graph& g, const ExportLayer& l, const std::string
   return g.node("Concat", {blocks, passed}, {{"axis", 1}});
 }
 
+// The table's rows of the embedded inputs' categories (offsets[i] + index), then the others.
+std::string categorical_embedding(Graph& g, const ExportLayer& l, const std::string& x) {
+  const auto n = static_cast<int64_t>(l.embedded.size());
+  const int64_t d = l.embedding_dim;
+  const std::vector<float> offsets(l.offsets.begin(), l.offsets.end());
+  const std::string rows =
+      g.node("Cast",
+             {g.node("Add", {g.node("Gather", {x, g.int64s("embedded", l.embedded)}, {{"axis", 1}}),
+                             g.constant("offsets", {n}, offsets)})},
+             {{"to", int64_t{onnx::TensorProto::INT64}}});
+  const auto table_rows = static_cast<int64_t>(l.weight.size()) / d;
+  const std::string blocks = g.node(
+      "Reshape",
+      {g.node("Gather", {g.constant("table", {table_rows, d}, l.weight), rows}, {{"axis", 0}}),
+       g.int64s("shape", {0, n * d})});
+  if (l.passed.empty()) return blocks;
+  const std::string passed = g.node("Gather", {x, g.int64s("passed", l.passed)}, {{"axis", 1}});
+  return g.node("Concat", {blocks, passed}, {{"axis", 1}});
+}
+
 void set_type(onnx::ValueInfoProto& value, const std::string& name, int64_t width) {
   value.set_name(name);
   onnx::TypeProto_Tensor& tensor = *value.mutable_type()->mutable_tensor_type();
@@ -245,9 +265,28 @@ std::string preprocess(Graph& g, const ExportPlan& plan, const std::string& feat
     std::vector<float> range(column.categories.size());
     for (size_t k = 0; k < range.size(); ++k) range[k] = static_cast<float>(k);
     const std::string hot = g.node(
-        "Equal", {index, g.constant("categories", {static_cast<int64_t>(range.size())}, range)});
-    pieces.push_back(g.node("Cast", {hot}, {{"to", int64_t{onnx::TensorProto::FLOAT}}}));
-    if (column.missing_category) run.push_back(missing_at + at);
+        "Cast",
+        {g.node("Equal",
+                {index, g.constant("categories", {static_cast<int64_t>(range.size())}, range)})},
+        {{"to", int64_t{onnx::TensorProto::FLOAT}}});
+    if (!column.embedded) {
+      pieces.push_back(hot);
+      if (column.missing_category) run.push_back(missing_at + at);
+      continue;
+    }
+    // The index k where the one-hot has its 1 (hot . (k - unseen) + unseen, exact in float),
+    // else the unseen category's; NaN with a missing category takes the one before it.
+    const auto unseen = static_cast<float>(range.size() + column.missing_category);
+    for (float& k : range) k -= unseen;
+    std::string embedded = g.node(
+        "Add", {g.node("MatMul", {hot, g.constant("shifted_categories",
+                                                  {static_cast<int64_t>(range.size()), 1}, range)}),
+                g.scalar("unseen", unseen)});
+    if (column.missing_category)
+      embedded = g.node(
+          "Sub", {embedded, g.node("Gather", {values, g.int64s("missing", {missing_at + at})},
+                                   {{"axis", 1}})});
+    pieces.push_back(embedded);
   }
   flush();
   return pieces.size() == 1 ? pieces[0] : g.node("Concat", pieces, {{"axis", 1}});
@@ -295,6 +334,8 @@ std::string layer(Graph& g, const ExportLayer& l, const std::string& x, Ensemble
     }
     case LayerKind::periodic_embedding:
       return periodic_embedding(g, l, x);
+    case LayerKind::categorical_embedding:
+      return categorical_embedding(g, l, x);
     case LayerKind::sort:
       return g.sort_rows(x, l.in);
   }

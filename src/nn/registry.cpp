@@ -13,6 +13,7 @@
 #include "plexus/base/text.hpp"
 #include "plexus/nn/activation.hpp"
 #include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/categorical_embedding.hpp"
 #include "plexus/nn/dropout.hpp"
 #include "plexus/nn/ensemble.hpp"
 #include "plexus/nn/feature_scale.hpp"
@@ -216,6 +217,24 @@ const std::vector<LayerEntry>& table() {
          const int64_t n = given ? static_cast<int64_t>(given->size()) : a.integer("in_features");
          const int64_t k = a.integer("frequencies"), d = a.integer("embedding_dim");
          return product(product(n, k), 2 + d);
+       }},
+      {{"CategoricalEmbedding",
+        {{"in_features", {}}, {"num_embeddings", {}}, {"embedding_dim", 8.0}},
+        "each input at indices (all when left out) holds a category index and becomes its "
+        "learned row of the table; cardinalities gives each input's count (even split when left "
+        "out); the others pass through",
+        {"indices", "cardinalities"}},
+       "",
+       [](const Args& a) -> std::shared_ptr<Module> {
+         const std::vector<int64_t>* indices = a.list("indices");
+         const std::vector<int64_t>* cardinalities = a.list("cardinalities");
+         return std::make_shared<CategoricalEmbedding>(
+             a.integer("in_features"), a.integer("num_embeddings"), a.integer("embedding_dim"),
+             indices ? *indices : std::vector<int64_t>{},
+             cardinalities ? *cardinalities : std::vector<int64_t>{});
+       },
+       [](const Args& a) {
+         return product(a.integer("num_embeddings"), a.integer("embedding_dim"));
        }},
       {{"FeatureScale", {{"num_features", {}}, {"bias", 0.0}}, "x * weight (+ bias), per feature"},
        "",

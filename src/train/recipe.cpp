@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <numeric>
 
 #include "base/check.hpp"
 #include "plexus/base/text.hpp"
@@ -14,6 +15,7 @@
 #include "plexus/loss/loss.hpp"
 #include "plexus/loss/registry.hpp"
 #include "plexus/nn/batchnorm.hpp"
+#include "plexus/nn/categorical_embedding.hpp"
 #include "plexus/nn/dropout.hpp"
 #include "plexus/nn/feature_scale.hpp"
 #include "plexus/nn/linear.hpp"
@@ -122,6 +124,8 @@ std::pair<std::string, double> class_and_weight(const std::string& item) {
 
 // The most inputs a periodic embedding takes: each becomes 1 + 3 inputs of the first Linear.
 constexpr size_t kMostEmbedded = 1000;
+// The width of a high-cardinality categorical column's embedding, measured (bench/TABULAR.md).
+constexpr int64_t kCategoryEmbeddingDim = 32;
 
 }  // namespace
 
@@ -256,7 +260,22 @@ nn::Sequential build_network(const Recipe& recipe, const data::PreparedData& dat
     embedded = data.preprocessing->numeric_value_outputs();
     if (embedded.empty()) adjusted.embedding = "none";
   }
-  nn::Sequential network = build_network(adjusted, data.x_train.shape(1), outputs, embedded);
+  // Categorical columns with many categories arrive as indices: their embedding goes first,
+  // and the numeric values' positions move to where it passes them on.
+  nn::Sequential network;
+  int64_t inputs = data.x_train.shape(1);
+  if (data.preprocessing && !data.preprocessing->embedded_category_outputs().empty()) {
+    const std::vector<int64_t> counts = data.preprocessing->embedded_category_counts();
+    nn::CategoricalEmbedding categories(
+        inputs, std::accumulate(counts.begin(), counts.end(), int64_t{0}), kCategoryEmbeddingDim,
+        data.preprocessing->embedded_category_outputs(), counts, recipe.seed * 1000003u + 13u);
+    const std::vector<int64_t> moved = categories.output_positions();
+    for (int64_t& j : embedded) j = moved[static_cast<size_t>(j)];
+    inputs = *categories.out_features();
+    network.push_back(std::move(categories));
+  }
+  const nn::Sequential layers = build_network(adjusted, inputs, outputs, embedded);
+  for (const auto& [name, layer] : layers.children()) network.push_back(layer);
   if (loss_name(recipe, data.task) == "nll") network.push_back(nn::make_activation("log_softmax"));
   // The quantiles in ascending order, as the levels are: they cannot cross.
   if (!recipe.quantiles.empty()) network.push_back(nn::Sort());

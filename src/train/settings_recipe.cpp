@@ -157,7 +157,8 @@ data::TabularOptions tabular_options(const TrainSettings& s) {
           .categorical = s.categorical,
           .impute = impute,
           .scaling = s.scaling == "robust" ? data::Scaling::robust : data::Scaling::standard,
-          .task = task};
+          .task = task,
+          .embed_categories_above = static_cast<size_t>(s.embed_categories_above)};
 }
 
 data::PrepareOptions prepare_options(const TrainSettings& s) {

@@ -102,6 +102,11 @@ std::vector<Setting> make_table() {
        "streaming: rows each batch row is drawn from at random (default: 0, a quarter of "
        "--memory)",
        Kind::integer, &S::shuffle_buffer, kNonNegative},
+      {"embed_categories_above",
+       "a categorical column with more categories than this becomes one index input and a "
+       "learned embedding in front of the network; fewer stay one-hot (default: 100; 0: all "
+       "one-hot)",
+       Kind::integer, &S::embed_categories_above, kNonNegative},
       {"hidden", "hidden layer widths, comma-separated (default: 256,128)", Kind::integer_list,
        &S::hidden, kAtLeastOne},
       {"activation",

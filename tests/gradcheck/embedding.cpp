@@ -1,6 +1,7 @@
 // Gradient checks of the embedding ops: periodic_embedding with respect to its input (some
 // features embedded, some passed through) and every parameter, and after a FeatureScale, as
-// plexus train stacks them.
+// plexus train stacks them; the embedding lookup with respect to its table, with an index that
+// repeats (its row collects both gradients) and a row no index picks (its gradient stays 0).
 #include <plexus/plexus.hpp>
 
 #include "gradcheck/harness.hpp"
@@ -31,6 +32,17 @@ const bool registered = px::testing::register_gradcheck({
      },
      -1.0f,
      1.0f},
+    {.name = "embedding/repeated-and-unused-rows",
+     .ops = {"embedding"},
+     .f = [](const In& in) { return px::embedding(in[0], in[1]); },
+     .make_inputs =
+         [] {
+           px::Generator generator(29);
+           Tensor table = Tensor::empty({5, 3});
+           for (float& w : std::span(table.data(), table.numel())) w = generator.normal();
+           return In{Tensor::from({3.0f, 0.0f, 3.0f, 1.0f, 4.0f, 0.0f}, {3, 2}), table};
+         },
+     .constant_inputs = {0}},
 });
 
 }  // namespace

@@ -33,6 +33,35 @@ class PeriodicEmbedding(torch.nn.Module):
         return torch.cat([blocks, x[:, self.passed]], dim=1)
 
 
+class CategoricalEmbedding(torch.nn.Module):
+    """Each input at `indices` (all when None) holds a category index and becomes its learned row:
+    one table (rtdl's layout), input i's categories at rows offsets[i]...; the rows come first,
+    in index order, then the inputs not embedded, in their order. Initialised as rtdl does,
+    U(-1/sqrt(D), 1/sqrt(D)), with the last row of each input's table (the unseen category) at 0."""
+
+    def __init__(self, in_features, num_embeddings, embedding_dim=8, indices=None,
+                 cardinalities=None):
+        super().__init__()
+        self.indices = list(range(in_features)) if indices is None else list(indices)
+        self.passed = [j for j in range(in_features) if j not in self.indices]
+        if cardinalities is None:
+            cardinalities = [num_embeddings // len(self.indices)] * len(self.indices)
+        assert sum(cardinalities) == num_embeddings
+        starts = [sum(cardinalities[:i]) for i in range(len(cardinalities))]
+        self.register_buffer("offsets", torch.tensor(starts), persistent=False)
+        bound = 1 / math.sqrt(embedding_dim)
+        self.weight = torch.nn.Parameter(
+            torch.empty(num_embeddings, embedding_dim).uniform_(-bound, bound))
+        with torch.no_grad():
+            for start, count in zip(starts, cardinalities):
+                self.weight[start + count - 1] = 0
+
+    def forward(self, x):
+        rows = x[:, self.indices].long() + self.offsets  # [B, N]
+        blocks = torch.nn.functional.embedding(rows, self.weight).flatten(1)  # [B, N D]
+        return torch.cat([blocks, x[:, self.passed]], dim=1)
+
+
 class FeatureScale(torch.nn.Module):
     """y = x * weight (+ bias), one scale per feature, starting at 1."""
 

@@ -7,8 +7,8 @@ Builds the torch.nn.Sequential that plexus.architecture describes (each layer is
 class of that name, or the documented module of plexus_modules.py, called with the arguments as
 given; an Ensemble is the class below), loads the tensors with
 load_state_dict(strict=True), applies plexus.preprocessing to the raw CSV rows (standardised
-or robustly scaled numeric columns, one-hot categorical ones, imputed gaps with their missing
-indicators and categories), and compares its class probabilities (or
+or robustly scaled numeric columns, one-hot categorical ones or, embedded, their indices,
+imputed gaps with their missing indicators and categories), and compares its class probabilities (or
 predicted values) with the ones plexus wrote: at most 1e-5 apart (relative, absolute floor 1e-6).
 Exits 77 (ctest's "skipped") without torch, 1 when they disagree.
 """
@@ -73,6 +73,18 @@ def features_of(row, features):
             out.append(smooth_clip((float(cell) - column["median"]) / column["scale"]))
         elif column["kind"] == "numeric":
             out.append((float(cell) - column["mean"]) / column["std"])
+        elif column.get("embedded", False):
+            # The category's index for the CategoricalEmbedding; K for the missing category,
+            # K + 1 (K without one) for a category unseen in training.
+            categories = column["categories"]
+            has_missing = column.get("missing_category", False)
+            if missing and has_missing:
+                out.append(float(len(categories)))
+            elif cell in categories:
+                out.append(float(categories.index(cell)))
+            else:
+                out.append(float(len(categories) + has_missing))
+            continue
         else:
             out.extend(1.0 if cell == category else 0.0 for category in column["categories"])
         if column.get("missing_indicator", False) or column.get("missing_category", False):

@@ -1,7 +1,7 @@
-// Linear, BatchNorm1d, LayerNorm, PeriodicEmbedding, FeatureScale and Sort against PyTorch fixtures
-// (tests/reference/fixtures/layers): forward values, input gradients, parameter gradients, and
-// BatchNorm's running statistics after each training step. Weights are loaded through
-// named_parameters()/named_buffers().
+// Linear, BatchNorm1d, LayerNorm, PeriodicEmbedding, the embedding lookup, CategoricalEmbedding,
+// FeatureScale and Sort against PyTorch fixtures (tests/reference/fixtures/layers): forward values,
+// input gradients, parameter gradients, and BatchNorm's running statistics after each training
+// step. Weights are loaded through named_parameters()/named_buffers().
 #include <gtest/gtest.h>
 
 #include <plexus/plexus.hpp>
@@ -179,6 +179,37 @@ TEST(LayerReference, PeriodicEmbeddingMatchesTheDocumentedTorchModule) {
     EXPECT_TRUE(tensors_close(layer.weight.grad(), f.tensor("dweight")));
     EXPECT_TRUE(tensors_close(layer.bias.grad(), f.tensor("dbias")));
   }
+}
+
+// torch.nn.functional.embedding: the rows picked, and the scatter-add of their gradients.
+TEST(LayerReference, EmbeddingMatchesTorch) {
+  const Fixture f = load_fixture("layers", "embedding");
+  const Tensor weight = f.tensor("weight").requires_grad();
+  const Tensor y = px::embedding(f.tensor("input"), weight);
+  y.backward(f.tensor("dy"));
+  EXPECT_TRUE(tensors_close(y, f.tensor("y")));
+  EXPECT_TRUE(tensors_close(weight.grad(), f.tensor("dweight")));
+}
+
+// The documented PyTorch module with the same table: the rows and passed inputs, the gradient of
+// the passed inputs (the category columns get none) and the scatter-add into the table.
+TEST(LayerReference, CategoricalEmbeddingMatchesTheDocumentedTorchModule) {
+  const Fixture f = load_fixture("layers", "categorical_embedding");
+  std::vector<int64_t> indices, cardinalities;
+  for (const float i : f.tensor("indices").to_vector()) indices.push_back(static_cast<int64_t>(i));
+  for (const float c : f.tensor("cardinalities").to_vector())
+    cardinalities.push_back(static_cast<int64_t>(c));
+  px::nn::CategoricalEmbedding layer(static_cast<int64_t>(f.number("in_features")),
+                                     static_cast<int64_t>(f.number("num_embeddings")),
+                                     static_cast<int64_t>(f.number("embedding_dim")), indices,
+                                     cardinalities);
+  load_state(layer, f);
+  const Tensor x = f.tensor("x").requires_grad();
+  const Tensor y = layer(x);
+  y.backward(f.tensor("dy"));
+  EXPECT_TRUE(tensors_close(y, f.tensor("y")));
+  EXPECT_TRUE(tensors_close(x.grad(), f.tensor("dx")));
+  EXPECT_TRUE(tensors_close(layer.weight.grad(), f.tensor("dweight")));
 }
 
 TEST(LayerReference, FeatureScaleMatchesTheDocumentedTorchModule) {

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
-from plexus_modules import FeatureScale, PeriodicEmbedding, Sort  # noqa: E402  (plexus' own layers)
+from plexus_modules import CategoricalEmbedding, FeatureScale, PeriodicEmbedding, Sort  # noqa: E402  (plexus' own layers)
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 REDUCTIONS = ("mean", "sum", "none")
@@ -544,6 +544,37 @@ def make_periodic_embedding():
               "dweight": layer.weight.grad, "dbias": layer.bias.grad})
 
 
+def make_embedding():
+    # F.embedding(input, weight): the rows picked by index. Index 2 appears three times and row 5
+    # never, so dweight checks the scatter-add and a row left at zero.
+    weight = randn(101, 6, 3).requires_grad_()
+    indices = torch.tensor([[2, 0], [4, 2], [1, 2], [3, 0]])
+    y = F.embedding(indices, weight)
+    dy = randn(102, *y.shape)
+    y.backward(dy)
+    save("layers", "embedding", {"layer": "embedding"},
+         {"input": indices.to(torch.float32), "weight": weight, "y": y, "dy": dy,
+          "dweight": weight.grad})
+
+
+def make_categorical_embedding():
+    # The documented PyTorch module: inputs 0 and 3 hold categories (4 and 3 of them), 1, 2 and 4
+    # pass through. Category 1 of input 0 repeats; category 3 of input 0 (its unseen row) never
+    # appears, so its gradient stays 0.
+    torch.manual_seed(0)
+    layer = CategoricalEmbedding(5, 7, embedding_dim=3, indices=[0, 3], cardinalities=[4, 3])
+    x = randn(103, 4, 5)
+    x[:, 0] = torch.tensor([1.0, 0.0, 1.0, 2.0])
+    x[:, 3] = torch.tensor([2.0, 0.0, 1.0, 2.0])
+    y, dy, dx = forward_backward(layer, x, dy_seed=104)
+    save("layers", "categorical_embedding",
+         {"layer": "categorical_embedding", "in_features": 5, "num_embeddings": 7,
+          "embedding_dim": 3},
+         {"indices": torch.tensor([0.0, 3.0]), "cardinalities": torch.tensor([4.0, 3.0]),
+          "weight": layer.weight, "x": x, "y": y, "dy": dy, "dx": dx,
+          "dweight": layer.weight.grad})
+
+
 def make_feature_scale():
     # y = x * weight (+ bias); dweight = sum_rows(dy * x), dx = dy * weight.
     for name, bias in (("feature_scale", True), ("feature_scale_nobias", False)):
@@ -814,6 +845,8 @@ def main():
     make_batchnorm()
     make_layernorm()
     make_periodic_embedding()
+    make_embedding()
+    make_categorical_embedding()
     make_feature_scale()
     make_sort()
     make_optim()

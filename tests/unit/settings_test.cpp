@@ -115,7 +115,7 @@ TEST(Settings, EveryBoundRejectsAValuePastItNamingTheSetting) {
   }
   // dropout, lr, weight_decay, clip_grad, batch_size, epochs, early_stopping, validation_split
   // (both ends), ensemble, seed, threads, hidden; label_smoothing and beta2 (both ends).
-  EXPECT_EQ(bounds_checked, 19);
+  EXPECT_EQ(bounds_checked, 20);
 
   // The struct set directly is checked by validate, against the same bounds.
   train::TrainSettings settings;

@@ -45,6 +45,10 @@ struct TabularOptions {
   /// (bench/TABULAR.md), most on sets with skewed or heavy-tailed columns.
   Scaling scaling = Scaling::robust;
   std::optional<Task> task;  ///< unset = classification for text or <= 20 distinct integers
+  /// A categorical column with more categories than this becomes one input, the category's
+  /// index, for a CategoricalEmbedding in front of the network; fewer stay one-hot. 0: every
+  /// column one-hot. The default is measured (bench/TABULAR.md).
+  size_t embed_categories_above = 100;
 };
 
 struct ColumnInfo {
@@ -58,9 +62,13 @@ struct ColumnInfo {
   bool missing_indicator = false;
   /// categorical: one more output after the categories, 1 where the cell is missing (no fill)
   bool missing_category = false;
+  /// categorical: one output instead of the one-hot ones, the category's index 0..K-1; a missing
+  /// cell (with a missing category) K; a category unseen in training K + missing_category, the
+  /// last row of the column's embedding table, which stays 0 (see CategoricalEmbedding)
+  bool embedded = false;
 
   /// How many of transform()'s outputs the column takes: numeric 1 (2 with the indicator),
-  /// categorical one per category (and the missing one), ignored 0.
+  /// categorical one per category (and the missing one), or 1 embedded; ignored 0.
   size_t outputs() const;
 };
 
@@ -89,6 +97,10 @@ class Preprocessing {
   size_t output_features() const;
   /// The outputs that hold numeric columns' scaled values (not indicators, not one-hot), in order.
   std::vector<int64_t> numeric_value_outputs() const;
+  /// The outputs that hold embedded categorical columns' indices, in order.
+  std::vector<int64_t> embedded_category_outputs() const;
+  /// Each embedded column's table size: its categories, the missing one, and the unseen one.
+  std::vector<int64_t> embedded_category_counts() const;
   Scaling scaling() const { return scaling_; }
   /// The input columns, in feature order; ignored columns are listed with kind ignored.
   const std::vector<ColumnInfo>& columns() const { return columns_; }

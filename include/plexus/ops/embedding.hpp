@@ -1,5 +1,7 @@
-// Embeddings of numeric features (src/ops/embedding.cpp); the module is nn::PeriodicEmbedding.
-// B = batch size, F = input features, N = embedded features, K = frequencies, D = embedding width.
+// Embeddings: of numeric features (src/ops/embedding.cpp; the module is nn::PeriodicEmbedding) and
+// the lookup of categories in a table (src/ops/embedding_lookup.cpp; nn::CategoricalEmbedding).
+// B = batch size, F = input features, N = embedded features, K = frequencies, D = embedding width,
+// V = rows of a lookup table.
 #pragma once
 
 #include <cstdint>
@@ -22,5 +24,10 @@ inline constexpr float kTwoPi = 6.28318531f;
 Tensor periodic_embedding(const Tensor& x, std::span<const int64_t> indices,
                           const Tensor& frequencies, const Tensor& phases, const Tensor& weight,
                           const Tensor& bias);
+
+/// torch.nn.functional.embedding: input (any shape, whole numbers 0..V-1 held as floats);
+/// weight: [V, D] -> input.shape + [D], row input[i] of weight for each element. The gradient
+/// scatter-adds into weight's rows; the indices get none. An index that is not a row is an error.
+Tensor embedding(const Tensor& input, const Tensor& weight);
 
 }  // namespace plexus

@@ -39,6 +39,8 @@ struct TrainSettings {
   std::optional<bool> stream;  ///< unset: streams when the data would not fit (--memory)
   std::string memory;          ///< "1G", "512M"; "" = half of the memory available
   int64_t shuffle_buffer = 0;  ///< streaming: rows in the shuffle buffer; 0 = from --memory
+  /// categorical columns with more categories are embedded (data::TabularOptions); 0 = never
+  int64_t embed_categories_above = 100;
   // network
   std::vector<int64_t> hidden = {256, 128};
   std::string activation = "relu";
