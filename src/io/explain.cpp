@@ -282,6 +282,15 @@ Attributions integrated_gradients(Model& model, const Tensor& inputs,
   require_one_output(model, "integrated_gradients");
   PLEXUS_CHECK(options.steps >= 1 && options.steps < 2048 && options.max_steps >= options.steps,
                "integrated_gradients: steps must be in [1, 2047] and at most max_steps");
+  // An embedded column's input is a row of its table: no path runs between two rows.
+  if (model.info.input.tabular)
+    for (const auto& column : model.info.input.tabular->columns())
+      PLEXUS_CHECK(!column.embedded, "integrated_gradients: column \"", column.name, "\" has ",
+                   column.categories.size(),
+                   " categories, embedded (a learned vector each): attributions need inputs "
+                   "that vary continuously; train with --embed-categories-above 0 (one-hot) to "
+                   "attribute its rows (permutation importance, plexus explain --data, works as "
+                   "it is)");
   const Tensor baseline = baseline_inputs(model);
   const int64_t n = inputs.shape(0), f = inputs.shape(1);
   PLEXUS_CHECK(baseline.shape(1) == f, "integrated_gradients: the model's baseline has ",

@@ -39,6 +39,10 @@ grep -q "^  shop: categorical (30 categories: .*), embedded: one index input" tr
 "$PLEXUS" predict --model model.plx --data rows.csv --proba --output plexus.csv > predict.txt 2>&1 ||
   { echo "FAIL: predict: $(cat predict.txt)"; exit 1; }
 grep -q "unseen category" predict.txt || fail "predict does not warn of unseen shops: $(cat predict.txt)"
+"$PLEXUS" predict --model model.plx --data rows.csv --explain > explain.txt 2>&1
+[ $? -eq 1 ] && grep -q 'column "shop" has 30 categories, embedded' explain.txt &&
+  grep -q -- "--embed-categories-above 0" explain.txt && ok "--explain names the embedded column" ||
+  fail "--explain on an embedded column: $(tail -n 3 explain.txt)"
 
 # The exporters' rows: x, the shop's index among the sorted training shops (a new shop: 99), size's
 # index, nan for an empty cell; and plexus' probabilities.
