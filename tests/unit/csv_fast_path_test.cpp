@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -361,7 +360,7 @@ TEST(CellsFastPath, SixteenBytesAtOnceAsOneByteAtATime) {
         << "'" << cell << "'";
     if (!reads) continue;
     ++accepted;
-    ASSERT_EQ(std::bit_cast<uint64_t>(got), std::bit_cast<uint64_t>(expected))
+    ASSERT_EQ(plexus::compat::bit_cast<uint64_t>(got), plexus::compat::bit_cast<uint64_t>(expected))
         << "'" << cell << "'";
   }
   EXPECT_GT(accepted, 500000u);  // most trials are numbers
