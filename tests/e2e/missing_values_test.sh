@@ -66,29 +66,8 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^proba_/) col[++k] = i; n
   END { print n, k; for (i = 1; i <= n; i++) print line[i] }' plexus.csv > model.expected
 grep -q nan model.rows || fail "the rows have no missing cells"
 
-if command -v gcc > /dev/null; then
-  "$PLEXUS" export --model model.plx --format c --output c --name model > /dev/null &&
-    gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I c -DMODEL_HEADER='"model.h"' \
-      -DPREDICT=model_predict -DFEATURES=MODEL_FEATURES -DOUTPUTS=MODEL_OUTPUTS \
-      -DPREDICT_CLASS=model_predict_class "$EXPORT_SRC/driver.c" c/model.c -o driver -lm &&
-    ./driver model.rows model.expected > driver.txt && ok "C: $(cat driver.txt)" ||
-    fail "C export: $(cat driver.txt 2> /dev/null)"
-else
-  echo "skip: C (no gcc)"
-fi
-
-if "$PLEXUS" export --model model.plx --format onnx --output model.onnx > onnx.txt 2>&1; then
-  echo "model 1 0.001" > models.txt
-  if command -v node > /dev/null && [ -d "$NPM_PREFIX/node_modules/onnxruntime-node" ]; then
-    node "$EXPORT_SRC/run_onnx.mjs" "$NPM_PREFIX" . > ort.txt 2>&1 && ok "ONNX: $(cat ort.txt)" ||
-      fail "ONNX: $(cat ort.txt)"
-  else
-    echo "skip: ONNX runtime (no node or onnxruntime-node under $NPM_PREFIX)"
-  fi
-else
-  grep -q "install libprotobuf-dev" onnx.txt && echo "skip: ONNX (built without protobuf)" ||
-    fail "ONNX export: $(cat onnx.txt)"
-fi
+check_c_export model.plx C "" -DPREDICT_CLASS=model_predict_class
+check_onnx_export model.plx ONNX "model 1 0.001"
 
 # serve: the rows as objects, null for a missing cell (NA too), against predict --proba.
 if command -v curl > /dev/null && command -v python3 > /dev/null; then

@@ -43,29 +43,8 @@ awk -F, 'NR > 1 { n++; line[n] = $1 " " $2 " " $3 } END { print n, 3; for (i = 1
   rows.csv > model.rows
 awk -F, 'NR > 1 { n++; line[n] = $2 " " $3 } END { print n, 2; for (i = 1; i <= n; i++) print line[i] }' \
   t.csv > model.expected
-if command -v gcc > /dev/null; then
-  "$PLEXUS" export --model t.plx --format c --output c --name model > /dev/null &&
-    grep -q "the calibration's temperature" c/model.c &&
-    gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I c -DMODEL_HEADER='"model.h"' \
-      -DPREDICT=model_predict -DFEATURES=MODEL_FEATURES -DOUTPUTS=MODEL_OUTPUTS \
-      -DPREDICT_CLASS=model_predict_class "$EXPORT_SRC/driver.c" c/model.c -o driver -lm &&
-    ./driver model.rows model.expected > driver.txt && ok "C, tempered: $(cat driver.txt)" ||
-    fail "C export with a temperature: $(cat driver.txt 2> /dev/null)"
-else
-  echo "skip: C (no gcc)"
-fi
-if "$PLEXUS" export --model t.plx --format onnx --output model.onnx > onnx.txt 2>&1; then
-  echo "model 1 0.001" > models.txt
-  if command -v node > /dev/null && [ -d "$NPM_PREFIX/node_modules/onnxruntime-node" ]; then
-    node "$EXPORT_SRC/run_onnx.mjs" "$NPM_PREFIX" . > ort.txt 2>&1 && ok "ONNX, tempered: $(cat ort.txt)" ||
-      fail "ONNX: $(cat ort.txt)"
-  else
-    echo "skip: ONNX runtime (no node or onnxruntime-node under $NPM_PREFIX)"
-  fi
-else
-  grep -q "install libprotobuf-dev" onnx.txt && echo "skip: ONNX (built without protobuf)" ||
-    fail "ONNX export: $(cat onnx.txt)"
-fi
+check_c_export t.plx "C, tempered" "the calibration's temperature" -DPREDICT_CLASS=model_predict_class
+check_onnx_export t.plx "ONNX, tempered" "model 1 0.001"
 
 "$PLEXUS" train $TRAIN --calibration none --save n.plx > train_n.txt 2>&1 || fail "train --calibration none"
 "$PLEXUS" inspect n.plx --json > inspect_n.json 2>&1

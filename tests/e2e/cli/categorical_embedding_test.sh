@@ -56,30 +56,8 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^proba_/) col[++k] = i; n
   END { print n, k; for (i = 1; i <= n; i++) print line[i] }' plexus.csv > model.expected
 grep -q " 99 " model.rows && grep -q " nan " model.rows || fail "the rows lack unseen or empty shops"
 
-if command -v gcc > /dev/null; then
-  "$PLEXUS" export --model model.plx --format c --output c --name model > /dev/null &&
-    grep -q "px_categorical_embedding(" c/model.c &&
-    gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I c -DMODEL_HEADER='"model.h"' \
-      -DPREDICT=model_predict -DFEATURES=MODEL_FEATURES -DOUTPUTS=MODEL_OUTPUTS \
-      -DPREDICT_CLASS=model_predict_class "$EXPORT_SRC/driver.c" c/model.c -o driver -lm &&
-    ./driver model.rows model.expected > driver.txt && ok "C: $(cat driver.txt)" ||
-    fail "C export: $(cat driver.txt 2> /dev/null)"
-else
-  echo "skip: C (no gcc)"
-fi
-
-if "$PLEXUS" export --model model.plx --format onnx --output model.onnx > onnx.txt 2>&1; then
-  echo "model 1 0.001" > models.txt
-  if command -v node > /dev/null && [ -d "$NPM_PREFIX/node_modules/onnxruntime-node" ]; then
-    node "$EXPORT_SRC/run_onnx.mjs" "$NPM_PREFIX" . > ort.txt 2>&1 && ok "ONNX: $(cat ort.txt)" ||
-      fail "ONNX: $(cat ort.txt)"
-  else
-    echo "skip: ONNX runtime (no node or onnxruntime-node under $NPM_PREFIX)"
-  fi
-else
-  grep -q "install libprotobuf-dev" onnx.txt && echo "skip: ONNX (built without protobuf)" ||
-    fail "ONNX export: $(cat onnx.txt)"
-fi
+check_c_export model.plx C "px_categorical_embedding(" -DPREDICT_CLASS=model_predict_class
+check_onnx_export model.plx ONNX "model 1 0.001"
 
 if "$PYTHON" -c "import torch" 2> /dev/null; then
   "$PYTHON" "$INTEROP/torch_predict.py" model.plx rows.csv plexus.csv > torch.txt 2>&1 &&

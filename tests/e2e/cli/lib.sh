@@ -38,3 +38,40 @@ expect() {
 }
 # above VALUE LIMIT: whether VALUE > LIMIT.
 above() { awk -v v="$1" -v l="$2" 'BEGIN { exit !(v != "" && v + 0 > l + 0) }'; }
+
+# The exports against plexus' own outputs: model.rows (inputs) and model.expected (outputs), made
+# by the script, in the format of EXPORT_SRC's driver.c and run_onnx.mjs.
+# check_c_export MODEL LABEL MARK [DEFINE...]: the C export (c/model.c holding MARK, when not
+# empty) built with the driver and the defines given, run on the rows.
+check_c_export() {
+  if ! command -v gcc > /dev/null; then
+    echo "skip: C (no gcc)"
+    return
+  fi
+  c_model=$1 c_label=$2 c_mark=$3
+  shift 3
+  "$PLEXUS" export --model "$c_model" --format c --output c --name model > /dev/null &&
+    { [ -z "$c_mark" ] || grep -q -- "$c_mark" c/model.c; } &&
+    gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I c -DMODEL_HEADER='"model.h"' \
+      -DPREDICT=model_predict -DFEATURES=MODEL_FEATURES -DOUTPUTS=MODEL_OUTPUTS "$@" \
+      "$EXPORT_SRC/driver.c" c/model.c -o driver -lm &&
+    ./driver model.rows model.expected > driver.txt && ok "$c_label: $(cat driver.txt)" ||
+    fail "$c_label export: $(cat driver.txt 2> /dev/null)"
+}
+# check_onnx_export MODEL LABEL MODELS_LINE: the ONNX export in ONNX Runtime (when node and
+# onnxruntime-node are under NPM_PREFIX); MODELS_LINE is run_onnx.mjs' models.txt line ("model
+# CLASSIFIER FLOOR").
+check_onnx_export() {
+  if ! "$PLEXUS" export --model "$1" --format onnx --output model.onnx > onnx.txt 2>&1; then
+    grep -q "install libprotobuf-dev" onnx.txt && echo "skip: ONNX (built without protobuf)" ||
+      fail "ONNX export: $(cat onnx.txt)"
+    return
+  fi
+  echo "$3" > models.txt
+  if command -v node > /dev/null && [ -d "$NPM_PREFIX/node_modules/onnxruntime-node" ]; then
+    node "$EXPORT_SRC/run_onnx.mjs" "$NPM_PREFIX" . > ort.txt 2>&1 && ok "$2: $(cat ort.txt)" ||
+      fail "$2: $(cat ort.txt)"
+  else
+    echo "skip: ONNX runtime (no node or onnxruntime-node under $NPM_PREFIX)"
+  fi
+}

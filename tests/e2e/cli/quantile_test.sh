@@ -55,30 +55,9 @@ awk -F, 'NR > 1 { n++; line[n] = $1 " " $2 } END { print n, 2; for (i = 1; i <= 
   rows.csv > model.rows
 awk -F, 'NR > 1 { n++; line[n] = $1 " " $2 " " $3 } END { print n, 3; for (i = 1; i <= n; i++) print line[i] }' \
   rows.q.csv > model.expected
-if command -v gcc > /dev/null; then
-  "$PLEXUS" export --model q.plx --format c --output c --name model > /dev/null &&
-    grep -q "px_sort" c/model.c &&
-    gcc -std=c99 -Wall -Wextra -Werror -pedantic -O2 -I c -DMODEL_HEADER='"model.h"' \
-      -DPREDICT=model_predict -DFEATURES=MODEL_FEATURES -DOUTPUTS=MODEL_OUTPUTS -DFLOOR=0.1 \
-      "$EXPORT_SRC/driver.c" c/model.c -o driver -lm &&
-    ./driver model.rows model.expected > driver.txt && ok "C: $(cat driver.txt)" ||
-    fail "C export: $(cat driver.txt 2> /dev/null)"
-else
-  echo "skip: C (no gcc)"
-fi
-if "$PLEXUS" export --model q.plx --format onnx --output model.onnx > onnx.txt 2>&1; then
-  # Floor 0.1: the quantiles are in the units of y (spread about 1 to 4); near 0 they compare to 1e-6.
-  echo "model 0 0.1" > models.txt
-  if command -v node > /dev/null && [ -d "$NPM_PREFIX/node_modules/onnxruntime-node" ]; then
-    node "$EXPORT_SRC/run_onnx.mjs" "$NPM_PREFIX" . > ort.txt 2>&1 && ok "ONNX (TopK): $(cat ort.txt)" ||
-      fail "ONNX: $(cat ort.txt)"
-  else
-    echo "skip: ONNX runtime (no node or onnxruntime-node under $NPM_PREFIX)"
-  fi
-else
-  grep -q "install libprotobuf-dev" onnx.txt && echo "skip: ONNX (built without protobuf)" ||
-    fail "ONNX export: $(cat onnx.txt)"
-fi
+check_c_export q.plx C px_sort -DFLOOR=0.1
+# Floor 0.1: the quantiles are in the units of y (spread about 1 to 4); near 0 they compare to 1e-6.
+check_onnx_export q.plx "ONNX (TopK)" "model 0 0.1"
 if "$PYTHON" -c "import torch" 2> /dev/null; then
   "$PYTHON" "$INTEROP/torch_predict.py" q.plx rows.csv rows.q.csv > torch.txt 2>&1 &&
     ok "PyTorch: $(cat torch.txt)" || fail "PyTorch: $(cat torch.txt)"
