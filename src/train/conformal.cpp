@@ -3,7 +3,6 @@
 #include "plexus/train/conformal.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <iomanip>
 #include <sstream>
 
@@ -11,21 +10,9 @@
 #include "plexus/data/split.hpp"
 #include "plexus/io/model_file.hpp"
 #include "plexus/ops/shape_ops.hpp"
+#include "plexus/train/calibration.hpp"
 
 namespace plexus::train {
-namespace {
-
-void add_residuals(const Tensor& outputs, const Tensor& targets, std::vector<double>& out) {
-  const auto rows = static_cast<size_t>(outputs.shape(0));
-  if (rows == 0) return;
-  const size_t stride = static_cast<size_t>(outputs.numel()) / rows;
-  for (size_t i = 0; i < rows; ++i)
-    out.push_back(std::abs(static_cast<double>(targets.data()[i]) -
-                           static_cast<double>(outputs.data()[i * stride])));
-}
-
-}  // namespace
-
 std::string ConformalResiduals::text() const {
   std::ostringstream out;
   out << "intervals: " << residuals.size();
@@ -44,11 +31,14 @@ ConformalResiduals conformal_residuals(TrainedModel& trained, const data::Prepar
   PLEXUS_CHECK(!data.classification(), "conformal_residuals: needs a regressor");
   ConformalResiduals out;
   if (!data.has_validation()) return out;
-  const auto split = [&] {
-    add_residuals(io::forward_in_batches(trained.network, data.x_validation), data.y_validation,
-                  out.residuals);
-    std::sort(out.residuals.begin(), out.residuals.end());
+  // calibrate() takes a regressor's sorted absolute residuals of the first output.
+  const auto residuals_of = [&](const Tensor& outputs, const Tensor& targets) {
+    out.residuals = calibrate(outputs, targets, data.task, {}).calibration.residuals;
     return out;
+  };
+  const auto split = [&] {
+    return residuals_of(io::forward_in_batches(trained.network, data.x_validation),
+                        data.y_validation);
   };
   if (static_cast<size_t>(data.x_validation.shape(0)) >= kCrossFitBelow) return split();
 
@@ -73,6 +63,7 @@ ConformalResiduals conformal_residuals(TrainedModel& trained, const data::Prepar
   options.checkpoint_dir.reset();
   options.interrupt_checkpoint_dir.reset();
   options.resume = nullptr;
+  std::vector<Tensor> outputs, targets;
   for (size_t f = 0; f < out.folds; ++f) {
     std::vector<int64_t> training, held_out;
     for (size_t r = 0; r < rows; ++r)
@@ -85,11 +76,10 @@ ConformalResiduals conformal_residuals(TrainedModel& trained, const data::Prepar
     fold_recipe.seed = recipe.seed + f;
     TrainedModel run = train_model(part, fold_recipe, options);
     out.seconds += run.seconds;
-    add_residuals(io::forward_in_batches(run.network, index_rows(x, held_out)),
-                  index_rows(y, held_out), out.residuals);
+    outputs.push_back(io::forward_in_batches(run.network, index_rows(x, held_out)));
+    targets.push_back(index_rows(y, held_out));
   }
-  std::sort(out.residuals.begin(), out.residuals.end());
-  return out;
+  return residuals_of(concat(outputs, 0), concat(targets, 0));
 }
 
 }  // namespace plexus::train

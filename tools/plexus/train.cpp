@@ -235,9 +235,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
       << (ensemble ? " each; training takes " + std::to_string(s.ensemble) + " times as long" : "")
       << "), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch << ", up to "
       << s.epochs << " epochs\n";
-  if (train_src.is_table() && !train::task_defaults_text(chosen, p.task).empty())
-    out << "recipe: the regression defaults " << train::task_defaults_text(chosen, p.task)
-        << " (a flag given wins)\n";
+  if (train_src.is_table()) out << recipe_line(chosen, p.task);
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done"
         << (checkpoint->stopped ? ", early stopping had ended the run" : "") << ")\n";

@@ -185,4 +185,11 @@ train::CalibrationOptions calibration_options(const train::TrainSettings& s,
   return options;
 }
 
+std::string recipe_line(const std::vector<std::string>& chosen, data::Task task) {
+  const std::string defaults = train::task_defaults_text(chosen, task);
+  return defaults.empty()
+             ? ""
+             : "recipe: the regression defaults " + defaults + " (a flag given wins)\n";
+}
+
 }  // namespace plexus::cli

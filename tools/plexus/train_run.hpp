@@ -36,6 +36,10 @@ void set_checkpointing(train::FitOptions& fit, const train::TrainSettings& setti
 train::CalibrationOptions calibration_options(const train::TrainSettings& settings,
                                               const data::PreparedData& data, bool held_out);
 
+/// The `recipe:` line: the regression defaults of `task` that no flag in `chosen` overrode; empty
+/// for a classifier (its defaults are the settings' own).
+std::string recipe_line(const std::vector<std::string>& chosen, data::Task task);
+
 /// `text` as one shell word.
 std::string shell_word(const std::string& text);
 

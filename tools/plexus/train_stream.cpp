@@ -173,9 +173,7 @@ int train_streaming(train::TrainSettings s, const std::vector<std::string>& chos
   out << "network: " << network.name() << " (" << train::parameter_count(network)
       << " parameters), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch
       << ", up to " << s.epochs << " epochs\n";
-  if (!npy && !train::task_defaults_text(chosen, p.task).empty())
-    out << "recipe: the regression defaults " << train::task_defaults_text(chosen, p.task)
-        << " (a flag given wins)\n";
+  if (!npy) out << recipe_line(chosen, p.task);
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done)\n";
   if (!s.checkpoint.empty()) out << "checkpoint: " << s.checkpoint << " (after every epoch)\n";
