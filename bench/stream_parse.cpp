@@ -115,11 +115,14 @@ int main(int argc, char** argv) {
   measure("transform", repeats, bytes, [&] {
     for (const px::data::Table& table : tables) preprocessing.transform(table, all_rows(table));
   });
-  // Each chunk parsed and transformed in turn, as one producer thread of a streamed epoch does.
+  // Each unit read, parsed and transformed in turn, as one producer thread of a streamed epoch
+  // does.
+  const std::vector<px::data::StreamUnit> units = stream.units();
   measure("parse+transform", repeats, bytes, [&] {
-    stream.read_file(0, [&](const px::data::Table& table, const px::data::CsvChunk&) {
-      preprocessing.transform(table, all_rows(table));
-    });
+    for (const px::data::StreamUnit& unit : units)
+      stream.read_unit(unit, [&](const px::data::Table& table, uint64_t) {
+        preprocessing.transform(table, all_rows(table));
+      });
   });
   uint64_t hash = 14695981039346656037u;
   for (const px::data::Table& table : tables)
