@@ -1,10 +1,16 @@
 // The streaming reader's stages on a generated numeric CSV (issue 24's "parse + transform"
-// target): cutting + parsing (CsvStream::scan), the fitting pass (PreprocessingAccumulator::add)
-// and the transform (Preprocessing::transform), each timed in CPU time of this one thread, so the
-// figures hold on a busy machine. Prints one JSON line per stage.
+// target): cutting + parsing (CsvStream::scan), the fitting pass (PreprocessingAccumulator::add),
+// the transform (Preprocessing::transform) and parsing + transforming each chunk as a streamed
+// epoch does, each timed in CPU time of this one thread, so the figures hold on a busy machine;
+// each stage runs `repeats` times and the median is shown. Prints one JSON line per stage, then
+// the transform's output hashed bit for bit (FNV-1a over every float), which two builds that
+// promise the same inputs must agree on.
 //
-//   stream_parse [rows=200000] [file=stream_parse.csv] [chunk_bytes=4194304]
+//   stream_parse [rows=200000] [file=stream_parse.csv] [chunk_bytes=4194304] [repeats=5]
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <random>
@@ -44,9 +50,31 @@ void write_csv(const std::string& path, size_t rows) {
   }
 }
 
-void report(const char* stage, double seconds, uint64_t bytes) {
-  std::printf("{\"stage\": \"%s\", \"cpu_s\": %.3f, \"mb_per_s\": %.1f}\n", stage, seconds,
-              static_cast<double>(bytes) / seconds / 1e6);
+// Runs `stage` `repeats` times and prints its median CPU time and speed.
+template <typename Stage>
+void measure(const char* name, size_t repeats, uint64_t bytes, Stage&& stage) {
+  std::vector<double> seconds;
+  for (size_t r = 0; r < repeats; ++r) {
+    const double start = cpu_seconds();
+    stage();
+    seconds.push_back(cpu_seconds() - start);
+  }
+  std::sort(seconds.begin(), seconds.end());
+  const double median = seconds[seconds.size() / 2];
+  std::printf("{\"stage\": \"%s\", \"cpu_s\": %.4f, \"mb_per_s\": %.1f}\n", name, median,
+              static_cast<double>(bytes) / median / 1e6);
+}
+
+// FNV-1a over the bits of `x`'s floats, continuing from `hash`.
+uint64_t hash_floats(const px::Tensor& x, uint64_t hash) {
+  const float* data = x.data();
+  for (size_t i = 0; i < x.numel(); ++i) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, data + i, sizeof bits);
+    for (int byte = 0; byte < 4; ++byte)
+      hash = (hash ^ ((bits >> (8 * byte)) & 0xFF)) * 1099511628211u;
+  }
+  return hash;
 }
 
 }  // namespace
@@ -55,36 +83,51 @@ int main(int argc, char** argv) {
   const size_t rows = argc > 1 ? std::stoul(argv[1]) : 200000;
   const std::string path = argc > 2 ? argv[2] : "stream_parse.csv";
   const size_t chunk_bytes = argc > 3 ? std::stoul(argv[3]) : size_t{4} << 20;
+  const size_t repeats = argc > 4 ? std::stoul(argv[4]) : 5;
   write_csv(path, rows);
 
   px::data::CsvStream stream(path, {.chunk_bytes = chunk_bytes});
   const uint64_t bytes = stream.file_bytes();
-  double start = cpu_seconds();
   size_t scanned = 0;
-  stream.scan(
-      [&](const px::data::Table& table, const px::data::CsvChunk&) { scanned += table.rows(); });
-  report("scan", cpu_seconds() - start, bytes);
+  measure("scan", repeats, bytes, [&] {
+    scanned = 0;
+    stream.scan(
+        [&](const px::data::Table& table, const px::data::CsvChunk&) { scanned += table.rows(); });
+  });
 
   std::vector<px::data::Table> tables;
   for (const px::data::CsvChunk& chunk : stream.chunks()) tables.push_back(stream.read(chunk));
-
-  px::data::TabularOptions options;
-  px::data::PreprocessingAccumulator accumulator(stream.columns(), options, path);
-  start = cpu_seconds();
-  for (const px::data::Table& table : tables) accumulator.add(table);
-  report("accumulate", cpu_seconds() - start, bytes);
-
-  const px::data::Preprocessing preprocessing = accumulator.preprocessing();
-  start = cpu_seconds();
-  double checksum = 0;
-  for (const px::data::Table& table : tables) {
+  const auto all_rows = [](const px::data::Table& table) {
     std::vector<size_t> all(table.rows());
     for (size_t i = 0; i < all.size(); ++i) all[i] = i;
-    const px::Tensor x = preprocessing.transform(table, all);
-    checksum += static_cast<double>(x.data()[0]);
-  }
-  report("transform", cpu_seconds() - start, bytes);
-  std::printf("{\"rows\": %zu, \"bytes\": %llu, \"checksum\": %.6f}\n", scanned,
-              static_cast<unsigned long long>(bytes), checksum);
+    return all;
+  };
+
+  px::data::TabularOptions options;
+  measure("accumulate", repeats, bytes, [&] {
+    px::data::PreprocessingAccumulator accumulator(stream.columns(), options, path);
+    for (const px::data::Table& table : tables) accumulator.add(table);
+  });
+  px::data::PreprocessingAccumulator accumulator(stream.columns(), options, path);
+  for (const px::data::Table& table : tables) accumulator.add(table);
+  const px::data::Preprocessing preprocessing = accumulator.preprocessing();
+
+  measure("transform", repeats, bytes, [&] {
+    for (const px::data::Table& table : tables) preprocessing.transform(table, all_rows(table));
+  });
+  // Each unit read, parsed and transformed in turn, as one producer thread of a streamed epoch
+  // does.
+  const std::vector<px::data::StreamUnit> units = stream.units();
+  measure("parse+transform", repeats, bytes, [&] {
+    for (const px::data::StreamUnit& unit : units)
+      stream.read_unit(unit, [&](const px::data::Table& table, uint64_t) {
+        preprocessing.transform(table, all_rows(table));
+      });
+  });
+  uint64_t hash = 14695981039346656037u;
+  for (const px::data::Table& table : tables)
+    hash = hash_floats(preprocessing.transform(table, all_rows(table)), hash);
+  std::printf("{\"rows\": %zu, \"bytes\": %llu, \"output_hash\": \"%016llx\"}\n", scanned,
+              static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(hash));
   std::remove(path.c_str());
 }

@@ -116,6 +116,14 @@ inline bool parse_plain_decimal(std::string_view s, double& value) {
   return true;
 }
 
+// A plain decimal's value as a division still to do: signed digits over a power of ten, both
+// exact in a double, so the quotient is the correctly rounded value (-(a / b) is (-a) / b in
+// IEEE arithmetic). A caller that reads many cells can do their divisions together.
+struct Quotient {
+  double numerator = 0;
+  double denominator = 1;
+};
+
 #if defined(__SSE2__)
 // Eight digit values (0-9), one a byte, the first the most significant: their number, by three
 // multiplications instead of eight dependent steps.
@@ -130,16 +138,20 @@ inline uint64_t eight_digits(uint64_t bytes) {
 }
 
 // parse_plain_decimal for a cell whose text is followed by at least 17 readable bytes before
-// `readable_end` (a cell in a table's text): the common cell, an optional '-' and up to 16 digits
-// with at most one point between them, is read without a branch per byte (which the digits'
-// varying counts make hard to predict); anything else goes to parse_plain_decimal. The same
-// digits and power of ten, so the same double, bit for bit.
-inline bool parse_plain_decimal(std::string_view s, const char* readable_end, double& value) {
+// `readable_end` (a cell in a table's text), as a Quotient: the common cell, an optional '-' and
+// up to 16 digits with at most one point between them, is read without a branch per byte (which
+// the digits' varying counts make hard to predict); anything else goes to parse_plain_decimal
+// (its value over 1). The same digits and power of ten, so the same double, bit for bit.
+inline bool parse_plain_decimal(std::string_view s, const char* readable_end, Quotient& quotient) {
+  const auto fall_back = [&] {
+    quotient.denominator = 1;
+    return parse_plain_decimal(s, quotient.numerator);
+  };
   const char* p = s.data();
   const bool negative = !s.empty() && *p == '-';
   const size_t length = s.size() - negative;
   p += negative;
-  if (length == 0 || length > 16 || readable_end - p < 17) return parse_plain_decimal(s, value);
+  if (length == 0 || length > 16 || readable_end - p < 17) return fall_back();
   const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const unsigned in_cell = (1u << length) - 1;
   const unsigned digit_bytes = static_cast<unsigned>(_mm_movemask_epi8(
@@ -151,13 +163,13 @@ inline bool parse_plain_decimal(std::string_view s, const char* readable_end, do
   // Digits and at most one point, with a digit on either side of it.
   const unsigned ends = 1u | (1u << (length - 1));
   if ((digit_bytes | points) != in_cell || (points & (points - 1)) != 0 || (points & ends) != 0)
-    return parse_plain_decimal(s, value);
+    return fall_back();
   // Whole part and fraction of up to eight digits each, each loaded as a word, right-aligned
   // (leading zeros) and read by eight_digits; bytes past a part borrow only from bytes after it,
   // which the shift drops.
   const auto point = points != 0 ? static_cast<size_t>(std::countr_zero(points)) : length;
   const size_t fraction = points != 0 ? length - point - 1 : 0;
-  if (point > 8 || fraction > 8) return parse_plain_decimal(s, value);
+  if (point > 8 || fraction > 8) return fall_back();
   constexpr uint64_t kZeros = 0x3030303030303030;
   static constexpr uint64_t kTens[] = {1,      10,      100,      1000,     10000,
                                        100000, 1000000, 10000000, 100000000};
@@ -168,17 +180,31 @@ inline bool parse_plain_decimal(std::string_view s, const char* readable_end, do
     std::memcpy(&word, p + point + 1, sizeof word);
     digits = digits * kTens[fraction] + eight_digits((word - kZeros) << (8 * (8 - fraction)));
   }
-  if (digits > (uint64_t{1} << 53)) return parse_plain_decimal(s, value);
+  if (digits > (uint64_t{1} << 53)) return fall_back();
   static constexpr double kPowers[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
-  const double result = static_cast<double>(digits) / kPowers[fraction];
-  value = negative ? -result : result;
+  // The sign set in the bits, not by a branch: cells' signs are as hard to predict as a coin's.
+  const auto magnitude = static_cast<double>(digits);
+  uint64_t bits = 0;
+  std::memcpy(&bits, &magnitude, sizeof bits);
+  bits |= uint64_t{negative} << 63;
+  std::memcpy(&quotient.numerator, &bits, sizeof bits);
+  quotient.denominator = kPowers[fraction];
   return true;
 }
 #else
-inline bool parse_plain_decimal(std::string_view s, const char*, double& value) {
-  return parse_plain_decimal(s, value);
+inline bool parse_plain_decimal(std::string_view s, const char*, Quotient& quotient) {
+  quotient.denominator = 1;
+  return parse_plain_decimal(s, quotient.numerator);
 }
 #endif
+
+// The same value as parse_plain_decimal(s, value), read fast from a cell in a table's text.
+inline bool parse_plain_decimal(std::string_view s, const char* readable_end, double& value) {
+  Quotient quotient;
+  if (!parse_plain_decimal(s, readable_end, quotient)) return false;
+  value = quotient.numerator / quotient.denominator;
+  return true;
+}
 
 inline Cell parse_cell(std::string_view s) {
   s = trim(s);

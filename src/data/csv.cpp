@@ -130,11 +130,12 @@ char detect_delimiter(std::string_view text) {
 
 class CsvParser {
  public:
-  CsvParser(std::string text, std::string source, const CsvOptions& options)
-      : source_(std::move(source)), header_(options.header) {
+  // Parses `text` from byte `start` (the bytes before it are kept but not read).
+  CsvParser(std::string text, std::string source, const CsvOptions& options, size_t start = 0)
+      : source_(std::move(source)), header_(options.header), read_(start) {
     table_.text_ = std::move(text);
     const std::string_view all = table_.text_;
-    if (all.substr(0, kBom.size()) == kBom) read_ = kBom.size();
+    if (start == 0 && all.substr(0, kBom.size()) == kBom) read_ = kBom.size();
     delimiter_ = options.delimiter ? *options.delimiter : detect_delimiter(all.substr(read_));
     PLEXUS_CHECK(delimiter_ != '"' && delimiter_ != '\n' && delimiter_ != '\r', source_,
                  ": the delimiter cannot be a quote or a line break");
@@ -147,7 +148,10 @@ class CsvParser {
   }
 
   Table parse() {
-    while (next_record()) {
+    if (next_record()) {
+      reserve_index();  // the first record tells the width
+      while (next_record()) {
+      }
     }
     PLEXUS_CHECK(table_.lines_.size() > 0, source_, ": the file is empty (no rows)");
     const bool header = header_ ? *header_ : detect_header();
@@ -173,6 +177,7 @@ class CsvParser {
     width_ = format.columns.size();
     known_width_ = true;
     header_ = format.header;
+    reserve_index();
     while (next_record()) {
     }
     if (starts_file && format.header && !table_.lines_.empty()) {
@@ -200,6 +205,15 @@ class CsvParser {
 
  private:
   bool blank(char c) const { return (c == ' ' || c == '\t') && c != delimiter_; }
+
+  // Room in the index for a record a line of width_ fields from read_ on: growing it a record
+  // at a time cost as much as finding the fields (its copies, and the new memory's first touches).
+  void reserve_index() {
+    const size_t lines = count_newlines(std::string_view(table_.text_).substr(read_)) + 1;
+    table_.ends_.reserve(lines * width_);
+    table_.row_starts_.reserve(lines);
+    table_.lines_.reserve(lines);
+  }
 
   // Parses one record at read_, appending its cells; false at the end of the input. The rows
   // before it are complete, so a ragged row's error can look at them to word itself.
@@ -396,10 +410,10 @@ CsvFormat detect_csv_format(std::string text, const std::string& source,
   return {parser.delimiter(), parser.took_header(), table.columns()};
 }
 
-Table parse_csv_records(std::string text, std::string source, size_t first_line,
+Table parse_csv_records(std::string text, size_t start, std::string source, size_t first_line,
                         const CsvFormat& format, bool starts_file) {
   return CsvParser(std::move(text), std::move(source),
-                   {.header = format.header, .delimiter = format.delimiter})
+                   {.header = format.header, .delimiter = format.delimiter}, start)
       .parse_records(first_line, format, starts_file);
 }
 

@@ -21,10 +21,11 @@ struct CsvFormat {
 /// What read_csv would detect from `text` (the start of a file, whole records).
 CsvFormat detect_csv_format(std::string text, const std::string& source, const CsvOptions& options);
 
-/// Whole records of a file in `format`, the first on line `first_line`; every record must have
+/// Whole records of a file in `format` from byte `start` of `text` (the bytes before are kept,
+/// which spares moving the rest down), the first on line `first_line`; every record must have
 /// the header's number of fields. With `starts_file`, a header record is checked against
 /// format.columns (shards share one header) and left out. An empty table is no error.
-Table parse_csv_records(std::string text, std::string source, size_t first_line,
+Table parse_csv_records(std::string text, size_t start, std::string source, size_t first_line,
                         const CsvFormat& format, bool starts_file);
 
 }  // namespace plexus::data::internal

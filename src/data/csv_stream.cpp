@@ -18,6 +18,7 @@
 
 #include "base/check.hpp"
 #include "data/csv_records.hpp"
+#include "data/field_ends.hpp"
 
 namespace plexus::data {
 
@@ -144,17 +145,6 @@ size_t last_record_end(std::string_view text, size_t from, bool& quoted) {
   return end;
 }
 
-// Line breaks in `text`, found by memchr (a line at a time, not a byte at a time).
-size_t count_lines(std::string_view text) {
-  size_t lines = 0;
-  const char* const end = text.data() + text.size();
-  for (const char* p = text.data(); p != end; ++p, ++lines) {
-    p = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    if (p == nullptr) break;
-  }
-  return lines;
-}
-
 // How read_unit names a grid unit's rows until true_lines() finds their lines: the file, marked
 // with the unit's first byte.
 constexpr char kMark = '\x1f';
@@ -236,14 +226,15 @@ void CsvStream::cut_file(size_t file,
     CsvChunk chunk = next;
     chunk.end = chunk.begin + cut;
     next.begin = chunk.end;
-    next.first_line = chunk.first_line + count_lines(text);
+    next.first_line = chunk.first_line + internal::count_newlines(text);
     on_text(std::move(text), chunk);
   }
 }
 
 Table CsvStream::parse(std::string text, const CsvChunk& chunk) const {
-  return internal::parse_csv_records(std::move(text), files_[chunk.file].string(), chunk.first_line,
-                                     {delimiter_, header_, columns_}, chunk.begin == 0);
+  return internal::parse_csv_records(std::move(text), 0, files_[chunk.file].string(),
+                                     chunk.first_line, {delimiter_, header_, columns_},
+                                     chunk.begin == 0);
 }
 
 void CsvStream::scan(const std::function<void(const Table&, const CsvChunk&)>& on_chunk) {
@@ -395,9 +386,8 @@ uint64_t CsvStream::read_grid_unit(
   }
   const uint64_t bytes = text.size();
   text.resize(end);
-  text.erase(0, start);
   const Table table =
-      internal::parse_csv_records(std::move(text), marked_source(path, from + start), 1,
+      internal::parse_csv_records(std::move(text), start, marked_source(path, from + start), 1,
                                   {delimiter_, header_, columns_}, from + start == 0);
   on_rows(table, 0);
   return bytes;

@@ -12,6 +12,7 @@
 
 #include "base/check.hpp"
 #include "data/bytes.hpp"
+#include "data/radix_sort.hpp"
 
 namespace plexus::data {
 
@@ -89,7 +90,7 @@ void QuantileSketch::compact_full_levels() {
 void QuantileSketch::compact(size_t level) {
   if (levels_.size() == level + 1) levels_.emplace_back();
   std::vector<double>& values = levels_[level];
-  if (level == 0) std::sort(values.begin(), values.end());
+  if (level == 0) internal::sort_doubles(values);
   // An odd one out (the largest) stays at this level, so that the rest pair up.
   const size_t paired = values.size() - values.size() % 2;
   const size_t first = splitmix64(coins_) & 1;

@@ -110,9 +110,14 @@ void PreprocessingAccumulator::State::add_category(ColumnStats& s, std::string_v
 void PreprocessingAccumulator::State::add_cell(ColumnStats& s, const Table& chunk,
                                                size_t row) const {
   const std::string_view text = chunk.cell(row, s.col);
-  const internal::Cell cell =
-      s.forced ? internal::Cell{internal::is_missing(text) ? CellKind::missing : CellKind::text}
-               : internal::parse_cell(text);
+  // A plain decimal needs none of parse_cell's other steps: the same value, read faster.
+  internal::Cell cell{CellKind::number};
+  if (s.forced) {
+    cell = {internal::is_missing(text) ? CellKind::missing : CellKind::text};
+  } else if (!internal::parse_plain_decimal(text, chunk.text().data() + chunk.text().size(),
+                                            cell.value)) {
+    cell = internal::parse_cell(text);
+  }
   if (cell.kind == CellKind::missing) {
     if (options.impute == Impute::none) throw internal::missing_cell_error(chunk, row, s.col);
     ++s.missing;

@@ -163,7 +163,7 @@ void expect_same(const Table& table, const std::vector<Record>& expected, const 
 Table parse_records(const std::string& text, size_t cols) {
   px::data::internal::CsvFormat format{',', false, {}};
   for (size_t c = 0; c < cols; ++c) format.columns.push_back(std::to_string(c));
-  return px::data::internal::parse_csv_records(text, "data.csv", 1, format, true);
+  return px::data::internal::parse_csv_records(text, 0, "data.csv", 1, format, true);
 }
 
 }  // namespace
@@ -223,8 +223,30 @@ TEST(CsvFastPath, FieldEndsFindWhatAByteLoopFinds) {
   }
 }
 
+// Line breaks counted 16 bytes at a time as a byte loop counts them: texts of every length up to
+// past the 255 blocks whose counts add up in one byte lane, from runs with no line break to runs
+// of nothing else, and from every offset of a text (unaligned starts and short tails).
+TEST(CsvFastPath, NewlinesCountedAsAByteLoopCountsThem) {
+  std::mt19937 random(13);
+  for (int trial = 0; trial < 200; ++trial) {
+    const size_t length = random() % 3 == 0 ? 4000 + random() % 5000 : random() % 300;
+    // The share of bytes that are line breaks; all of them fills the byte lanes' counts.
+    const unsigned percent = random() % 4 == 0 ? 100 : random() % 100;
+    std::string text(length, 'x');
+    for (char& byte : text)
+      byte = random() % 100 < percent ? '\n' : static_cast<char>(random() % 256);
+    for (size_t from = 0; from <= std::min<size_t>(text.size(), 40); ++from) {
+      const std::string_view part = std::string_view(text).substr(from);
+      ASSERT_EQ(px::data::internal::count_newlines(part),
+                static_cast<size_t>(std::count(part.begin(), part.end(), '\n')))
+          << "trial " << trial << ", from " << from;
+    }
+  }
+}
+
 // Numbers in every chunk that a file's chunks could start with: the same records whether the
-// text is read whole or in two pieces cut at any record boundary.
+// text is read whole or in two pieces cut at any record boundary (the second piece a text of its
+// own, or the whole text read from the cut).
 TEST(CsvFastPath, ChunksCutAtAnyRecordReadAsTheWhole) {
   std::mt19937 random(9);
   const std::string text = random_csv(random, 60, 5) + "\n";
@@ -233,21 +255,23 @@ TEST(CsvFastPath, ChunksCutAtAnyRecordReadAsTheWhole) {
     if (text[cut] != '\n') continue;
     const std::string head = text.substr(0, cut + 1), tail = text.substr(cut + 1);
     if (std::count(head.begin(), head.end(), '"') % 2 == 1) continue;  // a cut inside quotes
-    std::vector<Record> expected = reference_parse(head);
     const size_t head_lines = static_cast<size_t>(std::count(head.begin(), head.end(), '\n'));
-    const Table second = px::data::internal::parse_csv_records(
-        tail, "data.csv", head_lines + 1,
-        px::data::internal::CsvFormat{',', false, {"0", "1", "2", "3", "4"}}, false);
-    for (size_t r = 0; r < second.rows(); ++r) {
-      ASSERT_LT(expected.size(), whole.size());
-      Record record{second.line(r), {}};
-      for (size_t c = 0; c < second.cols(); ++c) record.cells.emplace_back(second.cell(r, c));
-      expected.push_back(record);
-    }
-    ASSERT_EQ(expected.size(), whole.size()) << "cut at " << cut;
-    for (size_t r = 0; r < whole.size(); ++r) {
-      ASSERT_EQ(expected[r].line, whole[r].line) << "cut at " << cut;
-      ASSERT_EQ(expected[r].cells, whole[r].cells) << "cut at " << cut;
+    for (const auto& [piece, start] : {std::pair{tail, size_t{0}}, std::pair{text, cut + 1}}) {
+      std::vector<Record> expected = reference_parse(head);
+      const Table second = px::data::internal::parse_csv_records(
+          piece, start, "data.csv", head_lines + 1,
+          px::data::internal::CsvFormat{',', false, {"0", "1", "2", "3", "4"}}, false);
+      for (size_t r = 0; r < second.rows(); ++r) {
+        ASSERT_LT(expected.size(), whole.size());
+        Record record{second.line(r), {}};
+        for (size_t c = 0; c < second.cols(); ++c) record.cells.emplace_back(second.cell(r, c));
+        expected.push_back(record);
+      }
+      ASSERT_EQ(expected.size(), whole.size()) << "cut at " << cut;
+      for (size_t r = 0; r < whole.size(); ++r) {
+        ASSERT_EQ(expected[r].line, whole[r].line) << "cut at " << cut;
+        ASSERT_EQ(expected[r].cells, whole[r].cells) << "cut at " << cut;
+      }
     }
   }
 }

@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <limits>
 #include <plexus/data/quantile_sketch.hpp>
 #include <plexus/error.hpp>
 #include <random>
 #include <vector>
 
+#include "data/radix_sort.hpp"
 #include "support/error_of.hpp"
 
 namespace px = plexus;
@@ -168,4 +171,45 @@ TEST(QuantileSketch, RejectsNaNAndQuantilesOutsideZeroToOne) {
   EXPECT_THAT(error_of([&] { sketch.quantile(0.5); }), HasSubstr("no values"));
   sketch.add(1);
   EXPECT_THAT(error_of([&] { sketch.quantile(1.5); }), HasSubstr("outside [0, 1]"));
+}
+
+// The sketch's sort against std::sort, bit for bit: lengths 0 to 600, magnitudes from subnormal to
+// infinite, repeats, and zeros of one sign or of both (which std::sort itself orders).
+TEST(QuantileSketch, ItsRadixSortOrdersAsStdSortBitForBit) {
+  std::mt19937_64 random(21);
+  std::normal_distribution<double> normal(0, 1);
+  const std::vector<double> specials = {std::numeric_limits<double>::infinity(),
+                                        -std::numeric_limits<double>::infinity(),
+                                        std::numeric_limits<double>::denorm_min(),
+                                        -std::numeric_limits<double>::denorm_min(),
+                                        std::numeric_limits<double>::max(),
+                                        std::numeric_limits<double>::lowest(),
+                                        1.0,
+                                        -1.0};
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<double> values(random() % 601);
+    const int zeros = static_cast<int>(random() % 4);  // none, -0 only, 0 only, both
+    for (double& value : values) {
+      const unsigned kind = static_cast<unsigned>(random() % 10);
+      if (kind < 5)
+        value = normal(random) * std::pow(10.0, static_cast<double>(random() % 40) - 20);
+      if (kind >= 5 && kind < 7) value = static_cast<double>(random() % 5);  // repeats
+      if (kind == 7) value = specials[random() % specials.size()];
+      if (kind >= 8)
+        value = zeros == 0   ? 2.5
+                : zeros == 1 ? -0.0
+                : zeros == 2 ? 0.0
+                             : (random() % 2 ? -0.0 : 0.0);
+    }
+    std::vector<double> expected = values;
+    std::sort(expected.begin(), expected.end());
+    px::data::internal::sort_doubles(values);
+    ASSERT_EQ(values.size(), expected.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      uint64_t got = 0, want = 0;
+      std::memcpy(&got, &values[i], sizeof got);
+      std::memcpy(&want, &expected[i], sizeof want);
+      ASSERT_EQ(got, want) << "trial " << trial << ", position " << i;
+    }
+  }
 }

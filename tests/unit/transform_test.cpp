@@ -7,9 +7,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <plexus/data/csv.hpp>
 #include <plexus/data/tabular.hpp>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -119,6 +122,52 @@ TEST(Transform, EveryOutputIsItsCellsFormula) {
     ASSERT_EQ(warnings.size(), 2u);
     EXPECT_THAT(warnings[0], HasSubstr("column 'colour'"));
     EXPECT_THAT(warnings[1], HasSubstr("column 'shade'"));
+  }
+}
+
+// The numbers of a CSV file (read fast, a block of rows scaled together, several values an
+// instruction) against the one-cell formula, bit for bit: magnitudes from 1e-9 to 1e300 (the
+// clip's clamp), signs, negative zero, plain decimals and exponents; 64 * 15 + 7 rows, so every
+// block width meets a remainder.
+TEST(Transform, BlocksOfReadNumbersMatchTheFormulaBitForBit) {
+  std::mt19937_64 random(5);
+  std::uniform_real_distribution<double> exponent(-9, 300);
+  std::string csv = "a,b\n";
+  std::vector<std::string> cells;
+  char cell[40];
+  for (size_t i = 0; i < 64 * 15 + 7; ++i) {
+    for (int column = 0; column < 2; ++column) {
+      const double value = (random() % 2 ? -1 : 1) * std::pow(10.0, exponent(random));
+      const int kind = static_cast<int>(random() % 4);
+      if (kind == 0) std::snprintf(cell, sizeof cell, "%.6g", value / 1e290);
+      if (kind == 1) std::snprintf(cell, sizeof cell, "%.17g", value);
+      if (kind == 2)
+        std::snprintf(cell, sizeof cell, "%.*f", static_cast<int>(random() % 9),
+                      static_cast<double>(random() % 100000000) / 1e4 - 5e3);
+      if (kind == 3) std::snprintf(cell, sizeof cell, "%s", random() % 2 ? "-0" : "-0.000");
+      cells.emplace_back(cell);
+      csv += cell;
+      csv += column == 0 ? "," : "\n";
+    }
+  }
+  std::istringstream in(csv);
+  const Table table = px::data::read_csv(in, "data.csv");
+  ColumnInfo a{"a", ColumnKind::numeric, 0.0, 1.0, 0.0, 1.0};
+  ColumnInfo b{"b", ColumnKind::numeric, -3.5, 1e-3, 12.25, 7.5};
+  for (const Scaling scaling : {Scaling::standard, Scaling::robust}) {
+    if (scaling == Scaling::standard) a.std = b.std = 1e270;  // no value leaves float's range
+    const Preprocessing pre({a, b}, scaling);
+    std::vector<size_t> rows(table.rows());
+    for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
+    const std::vector<float> x = pre.transform(table, rows).to_vector();
+    ASSERT_EQ(x.size(), cells.size());
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const float expected = expected_number(pre.columns()[i % 2], scaling, cells[i]);
+      uint32_t got_bits = 0, expected_bits = 0;
+      std::memcpy(&got_bits, &x[i], sizeof got_bits);
+      std::memcpy(&expected_bits, &expected, sizeof expected_bits);
+      ASSERT_EQ(got_bits, expected_bits) << cells[i] << " (cell " << i << ")";
+    }
   }
 }
 
