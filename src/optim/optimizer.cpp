@@ -99,7 +99,7 @@ void Optimizer::set_lr(double lr) {
 
 void Optimizer::zero_grad() {
   for (const Group& group : groups_)
-    for (const Tensor& param : group.params) param.zero_grad();
+    for (const Tensor& param : group.params) detail::drop_grad(param);
 }
 
 void Optimizer::step() {
@@ -116,8 +116,8 @@ void Optimizer::step() {
   for (Group& group : groups_) {
     for (Tensor& param : group.params) {
       ParamState& state = states_[index++];
-      const float* grad = detail::grad_data(param);
-      if (!grad) continue;
+      const detail::ParameterView view = detail::parameter_view(param);
+      if (!view.grad) continue;
       if (state.step == 0) {  // the first update allocates the state; later ones allocate nothing
         state.buffers.clear();
         for (const BufferSpec& spec : buffer_specs_)
@@ -125,7 +125,7 @@ void Optimizer::step() {
               Tensor::full(spec.scalar ? Shape() : param.shape(), spec.initial));
       }
       ++state.step;
-      update(group, param.data(), grad, param.numel(), state);
+      update(group, view.data, view.grad, view.numel, state);
     }
   }
 }

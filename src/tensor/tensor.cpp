@@ -372,9 +372,14 @@ void Tensor::set_grad(const Tensor& grad) const {
 
 void Tensor::zero_grad() const { set_grad(Tensor()); }
 
-const float* detail::grad_data(const Tensor& t) {
+detail::ParameterView detail::parameter_view(const Tensor& t) {
   const TensorImpl& impl = checked(t, "grad");
-  return impl.grad ? impl.grad->data : nullptr;
+  return {impl.data, impl.grad ? impl.grad->data : nullptr, impl.numel};
+}
+
+void detail::drop_grad(const Tensor& t) {
+  TensorImpl& impl = checked(t, "zero_grad");
+  if (impl.grad) drop_grad(impl);
 }
 
 }  // namespace plexus
