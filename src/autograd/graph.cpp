@@ -155,13 +155,16 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
                  " is not a scalar; pass its gradient: backward(grad_output)");
   }
 
-  // Seed d(root)/d(root). A leaf root simply accumulates the seed into its own grad.
-  float* root_grad = ensure_grad(root);
+  // Seed d(root)/d(root): written into a new buffer, added to one the root has (a leaf root
+  // accumulates the seed into its own grad).
+  float* root_grad = grad_of(root);
+  const bool fresh = root_grad == nullptr;
+  if (fresh) root_grad = detail::new_grad(root);
   if (grad_output) {
     const float* g = grad_output->data();
-    for (size_t i = 0; i < root.numel; ++i) root_grad[i] += g[i];
+    for (size_t i = 0; i < root.numel; ++i) root_grad[i] = fresh ? g[i] : root_grad[i] + g[i];
   } else {
-    root_grad[0] += 1.0f;
+    root_grad[0] = fresh ? 1.0f : root_grad[0] + 1.0f;
   }
   if (!root.has_node()) return;
 

@@ -38,8 +38,13 @@ Tensor mse(const Tensor& pred, const Tensor& target, float scale, const Tensor& 
                   const float g = 2.0f * scale * c.output_grad()[0];
                   const size_t count = c.input_numel(0);
                   auto weighted = [&](size_t i) { return s ? g * s[i / per_row] : g; };
-                  if (float* dp = c.input_grad(0))
-                    for (size_t i = 0; i < count; ++i) dp[i] += weighted(i) * (p[i] - t[i]);
+                  float beta = 0.0f;  // a new gradient is written, not zero-filled and added to
+                  if (float* dp = c.input_grad_or_new(0, beta)) {
+                    if (beta == 0.0f)
+                      for (size_t i = 0; i < count; ++i) dp[i] = weighted(i) * (p[i] - t[i]);
+                    else
+                      for (size_t i = 0; i < count; ++i) dp[i] += weighted(i) * (p[i] - t[i]);
+                  }
                   if (float* dt = c.input_grad(1))
                     for (size_t i = 0; i < count; ++i) dt[i] -= weighted(i) * (p[i] - t[i]);
                 });

@@ -1,5 +1,7 @@
 // Matrix products: matmul and the fused linear layer y = x W^T + b, both through BLAS sgemm.
 // M, K, N: the sizes in [M, K] x [K, N]; B = batch rows, In/Out = features of a linear layer.
+#include <algorithm>
+
 #include "cpu/blas.hpp"
 #include "cpu/linear_row.hpp"
 #include "ops/common.hpp"
@@ -103,9 +105,19 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     if (float* dw = c.input_grad_or_new(1, beta))
       cpu::gemm(true, false, n_out, n_in, rows, 1.0f, dy, c.input_data(0), beta, dw);
     if (c.input_count() > 2)
-      if (float* db = c.input_grad(2))
-        for (size_t r = 0; r < rows; ++r)
+      if (float* db = c.input_grad_or_new(2, beta)) {
+        size_t r = 0;
+        if (beta == 0.0f) {  // a new buffer starts as the first row, not zero-filled and added to
+          if (rows == 0) {
+            std::fill_n(db, n_out, 0.0f);
+          } else {
+            std::copy_n(dy, n_out, db);
+            r = 1;
+          }
+        }
+        for (; r < rows; ++r)
           for (size_t j = 0; j < n_out; ++j) db[j] += dy[r * n_out + j];
+      }
   };
   if (bias.defined())
     return autograd::record(Op::linear, std::move(y), {x, weight, bias}, backward);
