@@ -24,7 +24,7 @@ template <typename Kernel, typename Derivative>
 Tensor unary_kernel(Op op, const Tensor& x, Kernel kernel, Derivative derivative) {
   require_defined(x, autograd::op_name(op).data());
   const detail::TensorImpl& input = detail::impl_of(x);  // defined: no checked accessor needed
-  Tensor y = Tensor::empty(input.shape);
+  Tensor y = detail::adopt(detail::new_tensor_like(input));
   kernel(detail::impl_of(y).data, input.data, input.numel);
   return record(op, std::move(y), {x}, [derivative](BackwardContext& c) {
     // Usually x's first gradient (a layer's output): written, not added to a zero-filled buffer.
