@@ -58,13 +58,6 @@ bool linear_one_row(const Tensor& x, const Tensor& weight, const Tensor& bias, s
   return true;
 }
 
-// m[r, j] += row[j] for the `rows` rows of `width` floats of m. (restrict: the loop vectorises
-// without an overlap check.)
-void add_to_each_row(float* __restrict m, const float* __restrict row, size_t rows, size_t width) {
-  for (size_t r = 0; r < rows; ++r)
-    for (size_t j = 0; j < width; ++j) m[r * width + j] += row[j];
-}
-
 // sum[j] += m[r, j] over the `rows` rows of m, in order.
 void add_rows(float* __restrict sum, const float* __restrict m, size_t rows, size_t width) {
   for (size_t r = 0; r < rows; ++r)
@@ -104,11 +97,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   float* py = detail::impl_of(y).data;
   const auto n_out = static_cast<size_t>(out);
   const auto n_in = static_cast<size_t>(in);
-  if (b && cpu::is_small_gemm(rows, n_out, n_in)) {
-    // small_gemm adds beta C last, after the sum over In, so adding the bias afterwards gives the
-    // same bits as starting C from it, without a copy (a memcpy call) per row.
-    cpu::gemm(false, true, rows, n_out, n_in, 1.0f, x_impl.data, w_impl.data, 0.0f, py);
-    add_to_each_row(py, b, rows, n_out);
+  if (cpu::is_small_gemm(rows, n_out, n_in)) {
+    // The bias added by the product's own pass: no copy (a memcpy call) per row first.
+    cpu::small_gemm(false, true, rows, n_out, n_in, 1.0f, x_impl.data, w_impl.data, 0.0f, py, b);
   } else {
     if (b) {
       for (size_t r = 0; r < rows; ++r) std::copy_n(b, out, py + r * out);
