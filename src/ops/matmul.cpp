@@ -89,7 +89,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                  " does not match weight ", w_shape, ": expected [", out, "]");
     b = detail::impl_of(bias).data;
   }
-  const size_t rows = x_impl.numel / static_cast<size_t>(in == 0 ? 1 : in);
+  // The rows of x: the product of its leading dimensions (a multiply each; a division by In
+  // costs tens of cycles, and gave no rows at all when In = 0).
+  size_t rows = 1;
+  for (size_t d = 0; d + 1 < x_shape.rank(); ++d) rows *= static_cast<size_t>(x_shape[d]);
   Shape y_shape = x_shape;
   y_shape[y_shape.rank() - 1] = out;
   Tensor y = Tensor::empty(y_shape);
