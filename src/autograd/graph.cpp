@@ -108,10 +108,25 @@ namespace {
 
 std::atomic<uint32_t> traversal_counter{0};
 
+// A traversal stamp no other backward() uses (0, a new node's, excepted). Each thread takes a
+// block of them at a time, so a backward() pays no locked instruction for its stamp: on a small
+// network's step, each locked instruction costs about as much as twenty plain ones.
+uint32_t next_mark() {
+  constexpr uint32_t kBlock = 1u << 16;
+  thread_local uint32_t next = 0;
+  thread_local uint32_t end = 0;
+  if (next == end) {
+    next = traversal_counter.fetch_add(kBlock, std::memory_order_relaxed);
+    end = next + kBlock;
+    if (next == 0) next = 1;
+  }
+  return next++;
+}
+
 // Post-order DFS over the nodes reachable from `root`, each appended once. No references are
 // taken: nothing is released until the whole pass is over (see run_backward).
 void topological_order(TensorImpl* root, std::vector<TensorImpl*>& order) {
-  const uint32_t mark = traversal_counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  const uint32_t mark = next_mark();
   struct Frame {
     TensorImpl* node;
     uint32_t next_input;
@@ -155,13 +170,16 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
                  " is not a scalar; pass its gradient: backward(grad_output)");
   }
 
-  // Seed d(root)/d(root). A leaf root simply accumulates the seed into its own grad.
-  float* root_grad = ensure_grad(root);
+  // Seed d(root)/d(root): written into a new buffer, added to one the root has (a leaf root
+  // accumulates the seed into its own grad).
+  float* root_grad = grad_of(root);
+  const bool fresh = root_grad == nullptr;
+  if (fresh) root_grad = detail::new_grad(root);
   if (grad_output) {
     const float* g = grad_output->data();
-    for (size_t i = 0; i < root.numel; ++i) root_grad[i] += g[i];
+    for (size_t i = 0; i < root.numel; ++i) root_grad[i] = fresh ? g[i] : root_grad[i] + g[i];
   } else {
-    root_grad[0] += 1.0f;
+    root_grad[0] = fresh ? 1.0f : root_grad[0] + 1.0f;
   }
   if (!root.has_node()) return;
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cpu/sigmoid.hpp"
+
 namespace plexus::cpu {
 
 // SELU's constants, as in PyTorch (Klambauer et al. 2017).
@@ -17,8 +19,8 @@ inline constexpr float kInvSqrt2Pi = 0.39894228040143267794f;   // 1 / sqrt(2 pi
 inline constexpr float kSqrt2OverPi = 0.79788456080286535588f;  // sqrt(2 / pi)
 inline constexpr float kGeluCubic = 0.044715f;
 
-/// 1 / (1 + e^-x)
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+/// 1 / (1 + e^-x), the same bits as the sigmoid op's vector kernel (cpu/sigmoid.hpp)
+inline float sigmoid(float x) { return sigmoid_lanes(x); }
 
 /// log(1 + e^x) written as max(x, 0) + log1p(e^-|x|): finite for every x (no exp overflows).
 inline float log1p_exp(float x) { return std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); }

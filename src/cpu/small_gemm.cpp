@@ -1,10 +1,10 @@
 // Register-blocked loops for small products. A block of outputs is summed over K in order into
 // accumulators held in registers (four-float vectors, GCC/Clang vector extensions, so the
-// baseline SSE2 build vectorises too), then scaled once by alpha and added to beta C. The block
-// runs along whichever dimension the operands store contiguously: along a row of C (the columns j
-// of op(B) = B, gathered when op(B) = B^T), or, when op(A) = A^T and C is narrow, along a column
-// of C (the rows i of A^T). Block widths are template arguments, so every inner loop has a fixed
-// trip count and unrolls completely. No packing, no buffers.
+// baseline SSE2 build vectorises too), then scaled once by alpha and added to beta C (and a bias,
+// if given). The block runs along whichever dimension the operands store contiguously: along a row
+// of C (the columns j of op(B) = B, gathered when op(B) = B^T), or, when op(A) = A^T and C is
+// narrow, along a column of C (the rows i of A^T). Block widths are template arguments, so every
+// inner loop has a fixed trip count and unrolls completely. No packing, no buffers.
 #include "cpu/small_gemm.hpp"
 
 #include <cstring>
@@ -44,11 +44,13 @@ void store(float* p, size_t stride, Lane v) {
   }
 }
 
-// C[i, j] = alpha sum_p op(A)[i, p] op(B)[p, j] + beta C[i, j] for the kCount lanes of outputs
-// starting at out, `step` floats apart within a lane and kLanes * step between lanes. `along`
-// gives the kCount lanes of the vectorised operand at p, `other` the scalar operand's element.
-template <typename Lane, size_t kCount, typename Along, typename Other>
-void block(size_t k, float alpha, float beta, float* out, size_t step, Along along, Other other) {
+// C[i, j] = alpha sum_p op(A)[i, p] op(B)[p, j] + beta C[i, j] (+ bias[j]) for the kCount lanes
+// of outputs starting at out, `step` floats apart within a lane and kLanes * step between lanes.
+// `along` gives the kCount lanes of the vectorised operand at p, `other` the scalar operand's
+// element, `bias_lane(q)` lane q's biases (called only when `bias` is not null).
+template <typename Lane, size_t kCount, typename Along, typename Other, typename BiasLane>
+void block(size_t k, float alpha, float beta, float* out, size_t step, Along along, Other other,
+           const float* bias, BiasLane bias_lane) {
   Lane acc[kCount] = {};
   for (size_t p = 0; p < k; ++p) {
     const float x = other(p);
@@ -59,6 +61,7 @@ void block(size_t k, float alpha, float beta, float* out, size_t step, Along alo
     float* o = out + q * kStride * step;
     Lane r = alpha * acc[q];
     if (beta != 0.0f) r += beta * load<Lane>(o, step);
+    if (bias) r += bias_lane(q);
     store(o, step, r);
   }
 }
@@ -66,7 +69,7 @@ void block(size_t k, float alpha, float beta, float* out, size_t step, Along alo
 // Outputs [j0, j0 + kCount kLanes) of every row of C: lanes run along j.
 template <bool kTransA, bool kTransB, typename Lane, size_t kCount>
 void columns(size_t j0, size_t m, size_t n, size_t k, float alpha, const float* a, const float* b,
-             float beta, float* c) {
+             float beta, float* c, const float* bias) {
   if constexpr (kCount > 0) {
     for (size_t i = 0; i < m; ++i) {
       auto lane_of_b = [&](size_t p, size_t q) {  // op(B)[p, j0 + q kLanes ...]
@@ -74,7 +77,8 @@ void columns(size_t j0, size_t m, size_t n, size_t k, float alpha, const float* 
         return kTransB ? load<Lane>(b + j * k + p, k) : load<Lane>(b + p * n + j, 1);
       };
       auto a_at = [&](size_t p) { return kTransA ? a[p * m + i] : a[i * k + p]; };  // op(A)[i, p]
-      block<Lane, kCount>(k, alpha, beta, c + i * n + j0, 1, lane_of_b, a_at);
+      auto bias_lane = [&](size_t q) { return load<Lane>(bias + j0 + q * kLanes<Lane>, 1); };
+      block<Lane, kCount>(k, alpha, beta, c + i * n + j0, 1, lane_of_b, a_at, bias, bias_lane);
     }
   }
 }
@@ -83,14 +87,15 @@ void columns(size_t j0, size_t m, size_t n, size_t k, float alpha, const float* 
 // loaded from the rows of A.
 template <bool kTransB, typename Lane, size_t kCount>
 void rows(size_t i0, size_t m, size_t n, size_t k, float alpha, const float* a, const float* b,
-          float beta, float* c) {
+          float beta, float* c, const float* bias) {
   if constexpr (kCount > 0) {
     for (size_t j = 0; j < n; ++j) {
       auto lane_of_a = [&](size_t p, size_t q) {  // op(A)[i0 + q kLanes ..., p]
         return load<Lane>(a + p * m + i0 + q * kLanes<Lane>, 1);
       };
       auto b_at = [&](size_t p) { return kTransB ? b[j * k + p] : b[p * n + j]; };  // op(B)[p, j]
-      block<Lane, kCount>(k, alpha, beta, c + i0 * n + j, n, lane_of_a, b_at);
+      auto bias_lane = [&](size_t) { return Lane{} + bias[j]; };  // one column: one bias
+      block<Lane, kCount>(k, alpha, beta, c + i0 * n + j, n, lane_of_a, b_at, bias, bias_lane);
     }
   }
 }
@@ -114,15 +119,15 @@ void split(size_t size, Part part) {
 
 template <bool kTransA, bool kTransB>
 void kernel(size_t m, size_t n, size_t k, float alpha, const float* a, const float* b, float beta,
-            float* c) {
+            float* c, const float* bias) {
   // Along i only when A^T's rows make it contiguous and C is taller than wide (or B^T strided).
   if (kTransA && (kTransB || m > n)) {
     split(m, [&]<typename Lane, size_t kCount>(size_t i0) {
-      rows<kTransB, Lane, kCount>(i0, m, n, k, alpha, a, b, beta, c);
+      rows<kTransB, Lane, kCount>(i0, m, n, k, alpha, a, b, beta, c, bias);
     });
   } else {
     split(n, [&]<typename Lane, size_t kCount>(size_t j0) {
-      columns<kTransA, kTransB, Lane, kCount>(j0, m, n, k, alpha, a, b, beta, c);
+      columns<kTransA, kTransB, Lane, kCount>(j0, m, n, k, alpha, a, b, beta, c, bias);
     });
   }
 }
@@ -130,13 +135,13 @@ void kernel(size_t m, size_t n, size_t k, float alpha, const float* a, const flo
 }  // namespace
 
 void small_gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
-                const float* a, const float* b, float beta, float* c) {
+                const float* a, const float* b, float beta, float* c, const float* bias) {
   if (transpose_a)
-    transpose_b ? kernel<true, true>(m, n, k, alpha, a, b, beta, c)
-                : kernel<true, false>(m, n, k, alpha, a, b, beta, c);
+    transpose_b ? kernel<true, true>(m, n, k, alpha, a, b, beta, c, bias)
+                : kernel<true, false>(m, n, k, alpha, a, b, beta, c, bias);
   else
-    transpose_b ? kernel<false, true>(m, n, k, alpha, a, b, beta, c)
-                : kernel<false, false>(m, n, k, alpha, a, b, beta, c);
+    transpose_b ? kernel<false, true>(m, n, k, alpha, a, b, beta, c, bias)
+                : kernel<false, false>(m, n, k, alpha, a, b, beta, c, bias);
 }
 
 }  // namespace plexus::cpu

@@ -19,8 +19,9 @@ inline bool is_small_gemm(size_t m, size_t n, size_t k) {
 }
 
 /// The contract of cpu::gemm: C = alpha op(A) op(B) + beta C, row-major. With beta = 0, C is
-/// only written, never read (it may hold NaN).
+/// only written, never read (it may hold NaN). Given a bias [N], bias[j] is added to every row of
+/// C last (linear's y = x W^T + b in one pass).
 void small_gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
-                const float* a, const float* b, float beta, float* c);
+                const float* a, const float* b, float beta, float* c, const float* bias = nullptr);
 
 }  // namespace plexus::cpu

@@ -30,9 +30,10 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias, std::option
 
 Tensor Linear::forward(const Tensor& x) {
   PLEXUS_CHECK(x.defined(), name(), ": the input tensor is empty");
-  PLEXUS_CHECK(x.rank() >= 1 && x.shape().back() == in_features_, name(), ": input has ",
-               x.rank() == 0 ? 0 : x.shape().back(), " features, expected ", in_features_,
-               " (input shape ", x.shape(), ")");
+  const Shape& shape = x.shape();
+  PLEXUS_CHECK(shape.rank() >= 1 && shape.back() == in_features_, name(), ": input has ",
+               shape.rank() == 0 ? 0 : shape.back(), " features, expected ", in_features_,
+               " (input shape ", shape, ")");
   return linear(x, weight, bias);
 }
 

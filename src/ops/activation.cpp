@@ -115,9 +115,8 @@ Tensor along_dim(Op op, const Tensor& x, int64_t dim, RowForward row_forward,
 
 // sigmoid(x) = 1 / (1 + e^-x);  d/dx = y (1 - y), read from the saved output (no exp again).
 Tensor sigmoid(const Tensor& x) {
-  return unary(
-      Op::sigmoid, x, [](float v) { return cpu::sigmoid(v); },
-      [](float, float y) { return y * (1.0f - y); });
+  return ops::unary_kernel(Op::sigmoid, x, cpu::sigmoid_forward,
+                           [](float, float y) { return y * (1.0f - y); });
 }
 
 // tanh(x);  d/dx = 1 - y^2, read from the saved output.

@@ -18,16 +18,14 @@ inline void require_defined(const Tensor& t, const char* op) {
 /// Normalises a possibly negative dim for a tensor of `rank` dimensions.
 size_t normalize_dim(int64_t dim, size_t rank, const char* op, const Shape& shape);
 
-/// y = f(x) element-wise; backward dx += dy * derivative(x, y).
-template <typename Forward, typename Derivative>
-Tensor unary(Op op, const Tensor& x, Forward forward, Derivative derivative) {
+/// y = kernel(y, x, n) over the whole of x, for an element-wise op whose kernel works on arrays;
+/// backward dx += dy * derivative(x, y).
+template <typename Kernel, typename Derivative>
+Tensor unary_kernel(Op op, const Tensor& x, Kernel kernel, Derivative derivative) {
   require_defined(x, autograd::op_name(op).data());
   const detail::TensorImpl& input = detail::impl_of(x);  // defined: no checked accessor needed
-  Tensor y = Tensor::empty(input.shape);
-  const float* in = input.data;
-  float* out = detail::impl_of(y).data;
-  const size_t n = input.numel;
-  for (size_t i = 0; i < n; ++i) out[i] = forward(in[i]);
+  Tensor y = detail::adopt(detail::new_tensor_like(input));
+  kernel(detail::impl_of(y).data, input.data, input.numel);
   return record(op, std::move(y), {x}, [derivative](BackwardContext& c) {
     // Usually x's first gradient (a layer's output): written, not added to a zero-filled buffer.
     // The restrict pointers let the compiler vectorise without checking for overlap. (Recorded
@@ -43,6 +41,17 @@ Tensor unary(Op op, const Tensor& x, Forward forward, Derivative derivative) {
     else
       for (size_t i = 0; i < count; ++i) dx[i] += dy[i] * derivative(xs[i], ys[i]);
   });
+}
+
+/// y = f(x) element-wise; backward dx += dy * derivative(x, y).
+template <typename Forward, typename Derivative>
+Tensor unary(Op op, const Tensor& x, Forward forward, Derivative derivative) {
+  return unary_kernel(
+      op, x,
+      [forward](float* out, const float* in, size_t n) {
+        for (size_t i = 0; i < n; ++i) out[i] = forward(in[i]);
+      },
+      derivative);
 }
 
 }  // namespace plexus::ops

@@ -30,19 +30,30 @@ Tensor mse(const Tensor& pred, const Tensor& target, float scale, const Tensor& 
     total += static_cast<double>(e * e) * (s ? s[i / per_row] : 1.0f);
   }
   Tensor loss = Tensor::scalar(static_cast<float>(total * scale));
-  return record(Op::mse, std::move(loss), {pred, target},
-                [scale, sample_weight, per_row](BackwardContext& c) {
-                  const float* p = c.input_data(0);
-                  const float* t = c.input_data(1);
-                  const float* s = sample_weight.defined() ? sample_weight.data() : nullptr;
-                  const float g = 2.0f * scale * c.output_grad()[0];
-                  const size_t count = c.input_numel(0);
-                  auto weighted = [&](size_t i) { return s ? g * s[i / per_row] : g; };
-                  if (float* dp = c.input_grad(0))
-                    for (size_t i = 0; i < count; ++i) dp[i] += weighted(i) * (p[i] - t[i]);
-                  if (float* dt = c.input_grad(1))
-                    for (size_t i = 0; i < count; ++i) dt[i] -= weighted(i) * (p[i] - t[i]);
-                });
+  // s: the weights' values, nullptr without weights.
+  auto backward = [scale, per_row](BackwardContext& c, const float* s) {
+    const float* p = c.input_data(0);
+    const float* t = c.input_data(1);
+    const float g = 2.0f * scale * c.output_grad()[0];
+    const size_t count = c.input_numel(0);
+    auto weighted = [&](size_t i) { return s ? g * s[i / per_row] : g; };
+    float beta = 0.0f;  // a new gradient is written, not zero-filled and added to
+    if (float* dp = c.input_grad_or_new(0, beta)) {
+      if (beta == 0.0f)
+        for (size_t i = 0; i < count; ++i) dp[i] = weighted(i) * (p[i] - t[i]);
+      else
+        for (size_t i = 0; i < count; ++i) dp[i] += weighted(i) * (p[i] - t[i]);
+    }
+    if (float* dt = c.input_grad(1))
+      for (size_t i = 0; i < count; ++i) dt[i] -= weighted(i) * (p[i] - t[i]);
+  };
+  // Without weights the closure holds no tensor: nothing to destroy with the graph.
+  if (!s)
+    return record(Op::mse, std::move(loss), {pred, target},
+                  [backward](BackwardContext& c) { backward(c, nullptr); });
+  return record(
+      Op::mse, std::move(loss), {pred, target},
+      [backward, sample_weight](BackwardContext& c) { backward(c, sample_weight.data()); });
 }
 
 // -(t log p + (1 - t) log(1 - p)), each log clamped at -100;

@@ -1,7 +1,10 @@
 // Matrix products: matmul and the fused linear layer y = x W^T + b, both through BLAS sgemm.
 // M, K, N: the sizes in [M, K] x [K, N]; B = batch rows, In/Out = features of a linear layer.
+#include <algorithm>
+
 #include "cpu/blas.hpp"
 #include "cpu/linear_row.hpp"
+#include "cpu/small_gemm.hpp"
 #include "ops/common.hpp"
 #include "plexus/cpu/threads.hpp"
 #include "plexus/ops.hpp"
@@ -55,6 +58,12 @@ bool linear_one_row(const Tensor& x, const Tensor& weight, const Tensor& bias, s
   return true;
 }
 
+// sum[j] += m[r, j] over the `rows` rows of m, in order.
+void add_rows(float* __restrict sum, const float* __restrict m, size_t rows, size_t width) {
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t j = 0; j < width; ++j) sum[j] += m[r * width + j];
+}
+
 }  // namespace
 
 // y = x W^T + b;  dx += dy W,  dW += dy^T x,  db += column sums of dy
@@ -75,23 +84,33 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                " features in its last dimension");
   const float* b = nullptr;
   if (bias.defined()) {
-    PLEXUS_CHECK(bias.rank() == 1 && bias.shape()[0] == out, "linear: bias of shape ", bias.shape(),
+    const Shape& b_shape = detail::impl_of(bias).shape;
+    PLEXUS_CHECK(b_shape.rank() == 1 && b_shape[0] == out, "linear: bias of shape ", b_shape,
                  " does not match weight ", w_shape, ": expected [", out, "]");
-    b = bias.data();
+    b = detail::impl_of(bias).data;
   }
-  const size_t rows = x_impl.numel / static_cast<size_t>(in == 0 ? 1 : in);
+  // The rows of x: the product of its leading dimensions (a multiply each; a division by In
+  // costs tens of cycles, and gave no rows at all when In = 0).
+  size_t rows = 1;
+  for (size_t d = 0; d + 1 < x_shape.rank(); ++d) rows *= static_cast<size_t>(x_shape[d]);
   Shape y_shape = x_shape;
   y_shape[y_shape.rank() - 1] = out;
   Tensor y = Tensor::empty(y_shape);
   if (linear_one_row(x, weight, bias, rows, y)) return y;
   float* py = detail::impl_of(y).data;
-  if (b) {
-    for (size_t r = 0; r < rows; ++r) std::copy_n(b, out, py + r * out);
+  const auto n_out = static_cast<size_t>(out);
+  const auto n_in = static_cast<size_t>(in);
+  if (cpu::is_small_gemm(rows, n_out, n_in)) {
+    // The bias added by the product's own pass: no copy (a memcpy call) per row first.
+    cpu::small_gemm(false, true, rows, n_out, n_in, 1.0f, x_impl.data, w_impl.data, 0.0f, py, b);
   } else {
-    std::fill_n(py, rows * static_cast<size_t>(out), 0.0f);
+    if (b) {
+      for (size_t r = 0; r < rows; ++r) std::copy_n(b, out, py + r * out);
+    } else {
+      std::fill_n(py, rows * n_out, 0.0f);
+    }
+    cpu::gemm(false, true, rows, n_out, n_in, 1.0f, x_impl.data, w_impl.data, 1.0f, py);
   }
-  cpu::gemm(false, true, rows, static_cast<size_t>(out), static_cast<size_t>(in), 1.0f, x_impl.data,
-            w_impl.data, 1.0f, py);
 
   auto backward = [rows, in, out](BackwardContext& c) {
     const float* dy = c.output_grad();
@@ -103,9 +122,18 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     if (float* dw = c.input_grad_or_new(1, beta))
       cpu::gemm(true, false, n_out, n_in, rows, 1.0f, dy, c.input_data(0), beta, dw);
     if (c.input_count() > 2)
-      if (float* db = c.input_grad(2))
-        for (size_t r = 0; r < rows; ++r)
-          for (size_t j = 0; j < n_out; ++j) db[j] += dy[r * n_out + j];
+      if (float* db = c.input_grad_or_new(2, beta)) {
+        size_t r = 0;
+        if (beta == 0.0f) {  // a new buffer starts as the first row, not zero-filled and added to
+          if (rows == 0) {
+            std::fill_n(db, n_out, 0.0f);
+          } else {
+            std::copy_n(dy, n_out, db);
+            r = 1;
+          }
+        }
+        add_rows(db, dy + r * n_out, rows - r, n_out);
+      }
   };
   if (bias.defined())
     return autograd::record(Op::linear, std::move(y), {x, weight, bias}, backward);

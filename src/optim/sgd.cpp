@@ -33,6 +33,12 @@ void sgd_pass(const SGDStep s, float* __restrict param, const float* __restrict 
   }
 }
 
+// param += neg_lr grad: plain gradient descent, the common case, without the set-up of the
+// general pass (small networks' parameters are a few floats each).
+void descend(float neg_lr, float* __restrict param, const float* __restrict grad, size_t n) {
+  for (size_t i = 0; i < n; ++i) param[i] = param[i] + neg_lr * grad[i];
+}
+
 }  // namespace
 
 SGD::SGD(std::vector<Tensor> params, const Options& options)
@@ -67,6 +73,8 @@ void SGD::check_group(const Group& group, size_t index) const {
 }
 
 void SGD::update(const Group& group, float* param, const float* grad, size_t n, ParamState& state) {
+  if (group.momentum == 0.0 && group.weight_decay == 0.0)
+    return descend(static_cast<float>(-group.lr), param, grad, n);
   const SGDStep s{.neg_lr = static_cast<float>(-group.lr),
                   .weight_decay = static_cast<float>(group.weight_decay),
                   .momentum = static_cast<float>(group.momentum),

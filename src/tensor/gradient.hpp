@@ -7,7 +7,16 @@
 
 namespace plexus::detail {
 
-/// The gradient values of `t` (a defined tensor), or nullptr when it has no gradient.
-const float* grad_data(const Tensor& t);
+/// What an optimizer's step reads of a parameter, in one call.
+struct ParameterView {
+  float* data;
+  const float* grad;  // nullptr when it has no gradient
+  size_t numel;
+};
+
+/// The view of `t`, a defined tensor.
+ParameterView parameter_view(const Tensor& t);
+/// t.zero_grad(), without making and dropping an empty handle.
+void drop_grad(const Tensor& t);
 
 }  // namespace plexus::detail

@@ -47,6 +47,13 @@ constexpr auto kSmallClasses = [] {
   for (size_t n = 0; n <= kTableFloats; ++n) classes[n] = static_cast<uint8_t>(class_of(n));
   return classes;
 }();
+// Their floats, also looked up.
+constexpr size_t kSmallClassCount = class_of(kTableFloats) + 1;
+constexpr auto kSmallClassFloats = [] {
+  std::array<uint16_t, kSmallClassCount> floats{};
+  for (size_t c = 0; c < kSmallClassCount; ++c) floats[c] = static_cast<uint16_t>(class_floats(c));
+  return floats;
+}();
 
 struct FreeBlock {
   FreeBlock* next;
@@ -113,14 +120,15 @@ StorageCache* cache() {
 Storage* allocate_storage(size_t numel) {
   const size_t size_class = numel <= kTableFloats ? kSmallClasses[numel] : class_of(numel);
   PLEXUS_CHECK(size_class < kClassCount, "tensor of ", numel, " elements is too large");
-  const size_t floats = class_floats(size_class);
+  const size_t floats =
+      numel <= kTableFloats ? kSmallClassFloats[size_class] : class_floats(size_class);
   const size_t bytes = block_bytes(floats);
   void* memory = nullptr;
   if (StorageCache* c = cache()) memory = c->take(size_class, bytes);
   if (!memory) memory = ::operator new(bytes, kAlignment);
   auto* storage = new (memory) Storage;
   storage->size_class = static_cast<uint32_t>(size_class);
-  storage->capacity = floats;
+  storage->block_bytes = bytes;
   return storage;
 }
 
@@ -132,7 +140,7 @@ void release(Storage* storage) {
       storage->refs.fetch_sub(1, std::memory_order_acq_rel) != 1)
     return;
   const size_t size_class = storage->size_class;
-  const size_t bytes = block_bytes(storage->capacity);
+  const size_t bytes = storage->block_bytes;
   storage->~Storage();
   StorageCache* c = cache();
   if (!c || !c->give(storage, size_class, bytes)) ::operator delete(storage, kAlignment);

@@ -12,7 +12,7 @@ namespace plexus::detail {
 struct Storage {
   std::atomic<int32_t> refs{1};
   uint32_t size_class = 0;
-  size_t capacity = 0;  // in floats
+  size_t block_bytes = 0;  // the whole block, this header included (release() reads it)
 
   float* data() { return reinterpret_cast<float*>(reinterpret_cast<char*>(this) + kHeaderBytes); }
 

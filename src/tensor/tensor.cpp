@@ -91,6 +91,11 @@ TensorImpl* new_tensor(const Shape& shape) {
   return new (take_impl_memory()) TensorImpl(shape, numel, storage, storage->data());
 }
 
+TensorImpl* new_tensor_like(const TensorImpl& t) {
+  Storage* storage = allocate_storage(t.numel);
+  return new (take_impl_memory()) TensorImpl(t.shape, t.numel, storage, storage->data());
+}
+
 TensorImpl* new_view(const Shape& shape, Storage* storage, float* data) {
   retain(storage);
   return new (take_impl_memory()) TensorImpl(shape, shape.numel(), storage, data);
@@ -141,7 +146,7 @@ float* new_grad(TensorImpl& t) {
     t.node_grad = allocate_storage(t.numel);
     return t.node_grad->data();
   }
-  t.grad = t.spare_grad ? t.spare_grad : new_tensor(t.shape);
+  t.grad = t.spare_grad ? t.spare_grad : new_tensor_like(t);
   t.spare_grad = nullptr;
   return t.grad->data;
 }
@@ -372,9 +377,14 @@ void Tensor::set_grad(const Tensor& grad) const {
 
 void Tensor::zero_grad() const { set_grad(Tensor()); }
 
-const float* detail::grad_data(const Tensor& t) {
+detail::ParameterView detail::parameter_view(const Tensor& t) {
   const TensorImpl& impl = checked(t, "grad");
-  return impl.grad ? impl.grad->data : nullptr;
+  return {impl.data, impl.grad ? impl.grad->data : nullptr, impl.numel};
+}
+
+void detail::drop_grad(const Tensor& t) {
+  TensorImpl& impl = checked(t, "zero_grad");
+  if (impl.grad) drop_grad(impl);
 }
 
 }  // namespace plexus

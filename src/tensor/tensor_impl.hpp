@@ -103,6 +103,8 @@ struct TensorImpl {
 
 /// A new tensor with fresh (uninitialised) storage and one reference.
 TensorImpl* new_tensor(const Shape& shape);
+/// The same, shaped like `t` (whose shape was checked when it was made).
+TensorImpl* new_tensor_like(const TensorImpl& t);
 /// A new gradient buffer for `t`, uninitialised: t.node_grad for an op's output, else t.grad
 /// (its spare one if it has it).
 float* new_grad(TensorImpl& t);

@@ -59,6 +59,21 @@ TEST(Ops, MatmulAndLinearMatchHandComputation) {
   EXPECT_EQ(px::linear(a, w, bias).to_vector(), (V{4.5f, 4, 10.5f, 10}));
 }
 
+// No input features: every row of the output is the bias (zeros without one), small or large.
+TEST(Ops, LinearWithoutInputFeaturesGivesTheBiasOnEveryRow) {
+  for (const int64_t rows : {3, 600}) {
+    const Tensor x = Tensor::empty({rows, 0});
+    const Tensor w = Tensor::empty({2, 0});
+    const Tensor y = px::linear(x, w, Tensor::from({0.5f, -1}, {2}));
+    ASSERT_EQ(y.shape(), (px::Shape{rows, 2}));
+    for (int64_t r = 0; r < rows; ++r) {
+      EXPECT_EQ(y.at({r, 0}), 0.5f);
+      EXPECT_EQ(y.at({r, 1}), -1.0f);
+    }
+    EXPECT_EQ(px::linear(x, w, Tensor()).to_vector(), V(static_cast<size_t>(rows) * 2, 0.0f));
+  }
+}
+
 TEST(Ops, ReductionsAlongAxes) {
   const Tensor x = Tensor::from({1, 5, 3, 4, 2, 6}, {2, 3});
   EXPECT_EQ(px::sum(x).item(), 21.f);

@@ -489,3 +489,11 @@ TEST(Optim, StepFlushesDenormalMomentsAndRestoresTheFloatEnvironment) {
   volatile float tiny = 1e-38f;
   EXPECT_GT(tiny * 1e-3f, 0.0f);
 }
+
+// Plain SGD keeps no moments and leaves denormals alone: a denormal update lands, as in PyTorch.
+TEST(Optim, PlainSgdKeepsADenormalUpdate) {
+  std::vector<Tensor> params{Tensor::zeros({4}).requires_grad()};
+  params[0].set_grad(Tensor::full({4}, 1e-38f));
+  optim::SGD(params, {.lr = 1e-3}).step();
+  EXPECT_EQ(params[0].to_vector(), std::vector<float>(4, -1e-38f * 1e-3f));  // -1e-41, not 0
+}

@@ -77,6 +77,29 @@ TEST(SmallGemm, MatchesAPlainProductOnEveryTransposeShapeAlphaAndBeta) {
   EXPECT_EQ(cases, 4u * 6 * 9 * 5 * 3 * 3);
 }
 
+// A bias is added to every row last: the same bits as the product without it, then + bias[j].
+// (linear relies on it to give the bits it gave when C started as the bias.)
+TEST(SmallGemm, ABiasIsAddedToEveryRowAfterTheProduct) {
+  plexus::Generator generator(11);
+  for (const bool ta : {false, true})
+    for (const bool tb : {false, true})
+      for (const size_t m : {1, 3, 4, 8})
+        for (const size_t n : {1, 2, 5, 8, 17})
+          for (const float beta : {0.0f, 0.5f}) {
+            const size_t k = 3;
+            const std::vector<float> a = random_values(m * k, generator);
+            const std::vector<float> b = random_values(k * n, generator);
+            const std::vector<float> bias = random_values(n, generator);
+            std::vector<float> expected = random_values(m * n, generator);
+            std::vector<float> got = expected;
+            small_gemm(ta, tb, m, n, k, 1.0f, a.data(), b.data(), beta, expected.data());
+            for (size_t i = 0; i < m; ++i)
+              for (size_t j = 0; j < n; ++j) expected[i * n + j] += bias[j];
+            small_gemm(ta, tb, m, n, k, 1.0f, a.data(), b.data(), beta, got.data(), bias.data());
+            ASSERT_EQ(got, expected) << describe({ta, tb, m, n, k, 1.0f, beta});
+          }
+}
+
 // K = 0: the product is empty, so C becomes beta C (zeros for beta = 0, even over NaN).
 TEST(SmallGemm, AnEmptyInnerDimensionScalesC) {
   std::vector<float> c = {1.0f, -2.0f, 3.0f, std::numeric_limits<float>::quiet_NaN()};
