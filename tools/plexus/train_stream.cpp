@@ -9,6 +9,7 @@
 #include <iostream>
 #include <numeric>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -181,12 +182,24 @@ class TestFile {
   uint64_t bytes_read_ = 0;
 };
 
-// The warnings of the --test file's chunks (unseen categories), the first few of them.
+// The warnings of the --test file's chunks (unseen categories): each chunk warns of each column
+// it has them in, so the first warning of a column stands for the rest.
 void print_warnings(const std::vector<std::string>& warnings, const std::string& file) {
-  constexpr size_t kShown = 10;
-  for (size_t i = 0; i < warnings.size() && i < kShown; ++i) warn(warnings[i]);
-  if (warnings.size() > kShown)
-    warn(std::to_string(warnings.size() - kShown) + " more warnings like these about " + file);
+  std::set<std::string> columns;
+  size_t repeated = 0;
+  for (const std::string& warning : warnings) {
+    const size_t begin = warning.find("column '"), end = warning.find(": category", begin);
+    const std::string column = begin == std::string::npos || end == std::string::npos
+                                   ? warning
+                                   : warning.substr(begin, end - begin);
+    if (columns.insert(column).second)
+      warn(warning);
+    else
+      ++repeated;
+  }
+  if (repeated > 0)
+    warn("the counts above are of the first chunk of " + file + " with unseen categories in the " +
+         "column; " + std::to_string(repeated) + " more chunks had them in those columns");
 }
 
 // Runs `body`; under --distributed an error on any process stops every process there, rank 0

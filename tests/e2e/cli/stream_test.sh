@@ -5,7 +5,7 @@
 #   and so does a .csv.gz of the file (its chunks read in order, the shuffle buffer mixing);
 # - --test with --stream: the file, read in chunks after training through the fitted pipeline,
 #   gets the scores plexus eval gives the saved model on it; a test file without a column the
-#   pipeline reads stops before training, naming the column;
+#   pipeline reads stops before training, naming the column; unseen categories warn once a column;
 # - a streamed run resumed from its checkpoint after epoch 2 ends with the uninterrupted model;
 # - on a file sorted by its label (the hard case for a shuffle buffer), streaming under a small
 #   --memory (a buffer of about a quarter of the rows, chunks of a few hundred) stays within 1
@@ -75,6 +75,14 @@ cut -d, -f1-3,5- holdout.csv > no_x3.csv
 expect 1 "no_x3.csv: the feature column 'x3' is missing" -- \
   "$PLEXUS" train --data train.csv --ignore id --epochs 1 --stream --test no_x3.csv
 grep -q "epochs run" out.txt && fail "--stream --test no_x3.csv trained before refusing the file"
+# Unseen categories: one warning for the column, not one per chunk.
+sed 's/,red,/,green,/' holdout.csv > green.csv
+"$PLEXUS" train --data train.csv --ignore id --epochs 1 --quiet --stream --memory 1M --test green.csv \
+  > green.txt 2>&1 || fail "--stream --test green.csv: $(tail -c 300 green.txt)"
+[ "$(grep -c "category 'green' was not in the training data" green.txt)" -eq 1 ] &&
+  grep -q "more chunks had them in those columns" green.txt &&
+  ok "--stream --test: one warning of unseen categories for the column" ||
+  fail "--stream --test green.csv: $(grep warning green.txt | head -n 3)"
 
 # ---- resuming at an epoch's end gives the uninterrupted run's model
 rargs="--data train.csv --ignore id --early-stopping 0 --hidden 16 --stream --memory 2M --quiet"
