@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -33,18 +34,26 @@ uint64_t mapped_now() {
   return pages * page_size();
 }
 
-std::string explain(const std::filesystem::path& path, uint64_t file_bytes, uint64_t needed,
-                    uint64_t available) {
-  return path.string() + " (" + format_bytes(file_bytes) + ") needs about " + format_bytes(needed) +
+// `files`: what was read, with its size ("x.npy (4.0 MB) with its labels y.npy (1.0 MB)").
+std::string explain(const std::string& files, uint64_t needed, uint64_t available) {
+  return files + " needs about " + format_bytes(needed) +
          " of memory to be read whole, and this process has " + format_bytes(available) +
          " available; to train on it, pass --stream (which reads it in chunks, in bounded "
          "memory)";
+}
+
+std::string sized(const std::filesystem::path& path, uint64_t bytes) {
+  return path.string() + " (" + format_bytes(bytes) + ")";
 }
 
 }  // namespace
 
 uint64_t memory_to_read_whole(uint64_t file_bytes) {
   return static_cast<uint64_t>(std::ceil(static_cast<double>(file_bytes) * kCsvMemoryExpansion));
+}
+
+uint64_t memory_to_read_npy_whole(uint64_t files_bytes) {
+  return static_cast<uint64_t>(std::ceil(static_cast<double>(files_bytes) * kNpyMemoryExpansion));
 }
 
 uint64_t available_memory() {
@@ -77,15 +86,29 @@ void check_fits_in_memory(const std::filesystem::path& path) {
   if (error) return;  // not a regular file (a pipe): reading it says what is wrong
   const uint64_t needed = memory_to_read_whole(file_bytes);
   const uint64_t available = available_memory();
-  PLEXUS_CHECK(needed <= available, explain(path, file_bytes, needed, available));
+  PLEXUS_CHECK(needed <= available, explain(sized(path, file_bytes), needed, available));
 }
 
-void throw_out_of_memory(const std::filesystem::path& path) {
-  std::error_code error;
-  const uint64_t file_bytes = std::filesystem::file_size(path, error);
-  detail::throw_error(
-      "out of memory reading ",
-      explain(path, error ? 0 : file_bytes, memory_to_read_whole(file_bytes), available_memory()));
+void throw_out_of_memory(const std::filesystem::path& path, const std::filesystem::path& labels) {
+  const auto size_of = [](const std::filesystem::path& file) {
+    std::error_code error;
+    const uint64_t bytes = std::filesystem::file_size(file, error);
+    return error ? 0 : bytes;
+  };
+  const uint64_t file_bytes = size_of(path);
+  std::string files = sized(path, file_bytes);
+  std::string extension = path.extension().string();
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (extension != ".npy")
+    detail::throw_error("out of memory reading ",
+                        explain(files, memory_to_read_whole(file_bytes), available_memory()));
+  uint64_t files_bytes = file_bytes;
+  if (!labels.empty()) {
+    files_bytes += size_of(labels);
+    files += " with its labels " + sized(labels, size_of(labels));
+  }
+  detail::throw_error("out of memory reading ",
+                      explain(files, memory_to_read_npy_whole(files_bytes), available_memory()));
 }
 
 }  // namespace plexus::data

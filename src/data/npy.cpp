@@ -342,25 +342,30 @@ void write_npy(const Tensor& tensor, const std::filesystem::path& path) {
                                              tensor.numel() * sizeof(float))});
 }
 
-MappedNpy::MappedNpy(const std::filesystem::path& path, NpyValues accept) : path_(path.string()) {
+MappedNpy::MappedNpy(const std::filesystem::path& path) : path_(path.string()) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw_system_error(path_ + ": cannot open", errno);
   std::error_code size_error;
   const uint64_t file_size = std::filesystem::file_size(path, size_error);
   PLEXUS_CHECK(!size_error, path_, ": cannot tell the file's size: ", size_error.message());
   const Layout layout = read_layout(in, path_, file_size);
-  const bool floats = layout.dtype.kind == Kind::f32 || layout.dtype.kind == Kind::f64;
-  PLEXUS_CHECK(floats || accept == NpyValues::numbers, path_, ": dtype '", layout.header.descr,
-               "' cannot be streamed; streaming reads float32 and float64 features (convert with "
-               "a.astype(np.float32)), or pass --no-stream to read it whole");
   const std::vector<int64_t>& shape = layout.header.shape;
-  PLEXUS_CHECK(shape.size() == 1 || shape.size() == 2, path_, ": the shape ", shape_text(shape),
-               " is not a table; streaming reads 1-D and 2-D arrays (reshape it to (rows, "
-               "values per row), or pass --no-stream to read it whole)");
+  PLEXUS_CHECK(!shape.empty(), path_,
+               ": the shape () is one value, not rows; save the rows as an array of one or more "
+               "dimensions");
+  // Rows of the first dimension, the others flattened, as the in-memory reader takes them. With
+  // no rows the element count read_layout checked says nothing of a row's size: check it here.
+  uint64_t cols = 1;
+  for (size_t i = 1; i < shape.size(); ++i)
+    PLEXUS_CHECK(!__builtin_mul_overflow(cols, static_cast<uint64_t>(shape[i]), &cols), path_,
+                 ": the shape ", shape_text(shape), " has rows of more values than fit in 64 bits");
+  PLEXUS_CHECK(!__builtin_mul_overflow(cols, uint64_t{layout.dtype.size}, &row_bytes_) &&
+                   cols <= uint64_t{std::numeric_limits<int64_t>::max()},
+               path_, ": the shape ", shape_text(shape),
+               " has rows of more bytes than fit in 64 bits");
   rows_ = shape[0];
-  cols_ = shape.size() == 2 ? shape[1] : 1;
+  cols_ = static_cast<int64_t>(cols);
   kind_ = static_cast<uint8_t>(layout.dtype.kind);
-  row_bytes_ = static_cast<uint64_t>(cols_) * layout.dtype.size;
   data_offset_ = layout.data_offset;
   if (layout.bytes == 0) return;
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);

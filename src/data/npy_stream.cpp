@@ -9,7 +9,7 @@
 namespace plexus::data {
 
 NpyStream::NpyStream(const std::string& features, const std::string& labels, size_t chunk_bytes)
-    : features_(features), labels_(labels, NpyValues::numbers) {
+    : features_(features), labels_(labels) {
   PLEXUS_CHECK(labels_.cols() == 1 && labels_.rows() == features_.rows(), labels, ": ",
                labels_.rows() * labels_.cols(), " labels for the ", features_.rows(), " rows of ",
                features, "; give one label per row (a 1-D array)");
@@ -30,10 +30,15 @@ uint64_t NpyStream::read_unit(size_t unit, std::vector<float>& x, std::vector<fl
   const auto [begin, end] = unit_range(unit);
   const uint64_t rows = end - begin;
   x.resize(rows * cols());
-  y.resize(rows);
   features_.read_rows(static_cast<int64_t>(begin), static_cast<int64_t>(end), x.data());
+  return rows * features_.row_bytes() + read_labels(unit, y);
+}
+
+uint64_t NpyStream::read_labels(size_t unit, std::vector<float>& y) const {
+  const auto [begin, end] = unit_range(unit);
+  y.resize(end - begin);
   labels_.read_rows(static_cast<int64_t>(begin), static_cast<int64_t>(end), y.data());
-  return rows * (features_.row_bytes() + labels_.row_bytes());
+  return (end - begin) * labels_.row_bytes();
 }
 
 }  // namespace plexus::data

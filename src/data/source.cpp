@@ -79,7 +79,7 @@ Source load_source(const std::string& spec, const SourceOptions& options) {
     try {
       return from_npy(spec, options.labels);
     } catch (const std::bad_alloc&) {
-      throw_out_of_memory(spec);
+      throw_out_of_memory(spec, options.labels);
     }
   }
   if (options.check_memory) check_fits_in_memory(spec);

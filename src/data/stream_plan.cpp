@@ -74,8 +74,7 @@ StreamPlan plan_streaming(const std::string& spec, const std::string& labels,
   const bool whole_readable = one_file && !has_suffix(spec, ".gz");
   if (whole_readable)
     plan.needed =
-        npy ? static_cast<uint64_t>(kNpyMemoryExpansion * static_cast<double>(plan.file_bytes))
-            : memory_to_read_whole(plan.file_bytes);
+        npy ? memory_to_read_npy_whole(plan.file_bytes) : memory_to_read_whole(plan.file_bytes);
   if (forced) {
     plan.stream = *forced;
     plan.reason = *forced ? "--stream" : "--no-stream";

@@ -81,7 +81,7 @@ void load_and_prepare_here(const train::TrainSettings& s, Loaded& loaded) try {
         "test set: " + test_src->name + " (" + std::to_string(p.test_rows.size()) + " rows)";
 } catch (const std::bad_alloc&) {
   // Holding the rows, their features and their parts takes several times the file.
-  data::throw_out_of_memory(s.data);
+  data::throw_out_of_memory(s.data, s.labels);
 }
 
 }  // namespace

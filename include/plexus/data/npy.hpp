@@ -1,5 +1,5 @@
 // NumPy .npy files: reading arrays of the common numeric dtypes into float32 tensors, writing
-// float32 tensors; and MappedNpy, which reads rows of a 2-D array through memory maps without
+// float32 tensors; and MappedNpy, which reads rows of an array through memory maps without
 // reading the whole file (the OS pages in the rows read). Only C-order (row-major),
 // little-endian arrays are read; errors name the file and what is wrong with it.
 #pragma once
@@ -22,20 +22,18 @@ Tensor read_npy(const std::filesystem::path& path);
 /// one or the complete new one, even if the process dies halfway.
 void write_npy(const Tensor& tensor, const std::filesystem::path& path);
 
-/// What MappedNpy reads: float32 and float64 only (features), or every dtype read_npy reads
-/// (labels, converted as read_npy converts them).
-enum class NpyValues { floats, numbers };
-
-/// A 2-D (or 1-D, as one column) .npy file read by rows through memory maps: opening reads and
-/// checks the header (dtype, order, shape against the file's size); rows() maps the pages of
-/// rows [begin, end) only while it reads them as floats, so the OS pages the file in and a
-/// reader maps only the rows it reads. Errors name the file.
+/// A .npy file of any dtype read_npy reads, read by rows through memory maps: the rows of its first
+/// dimension, the others flattened into columns (a 1-D array is one column; images [N, 28, 28]
+/// are rows of 784), the values converted as read_npy converts them. Opening reads and checks the
+/// header (dtype, order, shape against the file's size); rows() maps the pages of rows
+/// [begin, end) only while it reads them as floats, so the OS pages the file in and a reader maps
+/// only the rows it reads. Errors name the file.
 ///
 ///   MappedNpy x("features.npy");
 ///   Tensor batch = x.rows(0, 256);
 class MappedNpy {
  public:
-  explicit MappedNpy(const std::filesystem::path& path, NpyValues accept = NpyValues::floats);
+  explicit MappedNpy(const std::filesystem::path& path);
   ~MappedNpy();
   MappedNpy(MappedNpy&& other) noexcept;
   MappedNpy& operator=(MappedNpy&& other) noexcept;

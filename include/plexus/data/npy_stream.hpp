@@ -18,9 +18,10 @@ namespace plexus::data {
 
 class NpyStream {
  public:
-  /// Opens `features` (float32 or float64, [rows, F] or [rows]) and `labels` (one number per row,
-  /// any dtype read_npy reads); each unit holds the rows that fit in `chunk_bytes` of the
-  /// features file (at least one). Errors name the file and the way out.
+  /// Opens `features` ([rows, ...] of any dtype read_npy reads: a row's values flattened and
+  /// converted to floats as the in-memory reader converts them) and `labels` (one number per row);
+  /// each unit holds the rows that fit in `chunk_bytes` of the features file (at least one).
+  /// Errors name the file.
   NpyStream(const std::string& features, const std::string& labels, size_t chunk_bytes = 4 << 20);
 
   const std::string& name() const { return features_.path(); }
@@ -36,6 +37,8 @@ class NpyStream {
   /// Reads `unit`'s features into `x` (rows x cols() floats) and labels into `y` (rows floats);
   /// returns the bytes read from the two files.
   uint64_t read_unit(size_t unit, std::vector<float>& x, std::vector<float>& y) const;
+  /// Reads `unit`'s labels alone into `y`; returns the bytes read.
+  uint64_t read_labels(size_t unit, std::vector<float>& y) const;
 
  private:
   MappedNpy features_, labels_;

@@ -1,8 +1,8 @@
 // Whether a training run streams its data, and the sizes streaming works with, from a memory
 // budget: it streams when reading the data whole would take more than the budget (a CSV: the
-// estimate of data/memory.hpp; a .npy: kNpyMemoryExpansion times it and its labels), or always for
-// what only the stream reads (.csv.gz, a folder or glob of shards). The chunks take a 256th of the
-// budget each and the shuffle buffer a quarter.
+// estimate of data/memory.hpp; a .npy: memory_to_read_npy_whole of it and its labels), or always
+// for what only the stream reads (.csv.gz, a folder or glob of shards). The chunks take a 256th of
+// the budget each and the shuffle buffer a quarter.
 #pragma once
 
 #include <cstddef>
@@ -19,13 +19,6 @@ uint64_t parse_memory_size(std::string_view text);
 /// Whether `spec` is data the stream reads: a .csv/.tsv file (also .gz), a folder holding some, a
 /// glob pattern, or a .npy file (of features, with a .npy of labels).
 bool streamable(const std::string& spec);
-
-/// Bytes that reading a .npy of features and its labels whole and training from them takes, as a
-/// multiple of the two files' size: the arrays as floats (the labels' raw values too while they
-/// are converted), the targets, and the rows copied into the training, validation and test
-/// parts. Measured: 3.2 for 2 million rows of 4 float32 features and int64 labels (153 MB above
-/// the command's own 18 MB for 48 MB of files). Byte-valued features take more (a scaled copy).
-inline constexpr double kNpyMemoryExpansion = 3.5;
 
 struct StreamPlan {
   bool stream = false;

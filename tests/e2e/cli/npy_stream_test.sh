@@ -8,9 +8,12 @@
 # - under a hard address-space limit of what the command needs on a small file plus 96 MB, a
 #   .npy pair of 120 MB trains with --stream (each unit's rows mapped only while read), and
 #   --no-stream fails with a message naming --stream;
-# - labels of another length, a dtype the stream does not read and a truncated file stop with
-#   exit 1, naming the file (and --no-stream for the dtype); --stream without --labels is usage
-#   (exit 2);
+# - int32 features, and uint8 images [N, 2, 2] (scaled by 1/255 either way), stream to the
+#   held-out accuracy of reading them whole (within 2 points);
+# - --test with --stream scores a .npy pair read after training as plexus eval scores the model;
+# - reading whole under the address-space limit fails quoting 3.5 times both files;
+# - labels of another length, a big-endian file and a truncated file stop with exit 1, naming the
+#   file; --stream without --labels is usage (exit 2);
 # - with MPIRUN, 1 and 2 processes under --distributed --stream train the model 1 process
 #   streaming trains (to 1e-4), each of 2 reading about half of the bytes (--json's bytes_read).
 set -u
@@ -29,10 +32,12 @@ max_difference() {
     for (i = 2; i <= n; i++) { d = x[i] - y[i]; if (d < 0) d = -d; if (d > m) m = d } }
     END { printf "%g", m + 0 }' "$1" "$2"
 }
+json_number() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" "$2" | tail -n 1; }
 bytes_read() { sed -n 's/.*"bytes_read":\[\([0-9,]*\)\].*/\1/p' "$1" | tr ',' '\n'; }
 
-"$MAKE_NPY" train 20000 1 && "$MAKE_NPY" hold 4000 2 && "$MAKE_NPY" ints 100 3 int32 ||
-  { echo "FAIL: make_npy"; exit 1; }
+"$MAKE_NPY" train 20000 1 && "$MAKE_NPY" hold 4000 2 && "$MAKE_NPY" ints 8000 3 int32 &&
+  "$MAKE_NPY" ints_hold 2000 4 int32 && "$MAKE_NPY" bytes 8000 3 uint8 &&
+  "$MAKE_NPY" bytes_hold 2000 4 uint8 || { echo "FAIL: make_npy"; exit 1; }
 base="--data train_x.npy --labels train_y.npy --hidden 32 --early-stopping 0 --quiet"
 args="$base --epochs 8"
 
@@ -47,6 +52,41 @@ a_whole=$(accuracy whole.plx) a_stream=$(accuracy streamed.plx)
 above "$a_whole" 0.9 || fail "in memory: held-out accuracy $a_whole"
 within "$a_whole" "$a_stream" 0.02 && ok "held-out accuracy: whole $a_whole, streamed $a_stream" ||
   fail "held-out accuracy: whole $a_whole, streamed $a_stream (more than 2 points apart)"
+
+# ---- integer features and uint8 images [N, 2, 2] stream as they read whole
+for kind in ints bytes; do
+  kargs="--data ${kind}_x.npy --labels ${kind}_y.npy --hidden 32 --early-stopping 0 --quiet --epochs 8"
+  "$PLEXUS" train $kargs --no-stream --save ${kind}_whole.plx > ${kind}_whole.txt 2>&1 ||
+    fail "$kind, --no-stream: $(tail -c 300 ${kind}_whole.txt)"
+  "$PLEXUS" train $kargs --stream --memory 2M --save ${kind}_streamed.plx > ${kind}_streamed.txt 2>&1 ||
+    fail "$kind, --stream: $(tail -c 300 ${kind}_streamed.txt)"
+  scale=$(grep -c "scaled by 0.00392" ${kind}_streamed.txt)
+  [ "$scale" = "$(grep -c "scaled by 0.00392" ${kind}_whole.txt)" ] ||
+    fail "$kind: the streamed and the whole run scale differently: $(grep -m1 scaled ${kind}_streamed.txt)"
+  held() { "$PLEXUS" eval --model "$1" --data ${kind}_hold_x.npy --labels ${kind}_hold_y.npy | awk '/accuracy/ { print $2; exit }'; }
+  a_whole=$(held ${kind}_whole.plx) a_stream=$(held ${kind}_streamed.plx)
+  above "$a_whole" 0.85 || fail "$kind in memory: held-out accuracy $a_whole"
+  within "$a_whole" "$a_stream" 0.02 && ok "$kind: held-out accuracy whole $a_whole, streamed $a_stream" ||
+    fail "$kind: held-out accuracy whole $a_whole, streamed $a_stream (more than 2 points apart)"
+done
+grep -q "scaled by 0.00392" bytes_streamed.txt || fail "uint8 images streamed without the 1/255 scale"
+
+# ---- --test with --stream: the pair read after training, scored as plexus eval scores it
+"$PLEXUS" train $args --stream --memory 2M --test hold_x.npy --test-labels hold_y.npy --json \
+  --save tested.plx > tested.txt 2>&1 || fail "--stream --test: $(tail -c 300 tested.txt)"
+grep -q "^test set: hold_x.npy with labels hold_y.npy (4000 rows" tested.txt ||
+  fail "--stream --test: no test set line: $(grep -m1 '^test set' tested.txt)"
+grep -q '"test_rows":4000' tested.txt || fail "--stream --test: test_rows is not 4000"
+"$PLEXUS" eval --model tested.plx --data hold_x.npy --labels hold_y.npy --json > eval.txt
+for key in test_accuracy test_log_loss; do
+  a_train=$(json_number "$key" tested.txt) a_eval=$(json_number "$key" eval.txt)
+  within "$a_train" "$a_eval" 1e-5 && ok "--stream --test: $key $a_train, plexus eval $a_eval" ||
+    fail "--stream --test: $key $a_train, plexus eval $a_eval"
+done
+expect 1 "ints_hold_y.npy: 2000 labels for the 4000 rows of hold_x.npy" -- \
+  "$PLEXUS" train $base --epochs 1 --stream --test hold_x.npy --test-labels ints_hold_y.npy
+expect 1 "hold_x.npy: the test set must be labelled arrays like --data" -- \
+  "$PLEXUS" train $base --epochs 1 --stream --test hold_x.npy
 
 # ---- resuming at an epoch's end gives the uninterrupted run's model
 rargs="$base --stream --memory 2M"
@@ -88,6 +128,11 @@ if command -v prlimit > /dev/null; then
     [ "$rc" -eq 1 ] && grep -q -- "--stream" whole_limited.txt &&
       ok "--no-stream under the same limit: exit 1, naming --stream" ||
       fail "--no-stream under the limit: exit $rc: $(tail -c 300 whole_limited.txt)"
+    # The estimate the decision to stream uses: 3.5 times both files.
+    needed=$(awk -v b="$size" 'BEGIN { printf "%.1f MB", 3.5 * b / 1e6 }')
+    grep -q "big_x.npy (.*) with its labels big_y.npy (.*) needs about $needed of memory" whole_limited.txt &&
+      ok "--no-stream under the limit quotes $needed for both files" ||
+      fail "--no-stream under the limit did not quote $needed for both files: $(tail -c 300 whole_limited.txt)"
     rm -f big_x.npy big_y.npy
   fi
   unset MALLOC_ARENA_MAX
@@ -96,8 +141,9 @@ fi
 # ---- bad input
 expect 1 "hold_y.npy: 4000 labels for the 20000 rows of train_x.npy" -- \
   "$PLEXUS" train --data train_x.npy --labels hold_y.npy --stream --epochs 1
-expect 1 "dtype '<i4' cannot be streamed.*--no-stream" -- \
-  "$PLEXUS" train --data ints_x.npy --labels ints_y.npy --stream --epochs 1
+LC_ALL=C sed '1s/<f4/>f4/' train_x.npy > big_endian_x.npy
+expect 1 "big_endian_x.npy: dtype '>f4' is not supported (big-endian" -- \
+  "$PLEXUS" train --data big_endian_x.npy --labels train_y.npy --stream --epochs 1
 head -c 5000 train_x.npy > cut_x.npy
 expect 1 "cut_x.npy: the shape (20000, 4) of '<f4' needs" -- \
   "$PLEXUS" train --data cut_x.npy --labels train_y.npy --stream --epochs 1

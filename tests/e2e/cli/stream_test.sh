@@ -3,6 +3,9 @@
 #   stream_test.sh PLEXUS WORKDIR [MPIRUN]
 # - streaming and reading whole reach the same accuracy on a held-out file (within 2 points),
 #   and so does a .csv.gz of the file (its chunks read in order, the shuffle buffer mixing);
+# - --test with --stream: the file, read in chunks after training through the fitted pipeline,
+#   gets the scores plexus eval gives the saved model on it; a test file without a column the
+#   pipeline reads stops before training, naming the column; unseen categories warn once a column;
 # - a streamed run resumed from its checkpoint after epoch 2 ends with the uninterrupted model;
 # - on a file sorted by its label (the hard case for a shuffle buffer), streaming under a small
 #   --memory (a buffer of about a quarter of the rows, chunks of a few hundred) stays within 1
@@ -53,6 +56,33 @@ gzip -c train.csv > train.csv.gz
 a_gz=$(accuracy gz.plx)
 within "$a_whole" "$a_gz" 0.02 && ok "held-out accuracy of .csv.gz (read in order): $a_gz" ||
   fail "held-out accuracy: whole $a_whole, .csv.gz $a_gz (more than 2 points apart)"
+
+# ---- --test with --stream
+"$PLEXUS" train --data train.csv --ignore id --epochs 3 --early-stopping 0 --quiet --stream \
+  --memory 2M --test holdout.csv --json --save tested.plx > tested.txt 2>&1 ||
+  fail "--stream --test: $(tail -c 300 tested.txt)"
+grep -q "^test set: holdout.csv (--test: read in chunks after training" tested.txt &&
+  grep -q "^test (5000 rows):" tested.txt && ok "--stream --test: 5000 rows of holdout.csv" ||
+  fail "--stream --test: $(grep '^test' tested.txt)"
+"$PLEXUS" eval --model tested.plx --data holdout.csv --json > eval.txt
+json_number() { sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" "$2" | tail -n 1; }
+for key in test_accuracy test_log_loss test_macro_f1; do
+  a_train=$(json_number "$key" tested.txt) a_eval=$(json_number "$key" eval.txt)
+  within "$a_train" "$a_eval" 1e-5 && ok "--stream --test: $key $a_train, plexus eval $a_eval" ||
+    fail "--stream --test: $key $a_train, plexus eval $a_eval"
+done
+cut -d, -f1-3,5- holdout.csv > no_x3.csv
+expect 1 "no_x3.csv: the feature column 'x3' is missing" -- \
+  "$PLEXUS" train --data train.csv --ignore id --epochs 1 --stream --test no_x3.csv
+grep -q "epochs run" out.txt && fail "--stream --test no_x3.csv trained before refusing the file"
+# Unseen categories: one warning for the column, not one per chunk.
+sed 's/,red,/,green,/' holdout.csv > green.csv
+"$PLEXUS" train --data train.csv --ignore id --epochs 1 --quiet --stream --memory 1M --test green.csv \
+  > green.txt 2>&1 || fail "--stream --test green.csv: $(tail -c 300 green.txt)"
+[ "$(grep -c "category 'green' was not in the training data" green.txt)" -eq 1 ] &&
+  grep -q "more chunks had them in those columns" green.txt &&
+  ok "--stream --test: one warning of unseen categories for the column" ||
+  fail "--stream --test green.csv: $(grep warning green.txt | head -n 3)"
 
 # ---- resuming at an epoch's end gives the uninterrupted run's model
 rargs="--data train.csv --ignore id --early-stopping 0 --hidden 16 --stream --memory 2M --quiet"
