@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <plexus/plexus.hpp>
 #include <thread>
 #include <vector>
 
+#include "cpu/denormals.hpp"
 #include "cpu/linear_row.hpp"
 #include "cpu/workers.hpp"
 #include "support/thread_setting.hpp"
@@ -143,4 +145,32 @@ TEST(Workers, SeveralUserThreadsAtOnceGetCorrectResults) {
     });
   for (auto& user : users) user.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// A part on a worker runs in the caller's float environment (here: denormals flushed, as in an
+// optimizer's step), so its bits are those the caller would get.
+TEST(Workers, APartOnAWorkerRunsInTheCallersFloatEnvironment) {
+  struct Seen {
+    std::thread::id caller = std::this_thread::get_id();
+    std::atomic<bool> on_worker{false};
+    std::atomic<unsigned> worker_environment{0};
+  } seen;
+  const px::cpu::FlushDenormals flush;
+  const unsigned expected = px::cpu::float_environment();
+  // A worker takes its part unless it is late (asleep, or off its core on a busy machine): part 0
+  // gives it a millisecond.
+  for (int call = 0; call < 1000 && !seen.on_worker; ++call)
+    px::cpu::run_on_workers(2, [&](size_t part) {
+      if (part == 0) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+        while (!seen.on_worker && std::chrono::steady_clock::now() < until) {
+        }
+        return;
+      }
+      if (std::this_thread::get_id() == seen.caller) return;
+      seen.worker_environment = px::cpu::float_environment();
+      seen.on_worker = true;
+    });
+  if (!seen.on_worker) GTEST_SKIP() << "no part ran on a worker (a busy machine)";
+  EXPECT_EQ(seen.worker_environment, expected);
 }
