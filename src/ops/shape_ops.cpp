@@ -17,8 +17,8 @@ using ops::BackwardContext;
 
 namespace {
 
-// Floats a thread copies at least in index_rows before another shares the work (256 KB).
-constexpr size_t kMinCopyPerThread = 65536;
+// Floats a thread copies at least in index_rows before another shares the work (128 KB).
+constexpr size_t kMinCopyPerThread = 32768;
 
 Shape infer_shape(const Shape& from, const Shape& to) {
   Shape shape = to;
