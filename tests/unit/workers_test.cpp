@@ -174,3 +174,23 @@ TEST(Workers, APartOnAWorkerRunsInTheCallersFloatEnvironment) {
   if (!seen.on_worker) GTEST_SKIP() << "no part ran on a worker (a busy machine)";
   EXPECT_EQ(seen.worker_environment, expected);
 }
+
+// A large gather (a mini-batch of a wide table) is shared by the threads: every row lands where
+// it belongs, repeated and out-of-order indices included.
+TEST(Workers, IndexRowsSharedByTheThreadsCopiesEveryRow) {
+  ThreadSetting restore;
+  const int64_t rows = 300, width = 1000;
+  const Tensor table = Tensor::randn({rows, width}, 11);
+  std::vector<int64_t> indices;
+  for (int64_t i = 0; i < 257; ++i) indices.push_back((i * 37 + 5) % rows);
+  indices.push_back(indices.front());
+  for (int threads : {1, 2, 3}) {
+    px::set_num_threads(threads);
+    const auto gathered = px::index_rows(table, indices).to_vector();
+    ASSERT_EQ(gathered.size(), indices.size() * width);
+    for (size_t r = 0; r < indices.size(); ++r)
+      for (int64_t c = 0; c < width; ++c)
+        ASSERT_EQ(gathered[r * width + c], table.data()[indices[r] * width + c])
+            << "row " << r << " column " << c << " at " << threads << " threads";
+  }
+}
