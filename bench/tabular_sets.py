@@ -58,7 +58,7 @@ HOLDOUT_SETS = [
     Set("PimaIndiansDiabetes2", "mlbench", "diabetes", "classification",
         "zeros that mean missing are empty cells"),
     Set("Vehicle", "mlbench", "Class", "classification", "4 classes"),
-    Set("Zoo", "mlbench", "type", "classification", "15 logical columns as text; 101 rows"),
+    Set("Zoo", "mlbench", "type", "classification", "15 logical columns (TRUE/FALSE); 101 rows"),
     Set("BostonHousing", "mlbench", "medv", "regression", "chas a 0/1 factor"),
     Set("Sacramento", "caret", "price", "regression", "city (37) and zip (68 levels) as text"),
     Set("BloodBrain", "caret", "logBBB", "regression", "134 descriptors, 208 rows"),
