@@ -4,7 +4,7 @@ on 17 real tabular sets (issue 19): the same seeded 80/20 splits, metrics and ag
 
 Run:  /usr/bin/python3 bench/tabular.py --plexus build/tools/plexus/plexus
           [--recipe-list 'defaults=;median=--impute median'] [--plexus-args "..."]
-          [--sets iris,wine] [--seeds 3] [--jobs 2] [--markdown FILE] [--raw FILE]
+          [--sets iris,wine | --holdout] [--seeds 3] [--jobs 2] [--markdown FILE] [--raw FILE]
 
 Each recipe runs `plexus train --data train.csv --test test.csv --target Y --task T --header
 --json --quiet --seed S --threads 1` + --plexus-args + the recipe's flags. The data sets, their
@@ -67,6 +67,8 @@ def parse_args(argv):
                    help="';'-separated 'name=flags': plexus recipes run on the same splits, "
                    "one aggregate row each (default: 'defaults=')")
     p.add_argument("--sets", default="", help="comma-separated subset of the data sets")
+    p.add_argument("--holdout", action="store_true",
+                   help="the held-out sets instead (never used to choose the recipe)")
     p.add_argument("--seeds", type=int, default=3, help="seeds (= splits) per set")
     p.add_argument("--jobs", type=int, default=1, help="runs at once (each on one thread)")
     p.add_argument("--cache-dir", default=os.path.join(HERE, ".tabular-cache"),
@@ -228,11 +230,12 @@ def result_arguments(argv):
 def main(argv):
     args = parse_args(argv)
     recipes = parse_recipes(args.recipe_list)
-    sets = [n for n in args.sets.split(",") if n] or [s.name for s in tabular_sets.SETS]
+    family = tabular_sets.HOLDOUT_SETS if args.holdout else tabular_sets.SETS
+    sets = [n for n in args.sets.split(",") if n] or [s.name for s in family]
     unknown = [n for n in sets if n not in tabular_sets.BY_NAME]
     if unknown:
         sys.exit(f"unknown sets: {', '.join(unknown)} (known: "
-                 f"{', '.join(s.name for s in tabular_sets.SETS)})")
+                 f"{', '.join(tabular_sets.BY_NAME)})")
     if not os.access(args.plexus, os.X_OK):
         sys.exit(f"{args.plexus} is not an executable plexus (--plexus)")
     started = time.perf_counter()

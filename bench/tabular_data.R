@@ -12,7 +12,10 @@ write_set <- function(frame, name) {
 }
 
 for (name in c("Satellite", "LetterRecognition", "Vowel", "BreastCancer", "HouseVotes84",
-               "Soybean", "Ozone", "Servo")) {
+               "Soybean", "Ozone", "Servo",
+               # the held-out sets (tabular_sets.HOLDOUT_SETS)
+               "Sonar", "Ionosphere", "Glass", "PimaIndiansDiabetes2", "Vehicle", "Zoo",
+               "BostonHousing")) {
   data(list = name, package = "mlbench", envir = environment())
   frame <- get(name)
   if (name == "BreastCancer") frame$Id <- NULL  # sample code number
@@ -27,3 +30,9 @@ load(file.path(caret_data, "segmentationData.RData"))
 segmentationData$Cell <- NULL  # cell id
 segmentationData$Case <- NULL  # the original Train/Test assignment
 write_set(segmentationData, "segmentationData")
+load(file.path(caret_data, "Sacramento.RData"))
+write_set(Sacramento, "Sacramento")
+load(file.path(caret_data, "BloodBrain.RData"))  # descriptors and the target, apart
+write_set(cbind(bbbDescr, logBBB = logBBB), "BloodBrain")
+load(file.path(caret_data, "cars.RData"))
+write_set(cars, "cars")

@@ -32,4 +32,35 @@ class FlushDenormals {
 #endif
 };
 
+/// The calling thread's float environment (x86 MXCSR: rounding, flush-to-zero, denormals-are-zero;
+/// 0 elsewhere), and a guard that runs its scope in a given one: plexus' workers run each part of
+/// a job in the caller's, so a part's bits do not depend on the thread that runs it.
+#if defined(__SSE2__)
+inline unsigned float_environment() { return _mm_getcsr(); }
+
+class UseFloatEnvironment {
+ public:
+  explicit UseFloatEnvironment(unsigned environment) : saved_(_mm_getcsr()) {
+    if (environment != saved_) _mm_setcsr(environment);
+  }
+  ~UseFloatEnvironment() {
+    if (_mm_getcsr() != saved_) _mm_setcsr(saved_);
+  }
+  UseFloatEnvironment(const UseFloatEnvironment&) = delete;
+  UseFloatEnvironment& operator=(const UseFloatEnvironment&) = delete;
+
+ private:
+  unsigned saved_;
+};
+#else
+inline unsigned float_environment() { return 0; }
+
+class UseFloatEnvironment {
+ public:
+  explicit UseFloatEnvironment(unsigned) {}
+  UseFloatEnvironment(const UseFloatEnvironment&) = delete;
+  UseFloatEnvironment& operator=(const UseFloatEnvironment&) = delete;
+};
+#endif
+
 }  // namespace plexus::cpu

@@ -5,6 +5,8 @@
 // (a futex on Linux).
 #include "cpu/workers.hpp"
 
+#include "cpu/denormals.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -96,6 +98,7 @@ class Pool {
     while (threads_.size() + 1 < parts) add_worker();
     task_ = task;
     context_ = context;
+    float_environment_ = float_environment();
     for (size_t p = 1; p < parts; ++p) {
       Slot& slot = *slots_[p - 1];
       slot.jobs.fetch_add(1, std::memory_order_release);
@@ -131,7 +134,10 @@ class Pool {
       seen = wait_for_change(slot.jobs, seen);
       if (stopping_.load(std::memory_order_relaxed)) return;
       if (!claim(slot, seen)) continue;  // the caller ran it
-      task_(context_, part);
+      {
+        const UseFloatEnvironment as_the_caller(float_environment_);
+        task_(context_, part);
+      }
       slot.done.store(seen, std::memory_order_release);
       slot.done.notify_one();
     }
@@ -143,6 +149,7 @@ class Pool {
   // Written by the caller before it bumps the workers' job counters, read by them after.
   Task task_ = nullptr;
   const void* context_ = nullptr;
+  unsigned float_environment_ = 0;
   std::atomic<bool> stopping_{false};
 };
 

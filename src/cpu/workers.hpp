@@ -19,6 +19,7 @@ using Task = void (*)(const void* context, size_t part);
 /// calling thread, part p on worker p, the same worker every call, unless that worker has not
 /// started it when part 0 is done (asleep, or off its core on a busy machine): then the calling
 /// thread runs it. While another thread uses the workers, every part runs on the calling thread.
+/// Every part runs in the caller's float environment (cpu/denormals.hpp), wherever it runs.
 void run_on_workers(size_t parts, Task task, const void* context);
 
 /// The same with any callable f(part).

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "cpu/workers.hpp"
 #include "ops/broadcast.hpp"
 #include "ops/common.hpp"
+#include "plexus/cpu/threads.hpp"
 #include "plexus/ops.hpp"
 
 namespace plexus {
@@ -14,6 +16,9 @@ using autograd::Op;
 using ops::BackwardContext;
 
 namespace {
+
+// Floats a thread copies at least in index_rows before another shares the work (128 KB).
+constexpr size_t kMinCopyPerThread = 32768;
 
 Shape infer_shape(const Shape& from, const Shape& to) {
   Shape shape = to;
@@ -195,12 +200,19 @@ Tensor index_rows(const Tensor& x, std::span<const int64_t> indices) {
   const size_t width = rows == 0 ? 0 : x.numel() / static_cast<size_t>(rows);
   Shape out = x.shape();
   out[0] = static_cast<int64_t>(indices.size());
-  Tensor y = Tensor::empty(out);
-  for (size_t r = 0; r < indices.size(); ++r) {
-    PLEXUS_CHECK(indices[r] >= 0 && indices[r] < rows, "index_rows: index ", indices[r],
+  for (const int64_t index : indices)
+    PLEXUS_CHECK(index >= 0 && index < rows, "index_rows: index ", index,
                  " is out of range for shape ", x.shape());
-    std::copy_n(x.data() + static_cast<size_t>(indices[r]) * width, width, y.data() + r * width);
-  }
+  Tensor y = Tensor::empty(out);
+  // A mini-batch gathered from a large table waits on memory at each row: one part per thread.
+  const size_t parts =
+      std::clamp<size_t>(indices.size() * width / kMinCopyPerThread, 1,
+                         std::min<size_t>(num_threads(), std::max<size_t>(indices.size(), 1)));
+  cpu::run_on_workers(parts, [&](size_t part) {
+    const size_t end = indices.size() * (part + 1) / parts;
+    for (size_t r = indices.size() * part / parts; r < end; ++r)
+      std::copy_n(x.data() + static_cast<size_t>(indices[r]) * width, width, y.data() + r * width);
+  });
   if (!autograd::should_record({x})) return y;
   std::vector<int64_t> saved(indices.begin(), indices.end());
   return autograd::record(

@@ -72,6 +72,22 @@ std::string task_defaults_text(const std::vector<std::string>& chosen, data::Tas
   return text;
 }
 
+void resolve_size_defaults(TrainSettings& s, const std::vector<std::string>& chosen,
+                           data::Task task, int64_t training_rows) {
+  if (task != data::Task::classification || is_arrays(s.data)) return;
+  if (std::find(chosen.begin(), chosen.end(), "batch_size") == chosen.end())
+    s.batch_size = default_recipe(task, training_rows).batch_size;
+}
+
+std::string size_defaults_text(const TrainSettings& s, const std::vector<std::string>& chosen,
+                               data::Task task, int64_t training_rows) {
+  TrainSettings defaults;
+  defaults.data = s.data;
+  resolve_size_defaults(defaults, chosen, task, training_rows);
+  if (defaults.batch_size == TrainSettings{}.batch_size) return "";
+  return find_setting("batch_size").flag() + " " + std::to_string(defaults.batch_size);
+}
+
 std::string default_recipe_name(const TrainSettings& s, data::Task task) {
   if (is_images(s.data)) return "images";
   if (is_arrays(s.data)) return "arrays";

@@ -160,3 +160,37 @@ TEST(GemmThreads, TrainingGivesTheSameWeightsAtOneAndTwoThreads) {
   ASSERT_EQ(one.size(), two.size());
   EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)), 0);
 }
+
+// A large parameter's update is shared with plexus' workers: the same bits at 1 and 2 threads,
+// and the workers' share flushes denormal moments as the caller's does.
+TEST(GemmThreads, AdamSharedWithWorkersGivesTheBitsOfOneThread) {
+  ThreadSetting restore;
+  const size_t n = 200'000;  // W1's first layer, shared at two threads
+  std::vector<float> grads(n);
+  for (size_t i = 0; i < n; ++i) grads[i] = i % 3 == 0 ? 1e-20f : std::sin(0.001f * i);
+  auto state_after_steps = [&](int threads) {
+    px::set_num_threads(threads);
+    std::vector<Tensor> params{Tensor::randn({static_cast<int64_t>(n)}, 7).requires_grad()};
+    px::optim::Adam adam(params, {.lr = 1e-3});
+    for (int step = 0; step < 3; ++step) {
+      params[0].set_grad(Tensor::from(grads, {static_cast<int64_t>(n)}));
+      adam.step();
+    }
+    std::vector<float> all = params[0].to_vector();
+    for (const auto& [name, tensor] : adam.state_dict().tensors) {
+      const auto values = tensor.to_vector();
+      all.insert(all.end(), values.begin(), values.end());
+    }
+    return all;
+  };
+  // The workers start outside a step, as in training (a thread inherits its creator's float
+  // environment): a product that is shared starts them.
+  px::set_num_threads(2);
+  (void)px::matmul(Tensor::randn({512, 512}, 8), Tensor::randn({512, 512}, 9));
+  const auto one = state_after_steps(1);
+  const auto two = state_after_steps(2);
+  ASSERT_EQ(one.size(), two.size());
+  EXPECT_EQ(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)), 0);
+  // exp_avg_sq of every third element (g = 1e-20) is flushed to zero, in both threads' shares.
+  for (size_t i = 0; i < n; i += 3) ASSERT_EQ(two[2 * n + i], 0.0f) << "element " << i;
+}

@@ -118,3 +118,37 @@ TEST(RecipeDefaults, TheLibrarysRecipeIsTheCommandsForEachTask) {
   EXPECT_EQ(from_settings.epochs, regressor.epochs);
   EXPECT_NE(regressor.batch_size, plain.batch_size);
 }
+
+TEST(RecipeDefaults, ASmallClassificationTableTrainsInBatchesOf64) {
+  const auto classification = px::data::Task::classification;
+  EXPECT_EQ(train::default_recipe(classification, 1000).batch_size, 64);
+  EXPECT_EQ(train::default_recipe(classification, train::kSmallTableRows).batch_size, 128);
+  EXPECT_EQ(train::default_recipe(classification).batch_size, 128);  // rows not known
+
+  train::TrainSettings s = table("classification");
+  train::resolve_defaults(s, {"task"});
+  train::resolve_size_defaults(s, {"task"}, classification, 1000);
+  EXPECT_EQ(s.batch_size, 64);
+  EXPECT_EQ(train::size_defaults_text(s, {"task"}, classification, 1000), "--batch-size 64");
+
+  train::TrainSettings large = table("classification");
+  train::resolve_size_defaults(large, {}, classification, train::kSmallTableRows);
+  EXPECT_EQ(large.batch_size, 128);
+  EXPECT_EQ(train::size_defaults_text(large, {}, classification, train::kSmallTableRows), "");
+
+  // A chosen batch size wins, even the default's own value.
+  train::TrainSettings chosen = table("classification");
+  train::resolve_size_defaults(chosen, {"batch_size"}, classification, 1000);
+  EXPECT_EQ(chosen.batch_size, 128);
+  EXPECT_EQ(train::size_defaults_text(chosen, {"batch_size"}, classification, 1000), "");
+
+  // Regression keeps its recipe's 32; arrays were not measured with it.
+  train::TrainSettings regression = table("regression");
+  train::resolve_defaults(regression, {"task"});
+  train::resolve_size_defaults(regression, {"task"}, px::data::Task::regression, 1000);
+  EXPECT_EQ(regression.batch_size, 32);
+  train::TrainSettings arrays = table("");
+  arrays.data = "x.npy";
+  train::resolve_size_defaults(arrays, {}, classification, 1000);
+  EXPECT_EQ(arrays.batch_size, 128);
+}

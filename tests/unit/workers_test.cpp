@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <plexus/plexus.hpp>
 #include <thread>
 #include <vector>
 
+#include "cpu/denormals.hpp"
 #include "cpu/linear_row.hpp"
 #include "cpu/workers.hpp"
 #include "support/thread_setting.hpp"
@@ -143,4 +145,52 @@ TEST(Workers, SeveralUserThreadsAtOnceGetCorrectResults) {
     });
   for (auto& user : users) user.join();
   EXPECT_EQ(wrong.load(), 0);
+}
+
+// A part on a worker runs in the caller's float environment (here: denormals flushed, as in an
+// optimizer's step), so its bits are those the caller would get.
+TEST(Workers, APartOnAWorkerRunsInTheCallersFloatEnvironment) {
+  struct Seen {
+    std::thread::id caller = std::this_thread::get_id();
+    std::atomic<bool> on_worker{false};
+    std::atomic<unsigned> worker_environment{0};
+  } seen;
+  const px::cpu::FlushDenormals flush;
+  const unsigned expected = px::cpu::float_environment();
+  // A worker takes its part unless it is late (asleep, or off its core on a busy machine): part 0
+  // gives it a millisecond.
+  for (int call = 0; call < 1000 && !seen.on_worker; ++call)
+    px::cpu::run_on_workers(2, [&](size_t part) {
+      if (part == 0) {
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+        while (!seen.on_worker && std::chrono::steady_clock::now() < until) {
+        }
+        return;
+      }
+      if (std::this_thread::get_id() == seen.caller) return;
+      seen.worker_environment = px::cpu::float_environment();
+      seen.on_worker = true;
+    });
+  if (!seen.on_worker) GTEST_SKIP() << "no part ran on a worker (a busy machine)";
+  EXPECT_EQ(seen.worker_environment, expected);
+}
+
+// A large gather (a mini-batch of a wide table) is shared by the threads: every row lands where
+// it belongs, repeated and out-of-order indices included.
+TEST(Workers, IndexRowsSharedByTheThreadsCopiesEveryRow) {
+  ThreadSetting restore;
+  const int64_t rows = 300, width = 1000;
+  const Tensor table = Tensor::randn({rows, width}, 11);
+  std::vector<int64_t> indices;
+  for (int64_t i = 0; i < 257; ++i) indices.push_back((i * 37 + 5) % rows);
+  indices.push_back(indices.front());
+  for (int threads : {1, 2, 3}) {
+    px::set_num_threads(threads);
+    const auto gathered = px::index_rows(table, indices).to_vector();
+    ASSERT_EQ(gathered.size(), indices.size() * width);
+    for (size_t r = 0; r < indices.size(); ++r)
+      for (int64_t c = 0; c < width; ++c)
+        ASSERT_EQ(gathered[r * width + c], table.data()[indices[r] * width + c])
+            << "row " << r << " column " << c << " at " << threads << " threads";
+  }
 }

@@ -142,8 +142,9 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   const data::Source& train_src = loaded.data;
   const data::PreparedData& p = loaded.prepared;
   // An inferred task's defaults, now that the data has told it (a given task's are resolved).
-  if (s.task.empty() && train_src.is_table()) {
-    train::resolve_task_defaults(s, chosen, p.task);
+  if (s.task.empty() && train_src.is_table()) train::resolve_task_defaults(s, chosen, p.task);
+  if (train_src.is_table()) {
+    train::resolve_size_defaults(s, chosen, p.task, p.x_train.shape(0));
     train::validate(s);
   }
   const bool lead = distributed::rank() == 0;
@@ -235,7 +236,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
       << (ensemble ? " each; training takes " + std::to_string(s.ensemble) + " times as long" : "")
       << "), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch << ", up to "
       << s.epochs << " epochs\n";
-  if (train_src.is_table()) out << recipe_line(chosen, p.task);
+  if (train_src.is_table()) out << recipe_line(s, chosen, p.task, p.x_train.shape(0));
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done"
         << (checkpoint->stopped ? ", early stopping had ended the run" : "") << ")\n";

@@ -185,11 +185,16 @@ train::CalibrationOptions calibration_options(const train::TrainSettings& s,
   return options;
 }
 
-std::string recipe_line(const std::vector<std::string>& chosen, data::Task task) {
+std::string recipe_line(const train::TrainSettings& s, const std::vector<std::string>& chosen,
+                        data::Task task, int64_t training_rows) {
   const std::string defaults = train::task_defaults_text(chosen, task);
-  return defaults.empty()
+  if (!defaults.empty())
+    return "recipe: the regression defaults " + defaults + " (a flag given wins)\n";
+  const std::string small = train::size_defaults_text(s, chosen, task, training_rows);
+  return small.empty()
              ? ""
-             : "recipe: the regression defaults " + defaults + " (a flag given wins)\n";
+             : "recipe: " + small + " (fewer than " + std::to_string(train::kSmallTableRows) +
+                   " training rows; a flag given wins)\n";
 }
 
 }  // namespace plexus::cli

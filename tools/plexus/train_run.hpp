@@ -36,9 +36,10 @@ void set_checkpointing(train::FitOptions& fit, const train::TrainSettings& setti
 train::CalibrationOptions calibration_options(const train::TrainSettings& settings,
                                               const data::PreparedData& data, bool held_out);
 
-/// The `recipe:` line: the regression defaults of `task` that no flag in `chosen` overrode; empty
-/// for a classifier (its defaults are the settings' own).
-std::string recipe_line(const std::vector<std::string>& chosen, data::Task task);
+/// The `recipe:` line: the defaults of `task` and of the table's size (`training_rows`) that no
+/// flag in `chosen` overrode; empty where the settings' own defaults hold.
+std::string recipe_line(const train::TrainSettings& s, const std::vector<std::string>& chosen,
+                        data::Task task, int64_t training_rows);
 
 /// `text` as one shell word.
 std::string shell_word(const std::string& text);

@@ -276,8 +276,10 @@ int train_streaming(train::TrainSettings s, const std::vector<std::string>& chos
                                   ? static_cast<size_t>(s.shuffle_buffer)
                                   : data::stream_shuffle_rows(plan.budget, table.features());
   // An inferred task's defaults, now that the fitting pass has told it (as in memory).
-  if (s.task.empty() && !npy) {
-    train::resolve_task_defaults(s, chosen, p.task);
+  if (s.task.empty() && !npy) train::resolve_task_defaults(s, chosen, p.task);
+  const auto training_rows = static_cast<int64_t>(table.rows(data::Part::train));
+  if (!npy) {
+    train::resolve_size_defaults(s, chosen, p.task, training_rows);
     train::validate(s);
   }
   const train::Recipe recipe = recipe_of(s);
@@ -325,7 +327,7 @@ int train_streaming(train::TrainSettings s, const std::vector<std::string>& chos
   out << "network: " << network.name() << " (" << train::parameter_count(network)
       << " parameters), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch
       << ", up to " << s.epochs << " epochs\n";
-  if (!npy) out << recipe_line(chosen, p.task);
+  if (!npy) out << recipe_line(s, chosen, p.task, training_rows);
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done)\n";
   if (!s.checkpoint.empty()) out << "checkpoint: " << s.checkpoint << " (after every epoch)\n";

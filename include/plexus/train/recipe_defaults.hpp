@@ -24,6 +24,17 @@ void resolve_task_defaults(TrainSettings& settings, const std::vector<std::strin
 /// "" for classification or when every one was chosen.
 std::string task_defaults_text(const std::vector<std::string>& chosen, data::Task task);
 
+/// Sets the defaults that depend on the table's size, unless `chosen`: a classification table
+/// with fewer than kSmallTableRows training rows trains in batches of 64 (train::default_recipe).
+/// The command calls it once the data is split.
+void resolve_size_defaults(TrainSettings& settings, const std::vector<std::string>& chosen,
+                           data::Task task, int64_t training_rows);
+
+/// The size's defaults that `chosen` leaves, as flags: "--batch-size 64", or "".
+std::string size_defaults_text(const TrainSettings& settings,
+                               const std::vector<std::string>& chosen, data::Task task,
+                               int64_t training_rows);
+
 /// Which defaults the settings start from: "images" (fashion-mnist, an IDX folder), "arrays"
 /// (.npy), else the table's task, "classification" or "regression".
 std::string default_recipe_name(const TrainSettings& settings, data::Task task);
