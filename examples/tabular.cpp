@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
         px::data::prepare_table(table, {.target = argv[2]}, {.seed = seed});
     px::train::FitOptions quiet;
     quiet.verbose = 0;
-    px::train::Recipe recipe = px::train::default_recipe(data.task);
+    px::train::Recipe recipe = px::train::default_recipe(data);
     recipe.seed = seed;
     if (argc > 4) recipe.epochs = std::strtoll(argv[4], nullptr, 10);
     px::train::TrainedModel trained = px::train::train_model(data, recipe, quiet);

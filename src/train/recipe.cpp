@@ -149,6 +149,10 @@ Recipe default_recipe(data::Task task, int64_t training_rows) {
           .batch_size = 32};
 }
 
+Recipe default_recipe(const data::PreparedData& data) {
+  return default_recipe(data.task, data.x_train.shape(0));
+}
+
 std::string loss_name(const Recipe& recipe, data::Task task) {
   if (!recipe.quantiles.empty()) {
     PLEXUS_CHECK(recipe.loss.empty() || recipe.loss == "pinball", "quantiles train with the ",

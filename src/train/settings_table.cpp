@@ -181,8 +181,10 @@ std::vector<Setting> make_table() {
        schedule_names()},
       {"clip_grad", "clip the gradients' global L2 norm to this (default: 0, off)", Kind::number,
        &S::clip_grad, kNonNegative},
-      {"batch_size", "mini-batch size (default: 128, 32 for regression tables)", Kind::integer,
-       &S::batch_size, kAtLeastOne},
+      {"batch_size",
+       "mini-batch size (default: 128; 64 for a classification table of fewer than 8192 training "
+       "rows, 32 for regression tables)",
+       Kind::integer, &S::batch_size, kAtLeastOne},
       {"epochs", "the most epochs to run (default: 100)", Kind::integer, &S::epochs, kAtLeastOne},
       {"early_stopping",
        "stop after K epochs without a better val_loss and restore the best weights (default: 10; "

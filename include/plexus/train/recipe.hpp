@@ -4,7 +4,7 @@
 // data::prepare_table, the whole pipeline of the command in a few lines:
 //
 //   auto data = px::data::prepare_table(px::data::read_csv("houses.csv"), {.target = "price"});
-//   auto trained = px::train::train_model(data, px::train::default_recipe(data.task));
+//   auto trained = px::train::train_model(data, px::train::default_recipe(data));
 //   auto scores = px::train::score(trained.network, data.x_test, data.y_test, data.classes.size());
 //   px::io::save_model(trained.network, "houses.plx", px::train::model_info(data));
 #pragma once
@@ -78,6 +78,9 @@ struct Recipe {
 /// for regression a periodic embedding after a learned per-input scale, no dropout, batches of
 /// 32, lr 0.003 and weight decay 0.001 (measured on the tabular benchmark, bench/TABULAR.md).
 Recipe default_recipe(data::Task task, int64_t training_rows = 0);
+
+/// The same for prepared data: its task and its training rows.
+Recipe default_recipe(const data::PreparedData& data);
 
 /// Below this many training rows a classifier's epoch is short (under 64 batches of 128): it
 /// takes batches of 64.
