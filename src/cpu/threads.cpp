@@ -14,6 +14,11 @@
 
 #if PLEXUS_OPENBLAS
 extern "C" void openblas_set_num_threads(int);
+// OpenBLAS's pthreads build starts its own threads as it loads, and they spin for tens of
+// milliseconds before they sleep: on 2 cores one took the core of plexus' worker, whose parts the
+// caller then ran (W2 at 2 threads as slow as at 1, small trainings slower). Its fork handler's
+// shutdown joins them; other builds (OpenMP, serial) lack it, hence weak.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
 #endif
 
 namespace plexus {
@@ -26,6 +31,7 @@ int current_threads = 0;
 // core count no longer matter.
 [[maybe_unused]] const bool blas_single_threaded = [] {
   openblas_set_num_threads(1);
+  if (blas_thread_shutdown_) blas_thread_shutdown_();
   return true;
 }();
 #endif
