@@ -1,7 +1,8 @@
 // The thread setting, for plexus' own workers (cpu/workers.hpp): they run the blocks of large
 // matrix products (cpu/blas.cpp) and batch-1 inference. BLAS itself always runs single-threaded,
 // so that how a product is split, and so its bits, never depends on the thread count or on the
-// BLAS's choices for this processor. plexus' element-wise loops run on the calling thread.
+// BLAS's choices for this processor. Element-wise loops run on the calling thread, but for two
+// large ones whose elements are each computed alone (Adam's update, a mini-batch's gather).
 // NOTE: they are deliberately not OpenMP-threaded: libgomp's workers spin after each parallel
 // region and fight other threads for the cores (an OpenMP Adam update took W1 from 112k to 30k
 // samples/s on 2 cores).
