@@ -75,7 +75,7 @@ Source load_source(const std::string& spec, const SourceOptions& options) {
   if (fs::is_directory(spec, ec))
     return from_images(spec, load_idx_dir(spec, options.train), false);
   PLEXUS_CHECK(fs::exists(spec, ec), spec, ": no such file or folder");
-  if (ends_with_lowercase(spec, ".npy")) {
+  if (is_npy_path(spec)) {
     try {
       return from_npy(spec, options.labels);
     } catch (const std::bad_alloc&) {
@@ -87,5 +87,7 @@ Source load_source(const std::string& spec, const SourceOptions& options) {
   source.table = read_csv(spec, options.csv);
   return source;
 }
+
+bool is_npy_path(const std::string& path) { return ends_with_lowercase(path, ".npy"); }
 
 }  // namespace plexus::data

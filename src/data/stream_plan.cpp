@@ -9,6 +9,7 @@
 #include "base/check.hpp"
 #include "base/compat.hpp"
 #include "plexus/data/memory.hpp"
+#include "plexus/data/source.hpp"
 
 namespace plexus::data {
 
@@ -25,8 +26,6 @@ bool csv_name(const std::string& name) {
     if (has_suffix(name, end)) return true;
   return false;
 }
-
-bool npy_name(const std::string& name) { return has_suffix(name, ".npy"); }
 
 bool is_pattern(const std::string& spec) {
   return spec.find_first_of("*?[") != std::string::npos && spec != "-";
@@ -59,7 +58,7 @@ bool streamable(const std::string& spec) {
       if (csv_name(entry.path().filename().string())) return true;
     return false;
   }
-  return csv_name(spec) || npy_name(spec) || is_pattern(spec);
+  return csv_name(spec) || is_npy_path(spec) || is_pattern(spec);
 }
 
 StreamPlan plan_streaming(const std::string& spec, const std::string& labels,
@@ -69,7 +68,7 @@ StreamPlan plan_streaming(const std::string& spec, const std::string& labels,
   std::error_code error;
   const bool one_file = fs::is_regular_file(spec, error);
   if (one_file) plan.file_bytes = fs::file_size(spec, error);
-  const bool npy = one_file && npy_name(spec);
+  const bool npy = one_file && is_npy_path(spec);
   if (npy && fs::is_regular_file(labels, error)) plan.file_bytes += fs::file_size(labels, error);
   const bool whole_readable = one_file && !has_suffix(spec, ".gz");
   if (whole_readable)

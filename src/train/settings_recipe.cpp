@@ -8,6 +8,7 @@
 #include "plexus/train/settings.hpp"
 
 #include "plexus/base/text.hpp"
+#include "plexus/data/source.hpp"
 #include "plexus/data/stream_plan.hpp"
 #include "plexus/optim/registry.hpp"
 
@@ -29,9 +30,7 @@ bool is_images(const std::string& data) {
          (std::filesystem::is_directory(data, ec) && !data::streamable(data));
 }
 
-bool is_arrays(const std::string& data) {
-  return is_images(data) || (data.size() >= 4 && data.compare(data.size() - 4, 4, ".npy") == 0);
-}
+bool is_arrays(const std::string& data) { return is_images(data) || data::is_npy_path(data); }
 
 // The settings default_recipe(regression) changes from Recipe{}.
 constexpr std::string_view kRegressionKeys[] = {
@@ -72,20 +71,30 @@ std::string task_defaults_text(const std::vector<std::string>& chosen, data::Tas
   return text;
 }
 
+namespace {
+
+// The batch size a table of this size gets where no flag chose one; 0 where the rule is not its.
+int64_t size_default_batch(const TrainSettings& s, const std::vector<std::string>& chosen,
+                           data::Task task, int64_t training_rows) {
+  if (task != data::Task::classification || is_arrays(s.data) ||
+      std::find(chosen.begin(), chosen.end(), "batch_size") != chosen.end())
+    return 0;
+  return default_recipe(task, training_rows).batch_size;
+}
+
+}  // namespace
+
 void resolve_size_defaults(TrainSettings& s, const std::vector<std::string>& chosen,
                            data::Task task, int64_t training_rows) {
-  if (task != data::Task::classification || is_arrays(s.data)) return;
-  if (std::find(chosen.begin(), chosen.end(), "batch_size") == chosen.end())
-    s.batch_size = default_recipe(task, training_rows).batch_size;
+  if (const int64_t batch = size_default_batch(s, chosen, task, training_rows))
+    s.batch_size = batch;
 }
 
 std::string size_defaults_text(const TrainSettings& s, const std::vector<std::string>& chosen,
                                data::Task task, int64_t training_rows) {
-  TrainSettings defaults;
-  defaults.data = s.data;
-  resolve_size_defaults(defaults, chosen, task, training_rows);
-  if (defaults.batch_size == TrainSettings{}.batch_size) return "";
-  return find_setting("batch_size").flag() + " " + std::to_string(defaults.batch_size);
+  const int64_t batch = size_default_batch(s, chosen, task, training_rows);
+  if (batch == 0 || batch == TrainSettings{}.batch_size) return "";
+  return find_setting("batch_size").flag() + " " + std::to_string(batch);
 }
 
 std::string default_recipe_name(const TrainSettings& s, data::Task task) {

@@ -16,6 +16,7 @@
 
 #include "plexus/base/text.hpp"
 #include "plexus/data/memory.hpp"
+#include "plexus/data/source.hpp"
 #include "plexus/data/streaming.hpp"
 #include "plexus/distributed/distributed.hpp"
 #include "plexus/error.hpp"
@@ -42,10 +43,6 @@ data::StreamPlan streaming_plan(const train::TrainSettings& s) {
 
 namespace {
 
-bool is_npy(const std::string& data) {
-  return data.size() >= 4 && data.compare(data.size() - 4, 4, ".npy") == 0;
-}
-
 // What the streaming path does not do yet, as usage errors naming the flag.
 void check_supported(const train::TrainSettings& s, const TrainFlags& flags) {
   const auto refuse = [](const std::string& flag) {
@@ -57,7 +54,7 @@ void check_supported(const train::TrainSettings& s, const TrainFlags& flags) {
     throw UsageError("--stream: --data " + s.data +
                      " is not data the stream reads (a .csv or .csv.gz file, a folder or a glob "
                      "of them, or a .npy)");
-  if (is_npy(s.data) && s.labels.empty())
+  if (data::is_npy_path(s.data) && s.labels.empty())
     throw UsageError("--data " + s.data + ": give the targets with --labels FILE.npy");
   if (s.ensemble > 1) refuse("--ensemble");
   if (!s.weight_column.empty()) refuse("--weight-column");
@@ -81,8 +78,8 @@ class TestFile {
   TestFile(const train::TrainSettings& s, const data::StreamingTable& table, size_t chunk_bytes)
       : table_(table), file_(s.test) {
     const data::PreparedData& p = table.prepared();
-    if (!is_npy(s.data)) {
-      if (is_npy(s.test)) throw Error(s.test + ": --test must be a CSV like --data");
+    if (!data::is_npy_path(s.data)) {
+      if (data::is_npy_path(s.test)) throw Error(s.test + ": --test must be a CSV like --data");
       csv_.emplace(s.test, data::CsvStreamOptions{.csv = csv_options(s.header, s.delimiter),
                                                   .chunk_bytes = chunk_bytes});
       // A table of the file's header alone: the columns are looked up before any cell is read.
@@ -91,7 +88,7 @@ class TestFile {
       table.target().encode(header, {});
       return;
     }
-    if (!is_npy(s.test) || s.test_labels.empty())
+    if (!data::is_npy_path(s.test) || s.test_labels.empty())
       throw Error(s.test + ": the test set must be labelled arrays like --data");
     labels_ = s.test_labels;
     npy_.emplace(s.test, s.test_labels, chunk_bytes);
@@ -243,7 +240,7 @@ int train_streaming(train::TrainSettings s, const std::vector<std::string>& chos
   std::optional<data::CsvStream> csv;
   std::optional<data::NpyStream> npy;
   const auto open = [&] {
-    if (is_npy(s.data))
+    if (data::is_npy_path(s.data))
       npy.emplace(s.data, s.labels, chunk_bytes);
     else
       csv.emplace(s.data, stream_options);

@@ -40,4 +40,8 @@ struct Source {
 /// Loads `spec`; a name that is none of the formats is an error saying it does not exist.
 Source load_source(const std::string& spec, const SourceOptions& options = {});
 
+/// Whether `path` names a .npy file, by its extension in any case: load_source reads such a file
+/// as arrays, and the stream (data/stream_plan.hpp) streams it so.
+bool is_npy_path(const std::string& path);
+
 }  // namespace plexus::data
