@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "plexus/train/recipe_defaults.hpp"
 #include "plexus/train/settings.hpp"
@@ -73,28 +75,52 @@ std::string task_defaults_text(const std::vector<std::string>& chosen, data::Tas
 
 namespace {
 
-// The batch size a table of this size gets where no flag chose one; 0 where the rule is not its.
-int64_t size_default_batch(const TrainSettings& s, const std::vector<std::string>& chosen,
-                           data::Task task, int64_t training_rows) {
-  if (task != data::Task::classification || is_arrays(s.data) ||
-      std::find(chosen.begin(), chosen.end(), "batch_size") != chosen.end())
-    return 0;
-  return default_recipe(task, training_rows).batch_size;
+// The settings default_recipe(classification, rows) changes from Recipe{} on a small table.
+constexpr std::string_view kSizeKeys[] = {"batch_size", "epochs", "early_stopping"};
+
+int64_t recipe_value(const Recipe& recipe, std::string_view key) {
+  if (key == "batch_size") return recipe.batch_size;
+  return key == "epochs" ? recipe.epochs : recipe.early_stopping;
+}
+
+// The size rule's values that differ from a table's plain defaults, for the keys no flag chose;
+// none where the rule is not the table's (regression has its recipe, arrays were not measured).
+std::vector<std::pair<std::string_view, int64_t>> size_defaults(
+    const TrainSettings& s, const std::vector<std::string>& chosen, data::Task task,
+    int64_t training_rows) {
+  std::vector<std::pair<std::string_view, int64_t>> values;
+  if (task != data::Task::classification || is_arrays(s.data)) return values;
+  const auto unchosen = [&](std::string_view key) {
+    return std::find(chosen.begin(), chosen.end(), key) == chosen.end();
+  };
+  const Recipe sized = default_recipe(task, training_rows), plain;
+  for (const std::string_view key : kSizeKeys)
+    // The longer run belongs to the longer patience: `--early-stopping 0` keeps 100 epochs.
+    if (unchosen(key) && (key != "epochs" || unchosen("early_stopping")) &&
+        recipe_value(sized, key) != recipe_value(plain, key))
+      values.emplace_back(key, recipe_value(sized, key));
+  return values;
 }
 
 }  // namespace
 
 void resolve_size_defaults(TrainSettings& s, const std::vector<std::string>& chosen,
                            data::Task task, int64_t training_rows) {
-  if (const int64_t batch = size_default_batch(s, chosen, task, training_rows))
-    s.batch_size = batch;
+  for (const auto& [key, value] : size_defaults(s, chosen, task, training_rows)) {
+    if (key == "batch_size") s.batch_size = value;
+    if (key == "epochs") s.epochs = value;
+    if (key == "early_stopping") s.early_stopping = value;
+  }
 }
 
 std::string size_defaults_text(const TrainSettings& s, const std::vector<std::string>& chosen,
                                data::Task task, int64_t training_rows) {
-  const int64_t batch = size_default_batch(s, chosen, task, training_rows);
-  if (batch == 0 || batch == TrainSettings{}.batch_size) return "";
-  return find_setting("batch_size").flag() + " " + std::to_string(batch);
+  std::string text;
+  for (const auto& [key, value] : size_defaults(s, chosen, task, training_rows)) {
+    if (!text.empty()) text += ' ';
+    text += find_setting(key).flag() + " " + std::to_string(value);
+  }
+  return text;
 }
 
 std::string default_recipe_name(const TrainSettings& s, data::Task task) {

@@ -185,10 +185,13 @@ std::vector<Setting> make_table() {
        "mini-batch size (default: 128; 64 for a classification table of fewer than 8192 training "
        "rows, 32 for regression tables)",
        Kind::integer, &S::batch_size, kAtLeastOne},
-      {"epochs", "the most epochs to run (default: 100)", Kind::integer, &S::epochs, kAtLeastOne},
+      {"epochs",
+       "the most epochs to run (default: 100; 200 for a classification table of fewer than 8192 "
+       "training rows)",
+       Kind::integer, &S::epochs, kAtLeastOne},
       {"early_stopping",
        "stop after K epochs without a better val_loss and restore the best weights (default: 10; "
-       "0: off)",
+       "30 for a classification table of fewer than 8192 training rows; 0: off)",
        Kind::integer, &S::early_stopping, kNonNegative},
       // Below 1, so that rows are left to train on (data::train_validation_split's bound).
       {"validation_split",

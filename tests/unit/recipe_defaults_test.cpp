@@ -119,28 +119,49 @@ TEST(RecipeDefaults, TheLibrarysRecipeIsTheCommandsForEachTask) {
   EXPECT_NE(regressor.batch_size, plain.batch_size);
 }
 
-TEST(RecipeDefaults, ASmallClassificationTableTrainsInBatchesOf64) {
+TEST(RecipeDefaults, ASmallClassificationTableTrainsInBatchesOf64WithALongerPatience) {
   const auto classification = px::data::Task::classification;
-  EXPECT_EQ(train::default_recipe(classification, 1000).batch_size, 64);
-  EXPECT_EQ(train::default_recipe(classification, train::kSmallTableRows).batch_size, 128);
+  const train::Recipe small = train::default_recipe(classification, 1000);
+  EXPECT_EQ(small.batch_size, 64);
+  EXPECT_EQ(small.epochs, 200);
+  EXPECT_EQ(small.early_stopping, 30);
+  const train::Recipe large = train::default_recipe(classification, train::kSmallTableRows);
+  EXPECT_EQ(large.batch_size, 128);
+  EXPECT_EQ(large.epochs, 100);
+  EXPECT_EQ(large.early_stopping, 10);
   EXPECT_EQ(train::default_recipe(classification).batch_size, 128);  // rows not known
 
   train::TrainSettings s = table("classification");
   train::resolve_defaults(s, {"task"});
   train::resolve_size_defaults(s, {"task"}, classification, 1000);
   EXPECT_EQ(s.batch_size, 64);
-  EXPECT_EQ(train::size_defaults_text(s, {"task"}, classification, 1000), "--batch-size 64");
+  EXPECT_EQ(s.epochs, 200);
+  EXPECT_EQ(s.early_stopping, 30);
+  EXPECT_EQ(train::size_defaults_text(s, {"task"}, classification, 1000),
+            "--batch-size 64 --epochs 200 --early-stopping 30");
 
-  train::TrainSettings large = table("classification");
-  train::resolve_size_defaults(large, {}, classification, train::kSmallTableRows);
-  EXPECT_EQ(large.batch_size, 128);
-  EXPECT_EQ(train::size_defaults_text(large, {}, classification, train::kSmallTableRows), "");
+  train::TrainSettings big = table("classification");
+  train::resolve_size_defaults(big, {}, classification, train::kSmallTableRows);
+  EXPECT_EQ(big.batch_size, 128);
+  EXPECT_EQ(big.epochs, 100);
+  EXPECT_EQ(big.early_stopping, 10);
+  EXPECT_EQ(train::size_defaults_text(big, {}, classification, train::kSmallTableRows), "");
 
-  // A chosen batch size wins, even the default's own value.
+  // A chosen batch size wins, even the default's own value; the rest of the rule still applies.
   train::TrainSettings chosen = table("classification");
   train::resolve_size_defaults(chosen, {"batch_size"}, classification, 1000);
   EXPECT_EQ(chosen.batch_size, 128);
-  EXPECT_EQ(train::size_defaults_text(chosen, {"batch_size"}, classification, 1000), "");
+  EXPECT_EQ(chosen.early_stopping, 30);
+  EXPECT_EQ(train::size_defaults_text(chosen, {"batch_size"}, classification, 1000),
+            "--epochs 200 --early-stopping 30");
+
+  // A chosen patience keeps the plain 100 epochs: `--early-stopping 0` does not run 200.
+  train::TrainSettings no_stop = table("classification");
+  no_stop.early_stopping = 0;
+  train::resolve_size_defaults(no_stop, {"early_stopping"}, classification, 1000);
+  EXPECT_EQ(no_stop.early_stopping, 0);
+  EXPECT_EQ(no_stop.epochs, 100);
+  EXPECT_EQ(no_stop.batch_size, 64);
 
   // Regression keeps its recipe's 32; arrays were not measured with it.
   train::TrainSettings regression = table("regression");

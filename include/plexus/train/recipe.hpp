@@ -73,8 +73,9 @@ struct Recipe {
   uint64_t seed = 0;
 };
 
-/// plexus train's recipe for a table of `task`: Recipe{} for classification, in batches of 64
-/// rather than 128 when fewer than kSmallTableRows rows train (`training_rows`; 0: not known);
+/// plexus train's recipe for a table of `task`: Recipe{} for classification; when fewer than
+/// kSmallTableRows rows train (`training_rows`; 0: not known), in batches of 64 rather than 128,
+/// for up to 200 epochs with a patience of 30 rather than 100 and 10;
 /// for regression a periodic embedding after a learned per-input scale, no dropout, batches of
 /// 32, lr 0.003 and weight decay 0.001 (measured on the tabular benchmark, bench/TABULAR.md).
 Recipe default_recipe(data::Task task, int64_t training_rows = 0);
@@ -83,7 +84,7 @@ Recipe default_recipe(data::Task task, int64_t training_rows = 0);
 Recipe default_recipe(const data::PreparedData& data);
 
 /// Below this many training rows a classifier's epoch is short (under 64 batches of 128): it
-/// takes batches of 64.
+/// takes batches of 64 and waits longer before it stops early.
 inline constexpr int64_t kSmallTableRows = 8192;
 
 /// Per hidden layer Linear -> BatchNorm1d -> activation -> Dropout, then Linear to `outputs`;

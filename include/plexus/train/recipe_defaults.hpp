@@ -25,12 +25,14 @@ void resolve_task_defaults(TrainSettings& settings, const std::vector<std::strin
 std::string task_defaults_text(const std::vector<std::string>& chosen, data::Task task);
 
 /// Sets the defaults that depend on the table's size, unless `chosen`: a classification table
-/// with fewer than kSmallTableRows training rows trains in batches of 64 (train::default_recipe).
-/// The command calls it once the data is split.
+/// with fewer than kSmallTableRows training rows trains in batches of 64, for up to 200 epochs
+/// with a patience of 30 (train::default_recipe; 100 epochs where `--early-stopping` was
+/// chosen). The command calls it once the data is split.
 void resolve_size_defaults(TrainSettings& settings, const std::vector<std::string>& chosen,
                            data::Task task, int64_t training_rows);
 
-/// The size's defaults that `chosen` leaves, as flags: "--batch-size 64", or "".
+/// The size's defaults that `chosen` leaves, as flags: "--batch-size 64 --epochs 200
+/// --early-stopping 30", or "".
 std::string size_defaults_text(const TrainSettings& settings,
                                const std::vector<std::string>& chosen, data::Task task,
                                int64_t training_rows);
