@@ -64,7 +64,7 @@ void attach_inputs(TensorImpl& output, Op op, std::span<const Tensor> inputs) {
 namespace {
 // The gradient buffer of `t` if it has one, else nullptr.
 float* grad_of(TensorImpl& t) {
-  if (t.has_node()) return t.node_grad ? t.node_grad->data() : nullptr;
+  if (t.has_node()) return t.node_grad;
   return t.grad ? t.grad->data : nullptr;
 }
 
@@ -95,8 +95,9 @@ Tensor BackwardContext::output_tensor() const {
 }
 
 Tensor BackwardContext::output_grad_tensor() const {
-  detail::Storage* grad = node_.node_grad;
-  return detail::adopt(detail::new_view(node_.shape, grad, grad->data()));
+  detail::TensorImpl* grad = detail::new_tensor_like(node_);
+  std::copy_n(node_.node_grad, node_.numel, grad->data);
+  return detail::adopt(grad);
 }
 
 Tensor BackwardContext::input_tensor(size_t i) const {
@@ -170,6 +171,9 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
                  " is not a scalar; pass its gradient: backward(grad_output)");
   }
 
+  // The op outputs' gradients of this pass, from the seed on, go on the gradient stack above this
+  // mark, and are popped together when the pass ends.
+  const detail::GradStackMark grad_mark = detail::grad_stack_mark();
   // Seed d(root)/d(root): written into a new buffer, added to one the root has (a leaf root
   // accumulates the seed into its own grad).
   float* root_grad = grad_of(root);
@@ -190,19 +194,18 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
   // counting is needed during the pass. Runs on exceptions too.
   struct FreeGraph {
     size_t base;
+    detail::GradStackMark grad_mark;
     ~FreeGraph() {
       for (size_t i = base; i < order.size(); ++i) {
         TensorImpl* node = order[i];
         node->graph_freed = true;
-        if (node->node_grad) {
-          release(node->node_grad);
-          node->node_grad = nullptr;
-        }
+        node->node_grad = nullptr;
         detail::release_node(node);
       }
       order.resize(base);
+      detail::pop_grad_buffers(grad_mark);
     }
-  } free_graph{base};
+  } free_graph{base, grad_mark};
   topological_order(&root, order);
 
   NoGradGuard no_grad;  // gradients are plain values: the backward pass records nothing

@@ -25,7 +25,7 @@ class BackwardContext {
   size_t numel() const { return node_.numel; }
   const Shape& output_shape() const { return node_.shape; }
   const float* output() const { return node_.data; }
-  const float* output_grad() const { return node_.node_grad->data(); }
+  const float* output_grad() const { return node_.node_grad; }
 
   size_t input_count() const { return node_.input_count; }
   const float* input_data(size_t i) const { return node_.inputs()[i]->data; }
@@ -39,6 +39,7 @@ class BackwardContext {
   float* input_grad_or_new(size_t i, float& beta);
 
   Tensor output_tensor() const;
+  /// A copy of the output's gradient, whose buffer dies with the backward() pass.
   Tensor output_grad_tensor() const;
   Tensor input_tensor(size_t i) const;
 
