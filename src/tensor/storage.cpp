@@ -221,9 +221,12 @@ float* push_grad_buffer(size_t numel) {
 
 void pop_grad_buffers(GradStackMark mark) {
   GradStack& stack = grad_stack;
-  stack.current = static_cast<GradBlock*>(mark.block);
-  stack.top = mark.top;
-  stack.end = stack.current ? stack.current->end() : nullptr;
+  // A mark taken before any block was in use pops to the start of the first, which the next pass
+  // then fills without a detour through the slow path.
+  GradBlock* block = mark.block ? static_cast<GradBlock*>(mark.block) : stack.first;
+  stack.current = block;
+  stack.top = mark.block ? mark.top : block ? block->begin() : nullptr;
+  stack.end = block ? block->end() : nullptr;
 }
 
 }  // namespace plexus::detail
