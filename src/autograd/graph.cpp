@@ -62,12 +62,6 @@ void attach_inputs(TensorImpl& output, Op op, std::span<const Tensor> inputs) {
 }
 
 namespace {
-// The gradient buffer of `t` if it has one, else nullptr.
-float* grad_of(TensorImpl& t) {
-  if (t.has_node()) return t.node_grad;
-  return t.grad ? t.grad->data : nullptr;
-}
-
 float* ensure_grad(TensorImpl& t) {
   if (float* grad = grad_of(t)) return grad;
   float* grad = detail::new_grad(t);
@@ -79,14 +73,6 @@ float* ensure_grad(TensorImpl& t) {
 float* BackwardContext::input_grad(size_t i) {
   TensorImpl& input = *node_.inputs()[i];
   return input.requires_grad ? ensure_grad(input) : nullptr;
-}
-
-float* BackwardContext::input_grad_or_new(size_t i, float& beta) {
-  TensorImpl& input = *node_.inputs()[i];
-  if (!input.requires_grad) return nullptr;
-  float* grad = grad_of(input);
-  beta = grad ? 1.0f : 0.0f;
-  return grad ? grad : detail::new_grad(input);  // no zero fill: beta = 0
 }
 
 Tensor BackwardContext::output_tensor() const {
