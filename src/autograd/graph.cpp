@@ -123,16 +123,25 @@ void topological_order(TensorImpl* root, std::vector<TensorImpl*>& order) {
   root->visit_mark = mark;
   stack.push_back({root, 0});
   while (!stack.empty()) {
+    // The node's inputs from where its last descent left off, up to the next one to descend
+    // into: leaves and visited inputs are passed over in this loop, not one round of the outer.
     Frame& frame = stack.back();
-    if (frame.next_input < frame.node->input_count) {
-      TensorImpl* input = frame.node->inputs()[frame.next_input++];
-      if (input->requires_grad && input->visit_mark != mark) {
-        input->visit_mark = mark;
-        PLEXUS_CHECK(!input->graph_freed,
-                     "backward: part of this graph was already freed by an earlier backward() "
-                     "(each graph can be back-propagated once; recompute the forward pass)");
-        if (input->has_node()) stack.push_back({input, 0});
-      }
+    TensorImpl* const* inputs = frame.node->inputs();
+    const uint32_t count = frame.node->input_count;
+    uint32_t i = frame.next_input;
+    TensorImpl* descend = nullptr;
+    while (i < count && !descend) {
+      TensorImpl* input = inputs[i++];
+      if (!input->requires_grad || input->visit_mark == mark) continue;
+      input->visit_mark = mark;
+      PLEXUS_CHECK(!input->graph_freed,
+                   "backward: part of this graph was already freed by an earlier backward() "
+                   "(each graph can be back-propagated once; recompute the forward pass)");
+      if (input->has_node()) descend = input;
+    }
+    if (descend) {
+      frame.next_input = i;
+      stack.push_back({descend, 0});
     } else {
       order.push_back(frame.node);
       stack.pop_back();
