@@ -195,19 +195,6 @@ Tensor& Tensor::operator=(const Tensor& other) {
   return *this;
 }
 
-Tensor& Tensor::operator=(Tensor&& other) noexcept {
-  if (this != &other) {
-    if (impl_) detail::release(impl_);
-    impl_ = other.impl_;
-    other.impl_ = nullptr;
-  }
-  return *this;
-}
-
-Tensor::~Tensor() {
-  if (impl_) detail::release(impl_);
-}
-
 // ---- creation ----------------------------------------------------------------------------------
 Tensor Tensor::empty(const Shape& shape) { return detail::adopt(detail::new_tensor(shape)); }
 
