@@ -21,7 +21,6 @@ NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
 
 namespace autograd {
 
-using detail::release;
 using detail::retain;
 
 bool should_record(TensorRefs inputs) {
