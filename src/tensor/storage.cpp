@@ -160,6 +160,14 @@ struct alignas(64) GradBlock {
 
 constexpr size_t kMinGradBlockFloats = 4096;
 
+// Sanitizer builds (PLEXUS_NO_CACHE) give each buffer a block of its own and free the blocks when
+// they are popped, so that a gradient read after its pass, or past its end, shows.
+#if PLEXUS_NO_CACHE
+constexpr bool kBlockPerBuffer = true;
+#else
+constexpr bool kBlockPerBuffer = false;
+#endif
+
 // Plain pointers, constant-initialised: reaching them costs no guard. The blocks are freed when
 // the thread ends, by the owner that the first block's allocation constructs.
 struct GradStack {
@@ -193,7 +201,8 @@ struct GradBlocksOwner {
   if (!next || next->floats < floats) {  // a block large enough replaces the rest of the chain
     free_grad_blocks(next);
     const size_t previous = stack.current ? stack.current->floats : 0;
-    const size_t size = std::max({floats, 2 * previous, kMinGradBlockFloats});
+    const size_t size =
+        kBlockPerBuffer ? floats : std::max({floats, 2 * previous, kMinGradBlockFloats});
     void* memory = ::operator new (sizeof(GradBlock) + size * sizeof(float),
                                    std::align_val_t{alignof(GradBlock)});
     next = new (memory) GradBlock{nullptr, size};
@@ -212,7 +221,7 @@ float* push_grad_buffer(size_t numel) {
   // Whole 64-byte lines keep every buffer aligned; an empty tensor's gradient is not nullptr.
   const size_t floats = std::max<size_t>((numel + 15) / 16 * 16, 16);
   GradStack& stack = grad_stack;
-  if (floats > static_cast<size_t>(stack.end - stack.top)) [[unlikely]]
+  if (kBlockPerBuffer || floats > static_cast<size_t>(stack.end - stack.top)) [[unlikely]]
     return push_grad_buffer_in_next_block(floats);
   float* buffer = stack.top;
   stack.top += floats;
@@ -221,9 +230,15 @@ float* push_grad_buffer(size_t numel) {
 
 void pop_grad_buffers(GradStackMark mark) {
   GradStack& stack = grad_stack;
+  auto* marked = static_cast<GradBlock*>(mark.block);
+  if constexpr (kBlockPerBuffer) {
+    GradBlock*& above = marked ? marked->next : stack.first;
+    free_grad_blocks(above);
+    above = nullptr;
+  }
   // A mark taken before any block was in use pops to the start of the first, which the next pass
   // then fills without a detour through the slow path.
-  GradBlock* block = mark.block ? static_cast<GradBlock*>(mark.block) : stack.first;
+  GradBlock* block = marked ? marked : stack.first;
   stack.current = block;
   stack.top = mark.block ? mark.top : block ? block->begin() : nullptr;
   stack.end = block ? block->end() : nullptr;
