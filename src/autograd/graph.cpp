@@ -21,7 +21,6 @@ NoGradGuard::~NoGradGuard() { grad_mode = previous_; }
 
 namespace autograd {
 
-using detail::release;
 using detail::retain;
 
 bool should_record(TensorRefs inputs) {
@@ -62,12 +61,6 @@ void attach_inputs(TensorImpl& output, Op op, std::span<const Tensor> inputs) {
 }
 
 namespace {
-// The gradient buffer of `t` if it has one, else nullptr.
-float* grad_of(TensorImpl& t) {
-  if (t.has_node()) return t.node_grad ? t.node_grad->data() : nullptr;
-  return t.grad ? t.grad->data : nullptr;
-}
-
 float* ensure_grad(TensorImpl& t) {
   if (float* grad = grad_of(t)) return grad;
   float* grad = detail::new_grad(t);
@@ -81,22 +74,15 @@ float* BackwardContext::input_grad(size_t i) {
   return input.requires_grad ? ensure_grad(input) : nullptr;
 }
 
-float* BackwardContext::input_grad_or_new(size_t i, float& beta) {
-  TensorImpl& input = *node_.inputs()[i];
-  if (!input.requires_grad) return nullptr;
-  float* grad = grad_of(input);
-  beta = grad ? 1.0f : 0.0f;
-  return grad ? grad : detail::new_grad(input);  // no zero fill: beta = 0
-}
-
 Tensor BackwardContext::output_tensor() const {
   retain(&node_);
   return detail::adopt(&node_);
 }
 
 Tensor BackwardContext::output_grad_tensor() const {
-  detail::Storage* grad = node_.node_grad;
-  return detail::adopt(detail::new_view(node_.shape, grad, grad->data()));
+  detail::TensorImpl* grad = detail::new_tensor_like(node_);
+  std::copy_n(node_.node_grad, node_.numel, grad->data);
+  return detail::adopt(grad);
 }
 
 Tensor BackwardContext::input_tensor(size_t i) const {
@@ -136,16 +122,25 @@ void topological_order(TensorImpl* root, std::vector<TensorImpl*>& order) {
   root->visit_mark = mark;
   stack.push_back({root, 0});
   while (!stack.empty()) {
+    // The node's inputs from where its last descent left off, up to the next one to descend
+    // into: leaves and visited inputs are passed over in this loop, not one round of the outer.
     Frame& frame = stack.back();
-    if (frame.next_input < frame.node->input_count) {
-      TensorImpl* input = frame.node->inputs()[frame.next_input++];
-      if (input->requires_grad && input->visit_mark != mark) {
-        input->visit_mark = mark;
-        PLEXUS_CHECK(!input->graph_freed,
-                     "backward: part of this graph was already freed by an earlier backward() "
-                     "(each graph can be back-propagated once; recompute the forward pass)");
-        if (input->has_node()) stack.push_back({input, 0});
-      }
+    TensorImpl* const* inputs = frame.node->inputs();
+    const uint32_t count = frame.node->input_count;
+    uint32_t i = frame.next_input;
+    TensorImpl* descend = nullptr;
+    while (i < count && !descend) {
+      TensorImpl* input = inputs[i++];
+      if (!input->requires_grad || input->visit_mark == mark) continue;
+      input->visit_mark = mark;
+      PLEXUS_CHECK(!input->graph_freed,
+                   "backward: part of this graph was already freed by an earlier backward() "
+                   "(each graph can be back-propagated once; recompute the forward pass)");
+      if (input->has_node()) descend = input;
+    }
+    if (descend) {
+      frame.next_input = i;
+      stack.push_back({descend, 0});
     } else {
       order.push_back(frame.node);
       stack.pop_back();
@@ -170,6 +165,9 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
                  " is not a scalar; pass its gradient: backward(grad_output)");
   }
 
+  // The op outputs' gradients of this pass, from the seed on, go on the gradient stack above this
+  // mark, and are popped together when the pass ends.
+  const detail::GradStackMark grad_mark = detail::grad_stack_mark();
   // Seed d(root)/d(root): written into a new buffer, added to one the root has (a leaf root
   // accumulates the seed into its own grad).
   float* root_grad = grad_of(root);
@@ -190,19 +188,18 @@ void run_backward(TensorImpl& root, const Tensor* grad_output) {
   // counting is needed during the pass. Runs on exceptions too.
   struct FreeGraph {
     size_t base;
+    detail::GradStackMark grad_mark;
     ~FreeGraph() {
       for (size_t i = base; i < order.size(); ++i) {
         TensorImpl* node = order[i];
         node->graph_freed = true;
-        if (node->node_grad) {
-          release(node->node_grad);
-          node->node_grad = nullptr;
-        }
+        node->node_grad = nullptr;
         detail::release_node(node);
       }
       order.resize(base);
+      detail::pop_grad_buffers(grad_mark);
     }
-  } free_graph{base};
+  } free_graph{base, grad_mark};
   topological_order(&root, order);
 
   NoGradGuard no_grad;  // gradients are plain values: the backward pass records nothing

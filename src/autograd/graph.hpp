@@ -17,6 +17,12 @@ namespace plexus::autograd {
 using detail::TensorImpl;
 using TensorRefs = std::initializer_list<std::reference_wrapper<const Tensor>>;
 
+/// The gradient buffer of `t` if it has one, else nullptr.
+inline float* grad_of(TensorImpl& t) {
+  if (t.has_node()) return t.node_grad;
+  return t.grad ? t.grad->data : nullptr;
+}
+
 /// What a backward closure sees: the output, its gradient, the inputs and their gradient buffers.
 class BackwardContext {
  public:
@@ -25,7 +31,7 @@ class BackwardContext {
   size_t numel() const { return node_.numel; }
   const Shape& output_shape() const { return node_.shape; }
   const float* output() const { return node_.data; }
-  const float* output_grad() const { return node_.node_grad->data(); }
+  const float* output_grad() const { return node_.node_grad; }
 
   size_t input_count() const { return node_.input_count; }
   const float* input_data(size_t i) const { return node_.inputs()[i]->data; }
@@ -36,9 +42,17 @@ class BackwardContext {
   /// Input i's gradient buffer for a kernel that writes C = A B + beta C: beta is set to 1 when
   /// the buffer holds a gradient to add to, and to 0 for a new buffer, whose contents are
   /// undefined (saves zero-filling a weight-sized buffer every step). nullptr if no gradient.
-  float* input_grad_or_new(size_t i, float& beta);
+  /// Inline: a layer's backward asks for each of its inputs' buffers.
+  float* input_grad_or_new(size_t i, float& beta) {
+    TensorImpl& input = *node_.inputs()[i];
+    if (!input.requires_grad) return nullptr;
+    float* grad = grad_of(input);
+    beta = grad ? 1.0f : 0.0f;
+    return grad ? grad : detail::new_grad(input);  // no zero fill: beta = 0
+  }
 
   Tensor output_tensor() const;
+  /// A copy of the output's gradient, whose buffer dies with the backward() pass.
   Tensor output_grad_tensor() const;
   Tensor input_tensor(size_t i) const;
 

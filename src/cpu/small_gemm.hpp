@@ -24,4 +24,10 @@ inline bool is_small_gemm(size_t m, size_t n, size_t k) {
 void small_gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
                 const float* a, const float* b, float beta, float* c, const float* bias = nullptr);
 
+/// small_gemm without its shortcuts for a few shapes (N = 1 or 2, K <= 2): its general loops
+/// alone, which give the same bits. For the tests that hold the shortcuts to that.
+void small_gemm_general(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k,
+                        float alpha, const float* a, const float* b, float beta, float* c,
+                        const float* bias = nullptr);
+
 }  // namespace plexus::cpu

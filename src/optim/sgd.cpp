@@ -39,6 +39,23 @@ void descend(float neg_lr, float* __restrict param, const float* __restrict grad
   for (size_t i = 0; i < n; ++i) param[i] = param[i] + neg_lr * grad[i];
 }
 
+// Momentum or weight decay: apart from update(), so that its plain descent saves no registers.
+// `buffer`: the momentum buffer (nullptr without momentum); `first`: the parameter's first step.
+[[gnu::noinline]] void general_update(const Optimizer::Group& group, const SGDOptions& options,
+                                      float* param, const float* grad, size_t n, float* buffer,
+                                      bool first) {
+  const SGDStep s{.neg_lr = static_cast<float>(-group.lr),
+                  .weight_decay = static_cast<float>(group.weight_decay),
+                  .momentum = static_cast<float>(group.momentum),
+                  .keep = static_cast<float>(1.0 - options.dampening),
+                  .first = first,
+                  .nesterov = options.nesterov};
+  if (buffer)
+    sgd_pass<true>(s, param, grad, buffer, n);
+  else
+    sgd_pass<false>(s, param, grad, nullptr, n);
+}
+
 }  // namespace
 
 SGD::SGD(std::vector<Tensor> params, const Options& options)
@@ -75,16 +92,8 @@ void SGD::check_group(const Group& group, size_t index) const {
 void SGD::update(const Group& group, float* param, const float* grad, size_t n, ParamState& state) {
   if (group.momentum == 0.0 && group.weight_decay == 0.0)
     return descend(static_cast<float>(-group.lr), param, grad, n);
-  const SGDStep s{.neg_lr = static_cast<float>(-group.lr),
-                  .weight_decay = static_cast<float>(group.weight_decay),
-                  .momentum = static_cast<float>(group.momentum),
-                  .keep = static_cast<float>(1.0 - options_.dampening),
-                  .first = state.step == 1,
-                  .nesterov = options_.nesterov};
-  if (group.momentum != 0.0)
-    sgd_pass<true>(s, param, grad, state.buffers[0].data(), n);
-  else
-    sgd_pass<false>(s, param, grad, nullptr, n);
+  general_update(group, options_, param, grad, n,
+                 group.momentum != 0.0 ? state.buffers[0].data() : nullptr, state.step == 1);
 }
 
 }  // namespace plexus::optim

@@ -2,6 +2,7 @@
 // steps per power of two (at most 25% slack); freed blocks wait in a free list per class.
 #include "tensor/storage.hpp"
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -144,6 +145,103 @@ void release(Storage* storage) {
   storage->~Storage();
   StorageCache* c = cache();
   if (!c || !c->give(storage, size_class, bytes)) ::operator delete(storage, kAlignment);
+}
+
+namespace {
+
+// A block of the gradient stack: this header, then `floats` floats. Blocks are linked in the
+// order they are used; a pass that needs more than the blocks it finds adds one.
+struct alignas(64) GradBlock {
+  GradBlock* next;
+  size_t floats;
+  float* begin() { return reinterpret_cast<float*>(this + 1); }
+  float* end() { return begin() + floats; }
+};
+
+constexpr size_t kMinGradBlockFloats = 4096;
+
+// Sanitizer builds (PLEXUS_NO_CACHE) give each buffer a block of its own and free the blocks when
+// they are popped, so that a gradient read after its pass, or past its end, shows.
+#if PLEXUS_NO_CACHE
+constexpr bool kBlockPerBuffer = true;
+#else
+constexpr bool kBlockPerBuffer = false;
+#endif
+
+// Plain pointers, constant-initialised: reaching them costs no guard. The blocks are freed when
+// the thread ends, by the owner that the first block's allocation constructs.
+struct GradStack {
+  GradBlock* first = nullptr;
+  GradBlock* current = nullptr;  // nullptr: none in use yet
+  float* top = nullptr;
+  float* end = nullptr;
+};
+constinit thread_local GradStack grad_stack;
+
+void free_grad_blocks(GradBlock* block) {
+  while (block) {
+    GradBlock* next = block->next;
+    ::operator delete (block, std::align_val_t{alignof(GradBlock)});
+    block = next;
+  }
+}
+
+struct GradBlocksOwner {
+  ~GradBlocksOwner() {
+    free_grad_blocks(grad_stack.first);
+    grad_stack = {};
+  }
+};
+
+[[gnu::noinline]] float* push_grad_buffer_in_next_block(size_t floats) {
+  static thread_local GradBlocksOwner owner;
+  (void)owner;
+  GradStack& stack = grad_stack;
+  GradBlock*& next = stack.current ? stack.current->next : stack.first;
+  if (!next || next->floats < floats) {  // a block large enough replaces the rest of the chain
+    free_grad_blocks(next);
+    const size_t previous = stack.current ? stack.current->floats : 0;
+    const size_t size =
+        kBlockPerBuffer ? floats : std::max({floats, 2 * previous, kMinGradBlockFloats});
+    void* memory = ::operator new (sizeof(GradBlock) + size * sizeof(float),
+                                   std::align_val_t{alignof(GradBlock)});
+    next = new (memory) GradBlock{nullptr, size};
+  }
+  stack.current = next;
+  stack.top = next->begin() + floats;
+  stack.end = next->end();
+  return next->begin();
+}
+
+}  // namespace
+
+GradStackMark grad_stack_mark() { return {grad_stack.current, grad_stack.top}; }
+
+float* push_grad_buffer(size_t numel) {
+  // Whole 64-byte lines keep every buffer aligned; an empty tensor's gradient is not nullptr.
+  const size_t floats = std::max<size_t>((numel + 15) / 16 * 16, 16);
+  GradStack& stack = grad_stack;
+  if (kBlockPerBuffer || floats > static_cast<size_t>(stack.end - stack.top)) [[unlikely]]
+    return push_grad_buffer_in_next_block(floats);
+  float* buffer = stack.top;
+  stack.top += floats;
+  return buffer;
+}
+
+void pop_grad_buffers(GradStackMark mark) {
+  GradStack& stack = grad_stack;
+  auto* marked = static_cast<GradBlock*>(mark.block);
+  if constexpr (kBlockPerBuffer) {
+    GradBlock*& above = marked ? marked->next : stack.first;
+    free_grad_blocks(above);
+    above = nullptr;
+  }
+  // A mark taken before any block was in use pops to the start of the first, which the next pass
+  // then fills without a detour through the slow path.
+  GradBlock* block = marked ? marked : stack.first;
+  stack.current = block;
+  stack.top = mark.block ? mark.top : block ? block->begin() : nullptr;
+  stack.end = block ? block->end() : nullptr;
 }
 
 }  // namespace plexus::detail

@@ -24,4 +24,16 @@ Storage* allocate_storage(size_t numel);
 void retain(Storage* storage);
 void release(Storage* storage);
 
+/// The gradients of op outputs live only while their backward() runs, and all die together when
+/// it ends: they come from a per-thread stack of blocks, a pointer bump each (64-byte aligned,
+/// uninitialised), and are dropped at once by popping back to the mark taken when the pass began
+/// (a nested backward() pops only its own). The blocks are kept for the next pass.
+struct GradStackMark {
+  void* block;
+  float* top;
+};
+GradStackMark grad_stack_mark();
+float* push_grad_buffer(size_t numel);
+void pop_grad_buffers(GradStackMark mark);
+
 }  // namespace plexus::detail

@@ -111,7 +111,6 @@ void destroy(TensorImpl* impl) {
   release_node(impl);
   if (impl->grad) release(impl->grad);
   if (impl->spare_grad) release(impl->spare_grad);
-  if (impl->node_grad) release(impl->node_grad);
   release(impl->storage);
   impl->~TensorImpl();
   if (ImplCache* c = impl_cache()) {
@@ -142,10 +141,7 @@ void release(TensorImpl* impl) {
 }
 
 float* new_grad(TensorImpl& t) {
-  if (t.has_node()) {
-    t.node_grad = allocate_storage(t.numel);
-    return t.node_grad->data();
-  }
+  if (t.has_node()) return t.node_grad = push_grad_buffer(t.numel);
   t.grad = t.spare_grad ? t.spare_grad : new_tensor_like(t);
   t.spare_grad = nullptr;
   return t.grad->data;
@@ -197,19 +193,6 @@ Tensor& Tensor::operator=(const Tensor& other) {
   if (impl_) detail::release(impl_);
   impl_ = other.impl_;
   return *this;
-}
-
-Tensor& Tensor::operator=(Tensor&& other) noexcept {
-  if (this != &other) {
-    if (impl_) detail::release(impl_);
-    impl_ = other.impl_;
-    other.impl_ = nullptr;
-  }
-  return *this;
-}
-
-Tensor::~Tensor() {
-  if (impl_) detail::release(impl_);
 }
 
 // ---- creation ----------------------------------------------------------------------------------

@@ -80,9 +80,10 @@ struct TensorImpl {
   autograd::Op op = autograd::Op::none;
   uint32_t visit_mark = 0;     // traversal stamp of backward()
   TensorImpl* grad = nullptr;  // a leaf's gradient: a tensor, which grad() hands out
-  // An op output's gradient while backward() runs: a bare buffer, no tensor around it (no one
-  // reads it but the backward closures, and it is freed with the graph).
-  Storage* node_grad = nullptr;
+  // An op output's gradient while backward() runs: a bare buffer on the gradient stack
+  // (push_grad_buffer), no tensor around it: no one reads it but the backward closures, and the
+  // pass drops all of them together when it ends.
+  float* node_grad = nullptr;
   // The gradient zero_grad() dropped, when nothing else held it: the next backward() writes into
   // it instead of allocating one (the same shape every step, as with PyTorch's set_to_none=False,
   // while grad() still reads as none in between).
@@ -105,8 +106,8 @@ struct TensorImpl {
 TensorImpl* new_tensor(const Shape& shape);
 /// The same, shaped like `t` (whose shape was checked when it was made).
 TensorImpl* new_tensor_like(const TensorImpl& t);
-/// A new gradient buffer for `t`, uninitialised: t.node_grad for an op's output, else t.grad
-/// (its spare one if it has it).
+/// A new gradient buffer for `t`, uninitialised: t.node_grad for an op's output (on the gradient
+/// stack, for the backward() running), else t.grad (its spare one if it has it).
 float* new_grad(TensorImpl& t);
 /// Drops t.grad, keeping it as t.spare_grad when no one else can see it.
 void drop_grad(TensorImpl& t);

@@ -2,7 +2,11 @@
 // and the gradient checker itself (it must catch a wrong backward).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <plexus/plexus.hpp>
+
+#include "tensor/storage.hpp"
 
 namespace px = plexus;
 using px::Tensor;
@@ -149,6 +153,75 @@ TEST(Autograd, CustomOpBackwardShapesAreChecked) {
   } catch (const px::Error& e) {
     EXPECT_NE(std::string(e.what()).find("bad"), std::string::npos) << e.what();
   }
+}
+
+// The op outputs' gradients come from a per-thread stack: aligned, apart, never nullptr, and
+// popped back to a mark, nested marks included, across blocks; a cached build reuses the space.
+TEST(Autograd, GradientStackPushesAlignedBuffersAndPopsToAMark) {
+  namespace detail = px::detail;
+  auto aligned = [](const float* p) { return reinterpret_cast<uintptr_t>(p) % 64 == 0; };
+  const detail::GradStackMark outer = detail::grad_stack_mark();
+  float* first = detail::push_grad_buffer(10);
+  float* empty = detail::push_grad_buffer(0);
+  ASSERT_NE(empty, nullptr);
+  EXPECT_TRUE(aligned(first) && aligned(empty));
+  EXPECT_GE(empty, first + 10);
+  std::fill_n(first, 10, 7.0f);
+  const detail::GradStackMark inner = detail::grad_stack_mark();
+  float* nested = detail::push_grad_buffer(33);
+  float* large = detail::push_grad_buffer(100000);  // more than a block holds
+  EXPECT_TRUE(aligned(nested) && aligned(large));
+  std::fill_n(nested, 33, -1.0f);
+  std::fill_n(large, 100000, -1.0f);
+  detail::pop_grad_buffers(inner);
+  float* again = detail::push_grad_buffer(33);
+  EXPECT_EQ(std::count(first, first + 10, 7.0f), 10);  // the outer pass's buffers untouched
+  detail::pop_grad_buffers(outer);
+  float* first_again = detail::push_grad_buffer(10);
+  detail::pop_grad_buffers(outer);
+#if PLEXUS_NO_CACHE
+  (void)again, (void)first_again;  // sanitizer builds free popped buffers: no reuse to check
+#else
+  EXPECT_EQ(again, nested);  // the inner pass's space, used again
+  EXPECT_EQ(first_again, first);
+#endif
+}
+
+// A backward() inside a custom op's backward leaves the outer pass's gradients as they were.
+// y = f(a) with f's backward an inner backward of a^2; z = 5 a shares a = 3 x and runs first, so
+// a's gradient is on the gradient stack before the inner pass pushes and pops its own, and is read
+// after it. d/dx (2 (3x)^2 + 5 (3x)) = 36 x + 15.
+TEST(Autograd, BackwardInsideACustomOpsBackwardKeepsTheOuterPassGradients) {
+  Tensor x = Tensor::from({1, -2, 0.5f}, {3}).requires_grad();
+  const Tensor a = x * 3.f;
+  // The inner graph, a^2 on a copy of a's values, recorded here (a backward records nothing).
+  const Tensor copy = a.detach().clone().requires_grad();
+  const Tensor square = copy * copy;
+  const Tensor y = px::custom_op(
+      "square", {a}, [](const std::vector<Tensor>& in) { return in[0] * in[0]; },
+      [&](const px::BackwardArgs& args) {
+        square.backward(args.grad_output);
+        return std::vector<Tensor>{copy.grad()};
+      });
+  const Tensor z = a * 5.f;
+  (y * 2.f + z).sum().backward();
+  EXPECT_EQ(x.grad().to_vector(), (V{36 * 1 + 15, 36 * -2 + 15, 36 * 0.5f + 15}));
+}
+
+// A custom op may hand back the output gradient it was given: a tensor of its own.
+TEST(Autograd, CustomOpMayReturnItsOutputGradient) {
+  Tensor x = Tensor::from({1, 2}, {2}).requires_grad();
+  Tensor kept;
+  const Tensor y = px::custom_op(
+      "identity", {x}, [](const std::vector<Tensor>& in) { return in[0]; },
+      [&kept](const px::BackwardArgs& args) {
+        kept = args.grad_output;
+        return std::vector<Tensor>{args.grad_output};
+      });
+  (y * 4.f).sum().backward();
+  EXPECT_EQ(x.grad().to_vector(), (V{4, 4}));
+  (x * 2.f).sum().backward();  // another pass reuses the gradient stack
+  EXPECT_EQ(kept.to_vector(), (V{4, 4}));
 }
 
 // A deliberately wrong backward (d/dx x^3 written as 2x^2) must fail the check; the right one,

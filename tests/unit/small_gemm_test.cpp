@@ -1,9 +1,12 @@
 // cpu::small_gemm against a plain product summed in double on every transpose pair, a sweep of
 // small shapes (m, n or k = 1 included), several alpha and beta, and C holding NaN where beta = 0
-// says it is not read. cpu::gemm too, whichever kernel it was built with (PLEXUS_BLAS).
+// says it is not read; its shortcuts for a few shapes against its general loops, bit for bit.
+// cpu::gemm too, whichever kernel it was built with (PLEXUS_BLAS).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -98,6 +101,43 @@ TEST(SmallGemm, ABiasIsAddedToEveryRowAfterTheProduct) {
             small_gemm(ta, tb, m, n, k, 1.0f, a.data(), b.data(), beta, got.data(), bias.data());
             ASSERT_EQ(got, expected) << describe({ta, tb, m, n, k, 1.0f, beta});
           }
+}
+
+// The shortcuts for a few shapes (a matrix-vector product for N = 1, both columns at once for
+// N = 2, op(B) held in registers for K <= 2) sum the same terms in the same order as the general
+// loops: the same bits, signed zeros included, over the shapes they take and their neighbours.
+TEST(SmallGemm, ShortcutsGiveTheBitsOfTheGeneralLoops) {
+  plexus::Generator generator(5);
+  auto values = [&](size_t count) {  // random, with some +0 and -0
+    std::vector<float> v = random_values(count, generator);
+    for (size_t i = 0; i < count; i += 5) v[i] = (i / 5) % 2 ? 0.0f : -0.0f;
+    return v;
+  };
+  size_t cases = 0;
+  for (const bool ta : {false, true})
+    for (const bool tb : {false, true})
+      for (const size_t m : {1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 21})
+        for (const size_t n : {1, 2, 3, 4, 8, 9})
+          for (const size_t k : {1, 2, 3, 4, 5, 8, 9})
+            for (const float beta : {0.0f, 1.0f, 0.25f})
+              for (const bool with_bias : {false, true}) {
+                const float alpha = k % 2 ? 1.0f : -0.5f;
+                const std::vector<float> a = values(m * k);
+                const std::vector<float> b = values(k * n);
+                const std::vector<float> bias = values(n);
+                const float* bias_data = with_bias ? bias.data() : nullptr;
+                std::vector<float> expected = values(m * n);
+                std::vector<float> got = expected;
+                plexus::cpu::small_gemm_general(ta, tb, m, n, k, alpha, a.data(), b.data(), beta,
+                                                expected.data(), bias_data);
+                small_gemm(ta, tb, m, n, k, alpha, a.data(), b.data(), beta, got.data(), bias_data);
+                for (size_t i = 0; i < got.size(); ++i)
+                  ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(expected[i]))
+                      << describe({ta, tb, m, n, k, alpha, beta}) << (with_bias ? " bias" : "")
+                      << " at element " << i << ": " << got[i] << " against " << expected[i];
+                ++cases;
+              }
+  EXPECT_EQ(cases, 4u * 11 * 6 * 7 * 3 * 2);
 }
 
 // K = 0: the product is empty, so C becomes beta C (zeros for beta = 0, even over NaN).

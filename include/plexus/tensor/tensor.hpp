@@ -18,6 +18,8 @@ namespace plexus {
 namespace detail {
 struct TensorImpl;
 struct TensorAccess;
+/// Drops one reference to `impl` (the handle's destructor and move assignment, inline below).
+void release(TensorImpl* impl);
 }  // namespace detail
 
 class Tensor {
@@ -27,8 +29,19 @@ class Tensor {
   Tensor(const Tensor& other);
   Tensor(Tensor&& other) noexcept : impl_(other.impl_) { other.impl_ = nullptr; }
   Tensor& operator=(const Tensor& other);
-  Tensor& operator=(Tensor&& other) noexcept;
-  ~Tensor();
+  // Inline: most handles an op makes and drops are empty by then (moved from), and testing for it
+  // here costs less than a call.
+  Tensor& operator=(Tensor&& other) noexcept {
+    if (this != &other) {
+      if (impl_) detail::release(impl_);
+      impl_ = other.impl_;
+      other.impl_ = nullptr;
+    }
+    return *this;
+  }
+  ~Tensor() {
+    if (impl_) detail::release(impl_);
+  }
 
   // ---- creation ------------------------------------------------------------------------------
   /// Copies `values` (row-major) into a new tensor of `shape`; sizes must agree.
