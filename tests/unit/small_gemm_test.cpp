@@ -4,12 +4,12 @@
 // cpu::gemm too, whichever kernel it was built with (PLEXUS_BLAS).
 #include <gtest/gtest.h>
 
-#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "base/compat.hpp"
 #include "cpu/blas.hpp"
 #include "cpu/small_gemm.hpp"
 #include "plexus/tensor/random.hpp"
@@ -132,7 +132,8 @@ TEST(SmallGemm, ShortcutsGiveTheBitsOfTheGeneralLoops) {
                                                 expected.data(), bias_data);
                 small_gemm(ta, tb, m, n, k, alpha, a.data(), b.data(), beta, got.data(), bias_data);
                 for (size_t i = 0; i < got.size(); ++i)
-                  ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(expected[i]))
+                  ASSERT_EQ(plexus::compat::bit_cast<uint32_t>(got[i]),
+                            plexus::compat::bit_cast<uint32_t>(expected[i]))
                       << describe({ta, tb, m, n, k, alpha, beta}) << (with_bias ? " bias" : "")
                       << " at element " << i << ": " << got[i] << " against " << expected[i];
                 ++cases;
