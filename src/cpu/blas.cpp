@@ -11,7 +11,6 @@
 #include <bit>
 
 #include "cpu/gemm_block.hpp"
-#include "cpu/small_gemm.hpp"
 #include "cpu/workers.hpp"
 #include "plexus/cpu/threads.hpp"
 
@@ -82,12 +81,9 @@ void run_blocks(const void* context, size_t) {
 
 }  // namespace
 
-void gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
-          const float* a, const float* b, float beta, float* c) {
+void large_gemm(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, float alpha,
+                const float* a, const float* b, float beta, float* c) {
   if (m == 0 || n == 0) return;
-  // Below a few thousand multiply-adds BLAS's fixed cost per call is most of the time.
-  if (is_small_gemm(m, n, k))
-    return small_gemm(transpose_a, transpose_b, m, n, k, alpha, a, b, beta, c);
   const GemmBlock whole{transpose_a, transpose_b,         m,    n, k, alpha, a, transpose_a ? m : k,
                         b,           transpose_b ? k : n, beta, c, n};
   Job job{whole, blocks_of(m, n, k)};

@@ -58,16 +58,6 @@ bool linear_one_row(const Tensor& x, const Tensor& weight, const Tensor& bias, s
   return true;
 }
 
-// cpu::gemm, with its test for a small product made here, inline: the backward of a tiny layer
-// calls small_gemm directly.
-void product(bool transpose_a, bool transpose_b, size_t m, size_t n, size_t k, const float* a,
-             const float* b, float beta, float* c) {
-  if (cpu::is_small_gemm(m, n, k))
-    cpu::small_gemm(transpose_a, transpose_b, m, n, k, 1.0f, a, b, beta, c);
-  else
-    cpu::gemm(transpose_a, transpose_b, m, n, k, 1.0f, a, b, beta, c);
-}
-
 // sum[j] += m[r, j] over the `rows` rows of m, in order.
 void add_rows(float* __restrict sum, const float* __restrict m, size_t rows, size_t width) {
   for (size_t r = 0; r < rows; ++r)
@@ -128,9 +118,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     const auto n_out = static_cast<size_t>(out);
     float beta = 1.0f;
     if (float* dx = c.input_grad_or_new(0, beta))
-      product(false, false, rows, n_in, n_out, dy, c.input_data(1), beta, dx);
+      cpu::gemm(false, false, rows, n_in, n_out, 1.0f, dy, c.input_data(1), beta, dx);
     if (float* dw = c.input_grad_or_new(1, beta))
-      product(true, false, n_out, n_in, rows, dy, c.input_data(0), beta, dw);
+      cpu::gemm(true, false, n_out, n_in, rows, 1.0f, dy, c.input_data(0), beta, dw);
     if (c.input_count() > 2)
       if (float* db = c.input_grad_or_new(2, beta)) {
         size_t r = 0;

@@ -76,29 +76,33 @@ std::string task_defaults_text(const std::vector<std::string>& chosen, data::Tas
 namespace {
 
 // The settings default_recipe(classification, rows) changes from Recipe{} on a small table.
-constexpr std::string_view kSizeKeys[] = {"batch_size", "epochs", "early_stopping"};
+struct SizeSetting {
+  std::string_view key;
+  int64_t Recipe::*in_recipe;
+  int64_t TrainSettings::*in_settings;
+};
+constexpr SizeSetting kSizeSettings[] = {
+    {"batch_size", &Recipe::batch_size, &TrainSettings::batch_size},
+    {"epochs", &Recipe::epochs, &TrainSettings::epochs},
+    {"early_stopping", &Recipe::early_stopping, &TrainSettings::early_stopping}};
 
-int64_t recipe_value(const Recipe& recipe, std::string_view key) {
-  if (key == "batch_size") return recipe.batch_size;
-  return key == "epochs" ? recipe.epochs : recipe.early_stopping;
-}
-
-// The size rule's values that differ from a table's plain defaults, for the keys no flag chose;
-// none where the rule is not the table's (regression has its recipe, arrays were not measured).
-std::vector<std::pair<std::string_view, int64_t>> size_defaults(
+// The size rule's settings that differ from a table's plain defaults, with their values, for the
+// keys no flag chose; none where the rule is not the table's (regression has its recipe, arrays
+// were not measured).
+std::vector<std::pair<const SizeSetting*, int64_t>> size_defaults(
     const TrainSettings& s, const std::vector<std::string>& chosen, data::Task task,
     int64_t training_rows) {
-  std::vector<std::pair<std::string_view, int64_t>> values;
+  std::vector<std::pair<const SizeSetting*, int64_t>> values;
   if (task != data::Task::classification || is_arrays(s.data)) return values;
   const auto unchosen = [&](std::string_view key) {
     return std::find(chosen.begin(), chosen.end(), key) == chosen.end();
   };
   const Recipe sized = default_recipe(task, training_rows), plain;
-  for (const std::string_view key : kSizeKeys)
+  for (const SizeSetting& setting : kSizeSettings)
     // The longer run belongs to the longer patience: `--early-stopping 0` keeps 100 epochs.
-    if (unchosen(key) && (key != "epochs" || unchosen("early_stopping")) &&
-        recipe_value(sized, key) != recipe_value(plain, key))
-      values.emplace_back(key, recipe_value(sized, key));
+    if (unchosen(setting.key) && (setting.key != "epochs" || unchosen("early_stopping")) &&
+        sized.*setting.in_recipe != plain.*setting.in_recipe)
+      values.emplace_back(&setting, sized.*setting.in_recipe);
   return values;
 }
 
@@ -106,19 +110,16 @@ std::vector<std::pair<std::string_view, int64_t>> size_defaults(
 
 void resolve_size_defaults(TrainSettings& s, const std::vector<std::string>& chosen,
                            data::Task task, int64_t training_rows) {
-  for (const auto& [key, value] : size_defaults(s, chosen, task, training_rows)) {
-    if (key == "batch_size") s.batch_size = value;
-    if (key == "epochs") s.epochs = value;
-    if (key == "early_stopping") s.early_stopping = value;
-  }
+  for (const auto& [setting, value] : size_defaults(s, chosen, task, training_rows))
+    s.*setting->in_settings = value;
 }
 
 std::string size_defaults_text(const TrainSettings& s, const std::vector<std::string>& chosen,
                                data::Task task, int64_t training_rows) {
   std::string text;
-  for (const auto& [key, value] : size_defaults(s, chosen, task, training_rows)) {
+  for (const auto& [setting, value] : size_defaults(s, chosen, task, training_rows)) {
     if (!text.empty()) text += ' ';
-    text += find_setting(key).flag() + " " + std::to_string(value);
+    text += find_setting(setting->key).flag() + " " + std::to_string(value);
   }
   return text;
 }
