@@ -8,7 +8,10 @@
 // woken. Only run_on_workers() wakes them.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
+
+#include "plexus/cpu/threads.hpp"
 
 namespace plexus::cpu {
 
@@ -27,6 +30,22 @@ template <typename F>
 void run_on_workers(size_t parts, const F& f) {
   run_on_workers(
       parts, [](const void* context, size_t part) { (*static_cast<const F*>(context))(part); }, &f);
+}
+
+/// f(begin, end) over [0, n) in at most num_threads() parts of at least min_per_part elements,
+/// each starting on a multiple of 16 elements (so each part's vectors stay aligned as the
+/// tensor's are); one part is a plain call. For element-wise work: an element that reads no other
+/// gets the same bits from any split and any thread count.
+template <typename F>
+void run_elementwise(size_t n, size_t min_per_part, const F& f) {
+  constexpr size_t kAlign = 16;
+  const size_t parts =
+      std::clamp<size_t>(n / min_per_part, 1, static_cast<size_t>(plexus::num_threads()));
+  if (parts == 1) return f(size_t{0}, n);
+  const size_t tiles = (n + kAlign - 1) / kAlign;
+  run_on_workers(parts, [&](size_t part) {
+    f(std::min(n, tiles * part / parts * kAlign), std::min(n, tiles * (part + 1) / parts * kAlign));
+  });
 }
 
 }  // namespace plexus::cpu

@@ -7,7 +7,6 @@
 
 #include "base/check.hpp"
 #include "cpu/workers.hpp"
-#include "plexus/cpu/threads.hpp"
 
 namespace plexus::optim {
 namespace {
@@ -58,21 +57,11 @@ void adam_update(const AdamStep& s, float* param, const float* grad, float* exp_
 // Elements per thread below which the update stays on the calling thread: a hand-off costs about
 // a microsecond, an update of this many elements about ten.
 constexpr size_t kMinElementsPerPart = 16384;
-// Parts start on multiples of this, so each thread's vectors stay aligned as the tensor's are.
-constexpr size_t kPartAlign = 16;
-
 // The update of a large parameter (W1's first layer: 200,704 weights, about a tenth of a step at
-// one thread) is shared with plexus' workers. Each element's update reads no other, so the bits
-// are the same for any split and any thread count.
+// one thread) is shared with plexus' workers; each element's update reads no other.
 void adam_update_shared(const AdamStep& s, float* param, const float* grad, float* exp_avg,
                         float* exp_avg_sq, float* max_exp_avg_sq, size_t n) {
-  const size_t parts =
-      std::clamp<size_t>(n / kMinElementsPerPart, 1, static_cast<size_t>(num_threads()));
-  if (parts == 1) return adam_update(s, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, n);
-  const size_t tiles = (n + kPartAlign - 1) / kPartAlign;
-  cpu::run_on_workers(parts, [&](size_t part) {
-    const size_t begin = std::min(n, tiles * part / parts * kPartAlign);
-    const size_t end = std::min(n, tiles * (part + 1) / parts * kPartAlign);
+  cpu::run_elementwise(n, kMinElementsPerPart, [&](size_t begin, size_t end) {
     adam_update(s, param + begin, grad + begin, exp_avg + begin, exp_avg_sq + begin,
                 max_exp_avg_sq ? max_exp_avg_sq + begin : nullptr, end - begin);
   });
