@@ -15,7 +15,9 @@
 #include "plexus/io/model_file.hpp"
 #include "plexus/io/safetensors.hpp"
 #include "plexus/nn/ensemble.hpp"
+#include "plexus/nn/linear.hpp"
 #include "plexus/ops/shape_ops.hpp"
+#include "plexus/train/calibration.hpp"
 #include "plexus/train/callback.hpp"
 #include "plexus/train/checkpoint.hpp"
 #include "plexus/train/metrics.hpp"
@@ -52,10 +54,11 @@ std::filesystem::path trial_file(const std::filesystem::path& dir, size_t trial)
 }  // namespace
 
 json record_json(const TrialRecord& r, size_t models) {
-  return {{"trial", r.trial},     {"configuration", r.configuration},
-          {"rung", r.rung},       {"recipe", json::parse(recipe_json(r.recipe))},
-          {"score", r.score},     {"metric", r.metric},
-          {"seconds", r.seconds}, {"models", models}};
+  return {{"trial", r.trial},   {"configuration", r.configuration},
+          {"rung", r.rung},     {"recipe", json::parse(recipe_json(r.recipe))},
+          {"score", r.score},   {"temperature", r.temperature},
+          {"metric", r.metric}, {"seconds", r.seconds},
+          {"models", models}};
 }
 
 void read_record_json(const json& stored, TrialRecord& record) {
@@ -63,6 +66,9 @@ void read_record_json(const json& stored, TrialRecord& record) {
                                               : stored.at("score").get<double>();
   record.metric = stored.at("metric").is_null() ? std::nan("") : stored.at("metric").get<double>();
   record.seconds = stored.at("seconds").get<double>();
+  PLEXUS_CHECK(stored.contains("temperature"), "trial ", record.trial + 1, " was saved by an ",
+               "older plexus, which scored trials otherwise: start the search again");
+  record.temperature = stored.at("temperature").get<double>();
 }
 
 NamedTensors trial_tensors(const std::vector<nn::Sequential>& models, const Tensor& out_of_fold) {
@@ -75,6 +81,21 @@ NamedTensors trial_tensors(const std::vector<nn::Sequential>& models, const Tens
 }
 
 namespace {
+
+/// outputs / temperature, as the ensemble computes it with its member's last layer scaled.
+Tensor divided(const Tensor& outputs, double temperature) {
+  if (temperature == 1.0) return outputs;
+  Tensor out = Tensor::empty(outputs.shape());
+  const double scale = 1.0 / temperature;
+  for (size_t i = 0; i < out.numel(); ++i)
+    out.data()[i] = static_cast<float>(outputs.data()[i] * scale);
+  return out;
+}
+
+bool ends_in_linear(const std::vector<nn::Sequential>& models) {
+  const nn::Sequential& model = models.front();
+  return model.size() > 0 && dynamic_cast<const nn::Linear*>(&model[model.size() - 1]);
+}
 
 /// The mean of `outputs` (a trial chosen twice is in it twice), as nn::Ensemble computes it: a
 /// sum, then times 1/K.
@@ -223,10 +244,15 @@ Tuner::Outcome Tuner::obtain(TrialRecord record) {
   if (trial.diverged) {
     trial.models.clear();  // never a member: its score is +inf
   } else {
+    const Tensor held = index_rows(trial.out_of_fold, scored_rows_);
+    const Tensor targets = index_rows(data_.y_train, scored_rows_);
     record.score = out_of_fold_score(trial.out_of_fold, data_.y_train, scored_rows_, data_.task);
-    const metrics::Scores scores =
-        metrics::evaluate(index_rows(trial.out_of_fold, scored_rows_),
-                          index_rows(data_.y_train, scored_rows_), data_.task);
+    if (data_.classification() && std::isfinite(record.score) && ends_in_linear(trial.models)) {
+      record.temperature = fit_temperature(held, targets);
+      record.score = out_of_fold_score(divided(trial.out_of_fold, record.temperature),
+                                       data_.y_train, scored_rows_, data_.task);
+    }
+    const metrics::Scores scores = metrics::evaluate(held, targets, data_.task);
     record.metric = data_.classification() ? scores.accuracy : scores.r2;
     if (!std::isfinite(record.score)) record.score = std::numeric_limits<double>::infinity();
   }
@@ -250,7 +276,7 @@ void Tuner::accept(Outcome outcome, TuneResult& result) {
     stopped_ = result.time_limit_reached = true;
     return;
   }
-  out_of_fold_.push_back(outcome.out_of_fold);
+  out_of_fold_.push_back(divided(outcome.out_of_fold, outcome.record.temperature));
   fold_models_.push_back(std::move(outcome.models));
   result.trials.push_back(outcome.record);
   if (options_.on_trial) options_.on_trial(outcome.record, outcome.status == Status::resumed);
@@ -333,7 +359,9 @@ void Tuner::assemble(TuneResult& result) {
       for (size_t i = 0; i < std::min(options_.top_k, candidates.size()); ++i)
         result.members.push_back({.trial = candidates[i], .weight = 1});
     }
-    result.network = weighted_ensemble(fold_models_, result.members);
+    std::vector<double> temperatures;
+    for (const TrialRecord& trial : result.trials) temperatures.push_back(trial.temperature);
+    result.network = weighted_ensemble(fold_models_, result.members, temperatures);
     std::vector<const Tensor*> outputs;
     for (const auto& member : result.members)
       for (size_t w = 0; w < member.weight; ++w) outputs.push_back(&out_of_fold_[member.trial]);

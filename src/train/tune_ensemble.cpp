@@ -82,7 +82,8 @@ std::vector<EnsembleMember> select_greedy(const std::vector<Tensor>& outputs, co
 }
 
 nn::Sequential weighted_ensemble(const std::vector<std::vector<nn::Sequential>>& models,
-                                 const std::vector<EnsembleMember>& members) {
+                                 const std::vector<EnsembleMember>& members,
+                                 const std::vector<double>& temperatures) {
   PLEXUS_CHECK(!members.empty(), "weighted_ensemble: no members");
   size_t total = 0;
   for (const auto& member : members) total += member.weight;
@@ -94,12 +95,15 @@ nn::Sequential weighted_ensemble(const std::vector<std::vector<nn::Sequential>>&
     // is one copy with that layer scaled by w * members / total, so the ensemble stays as small
     // as the trials chosen (greedy picks 8 + 1 + 1: three trials' models, not ten). One ending
     // otherwise (log_softmax for the nll loss) is repeated w times.
-    const double scale =
-        static_cast<double>(member.weight * members.size()) / static_cast<double>(total);
+    const double temperature = temperatures.empty() ? 1.0 : temperatures.at(member.trial);
+    const double scale = static_cast<double>(member.weight * members.size()) /
+                         static_cast<double>(total) / temperature;
     for (const auto& model : models[member.trial]) {
       const bool linear_end =
           model.size() > 0 && dynamic_cast<const nn::Linear*>(&model[model.size() - 1]);
       if (!linear_end) {
+        PLEXUS_CHECK(temperature == 1.0, "weighted_ensemble: member ", member.trial,
+                     " has temperature ", temperature, " but does not end in a Linear layer");
         for (size_t w = 0; w < member.weight; ++w) networks.push_back(model);
         continue;
       }

@@ -90,6 +90,17 @@ TEST(Tune, MaxTrialsRepeatsBitForBit) {
   EXPECT_EQ(
       px::metrics::evaluate(first.held_out_outputs, first.held_out_targets, data.task).accuracy,
       first.metric);
+  // Each classifier trial is scored at the temperature fitted to its out-of-fold logits, and
+  // the ensemble's outputs are the mean of its members' logits divided by theirs.
+  for (const auto& t : first.trials) {
+    EXPECT_NE(t.temperature, 1.0) << t.trial;
+    EXPECT_EQ(t.temperature, second.trials[t.trial].temperature);
+  }
+  std::vector<int64_t> rows(static_cast<size_t>(data.x_train.shape(0)));
+  for (size_t r = 0; r < rows.size(); ++r) rows[r] = static_cast<int64_t>(r);
+  EXPECT_NEAR(
+      train::out_of_fold_score(first.held_out_outputs, first.held_out_targets, rows, data.task),
+      first.score, 1e-12);
 }
 
 TEST(Tune, ScoresNeverReadTheTestRows) {
@@ -251,4 +262,15 @@ TEST(Tune, AWeightedEnsembleIsTheWeightedMeanWithEachModelOnce) {
     for (auto& model : trial) model.push_back(px::nn::make_activation("log_softmax"));
   px::nn::Sequential repeated = train::weighted_ensemble(logs, {{0, 2}, {1, 1}});
   EXPECT_EQ(dynamic_cast<px::nn::Ensemble&>(repeated[0]).size(), 6u);
+  // Temperatures divide each trial's outputs (tune's classifiers: each at its fitted one); a
+  // network that cannot be scaled through its last layer must keep 1.
+  px::nn::Sequential cooled = train::weighted_ensemble(models, {{0, 3}, {1, 1}}, {2.0, 0.5});
+  const auto scaled = cooled(x).to_vector();
+  for (size_t i = 0; i < scaled.size(); ++i) {
+    const double expected = 0.75 * (each[0][i] + each[1][i]) / 2 / 2.0 +
+                            0.25 * (each[2][i] + each[3][i]) / 2 / 0.5;
+    EXPECT_NEAR(scaled[i], expected, 1e-5) << i;
+  }
+  EXPECT_THAT(error_of([&] { train::weighted_ensemble(logs, {{0, 1}}, {2.0, 1.0}); }),
+              HasSubstr("does not end in a Linear layer"));
 }

@@ -22,6 +22,7 @@ json tune_json(const train::TuneResult& result, const data::PreparedData& data,
                       {"rung", t.rung},
                       {"epochs", t.recipe.epochs},
                       {"score", number(t.score)},
+                      {"temperature", t.temperature},
                       {data.classification() ? "accuracy" : "r2", number(t.metric)},
                       {"seconds", t.seconds}});
   json members = json::array();

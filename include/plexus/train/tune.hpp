@@ -78,9 +78,14 @@ struct TrialRecord {
   size_t configuration = 0;  ///< sample_recipe's index
   size_t rung = 0;           ///< of successive halving, from 0
   Recipe recipe;             ///< epochs: this trial's budget
-  /// Out of fold: log loss (classification) or RMSE (regression); lower is better; +inf for a
-  /// trial that diverged.
+  /// Out of fold: log loss at `temperature` (classification) or RMSE (regression); lower is
+  /// better; +inf for a trial that diverged.
   double score = 0;
+  /// Classification: the temperature fitted to the trial's out-of-fold logits (1 otherwise).
+  /// Scored at it, a trial is ranked by what its outputs tell apart, not by how confident its
+  /// recipe makes them (label smoothing softens them, costing log loss but not accuracy), and
+  /// the ensemble averages its members on one scale: each member's logits divided by it.
+  double temperature = 1;
   double metric = 0;   ///< out of fold: accuracy, or R2
   double seconds = 0;  ///< training time
 };
@@ -207,10 +212,12 @@ std::vector<EnsembleMember> select_greedy(const std::vector<Tensor>& outputs, co
                                           size_t rounds);
 
 /// One network (nn::Ensemble in a Sequential, in eval mode) whose output is the mean over
-/// `members`, each weighted by its weight, of the mean of its models (models[member.trial]): the
-/// model plexus tune saves. A model ending in a Linear layer is copied once with that layer
-/// scaled; another is repeated weight times.
+/// `members`, each weighted by its weight, of the mean of its models (models[member.trial])
+/// divided by temperatures[member.trial] (1 when `temperatures` is empty): the model plexus tune
+/// saves. A model ending in a Linear layer is copied once with that layer scaled; another is
+/// repeated weight times and must have temperature 1.
 nn::Sequential weighted_ensemble(const std::vector<std::vector<nn::Sequential>>& models,
-                                 const std::vector<EnsembleMember>& members);
+                                 const std::vector<EnsembleMember>& members,
+                                 const std::vector<double>& temperatures = {});
 
 }  // namespace plexus::train
