@@ -267,10 +267,12 @@ TEST(Tune, AWeightedEnsembleIsTheWeightedMeanWithEachModelOnce) {
   px::nn::Sequential cooled = train::weighted_ensemble(models, {{0, 3}, {1, 1}}, {2.0, 0.5});
   const auto scaled = cooled(x).to_vector();
   for (size_t i = 0; i < scaled.size(); ++i) {
-    const double expected = 0.75 * (each[0][i] + each[1][i]) / 2 / 2.0 +
-                            0.25 * (each[2][i] + each[3][i]) / 2 / 0.5;
+    const double expected =
+        0.75 * (each[0][i] + each[1][i]) / 2 / 2.0 + 0.25 * (each[2][i] + each[3][i]) / 2 / 0.5;
     EXPECT_NEAR(scaled[i], expected, 1e-5) << i;
   }
-  EXPECT_THAT(error_of([&] { train::weighted_ensemble(logs, {{0, 1}}, {2.0, 1.0}); }),
+  EXPECT_THAT(error_of([&] {
+                train::weighted_ensemble(logs, {{0, 1}}, {2.0, 1.0});
+              }),
               HasSubstr("does not end in a Linear layer"));
 }
