@@ -15,7 +15,6 @@
 #include "plexus/io/model_file.hpp"
 #include "plexus/io/safetensors.hpp"
 #include "plexus/nn/ensemble.hpp"
-#include "plexus/nn/linear.hpp"
 #include "plexus/ops/shape_ops.hpp"
 #include "plexus/train/calibration.hpp"
 #include "plexus/train/callback.hpp"
@@ -90,11 +89,6 @@ Tensor divided(const Tensor& outputs, double temperature) {
   for (size_t i = 0; i < out.numel(); ++i)
     out.data()[i] = static_cast<float>(outputs.data()[i] * scale);
   return out;
-}
-
-bool ends_in_linear(const std::vector<nn::Sequential>& models) {
-  const nn::Sequential& model = models.front();
-  return model.size() > 0 && dynamic_cast<const nn::Linear*>(&model[model.size() - 1]);
 }
 
 /// The mean of `outputs` (a trial chosen twice is in it twice), as nn::Ensemble computes it: a
@@ -247,7 +241,8 @@ Tuner::Outcome Tuner::obtain(TrialRecord record) {
     const Tensor held = index_rows(trial.out_of_fold, scored_rows_);
     const Tensor targets = index_rows(data_.y_train, scored_rows_);
     record.score = out_of_fold_score(trial.out_of_fold, data_.y_train, scored_rows_, data_.task);
-    if (data_.classification() && std::isfinite(record.score) && ends_in_linear(trial.models)) {
+    if (data_.classification() && std::isfinite(record.score) &&
+        ends_in_linear(trial.models.front())) {
       record.temperature = fit_temperature(held, targets);
       record.score = out_of_fold_score(divided(trial.out_of_fold, record.temperature),
                                        data_.y_train, scored_rows_, data_.task);

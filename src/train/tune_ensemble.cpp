@@ -9,6 +9,7 @@
 #include "plexus/nn/ensemble.hpp"
 #include "plexus/nn/linear.hpp"
 #include "plexus/train/tune.hpp"
+#include "train/tune_detail.hpp"
 
 namespace plexus::train {
 namespace {
@@ -81,6 +82,10 @@ std::vector<EnsembleMember> select_greedy(const std::vector<Tensor>& outputs, co
   return members;
 }
 
+bool ends_in_linear(const nn::Sequential& model) {
+  return model.size() > 0 && dynamic_cast<const nn::Linear*>(&model[model.size() - 1]);
+}
+
 nn::Sequential weighted_ensemble(const std::vector<std::vector<nn::Sequential>>& models,
                                  const std::vector<EnsembleMember>& members,
                                  const std::vector<double>& temperatures) {
@@ -99,9 +104,7 @@ nn::Sequential weighted_ensemble(const std::vector<std::vector<nn::Sequential>>&
     const double scale = static_cast<double>(member.weight * members.size()) /
                          static_cast<double>(total) / temperature;
     for (const auto& model : models[member.trial]) {
-      const bool linear_end =
-          model.size() > 0 && dynamic_cast<const nn::Linear*>(&model[model.size() - 1]);
-      if (!linear_end) {
+      if (!ends_in_linear(model)) {
         PLEXUS_CHECK(temperature == 1.0, "weighted_ensemble: member ", member.trial,
                      " has temperature ", temperature, " but does not end in a Linear layer");
         for (size_t w = 0; w < member.weight; ++w) networks.push_back(model);
