@@ -194,3 +194,27 @@ TEST(Workers, IndexRowsSharedByTheThreadsCopiesEveryRow) {
             << "row " << r << " column " << c << " at " << threads << " threads";
   }
 }
+
+// relu on a large batch is shared by the threads: every element of the forward and of the
+// backward (written, then accumulated when x feeds two relus) is that element's own, at any count
+// of threads and at a length that is no multiple of the parts' alignment.
+TEST(Workers, ReluSharedByTheThreadsComputesEveryElement) {
+  ThreadSetting restore;
+  const int64_t n = 3 * 8192 + 5;
+  const Tensor values = Tensor::randn({n}, 12);
+  const Tensor weights = Tensor::randn({n}, 13);
+  for (int threads : {1, 2, 3}) {
+    px::set_num_threads(threads);
+    Tensor x = values.clone().requires_grad();
+    const Tensor y = px::relu(x);
+    px::sum(px::mul(px::add(y, px::relu(x)), weights)).backward();
+    const auto out = y.to_vector();
+    const auto grad = x.grad().to_vector();
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = values.data()[i];
+      ASSERT_EQ(out[i], v > 0 ? v : 0.0f) << "element " << i << " at " << threads << " threads";
+      ASSERT_EQ(grad[i], v > 0 ? 2 * weights.data()[i] : 0.0f)
+          << "gradient " << i << " at " << threads << " threads";
+    }
+  }
+}
