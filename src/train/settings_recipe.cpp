@@ -171,6 +171,12 @@ std::vector<double> quantile_levels(const std::string& text) {
   return levels;
 }
 
+EnsembleFit ensemble_fit_of(const TrainSettings& s, data::Task task) {
+  if (s.ensemble_fit == "bagging") return EnsembleFit::bagging;
+  if (s.ensemble_fit == "refit") return EnsembleFit::refit;
+  return default_ensemble_fit(task);
+}
+
 Recipe recipe_of(const TrainSettings& s) {
   return {.hidden = s.hidden,
           .activation = s.activation,

@@ -44,6 +44,15 @@ class Deadline : public Callback {
   Clock::time_point at_;
 };
 
+/// A trial's or a refit's training: silent, stopped by Ctrl-C, and by the deadline with a limit.
+FitOptions quiet_fit(const TuneOptions& options, Deadline& deadline) {
+  FitOptions fit;
+  fit.verbose = 0;
+  fit.interrupt = options.interrupt;
+  if (options.time_limit) fit.callbacks.push_back(deadline);
+  return fit;
+}
+
 std::filesystem::path trial_file(const std::filesystem::path& dir, size_t trial) {
   char name[32];
   std::snprintf(name, sizeof name, "trial-%05zu.safetensors", trial);
@@ -57,7 +66,7 @@ json record_json(const TrialRecord& r, size_t models) {
           {"rung", r.rung},     {"recipe", json::parse(recipe_json(r.recipe))},
           {"score", r.score},   {"temperature", r.temperature},
           {"metric", r.metric}, {"seconds", r.seconds},
-          {"models", models}};
+          {"models", models},   {"best_epochs", r.best_epochs}};
 }
 
 void read_record_json(const json& stored, TrialRecord& record) {
@@ -65,9 +74,11 @@ void read_record_json(const json& stored, TrialRecord& record) {
                                               : stored.at("score").get<double>();
   record.metric = stored.at("metric").is_null() ? std::nan("") : stored.at("metric").get<double>();
   record.seconds = stored.at("seconds").get<double>();
-  PLEXUS_CHECK(stored.contains("temperature"), "trial ", record.trial + 1, " was saved by an ",
-               "older plexus, which scored trials otherwise: start the search again");
+  PLEXUS_CHECK(
+      stored.contains("temperature") && stored.contains("best_epochs"), "trial ", record.trial + 1,
+      " was saved by an older plexus, which scored trials otherwise: ", "start the search again");
   record.temperature = stored.at("temperature").get<double>();
+  record.best_epochs = stored.at("best_epochs").get<std::vector<int64_t>>();
 }
 
 NamedTensors trial_tensors(const std::vector<nn::Sequential>& models, const Tensor& out_of_fold) {
@@ -108,8 +119,9 @@ struct Tuner::Trial {
   std::vector<nn::Sequential> models;
   Tensor out_of_fold;
   double seconds = 0;
-  bool cut_off = false;   ///< by the time limit
-  bool diverged = false;  ///< a NaN or Inf stopped a fold's training
+  std::vector<int64_t> best_epochs;  ///< per fold model
+  bool cut_off = false;              ///< by the time limit
+  bool diverged = false;             ///< a NaN or Inf stopped a fold's training
 };
 
 Tuner::Tuner(const data::PreparedData& data, Recipe base, TuneOptions options)
@@ -135,14 +147,53 @@ Tuner::Tuner(const data::PreparedData& data, Recipe base, TuneOptions options)
   fold_ = data::fold_rows(rows, parts, options_.seed + 2, classes);
   for (size_t r = 0; r < rows; ++r)
     if (folds_ > 1 || fold_[r] == 0) scored_rows_.push_back(static_cast<int64_t>(r));
+  refit_ = options_.fit == EnsembleFit::refit;
   if (options_.time_limit) {
+    PLEXUS_CHECK(options_.refit_share >= 0 && options_.refit_share < 1,
+                 "Tuner: refit_share must be in [0, 1)");
     // Room for the assembly and the save after the last trial: well under a second for dozens
     // of members; 3% of the limit on top (at most 10 s) covers larger data and slower disks.
     const double reserve = 0.25 + std::min(0.03 * *options_.time_limit, 10.0);
-    trials_deadline_ =
-        options_.start + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(*options_.time_limit - reserve));
+    const double working = *options_.time_limit - reserve;
+    const auto at = [&](double seconds) {
+      return options_.start +
+             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    };
+    refits_deadline_ = at(working);
+    most_refit_seconds_ = refit_ ? options_.refit_share * working : 0;
+    trials_deadline_ = at(working - most_refit_seconds_);
   }
+}
+
+void Tuner::leave_room_for_refits(const TuneResult& result) {
+  if (!refit_ || !options_.time_limit) return;
+  // The members are mostly among the best-scored trials: room for the five best, each as long as
+  // its refit should take. A refit trains each fold model's network on all the rows rather than
+  // (K-1)/K of them, for the epochs its early stopping kept rather than those it ran (its
+  // patience more), so K/(K-1) of the trial's time times that share of its epochs. At most
+  // refit_share of the limit.
+  std::vector<const TrialRecord*> best;
+  for (const TrialRecord& trial : result.trials) best.push_back(&trial);
+  const size_t counted = std::min<size_t>(5, best.size());
+  std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(counted), best.end(),
+                    [](const TrialRecord* a, const TrialRecord* b) { return a->score < b->score; });
+  const double parts = static_cast<double>(folds_ == 1 ? 5 : folds_);
+  double room = 0;
+  for (size_t i = 0; i < counted; ++i) {
+    const TrialRecord& trial = *best[i];
+    double kept = 0, ran = 0;
+    for (int64_t epoch : trial.best_epochs) {
+      kept += static_cast<double>(epoch + 1);
+      ran += static_cast<double>(
+          trial.recipe.early_stopping > 0
+              ? std::min(trial.recipe.epochs, epoch + 1 + trial.recipe.early_stopping)
+              : trial.recipe.epochs);
+    }
+    if (ran > 0) room += trial.seconds * parts / (parts - 1) * kept / ran;
+  }
+  trials_deadline_ =
+      refits_deadline_ - std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(std::min(room, most_refit_seconds_)));
 }
 
 bool Tuner::out_of_time() const { return options_.time_limit && Clock::now() >= trials_deadline_; }
@@ -162,13 +213,9 @@ Tuner::Trial Tuner::train_trial(const TrialRecord& record) {
     part.y_train = index_rows(data_.y_train, training);
     part.x_validation = index_rows(data_.x_train, held_out);
     part.y_validation = index_rows(data_.y_train, held_out);
-    FitOptions fit;
-    fit.verbose = 0;
-    fit.interrupt = options_.interrupt;
-    if (options_.time_limit) fit.callbacks.push_back(deadline);
     TrainedModel run;
     try {
-      run = train_model(part, record.recipe, fit);
+      run = train_model(part, record.recipe, quiet_fit(options_, deadline));
     } catch (const DivergedError&) {
       trial.diverged = true;
       return trial;
@@ -178,6 +225,7 @@ Tuner::Trial Tuner::train_trial(const TrialRecord& record) {
     }
     trial.seconds += run.seconds;
     trial.models.push_back(run.network);
+    trial.best_epochs.push_back(static_cast<int64_t>(run.best_epoch));
     if (deadline.reached) {
       trial.cut_off = true;
       return trial;
@@ -233,6 +281,7 @@ Tuner::Outcome Tuner::obtain(TrialRecord record) {
     return {
         .status = Outcome::Status::cut_off, .record = record, .models = std::move(trial.models)};
   record.seconds = trial.seconds;
+  record.best_epochs = trial.best_epochs;
   record.score = std::numeric_limits<double>::infinity();
   record.metric = std::nan("");
   if (trial.diverged) {
@@ -274,6 +323,7 @@ void Tuner::accept(Outcome outcome, TuneResult& result) {
   out_of_fold_.push_back(divided(outcome.out_of_fold, outcome.record.temperature));
   fold_models_.push_back(std::move(outcome.models));
   result.trials.push_back(outcome.record);
+  leave_room_for_refits(result);
   if (options_.on_trial) options_.on_trial(outcome.record, outcome.status == Status::resumed);
   if (options_.max_trials && result.trials.size() >= options_.max_trials) stopped_ = true;
 }
@@ -354,6 +404,7 @@ void Tuner::assemble(TuneResult& result) {
       for (size_t i = 0; i < std::min(options_.top_k, candidates.size()); ++i)
         result.members.push_back({.trial = candidates[i], .weight = 1});
     }
+    if (refit_) refit_members(result);
     std::vector<double> temperatures;
     for (const TrialRecord& trial : result.trials) temperatures.push_back(trial.temperature);
     result.network = weighted_ensemble(fold_models_, result.members, temperatures);
@@ -369,6 +420,47 @@ void Tuner::assemble(TuneResult& result) {
     result.metric = data_.classification() ? scores.accuracy : scores.r2;
   }
   result.network.eval();
+}
+
+void Tuner::refit_members(TuneResult& result) {
+  Deadline deadline(refits_deadline_);
+  std::vector<bool> done(result.trials.size(), false);
+  for (const EnsembleMember& member : result.members) {
+    if (done[member.trial]) continue;
+    done[member.trial] = true;
+    const TrialRecord& record = result.trials[member.trial];
+    std::vector<nn::Sequential>& models = fold_models_[member.trial];
+    if (options_.on_refit) options_.on_refit(record);
+    for (size_t fold = 0; fold < models.size(); ++fold) {
+      if ((options_.max_refits && result.refits >= *options_.max_refits) ||
+          (options_.time_limit && Clock::now() >= refits_deadline_)) {
+        result.refits_cut_short = true;
+        return;
+      }
+      // The fold's network again (its own seed, so the refits differ), on every row, for as
+      // many epochs as the fold's early stopping kept.
+      Recipe recipe = record.recipe;
+      recipe.epochs = record.best_epochs.at(fold) + 1;
+      recipe.early_stopping = 0;
+      recipe.seed += fold;
+      TrainedModel run;
+      try {
+        run = train_model(data_, recipe, quiet_fit(options_, deadline));
+      } catch (const DivergedError&) {
+        continue;  // the fold model stays
+      } catch (const Interrupted&) {
+        throw TuneInterrupted("plexus tune: interrupted while refitting the ensemble",
+                              result.trials.size());
+      }
+      if (deadline.reached) {
+        result.refits_cut_short = true;
+        return;
+      }
+      run.network.eval();
+      models[fold] = std::move(run.network);
+      ++result.refits;
+    }
+  }
 }
 
 }  // namespace plexus::train

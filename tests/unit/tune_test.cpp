@@ -37,6 +37,20 @@ px::data::Table three_classes(size_t n) {
   return px::data::Table("rows", {"a", "b", "label"}, rows);
 }
 
+// y = a + 2b + noise.
+px::data::PreparedData regression_rows(size_t n) {
+  std::vector<std::vector<std::string>> rows;
+  px::Generator g(11);
+  for (size_t i = 0; i < n; ++i) {
+    const float a = g.uniform(-2, 2), b = g.uniform(-2, 2);
+    rows.push_back(
+        {std::to_string(a), std::to_string(b), std::to_string(a + 2 * b + g.uniform(-0.3f, 0.3f))});
+  }
+  return px::data::prepare_table(px::data::Table("rows", {"a", "b", "y"}, rows),
+                                 {.target = "y", .task = px::data::Task::regression},
+                                 {.validation_fraction = 0});
+}
+
 px::data::PreparedData prepared() {
   return px::data::prepare_table(three_classes(200), {.target = "label"},
                                  {.validation_fraction = 0});
@@ -187,6 +201,51 @@ TEST(Tune, ATimeLimitEndsTheSearchInTimeWithAModel) {
   EXPECT_TRUE(result.trials.empty());
   const Tensor out = px::io::forward_in_batches(result.network, data.x_test);
   EXPECT_EQ(out.shape(), px::Shape({data.x_test.shape(0), 3}));
+}
+
+TEST(Tune, RefitTrainsTheMembersAgainOnEveryTrainingRow) {
+  const auto data = regression_rows(160);
+  train::TuneOptions options = small_options();
+  options.max_trials = 4;
+  train::Recipe recipe = small_recipe();
+  recipe.early_stopping = 2;
+  const train::TuneResult bagged = train::Tuner(data, recipe, options).run();  // the default
+  options.fit = train::EnsembleFit::refit;
+  const train::TuneResult refit = train::Tuner(data, recipe, options).run();
+  const train::TuneResult again = train::Tuner(data, recipe, options).run();
+  // The search is the same; after it, every fold model of every member trains again on all the
+  // rows, for the epochs its fold kept.
+  EXPECT_EQ(scores_of(refit), scores_of(bagged));
+  EXPECT_EQ(refit.score, bagged.score);  // out of fold: the fold models' outputs
+  EXPECT_EQ(refit.refits, refit.members.size() * refit.folds);
+  EXPECT_FALSE(refit.refits_cut_short);
+  EXPECT_EQ(bagged.refits, 0u);
+  for (const auto& t : refit.trials) {
+    ASSERT_EQ(t.best_epochs.size(), refit.folds) << t.trial;
+    for (int64_t epoch : t.best_epochs) EXPECT_LT(epoch, t.recipe.epochs) << t.trial;
+  }
+  EXPECT_EQ(weights_of(refit.network), weights_of(again.network));
+  EXPECT_NE(weights_of(refit.network), weights_of(bagged.network));
+  // max_refits: the first fold model of the first member refit, the rest as they were.
+  options.max_refits = 1;
+  const train::TuneResult one = train::Tuner(data, recipe, options).run();
+  EXPECT_EQ(one.refits, 1u);
+  EXPECT_TRUE(one.refits_cut_short);
+  EXPECT_NE(weights_of(one.network), weights_of(refit.network));
+  EXPECT_NE(weights_of(one.network), weights_of(bagged.network));
+  // A time limit leaves the refits room and ends in time (on a slow machine the limit may cut
+  // the first refit short: then the fold models stay, and the result says so).
+  options.max_refits.reset();
+  options.max_trials = 0;
+  options.time_limit = 1.5;
+  recipe.epochs = 40;
+  const auto start = std::chrono::steady_clock::now();
+  options.start = start;
+  const train::TuneResult timed = train::Tuner(data, recipe, options).run();
+  EXPECT_LE(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.6);
+  EXPECT_TRUE(timed.time_limit_reached);
+  EXPECT_FALSE(timed.partial);
+  EXPECT_TRUE(timed.refits > 0 || timed.refits_cut_short);
 }
 
 TEST(Tune, GreedySelectionStartsFromTheBestAndMixesWithReplacement) {

@@ -163,10 +163,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   for (const auto& [name, kind] : columns) out << "  " << name << ": " << kind << "\n";
   out << loaded.test_note << "\n";
   const bool ensemble = s.ensemble > 1;
-  const train::EnsembleFit ensemble_fit = s.ensemble_fit == "bagging" ? train::EnsembleFit::bagging
-                                          : s.ensemble_fit == "refit"
-                                              ? train::EnsembleFit::refit
-                                              : train::default_ensemble_fit(p.task);
+  const train::EnsembleFit ensemble_fit = train::ensemble_fit_of(s, p.task);
   const bool has_val = p.has_validation() || ensemble;
   out << "validation: "
       << (ensemble ? "member i of " + std::to_string(s.ensemble) + " on fold i of the " +

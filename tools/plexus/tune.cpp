@@ -129,6 +129,9 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   if (flags.time_limit.empty() && flags.max_trials == 0)
     throw UsageError("give --time-limit (10m, 60s, 90) or --max-trials N, or both");
   train::TuneOptions options{.folds = flags.folds, .max_trials = flags.max_trials, .start = start};
+  options.max_refits = flags.max_refits;
+  if (flags.max_refits && s.ensemble_fit != "refit")
+    throw UsageError("--max-refits counts refits: give it with --ensemble-fit refit");
   if (!flags.time_limit.empty()) options.time_limit = parse_time_limit(flags.time_limit);
   if (!flags.config.empty())
     options.space =
@@ -158,6 +161,7 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   if (loaded.data.is_table()) train::resolve_size_defaults(s, given, p.task, p.x_train.shape(0));
   const train::Recipe base = train::recipe_of(s);
   train::check_trainable(base, p, s.data);
+  if (s.ensemble_fit != "auto") options.fit = train::ensemble_fit_of(s, p.task);
   options.seed = s.seed;
   options.interrupt = &g_interrupted;
   options.distributed = flags.distributed;
@@ -219,6 +223,14 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
         << std::flush;
   };
 
+  options.on_refit = [&](const train::TrialRecord& r) {
+    if (flags.quiet) return;
+    out << "refit: trial " << r.trial + 1 << "'s " << r.best_epochs.size()
+        << (r.best_epochs.size() == 1 ? " network" : " networks") << " on all " << rows
+        << " training rows\n"
+        << std::flush;
+  };
+
   // Checked before the search: a threshold needs a binary classifier.
   const train::CalibrationOptions calibrating = calibration_options(s, p, true);
   train::Tuner tuner(p, base, options);
@@ -239,7 +251,9 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
       (flags.folds ? " --folds " + std::to_string(flags.folds) : "") +
       (flags.config.empty() ? "" : " --config " + shell_word(flags.config)) +
       (flags.selection.empty() ? "" : " --selection " + flags.selection) + " --max-trials " +
-      std::to_string(result.trials.size()) + " --seed " + std::to_string(s.seed);
+      std::to_string(result.trials.size()) +
+      (result.refits_cut_short ? " --max-refits " + std::to_string(result.refits) : "") +
+      " --seed " + std::to_string(s.seed);
   // Calibrated on the held-out rows the search scored: the ensemble's out-of-fold outputs.
   train::CalibrationResult calibration;
   if (!result.partial)
@@ -270,7 +284,16 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
     for (size_t i = 0; i < result.members.size(); ++i)
       out << (i ? ", " : "") << "trial " << result.members[i].trial + 1 << " x"
           << result.members[i].weight;
-    out << " (" << result.members.size() * result.folds << " networks: their fold models)\n"
+    const size_t networks = result.members.size() * result.folds;
+    out << " (" << networks << " networks: their fold models";
+    if (options.fit == train::EnsembleFit::refit)
+      out << ", "
+          << (result.refits == networks ? "each" : std::to_string(result.refits) + " of them")
+          << " refit on every training row for the epochs its fold chose"
+          << (!result.refits_cut_short ? ""
+              : flags.max_refits       ? "; --max-refits left the others as they were"
+                                       : "; the time limit left the others as they were");
+    out << ")\n"
         << "out of fold: " << (p.classification() ? "log loss " : "RMSE ")
         << score_text(result.score) << (p.classification() ? ", accuracy " : ", R2 ")
         << score_text(result.metric) << "\n";
@@ -314,6 +337,10 @@ Command add_tune_command(CLI::App& app) {
   cmd->add_option("--selection", flags->selection,
                   "the ensemble: greedy (forward selection with replacement, default) or top-k "
                   "(the 5 best trials)");
+  cmd->add_option("--max-refits", flags->max_refits,
+                  "refit at most this many of the ensemble's networks on every training row "
+                  "(with --ensemble-fit refit): what a time-limited run's "
+                  "\"to repeat it\" line gives");
   cmd->add_flag("--json", flags->json, "print the results as one JSON object on the last line");
   cmd->add_flag("--quiet", flags->quiet, "no leaderboard while it runs");
   cmd->add_flag("--distributed", flags->distributed,

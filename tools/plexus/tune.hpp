@@ -1,6 +1,7 @@
 // `plexus tune`: its flags, and the --json object and report of a finished search.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct TuneFlags {
   std::string config;     ///< the search space, JSON
   std::string resume;     ///< a --checkpoint folder to continue
   std::string selection;  ///< "greedy" or "top-k"
+  /// Refit at most this many fold models: what a time-limited run managed (its reproduce line).
+  std::optional<size_t> max_refits;
   bool json = false, quiet = false;
   bool distributed = false;  ///< one process of an mpirun job: the trials are dealt to processes
 };

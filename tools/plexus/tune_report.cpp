@@ -38,6 +38,7 @@ json tune_json(const train::TuneResult& result, const data::PreparedData& data,
               {"ensemble",
                {{"members", members},
                 {"partial", result.partial},
+                {"refits", result.refits},
                 {"score", number(result.score)},
                 {data.classification() ? "accuracy" : "r2", number(result.metric)}}},
               {"seconds", result.seconds}};

@@ -20,6 +20,7 @@
 #include "plexus/data/prepare.hpp"
 #include "plexus/data/tabular.hpp"
 #include "plexus/error.hpp"
+#include "plexus/train/ensemble.hpp"
 #include "plexus/train/recipe.hpp"
 
 namespace plexus::train {
@@ -172,6 +173,8 @@ void resolve_defaults(TrainSettings& settings, const std::vector<std::string>& c
 std::vector<double> quantile_levels(const std::string& text);
 /// The settings as the library's options.
 Recipe recipe_of(const TrainSettings& settings);
+/// --ensemble-fit: bagging or refit, and auto as default_ensemble_fit of `task`.
+EnsembleFit ensemble_fit_of(const TrainSettings& settings, data::Task task);
 data::TabularOptions tabular_options(const TrainSettings& settings);
 /// The test fraction (0.2), the validation fraction and the seed; an ensemble's members validate
 /// on folds of the training rows instead, so with ensemble > 1 no validation rows are held out.

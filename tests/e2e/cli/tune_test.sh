@@ -6,7 +6,8 @@
 # - --time-limit 20s ends within the promise (20 s + 5%) with a model that eval, predict, export
 #   (onnx and c) and serve (when built with it and curl is there) accept;
 # - Ctrl-C (SIGINT) in a --checkpoint search, then --resume: the uninterrupted search's
-#   leaderboard and model file.
+#   leaderboard and model file;
+# - a regressor: intervals from its out-of-fold residuals; --ensemble-fit refit, --max-refits.
 set -u
 PLEXUS=$1
 WORK=$2
@@ -51,6 +52,16 @@ grep -q "^intervals: 240 held-out residuals" reg.txt &&
   "$PLEXUS" predict --model reg.plx --data reg.csv --interval 0.9 2> interval.err | head -n 1 |
   grep -q "^prediction,lower,upper$" && ok "a tuned regressor predicts intervals" ||
   fail "tuned regressor's intervals: $(grep '^intervals' reg.txt) $(cat interval.err)"
+# --ensemble-fit refit: the members train again on every row; --max-refits N refits the first N
+# networks only, as a time-limited run's reproduce line says.
+reg="--data reg.csv --target y --epochs 6 --folds 3 --max-trials 3 --ensemble-fit refit"
+"$PLEXUS" tune $reg --save refit.plx > refit.txt 2>&1 || fail "tune refit: $(tail -3 refit.txt)"
+grep -q "^ensemble: .*each refit on every training row" refit.txt && ! cmp -s reg.plx refit.plx &&
+  ok "refit: $(grep '^ensemble' refit.txt | cut -c1-70)" || fail "no refit: $(grep '^ensemble' refit.txt)"
+"$PLEXUS" tune $reg --max-refits 2 --save refit2.plx > refit2.txt 2>&1 ||
+  fail "tune --max-refits: $(tail -3 refit2.txt)"
+grep -q "2 of them refit .*--max-refits left the others" refit2.txt &&
+  ! cmp -s refit.plx refit2.plx && ok "--max-refits 2" || fail "--max-refits 2: $(grep '^ensemble' refit2.txt)"
 
 # ---- --time-limit 20s: in time, and the model works everywhere ---------------------------------
 t0=$(now_ms)
