@@ -103,9 +103,13 @@ void write_tune_report(const std::string& dir, const train::TuneResult& result,
       .paragraph(result.partial
                      ? "No trial finished in the time limit: the model is the cut-off trial's "
                        "fold models as they were."
-                     : "Each member trial's fold models, counted weight times; out-of-fold " +
-                           score + " " + plot::format_number(result.score) + ", " + metric + " " +
-                           plot::format_number(result.metric) + ".");
+                     : "Each member trial's fold models, counted weight times" +
+                           (result.refits > 0 || result.refits_cut_short
+                                ? " (" + std::to_string(result.refits) +
+                                      " of them refit on every training row)"
+                                : std::string()) +
+                           "; out-of-fold " + score + " " + plot::format_number(result.score) +
+                           ", " + metric + " " + plot::format_number(result.metric) + ".");
   if (!members.empty()) report.table({"trial", "weight", "configuration"}, members);
   if (summary.contains("test")) {
     std::vector<std::pair<std::string, std::string>> test;
