@@ -354,7 +354,9 @@ Command add_tune_command(CLI::App& app) {
       "  plexus tune --resume big.tune --time-limit 30m   (after Ctrl-C: continue the search)\n"
       "  mpirun -np 2 plexus tune --data t.csv --distributed --threads 1 --time-limit 10m\n\n"
       "The train flags set the data and the base recipe: trial 1 is the recipe itself, the\n"
-      "others draw from the search space; --epochs is the last rung's epochs.");
+      "others draw from the search space; --epochs is the last rung's epochs. The ensemble's\n"
+      "members are the chosen trials' fold models (auto and bagging, for either task); with\n"
+      "--ensemble-fit refit they train again on every training row.");
   return {cmd, [flags, settings] {
             const std::vector<std::string> given = settings->apply(flags->settings);
             return run_as_job(flags->distributed, [&] { return run_tune(*flags, given); });
