@@ -29,6 +29,12 @@ EnsembleFit default_ensemble_fit(data::Task task) {
   return task == data::Task::regression ? EnsembleFit::refit : EnsembleFit::bagging;
 }
 
+Recipe refit_recipe(Recipe recipe, size_t best_epoch) {
+  recipe.epochs = static_cast<int64_t>(best_epoch) + 1;
+  recipe.early_stopping = 0;
+  return recipe;
+}
+
 TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& recipe,
                                const EnsembleOptions& ensemble, FitOptions options) {
   const size_t k = ensemble.members;
@@ -80,10 +86,8 @@ TrainedEnsemble train_ensemble(const data::PreparedData& data, const Recipe& rec
     samples += run.samples_per_second * run.seconds;
     if (fit == EnsembleFit::refit) {
       // The same network (seed) again, on every row, for as many epochs as fold `member` chose.
-      member_recipe.epochs = static_cast<int64_t>(run.best_epoch) + 1;
-      member_recipe.early_stopping = 0;
       if (ensemble.on_member) ensemble.on_member(member, k, true);
-      run = train_model(data, member_recipe, options);
+      run = train_model(data, refit_recipe(member_recipe, run.best_epoch), options);
       out.model.seconds += run.seconds;
       samples += run.samples_per_second * run.seconds;
     }

@@ -171,10 +171,14 @@ std::vector<double> quantile_levels(const std::string& text) {
   return levels;
 }
 
-EnsembleFit ensemble_fit_of(const TrainSettings& s, data::Task task) {
+std::optional<EnsembleFit> given_ensemble_fit(const TrainSettings& s) {
   if (s.ensemble_fit == "bagging") return EnsembleFit::bagging;
   if (s.ensemble_fit == "refit") return EnsembleFit::refit;
-  return default_ensemble_fit(task);
+  return std::nullopt;
+}
+
+EnsembleFit ensemble_fit_of(const TrainSettings& s, data::Task task) {
+  return given_ensemble_fit(s).value_or(default_ensemble_fit(task));
 }
 
 Recipe recipe_of(const TrainSettings& s) {

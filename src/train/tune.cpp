@@ -147,7 +147,6 @@ Tuner::Tuner(const data::PreparedData& data, Recipe base, TuneOptions options)
   fold_ = data::fold_rows(rows, parts, options_.seed + 2, classes);
   for (size_t r = 0; r < rows; ++r)
     if (folds_ > 1 || fold_[r] == 0) scored_rows_.push_back(static_cast<int64_t>(r));
-  refit_ = options_.fit == EnsembleFit::refit;
   if (options_.time_limit) {
     PLEXUS_CHECK(options_.refit_share >= 0 && options_.refit_share < 1,
                  "Tuner: refit_share must be in [0, 1)");
@@ -160,13 +159,13 @@ Tuner::Tuner(const data::PreparedData& data, Recipe base, TuneOptions options)
              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     };
     refits_deadline_ = at(working);
-    most_refit_seconds_ = refit_ ? options_.refit_share * working : 0;
+    most_refit_seconds_ = options_.fit == EnsembleFit::refit ? options_.refit_share * working : 0;
     trials_deadline_ = at(working - most_refit_seconds_);
   }
 }
 
 void Tuner::leave_room_for_refits(const TuneResult& result) {
-  if (!refit_ || !options_.time_limit) return;
+  if (options_.fit != EnsembleFit::refit || !options_.time_limit) return;
   // The members are mostly among the best-scored trials: room for the five best, each as long as
   // its refit should take. A refit trains each fold model's network on all the rows rather than
   // (K-1)/K of them, for the epochs its early stopping kept rather than those it ran (its
@@ -404,7 +403,7 @@ void Tuner::assemble(TuneResult& result) {
       for (size_t i = 0; i < std::min(options_.top_k, candidates.size()); ++i)
         result.members.push_back({.trial = candidates[i], .weight = 1});
     }
-    if (refit_) refit_members(result);
+    if (options_.fit == EnsembleFit::refit) refit_members(result);
     std::vector<double> temperatures;
     for (const TrialRecord& trial : result.trials) temperatures.push_back(trial.temperature);
     result.network = weighted_ensemble(fold_models_, result.members, temperatures);
@@ -424,10 +423,7 @@ void Tuner::assemble(TuneResult& result) {
 
 void Tuner::refit_members(TuneResult& result) {
   Deadline deadline(refits_deadline_);
-  std::vector<bool> done(result.trials.size(), false);
-  for (const EnsembleMember& member : result.members) {
-    if (done[member.trial]) continue;
-    done[member.trial] = true;
+  for (const EnsembleMember& member : result.members) {  // each trial once
     const TrialRecord& record = result.trials[member.trial];
     std::vector<nn::Sequential>& models = fold_models_[member.trial];
     if (options_.on_refit) options_.on_refit(record);
@@ -437,15 +433,14 @@ void Tuner::refit_members(TuneResult& result) {
         result.refits_cut_short = true;
         return;
       }
-      // The fold's network again (its own seed, so the refits differ), on every row, for as
-      // many epochs as the fold's early stopping kept.
+      // The fold's network again (its own seed, so the refits differ), on every row.
       Recipe recipe = record.recipe;
-      recipe.epochs = record.best_epochs.at(fold) + 1;
-      recipe.early_stopping = 0;
       recipe.seed += fold;
       TrainedModel run;
       try {
-        run = train_model(data_, recipe, quiet_fit(options_, deadline));
+        run = train_model(data_,
+                          refit_recipe(recipe, static_cast<size_t>(record.best_epochs.at(fold))),
+                          quiet_fit(options_, deadline));
       } catch (const DivergedError&) {
         continue;  // the fold model stays
       } catch (const Interrupted&) {

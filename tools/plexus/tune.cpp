@@ -129,8 +129,10 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   if (flags.time_limit.empty() && flags.max_trials == 0)
     throw UsageError("give --time-limit (10m, 60s, 90) or --max-trials N, or both");
   train::TuneOptions options{.folds = flags.folds, .max_trials = flags.max_trials, .start = start};
+  // auto: tune's own default (bagging), not train's.
+  options.fit = train::given_ensemble_fit(s);
   options.max_refits = flags.max_refits;
-  if (flags.max_refits && s.ensemble_fit != "refit")
+  if (flags.max_refits && options.fit != train::EnsembleFit::refit)
     throw UsageError("--max-refits counts refits: give it with --ensemble-fit refit");
   if (!flags.time_limit.empty()) options.time_limit = parse_time_limit(flags.time_limit);
   if (!flags.config.empty())
@@ -161,7 +163,6 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   if (loaded.data.is_table()) train::resolve_size_defaults(s, given, p.task, p.x_train.shape(0));
   const train::Recipe base = train::recipe_of(s);
   train::check_trainable(base, p, s.data);
-  if (s.ensemble_fit != "auto") options.fit = train::ensemble_fit_of(s, p.task);
   options.seed = s.seed;
   options.interrupt = &g_interrupted;
   options.distributed = flags.distributed;

@@ -36,6 +36,10 @@ enum class EnsembleFit {
 /// cost the small sets most (Servo: 133 rows).
 EnsembleFit default_ensemble_fit(data::Task task);
 
+/// A refit's recipe: `recipe` (the fold run's, seed included) for the epochs up to the fold run's
+/// best (from 0), without early stopping: on every row there is no fold left to stop on.
+Recipe refit_recipe(Recipe recipe, size_t best_epoch);
+
 struct EnsembleOptions {
   size_t members = 5;
   /// Unset: default_ensemble_fit of the data's task.

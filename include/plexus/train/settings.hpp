@@ -173,7 +173,9 @@ void resolve_defaults(TrainSettings& settings, const std::vector<std::string>& c
 std::vector<double> quantile_levels(const std::string& text);
 /// The settings as the library's options.
 Recipe recipe_of(const TrainSettings& settings);
-/// --ensemble-fit: bagging or refit, and auto as default_ensemble_fit of `task`.
+/// --ensemble-fit as given: bagging or refit; unset for auto.
+std::optional<EnsembleFit> given_ensemble_fit(const TrainSettings& settings);
+/// --ensemble-fit, auto as default_ensemble_fit of `task`.
 EnsembleFit ensemble_fit_of(const TrainSettings& settings, data::Task task);
 data::TabularOptions tabular_options(const TrainSettings& settings);
 /// The test fraction (0.2), the validation fraction and the seed; an ensemble's members validate

@@ -116,8 +116,8 @@ struct TuneOptions {
   size_t rungs = 3;  ///< a configuration's epochs: base.epochs / eta^(rungs - 1 - rung)
   EnsembleSelection selection = EnsembleSelection::greedy;
   /// How the chosen trials' fold models become members: bagging keeps them as they are; refit
-  /// trains each again on every training row for the epochs its fold chose (seed + fold), in the
-  /// order the selection chose the trials, each replacing its fold model once done. Unset:
+  /// trains each again on every training row for the epochs its fold chose (seed + fold), member
+  /// by member in the ensemble's order, each replacing its fold model once done. Unset:
   /// bagging, for either task. Measured on the tabular benchmark's regression sets
   /// (bench/TABULAR.md): refit's gain for the same trials (0.6% less RMSE) is spent by the
   /// search time it takes under a time limit, and bagged members are the networks whose
@@ -221,7 +221,6 @@ class Tuner {
   std::vector<size_t> fold_;          ///< each training row's fold
   std::vector<int64_t> scored_rows_;  ///< the rows held out by a trained fold (all, or fold 0)
   size_t folds_ = 0;
-  bool refit_ = false;
   std::chrono::steady_clock::time_point trials_deadline_, refits_deadline_;
   double most_refit_seconds_ = 0;
   std::vector<Tensor> out_of_fold_;                       ///< per finished trial
