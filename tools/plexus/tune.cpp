@@ -42,6 +42,17 @@ double parse_time_limit(const std::string& text) {
   return value * scale;
 }
 
+/// A count's flag takes digits only: "-1" is an error, not 18446744073709551615.
+CLI::Validator count_flag() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return !text.empty() && text.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : "\"" + text + "\" is not a count (0, 1, 2, ...)";
+      },
+      "COUNT");
+}
+
 std::string read_text(const std::string& path, const std::string& flag) {
   std::ifstream in(path);
   if (!in) throw UsageError(flag + ": cannot open \"" + path + "\"");
@@ -327,10 +338,12 @@ Command add_tune_command(CLI::App& app) {
   cmd->add_option("--time-limit", flags->time_limit,
                   "end with the model saved within this time: 90 (seconds), 60s, 10m, 1h");
   cmd->add_option("--max-trials", flags->max_trials,
-                  "run this many trials (with --seed: the same leaderboard and model every time)");
+                  "run this many trials (with --seed: the same leaderboard and model every time)")
+      ->check(count_flag());
   cmd->add_option("--folds", flags->folds,
                   "cross-validation folds of the training rows; 1: a holdout of a fifth (default: "
-                  "5 below 20,000 rows, 3 below 100,000, else 1)");
+                  "5 below 20,000 rows, 3 below 100,000, else 1)")
+      ->check(count_flag());
   cmd->add_option("--config", flags->config,
                   "the search space, a JSON file (see docs/TUNE.md; default: the built-in one)");
   cmd->add_option("--resume", flags->resume,
@@ -341,7 +354,8 @@ Command add_tune_command(CLI::App& app) {
   cmd->add_option("--max-refits", flags->max_refits,
                   "refit at most this many of the ensemble's networks on every training row "
                   "(with --ensemble-fit refit): what a time-limited run's "
-                  "\"to repeat it\" line gives");
+                  "\"to repeat it\" line gives")
+      ->check(count_flag());
   cmd->add_flag("--json", flags->json, "print the results as one JSON object on the last line");
   cmd->add_flag("--quiet", flags->quiet, "no leaderboard while it runs");
   cmd->add_flag("--distributed", flags->distributed,

@@ -135,6 +135,11 @@ cmp -s uninterrupted.plx whole.plx && ok "resumed: the uninterrupted model file"
 [ $? -eq 2 ] && grep -q -- "--time-limit" usage.txt && ok "no limit: exit 2" || fail "no limit: $(cat usage.txt)"
 "$PLEXUS" tune --data train.csv --time-limit 5x > usage.txt 2>&1
 [ $? -eq 2 ] && grep -q "60s" usage.txt && ok "bad --time-limit: exit 2" || fail "bad --time-limit: $(cat usage.txt)"
+# A negative count is refused, not wrapped around to 18446744073709551615.
+for flag in --max-trials --folds; do
+  "$PLEXUS" tune --data train.csv --time-limit 5 $flag -1 > usage.txt 2>&1
+  [ $? -eq 2 ] && grep -q -- "$flag" usage.txt && ok "$flag -1: exit 2" || fail "$flag -1: $(cat usage.txt)"
+done
 
 [ "$failures" -eq 0 ] && echo "all tune flows passed" || echo "$failures failures"
 [ "$failures" -eq 0 ]
