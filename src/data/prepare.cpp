@@ -164,6 +164,7 @@ PreparedData prepare_table(const Table& table, const TabularOptions& columns,
     if (!fit.held_out.empty()) out.w_validation = read_weights(table, col, fit.held_out);
   }
   Preprocessing preprocessing = Preprocessing::fit(table, fit.kept, fitted);
+  out.warnings = internal::empty_column_notes(preprocessing, fitted, table.source());
   out.task = target.task;
   out.classes = target.classes;
   out.x_train = preprocessing.transform(table, fit.kept);

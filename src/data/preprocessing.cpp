@@ -104,8 +104,9 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
   categorical = categorical || texts > 0;
   if (!categorical) {
     if (first_non_finite) not_finite(table, *first_non_finite, col);
-    PLEXUS_CHECK(!values.empty(), table.source(), ": column '", info.name, "' (", col,
-                 ") has no values in the training rows");
+    // Nothing to learn from, and no value to fill with: the column is left out, as --ignore
+    // would, rather than failing the whole table (prepare_table says so).
+    if (values.empty()) return ColumnInfo{info.name, ColumnKind::ignored};
     double fill = 0;
     if (impute == Impute::median || impute == Impute::automatic) {
       fill = median(values);
@@ -137,8 +138,7 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
     const std::string_view cell = table.cell(row, col);
     if (!internal::is_missing(cell)) ++counts[cell];
   }
-  PLEXUS_CHECK(!counts.empty(), table.source(), ": column '", info.name, "' (", col,
-               ") has no values in the training rows");
+  if (counts.empty()) return ColumnInfo{info.name, ColumnKind::ignored};
   for (const auto& [category, count] : counts) info.categories.emplace_back(category);
   sort_labels(info.categories);
   info.embedded =

@@ -284,8 +284,7 @@ ColumnInfo PreprocessingAccumulator::State::fit_column(const ColumnStats& s) con
   if (!s.forced && s.texts > 0 && s.numbers > s.texts) throw *s.first_text;
   if (!s.forced && s.texts == 0) {
     if (s.first_non_finite) throw *s.first_non_finite;
-    PLEXUS_CHECK(s.numbers > 0, header.source(), ": column '", name, "' (", s.col,
-                 ") has no values in the training rows");
+    if (s.numbers == 0) return ColumnInfo{name, ColumnKind::ignored};  // as fit does
     double fill = 0;
     if (impute == Impute::median || impute == Impute::automatic) {
       fill = s.sketch.median();
@@ -335,8 +334,7 @@ ColumnInfo PreprocessingAccumulator::State::fit_column(const ColumnStats& s) con
   }
   info.kind = ColumnKind::categorical;
   if (s.too_many_categories) too_many(s.col, "categories");
-  PLEXUS_CHECK(!s.categories.empty(), header.source(), ": column '", name, "' (", s.col,
-               ") has no values in the training rows");
+  if (s.categories.empty()) return ColumnInfo{name, ColumnKind::ignored};
   for (const auto& [category, count] : s.categories) info.categories.push_back(category);
   internal::sort_labels(info.categories);
   if (impute == Impute::automatic && s.missing > 0) {

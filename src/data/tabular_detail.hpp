@@ -33,6 +33,22 @@ inline std::string where(const Table& table, size_t row, size_t col, const char*
   return text.str();
 }
 
+// One line per column that the fit left out for having no value in its training rows (ignored,
+// though `options` did not ask for it).
+inline std::vector<std::string> empty_column_notes(const Preprocessing& preprocessing,
+                                                   const TabularOptions& options,
+                                                   std::string_view source) {
+  std::vector<std::string> notes;
+  for (const ColumnInfo& column : preprocessing.columns())
+    if (column.kind == ColumnKind::ignored &&
+        std::find(options.ignore.begin(), options.ignore.end(), column.name) ==
+            options.ignore.end())
+      notes.push_back(std::string(source) + ": column '" + column.name +
+                      "' has no value in the training rows: it is left out, as --ignore " +
+                      column.name + " would");
+  return notes;
+}
+
 // A feature cell that cannot be used: a CellError that names it (made, for a fit that reports
 // it later, or thrown).
 template <typename... Parts>

@@ -16,9 +16,10 @@ NPM_PREFIX=$4
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
 
 # make FILE SEED ROWS GAPS: three classes from two numbers, a colour and a size; GAPS=1 empties
-# colour and x1 (one in eight), GAPS=2 also x2 and size, and writes some x1 as NA.
+# colour and x1 (one in eight), GAPS=2 also x2 and size, and writes some x1 as NA. The remark
+# column is empty under GAPS=1 (train leaves it out) and half "late" under GAPS=2.
 make() {
-  awk -v seed="$2" -v n="$3" -v gaps="$4" 'BEGIN { srand(seed); print "id,colour,x1,x2,size,label";
+  awk -v seed="$2" -v n="$3" -v gaps="$4" 'BEGIN { srand(seed); print "id,colour,x1,x2,size,remark,label";
     for (i = 0; i < n; i++) { x1 = rand() * 4 - 2; x2 = rand() * 4 - 2; c = int(rand() * 3);
       z = int(rand() * 3); col = (c == 0 ? "red" : (c == 1 ? "green" : "blue"));
       size = (z == 0 ? "S" : (z == 1 ? "M" : "L"));
@@ -29,7 +30,8 @@ make() {
       if (rand() < 0.125) a = (gaps == 2 && rand() < 0.5 ? "NA" : "");
       if (gaps == 2 && rand() < 0.125) b = "";
       if (gaps == 2 && rand() < 0.125) size = "";
-      printf "r%d,%s,%s,%s,%s,%s\n", i, col, a, b, size, lab } }' > "$1"
+      rem = (gaps == 2 && rand() < 0.5 ? "late" : "");
+      printf "r%d,%s,%s,%s,%s,%s,%s\n", i, col, a, b, size, rem, lab } }' > "$1"
 }
 make train.csv 7 400 1
 make rows.csv 11 120 2
@@ -42,6 +44,10 @@ grep -q "^  x1: numeric (median .*, smooth clip); gaps in training: filled with 
   grep -q "^  size: categorical (3 categories: L, M, S), missing -> " train.txt &&
   ok "train says what it did per column: $(grep '^  x1:' train.txt)" ||
   fail "train's column lines: $(sed -n '/^columns:/,/^test/p' train.txt)"
+grep -q "^plexus: warning: train.csv: column 'remark' has no value in the training rows: it is left out, as --ignore remark would$" train.txt &&
+  grep -q "^  remark: ignored$" train.txt &&
+  ok "a column empty in every training row is left out, with a warning" ||
+  fail "the empty column: $(grep remark train.txt)"
 
 "$PLEXUS" inspect model.plx > inspect.txt 2>&1
 grep -q "^  x1: numeric, robust (.*smooth clip), missing -> .* and a missing indicator$" inspect.txt &&

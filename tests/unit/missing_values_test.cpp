@@ -122,6 +122,44 @@ TEST(Impute, NoneAndTheExplicitModesAddNothing) {
               HasSubstr("data.csv:4: column 'x' (0): empty cell"));
 }
 
+// A column with no value in the training rows has nothing to learn or fill from: it is left out,
+// as --ignore would, and prepare_table says so, rather than failing the whole table.
+TEST(Impute, AColumnEmptyInEveryTrainingRowIsLeftOutWithANote) {
+  const Table table = parse(
+      "x,empty,never,y\n"
+      "1,,NA,0\n"
+      "2,,,1\n"
+      "3,,?,0\n"
+      "4,,,1\n");
+  TabularOptions forced;
+  forced.categorical = {"never"};
+  for (const TabularOptions& options : {TabularOptions{}, kStandard, forced}) {
+    const Preprocessing pre = Preprocessing::fit(table, all_rows(table), options);
+    ASSERT_EQ(pre.columns().size(), 3u);
+    EXPECT_EQ(pre.columns()[1].kind, ColumnKind::ignored);
+    EXPECT_EQ(pre.columns()[2].kind, ColumnKind::ignored);
+    EXPECT_EQ(pre.output_features(), 1u);
+  }
+  const auto data = px::data::prepare_table(table, {.target = "y"}, {.validation_fraction = 0.0});
+  EXPECT_THAT(data.features, ElementsAre("x"));
+  EXPECT_THAT(data.warnings,
+              ElementsAre("data.csv: column 'empty' has no value in the training rows: it is left "
+                          "out, as --ignore empty would",
+                          HasSubstr("column 'never'")));
+  // Ignored on request, it needs no note; --impute none still names the first empty cell.
+  const auto asked =
+      px::data::prepare_table(table, {.target = "y", .ignore = {"empty", "never"}}, {});
+  EXPECT_TRUE(asked.warnings.empty());
+  TabularOptions none;
+  none.impute = Impute::none;
+  EXPECT_THAT(error_of([&] { Preprocessing::fit(table, all_rows(table), none); }),
+              HasSubstr("data.csv:2: column 'empty' (1): empty cell"));
+  // Every feature empty: nothing is left to train on.
+  const Table blank = parse("a,y\n,0\n,1\n");
+  EXPECT_THAT(error_of([&] { Preprocessing::fit(blank, all_rows(blank), {}); }),
+              HasSubstr("no feature columns are left"));
+}
+
 TEST(RobustScaling, MatchesNumpysQuantilesAndTheSmoothClip) {
   // Expected: numpy.median, numpy.quantile (linear) and z / sqrt(1 + (z / 3)^2) in float64.
   const Table table = parse("x,y\n3.5,0\n-1.25,1\n8,0\n0.5,1\n2,0\n2,1\n40,0\n");

@@ -137,6 +137,18 @@ TEST(StreamingFit, MatchesWithoutGapsUnderImputeNoneAndForARegressionTarget) {
   expect_same_fit(table, options, sharded(table, options));
 }
 
+TEST(StreamingFit, LeavesOutAColumnEmptyInEveryTrainingRowAsTheInMemoryFitDoes) {
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < 60; ++i)
+    rows.push_back({std::to_string(i), i % 2 ? "" : "NA", "", "ab"[i % 2] + std::string()});
+  const Table table("gaps.csv", {"n", "empty", "text", "label"}, rows);
+  TabularOptions options;
+  options.categorical = {"text"};
+  expect_same_fit(table, options, streamed(table, options, 7));
+  expect_same_fit(table, options, sharded(table, options));
+  EXPECT_EQ(streamed(table, options, 7).preprocessing().output_features(), 1u);
+}
+
 TEST(StreamingFit, CountsRowsAndMissingCells) {
   const Table table = mixed_table(120, 2);
   TabularOptions options;

@@ -263,6 +263,8 @@ int train_streaming(train::TrainSettings s, const std::vector<std::string>& chos
   }
   const data::StreamingTable& table = *streamed;
   const data::PreparedData& p = table.prepared();
+  if (distributed::rank() == 0)
+    for (const auto& w : p.warnings) warn(w);
   // Every process reads the whole --test file, as every process reads it when reading whole.
   std::optional<TestFile> test;
   if (test_file)
