@@ -43,18 +43,39 @@ Tensor take_rows(const Tensor& x, const std::vector<size_t>& rows) {
 
 /// The class of each row by the target cell's text, for stratifying; empty unless the target
 /// holds classes (the rule Target::fit infers the task by, or the task given).
-std::vector<int64_t> table_strata(const Table& table, const TabularOptions& columns) {
-  const std::vector<size_t> all = first_rows(table.rows());
-  const Target whole = Target::fit(table, all, columns);
+/// Indexed by row; a row not in `labelled` has none (-1).
+std::vector<int64_t> table_strata(const Table& table, const std::vector<size_t>& labelled,
+                                  const TabularOptions& columns) {
+  const Target whole = Target::fit(table, labelled, columns);
   if (whole.task != Task::classification) return {};
   const int col = table.column_index(whole.column);
   std::map<std::string_view, int64_t> ids;
-  std::vector<int64_t> strata;
-  strata.reserve(table.rows());
-  for (const size_t row : all)
-    strata.push_back(
-        ids.emplace(table.cell(row, col), static_cast<int64_t>(ids.size())).first->second);
+  std::vector<int64_t> strata(table.rows(), -1);
+  for (const size_t row : labelled)
+    strata[row] = ids.emplace(table.cell(row, col), static_cast<int64_t>(ids.size())).first->second;
   return strata;
+}
+
+/// The rows whose target cell holds a value. One without can be neither learned from nor scored:
+/// it is left out, and a line added to `warnings` names the first few.
+std::vector<size_t> labelled_rows(const Table& table, const TabularOptions& columns,
+                                  std::vector<std::string>& warnings) {
+  const size_t col = internal::target_index(table, columns);
+  std::vector<size_t> rows, unlabelled;
+  for (size_t row = 0; row < table.rows(); ++row)
+    (internal::is_missing(table.cell(row, col)) ? unlabelled : rows).push_back(row);
+  if (unlabelled.empty()) return rows;
+  PLEXUS_CHECK(!rows.empty(), table.source(), ": no row has a value in the target column '",
+               table.columns()[col], "'");
+  constexpr size_t kNamed = 5;
+  std::string lines;
+  for (size_t i = 0; i < std::min(kNamed, unlabelled.size()); ++i)
+    lines += (i ? ", " : "") + std::to_string(table.line(unlabelled[i]));
+  if (unlabelled.size() > kNamed) lines += ", ...";
+  warnings.push_back(table.source() + ": " + std::to_string(unlabelled.size()) + " of " +
+                     std::to_string(table.rows()) + " rows have no value in the target column '" +
+                     table.columns()[col] + "' (line " + lines + "): left out");
+  return rows;
 }
 
 /// The weight column's cells at `rows` as numbers [rows]; a cell that is not a finite
@@ -131,12 +152,13 @@ PreparedData prepare_table(const Table& table, const TabularOptions& columns,
                            const PrepareOptions& options, const Table* test) {
   PLEXUS_CHECK(table.rows() > 0, table.source(), ": no data rows");
   PreparedData out;
-  const std::vector<int64_t> strata = table_strata(table, columns);
+  const std::vector<size_t> all = labelled_rows(table, columns, out.warnings);
+  const std::vector<int64_t> strata = table_strata(table, all, columns);
   out.stratified = !strata.empty();
-  const std::vector<size_t> all = first_rows(table.rows());
   std::vector<size_t> train_rows = all;
   if (!test) {
-    RowSplit split = split_rows(all, options.test_fraction, options.seed, strata);
+    RowSplit split = split_rows(all, options.test_fraction, options.seed,
+                                strata.empty() ? strata : pick(strata, all));
     train_rows = std::move(split.kept);
     out.test_rows = std::move(split.held_out);
     out.test_held_out = true;
@@ -164,7 +186,8 @@ PreparedData prepare_table(const Table& table, const TabularOptions& columns,
     if (!fit.held_out.empty()) out.w_validation = read_weights(table, col, fit.held_out);
   }
   Preprocessing preprocessing = Preprocessing::fit(table, fit.kept, fitted);
-  out.warnings = internal::empty_column_notes(preprocessing, fitted, table.source());
+  for (std::string& note : internal::empty_column_notes(preprocessing, fitted, table.source()))
+    out.warnings.push_back(std::move(note));
   out.task = target.task;
   out.classes = target.classes;
   out.x_train = preprocessing.transform(table, fit.kept);
@@ -174,7 +197,7 @@ PreparedData prepare_table(const Table& table, const TabularOptions& columns,
     out.y_validation = target.encode(table, fit.held_out);
   }
   const Table& test_table = test ? *test : table;
-  if (test) out.test_rows = first_rows(test->rows());
+  if (test) out.test_rows = labelled_rows(*test, columns, out.warnings);
   if (!out.test_rows.empty()) {
     out.x_test = preprocessing.transform(test_table, out.test_rows, &out.warnings);
     out.y_test = target.encode(test_table, out.test_rows);

@@ -110,6 +110,9 @@ Tensor Target::encode(const Table& table, std::span<const size_t> rows) const {
   for (size_t i = 0; i < rows.size(); ++i) {
     const std::string_view cell = table.cell(rows[i], col);
     const auto it = lookup.find(cell);
+    if (it == lookup.end() && internal::is_missing(cell))
+      detail::throw_error(where(table, rows[i], col, "target column"),
+                          ": missing target; fill it or drop the row");
     if (it == lookup.end()) {
       detail::throw_error(where(table, rows[i], col, "target column"), ": class '", cell,
                           "' is not one of the ", classes.size(),

@@ -217,6 +217,36 @@ TEST(PrepareTable, StratifiedSplitKeepsClassProportions) {
   EXPECT_EQ(class_counts(data.y_train), (std::map<int, size_t>{{0, 18}, {1, 6}}));
 }
 
+// A row without a target can be neither learned from nor scored: left out, with one warning per
+// file naming the lines; the split and its strata are of the labelled rows alone.
+TEST(PrepareTable, RowsWithoutATargetAreLeftOutWithAWarning) {
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i = 0; i < 40; ++i)
+    rows.push_back({std::to_string(i), i % 10 == 3 ? (i == 13 ? "NA" : "") : i < 30 ? "a" : "b"});
+  const Table table("rows", {"x", "label"}, rows);
+  const PreparedData data = px::data::prepare_table(
+      table, {}, {.test_fraction = 0.25, .validation_fraction = 0, .seed = 9});
+  EXPECT_THAT(data.warnings,
+              ElementsAre("rows: 4 of 40 rows have no value in the target column 'label' (line 4, "
+                          "14, 24, 34): left out"));
+  EXPECT_THAT(data.classes, ElementsAre("a", "b"));
+  // 27 a and 9 b: a quarter of each stratum is held out.
+  EXPECT_EQ(class_counts(data.y_test), (std::map<int, size_t>{{0, 7}, {1, 2}}));
+  EXPECT_EQ(class_counts(data.y_train), (std::map<int, size_t>{{0, 20}, {1, 7}}));
+  for (const size_t row : data.test_rows) EXPECT_NE(row % 10, 3u) << row;
+
+  const Table test("test rows", {"x", "label"}, {{"1", "a"}, {"2", "?"}, {"3", "b"}});
+  const PreparedData given = px::data::prepare_table(table, {}, {}, &test);
+  EXPECT_THAT(given.test_rows, ElementsAre(0u, 2u));
+  ASSERT_EQ(given.warnings.size(), 2u);
+  EXPECT_EQ(given.warnings[1],
+            "test rows: 1 of 3 rows have no value in the target column 'label' (line 2): left out");
+
+  const Table unlabelled("rows", {"x", "y"}, {{"1", ""}, {"2", "NA"}});
+  EXPECT_THAT(error_of([&] { px::data::prepare_table(unlabelled, {}, {}); }),
+              HasSubstr("rows: no row has a value in the target column 'y'"));
+}
+
 TEST(PrepareTable, ValidationFractionZeroGivesNoValidation) {
   const Table table = regression_table(20);
   const PreparedData data = px::data::prepare_table(

@@ -311,6 +311,9 @@ TEST(Tabular, TargetErrors) {
   const std::string error = error_of([&] { t.encode(test, all_rows(test)); });
   EXPECT_THAT(error, HasSubstr("test.csv:3: target column 'y' (1): class 'emu'"));
   EXPECT_THAT(error, HasSubstr("a class seen only in the test file"));
+  const Table gap = parse("x,y\n1,cat\n2,NA\n", "test.csv");
+  EXPECT_THAT(error_of([&] { t.encode(gap, all_rows(gap)); }),
+              HasSubstr("test.csv:3: target column 'y' (1): missing target; fill it or drop"));
   const Table missing = parse("x,y\n1,cat\n2,\n");
   EXPECT_THAT(error_of([&] { Target::fit(missing, all_rows(missing), {}); }),
               HasSubstr("data.csv:3: target column 'y' (1): missing target"));
