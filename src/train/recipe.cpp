@@ -122,8 +122,6 @@ std::pair<std::string, double> class_and_weight(const std::string& item) {
   return {name, weight};
 }
 
-// The most inputs a periodic embedding takes: each becomes 1 + 3 inputs of the first Linear.
-constexpr size_t kMostEmbedded = 1000;
 // The width of a high-cardinality categorical column's embedding, measured (bench/TABULAR.md).
 constexpr int64_t kCategoryEmbeddingDim = 32;
 
@@ -153,6 +151,12 @@ Recipe default_recipe(data::Task task, int64_t training_rows) {
           .lr = 3e-3,
           .weight_decay = 1e-3,
           .batch_size = 32};
+}
+
+int64_t embeddable_inputs(const data::PreparedData& data) {
+  if (data.preprocessing)
+    return static_cast<int64_t>(data.preprocessing->numeric_value_outputs().size());
+  return data.x_train.defined() && data.x_train.rank() == 2 ? data.x_train.shape(1) : 0;
 }
 
 Recipe default_recipe(const data::PreparedData& data) {
@@ -219,9 +223,9 @@ nn::Sequential build_network(const Recipe& recipe, int64_t inputs, int64_t outpu
     std::vector<int64_t> indices = embedded;
     if (indices.empty())
       for (int64_t j = 0; j < inputs; ++j) indices.push_back(j);
-    PLEXUS_CHECK(indices.size() <= kMostEmbedded,
+    PLEXUS_CHECK(indices.size() <= static_cast<size_t>(kMostEmbeddedInputs),
                  "build_network: --embedding periodic would embed ", indices.size(),
-                 " inputs, more than the ", kMostEmbedded,
+                 " inputs, more than the ", kMostEmbeddedInputs,
                  " it takes (each becomes 4 inputs of the first Linear); use --embedding none");
     // Its own seed, so that the Linear layers start the same with and without it.
     nn::PeriodicEmbedding embedding(inputs, std::move(indices), 16, 3, 0.1f,

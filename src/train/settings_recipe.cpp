@@ -55,10 +55,9 @@ void resolve_task_defaults(TrainSettings& s, const std::vector<std::string>& cho
   if (unchosen("weight_decay")) s.weight_decay = recipe.weight_decay;
 }
 
-std::string task_defaults_text(const std::vector<std::string>& chosen, data::Task task) {
+std::string task_defaults_text(const TrainSettings& s, const std::vector<std::string>& chosen,
+                               data::Task task) {
   if (task != data::Task::regression) return "";
-  TrainSettings s;
-  resolve_task_defaults(s, {}, task);
   std::string text;
   for (const std::string_view key : kRegressionKeys) {
     if (std::find(chosen.begin(), chosen.end(), key) != chosen.end()) continue;
@@ -68,9 +67,18 @@ std::string task_defaults_text(const std::vector<std::string>& chosen, data::Tas
     if (key == "dropout") text.append(" ").append(number_text(s.dropout));
     if (key == "batch_size") text.append(" ").append(std::to_string(s.batch_size));
     if (key == "lr") text.append(" ").append(number_text(s.lr));
-    if (key == "weight_decay") text.append(" ").append(number_text(*s.weight_decay));
+    if (key == "weight_decay") text.append(" ").append(number_text(s.weight_decay.value_or(0)));
   }
   return text;
+}
+
+bool resolve_width_defaults(TrainSettings& s, const std::vector<std::string>& chosen,
+                            const data::PreparedData& data) {
+  if (std::find(chosen.begin(), chosen.end(), "embedding") != chosen.end() ||
+      s.embedding != "periodic" || embeddable_inputs(data) <= kMostEmbeddedInputs)
+    return false;
+  s.embedding = "none";
+  return true;
 }
 
 namespace {

@@ -133,6 +133,13 @@ Tuner::Tuner(const data::PreparedData& data, Recipe base, TuneOptions options)
       "trials validate on folds of the training rows (prepare with validation_fraction 0)");
   PLEXUS_CHECK(options_.eta >= 2 && options_.rungs >= 1, "Tuner: eta must be at least 2 and ",
                "rungs at least 1");
+  // A table too wide for the periodic embedding trains every trial without it.
+  auto& embeddings = options_.space.embedding;
+  if (embeddable_inputs(data) > kMostEmbeddedInputs) {
+    embeddings.erase(std::remove(embeddings.begin(), embeddings.end(), "periodic"),
+                     embeddings.end());
+    if (embeddings.empty()) embeddings.push_back("none");
+  }
   const auto rows = static_cast<size_t>(data.x_train.shape(0));
   folds_ = options_.folds ? options_.folds : default_folds(rows);
   // A holdout is fold 0 of five: a fifth of the rows.

@@ -47,7 +47,7 @@ TEST(RecipeDefaults, AChosenKeyKeepsItsValueEvenWhenItIsTheTablesDefault) {
   EXPECT_EQ(s.weight_decay, 0.0);
   EXPECT_EQ(s.batch_size, 32);
   EXPECT_EQ(s.embedding, "periodic");
-  EXPECT_EQ(train::task_defaults_text({"task", "lr", "dropout", "weight_decay"},
+  EXPECT_EQ(train::task_defaults_text(s, {"task", "lr", "dropout", "weight_decay"},
                                       px::data::Task::regression),
             "--embedding periodic --feature-scale --batch-size 32");
 }
@@ -63,7 +63,7 @@ TEST(RecipeDefaults, ClassificationAndArraysKeepTheirDefaults) {
     EXPECT_DOUBLE_EQ(s.lr, 1e-3) << task;
     EXPECT_EQ(s.weight_decay, train::kTabularWeightDecay) << task;
   }
-  EXPECT_EQ(train::task_defaults_text({}, px::data::Task::classification), "");
+  EXPECT_EQ(train::task_defaults_text(table(""), {}, px::data::Task::classification), "");
   // Arrays were not measured with it: a .npy regression keeps the settings' own defaults.
   train::TrainSettings arrays = table("regression");
   arrays.data = "x.npy";
@@ -86,7 +86,7 @@ TEST(RecipeDefaults, AnInferredRegressionGetsTheRecipeOnceTheTaskIsKnown) {
   EXPECT_EQ(s.embedding, "periodic");
   EXPECT_EQ(s.batch_size, 64);
   EXPECT_EQ(s.weight_decay, 0.001);  // over the table's 1e-4, which was not chosen
-  EXPECT_EQ(train::task_defaults_text({"batch_size"}, px::data::Task::regression),
+  EXPECT_EQ(train::task_defaults_text(s, {"batch_size"}, px::data::Task::regression),
             "--embedding periodic --feature-scale --dropout 0 --lr 0.003 --weight-decay 0.001");
 
   train::TrainSettings classifier = table("");
@@ -172,4 +172,28 @@ TEST(RecipeDefaults, ASmallClassificationTableTrainsInBatchesOf64WithALongerPati
   arrays.data = "x.npy";
   train::resolve_size_defaults(arrays, {}, classification, 1000);
   EXPECT_EQ(arrays.batch_size, 128);
+}
+
+// The regression recipe's periodic embedding takes at most kMostEmbeddedInputs numeric inputs: a
+// wider table trains without it rather than failing, unless the flag asked for it.
+TEST(RecipeDefaults, AWideRegressionTableTrainsWithoutTheDefaultEmbedding) {
+  px::data::PreparedData data;
+  data.task = px::data::Task::regression;
+  for (const int64_t inputs : {train::kMostEmbeddedInputs, train::kMostEmbeddedInputs + 1}) {
+    data.x_train = px::Tensor::zeros({2, inputs});
+    train::TrainSettings s = table("regression");
+    train::resolve_defaults(s, {"task"});
+    const bool wide = inputs > train::kMostEmbeddedInputs;
+    EXPECT_EQ(train::resolve_width_defaults(s, {"task"}, data), wide) << inputs;
+    EXPECT_EQ(s.embedding, wide ? "none" : "periodic") << inputs;
+    EXPECT_EQ(train::task_defaults_text(s, {"task"}, px::data::Task::regression)
+                  .rfind(wide ? "--embedding none --feature-scale" : "--embedding periodic", 0),
+              0u)
+        << inputs;
+    train::TrainSettings asked = table("regression");
+    asked.embedding = "periodic";  // --embedding periodic
+    train::resolve_defaults(asked, {"task", "embedding"});
+    EXPECT_FALSE(train::resolve_width_defaults(asked, {"task", "embedding"}, data));
+    EXPECT_EQ(asked.embedding, "periodic");
+  }
 }

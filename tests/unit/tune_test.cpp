@@ -117,6 +117,36 @@ TEST(Tune, MaxTrialsRepeatsBitForBit) {
       first.score, 1e-12);
 }
 
+// A table with more numeric columns than the periodic embedding takes: no trial draws it (one
+// that did would fail the whole search), even from a space that offers nothing else.
+TEST(Tune, ATableTooWideForThePeriodicEmbeddingNeverDrawsIt) {
+  const auto columns = static_cast<size_t>(train::kMostEmbeddedInputs) + 1;
+  std::vector<std::string> names;
+  for (size_t c = 0; c < columns; ++c) names.push_back(std::string("x").append(std::to_string(c)));
+  names.push_back("y");
+  std::vector<std::vector<std::string>> rows;
+  px::Generator g(13);
+  for (size_t i = 0; i < 12; ++i) {
+    std::vector<std::string> row;
+    for (size_t c = 0; c < columns; ++c) row.push_back(std::to_string(g.uniform(-1, 1)));
+    row.push_back(std::to_string(g.uniform(-1, 1)));
+    rows.push_back(std::move(row));
+  }
+  const auto data = px::data::prepare_table(px::data::Table("wide", names, rows),
+                                            {.target = "y", .task = px::data::Task::regression},
+                                            {.validation_fraction = 0});
+  ASSERT_EQ(train::embeddable_inputs(data), train::kMostEmbeddedInputs + 1);
+  train::TuneOptions options = small_options();
+  options.max_trials = 3;
+  for (const auto& space :
+       {std::vector<std::string>{"none", "periodic"}, std::vector<std::string>{"periodic"}}) {
+    options.space.embedding = space;
+    const train::TuneResult result = train::Tuner(data, small_recipe(), options).run();
+    ASSERT_EQ(result.trials.size(), 3u);
+    for (const auto& trial : result.trials) EXPECT_EQ(trial.recipe.embedding, "none");
+  }
+}
+
 TEST(Tune, ScoresNeverReadTheTestRows) {
   auto data =
       px::data::prepare_table(three_classes(250), {.target = "label"}, {.validation_fraction = 0});

@@ -145,6 +145,7 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   if (s.task.empty() && train_src.is_table()) train::resolve_task_defaults(s, chosen, p.task);
   if (train_src.is_table()) {
     train::resolve_size_defaults(s, chosen, p.task, p.x_train.shape(0));
+    train::resolve_width_defaults(s, chosen, p);
     train::validate(s);
   }
   const bool lead = distributed::rank() == 0;

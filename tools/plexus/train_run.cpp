@@ -187,9 +187,15 @@ train::CalibrationOptions calibration_options(const train::TrainSettings& s,
 
 std::string recipe_line(const train::TrainSettings& s, const std::vector<std::string>& chosen,
                         data::Task task, int64_t training_rows) {
-  const std::string defaults = train::task_defaults_text(chosen, task);
+  const std::string defaults = train::task_defaults_text(s, chosen, task);
+  // The one default a table's width changes (train::resolve_width_defaults).
+  const bool too_wide = defaults.find("--embedding none") != std::string::npos;
   if (!defaults.empty())
-    return "recipe: the regression defaults " + defaults + " (a flag given wins)\n";
+    return "recipe: the regression defaults " + defaults + " (a flag given wins" +
+           (too_wide ? "; no periodic embedding past " +
+                           std::to_string(train::kMostEmbeddedInputs) + " numeric inputs"
+                     : "") +
+           ")\n";
   const std::string small = train::size_defaults_text(s, chosen, task, training_rows);
   return small.empty()
              ? ""

@@ -279,6 +279,7 @@ int train_streaming(train::TrainSettings s, const std::vector<std::string>& chos
   const auto training_rows = static_cast<int64_t>(table.rows(data::Part::train));
   if (!npy) {
     train::resolve_size_defaults(s, chosen, p.task, training_rows);
+    train::resolve_width_defaults(s, chosen, p);
     train::validate(s);
   }
   const train::Recipe recipe = recipe_of(s);

@@ -171,7 +171,10 @@ int run_tune(TuneFlags flags, std::vector<std::string> given) {
   const data::PreparedData& p = loaded.prepared;
   // An inferred task's defaults, as plexus train takes them (a given task's are resolved).
   if (s.task.empty() && loaded.data.is_table()) train::resolve_task_defaults(s, given, p.task);
-  if (loaded.data.is_table()) train::resolve_size_defaults(s, given, p.task, p.x_train.shape(0));
+  if (loaded.data.is_table()) {
+    train::resolve_size_defaults(s, given, p.task, p.x_train.shape(0));
+    train::resolve_width_defaults(s, given, p);
+  }
   const train::Recipe base = train::recipe_of(s);
   train::check_trainable(base, p, s.data);
   options.seed = s.seed;

@@ -87,6 +87,15 @@ Recipe default_recipe(const data::PreparedData& data);
 /// takes batches of 64 and waits longer before it stops early.
 inline constexpr int64_t kSmallTableRows = 8192;
 
+/// The most inputs a periodic embedding takes (each becomes 1 + 3 inputs of the first Linear):
+/// build_network refuses more; a wider regression table trains without the default one, and the
+/// tuner draws no embedding for it.
+inline constexpr int64_t kMostEmbeddedInputs = 1000;
+
+/// The inputs of `data` that build_network's periodic embedding would take: a table's numeric
+/// values (not its one-hot or missing-indicator inputs), else every input.
+int64_t embeddable_inputs(const data::PreparedData& data);
+
 /// Per hidden layer Linear -> BatchNorm1d -> activation -> Dropout, then Linear to `outputs`;
 /// before them FeatureScale and PeriodicEmbedding as the recipe says, the embedding taking the
 /// inputs at `embedded` (empty: every input).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "plexus/data/prepare.hpp"
 #include "plexus/data/tabular.hpp"
 #include "plexus/train/settings.hpp"
 
@@ -20,9 +21,16 @@ namespace plexus::train {
 void resolve_task_defaults(TrainSettings& settings, const std::vector<std::string>& chosen,
                            data::Task task);
 
-/// The task's defaults that `chosen` leaves, as flags: "--embedding periodic --feature-scale ...";
-/// "" for classification or when every one was chosen.
-std::string task_defaults_text(const std::vector<std::string>& chosen, data::Task task);
+/// The task's defaults that `chosen` leaves, as flags with their values in `settings`:
+/// "--embedding periodic --feature-scale ..."; "" for classification or when every one was chosen.
+std::string task_defaults_text(const TrainSettings& settings,
+                               const std::vector<std::string>& chosen, data::Task task);
+
+/// Drops the regression default's periodic embedding (unless `chosen`) from a table with more
+/// than kMostEmbeddedInputs numeric inputs, which it cannot take; returns whether it did. The
+/// command calls it once the data is prepared.
+bool resolve_width_defaults(TrainSettings& settings, const std::vector<std::string>& chosen,
+                            const data::PreparedData& data);
 
 /// Sets the defaults that depend on the table's size, unless `chosen`: a classification table
 /// with fewer than kSmallTableRows training rows trains in batches of 64, for up to 200 epochs
