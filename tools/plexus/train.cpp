@@ -232,8 +232,8 @@ int train_process(const TrainFlags& flags, const std::vector<std::string>& given
   out << "network: " << (ensemble ? std::to_string(s.ensemble) + " x " : "") << network.name()
       << " (" << train::parameter_count(network) << " parameters"
       << (ensemble ? " each; training takes " + std::to_string(s.ensemble) + " times as long" : "")
-      << "), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch << ", up to "
-      << s.epochs << " epochs\n";
+      << "), " << s.optimizer << " lr " << number_text(s.lr) << schedule_text(s.schedule)
+      << ", batch " << batch << ", up to " << s.epochs << " epochs\n";
   if (train_src.is_table()) out << recipe_line(s, chosen, p.task, p.x_train.shape(0));
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done"

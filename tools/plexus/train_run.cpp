@@ -9,6 +9,7 @@
 
 #include "plexus/base/text.hpp"
 #include "plexus/io/model_file.hpp"
+#include "plexus/optim/registry.hpp"
 #include "plexus/train/recipe_defaults.hpp"
 
 namespace plexus::cli {
@@ -183,6 +184,12 @@ train::CalibrationOptions calibration_options(const train::TrainSettings& s,
     throw UsageError(e.what());
   }
   return options;
+}
+
+std::string schedule_text(const std::string& schedule) {
+  for (const optim::ScheduleInfo& info : optim::schedules())
+    if (info.name == schedule) return " on schedule " + info.name + " (" + info.description + ")";
+  return "";
 }
 
 std::string recipe_line(const train::TrainSettings& s, const std::vector<std::string>& chosen,

@@ -36,6 +36,10 @@ void set_checkpointing(train::FitOptions& fit, const train::TrainSettings& setti
 train::CalibrationOptions calibration_options(const train::TrainSettings& settings,
                                               const data::PreparedData& data, bool held_out);
 
+/// " on schedule coslog4 (what it does)" for the network line, "" without a schedule: the epoch
+/// lines show each epoch's starting lr, which a cyclic schedule takes to 0.
+std::string schedule_text(const std::string& schedule);
+
 /// The `recipe:` line: the defaults of `task` and of the table's size (`training_rows`) that no
 /// flag in `chosen` overrode; empty where the settings' own defaults hold.
 std::string recipe_line(const train::TrainSettings& s, const std::vector<std::string>& chosen,

@@ -325,8 +325,8 @@ int train_streaming(train::TrainSettings s, const std::vector<std::string>& chos
   const size_t batch =
       std::min<size_t>(static_cast<size_t>(s.batch_size), table.rows(data::Part::train));
   out << "network: " << network.name() << " (" << train::parameter_count(network)
-      << " parameters), " << s.optimizer << " lr " << number_text(s.lr) << ", batch " << batch
-      << ", up to " << s.epochs << " epochs\n";
+      << " parameters), " << s.optimizer << " lr " << number_text(s.lr) << schedule_text(s.schedule)
+      << ", batch " << batch << ", up to " << s.epochs << " epochs\n";
   if (!npy) out << recipe_line(s, chosen, p.task, training_rows);
   if (checkpoint)
     out << "resumed: " << flags.resume << " (" << checkpoint->epochs_done << " epochs done)\n";

@@ -159,6 +159,14 @@ config)
   grep -q '"lr": 0.01' one.json || fail "the dump lacks lr 0.01"
   "$PLEXUS" train --config one.json --lr 0.5 --dump-config > three.json || fail "override"
   grep -q '"lr": 0.5' three.json && ok "flags override --config" || fail "--lr did not override"
+  # The epoch lines give each epoch's starting lr, 0 at a cycle's start: the network line names
+  # the schedule that explains it.
+  make_classification train.csv 7 200
+  "$PLEXUS" train --data train.csv --ignore id --optimizer sgd --lr 0.01 --schedule cosine \
+    --epochs 2 > scheduled.txt 2>&1 &&
+    grep -q "^network: .*, sgd lr 0.01 on schedule cosine (.*), batch " scheduled.txt &&
+    ok "the network line names the schedule" ||
+    fail "no schedule on the network line: $(grep '^network' scheduled.txt)"
   # The default weight decay depends on the data: 1e-4 for CSV tables, 0 for arrays.
   "$PLEXUS" train --data train.csv --dump-config | grep -q '"weight_decay": 0.0001' &&
     ok "CSV default weight decay 1e-4" || fail "CSV default weight decay is not 1e-4"
