@@ -197,7 +197,12 @@ PreparedData prepare_table(const Table& table, const TabularOptions& columns,
     out.y_validation = target.encode(table, fit.held_out);
   }
   const Table& test_table = test ? *test : table;
-  if (test) out.test_rows = labelled_rows(*test, columns, out.warnings);
+  if (test) {
+    // By the training target's name: the test file's last column need not be it.
+    TabularOptions by_name = columns;
+    by_name.target = target.column;
+    out.test_rows = labelled_rows(*test, by_name, out.warnings);
+  }
   if (!out.test_rows.empty()) {
     out.x_test = preprocessing.transform(test_table, out.test_rows, &out.warnings);
     out.y_test = target.encode(test_table, out.test_rows);

@@ -242,6 +242,10 @@ TEST(PrepareTable, RowsWithoutATargetAreLeftOutWithAWarning) {
   EXPECT_EQ(given.warnings[1],
             "test rows: 1 of 3 rows have no value in the target column 'label' (line 2): left out");
 
+  // The test file's target is found by the training target's name, wherever it stands.
+  const Table reordered("test rows", {"label", "x"}, {{"a", ""}, {"", "2"}});
+  EXPECT_THAT(px::data::prepare_table(table, {}, {}, &reordered).test_rows, ElementsAre(0u));
+
   const Table unlabelled("rows", {"x", "y"}, {{"1", ""}, {"2", "NA"}});
   EXPECT_THAT(error_of([&] { px::data::prepare_table(unlabelled, {}, {}); }),
               HasSubstr("rows: no row has a value in the target column 'y'"));
