@@ -186,7 +186,7 @@ PreparedData prepare_table(const Table& table, const TabularOptions& columns,
     if (!fit.held_out.empty()) out.w_validation = read_weights(table, col, fit.held_out);
   }
   Preprocessing preprocessing = Preprocessing::fit(table, fit.kept, fitted);
-  for (std::string& note : internal::empty_column_notes(preprocessing, fitted, table.source()))
+  for (std::string& note : internal::column_notes(preprocessing, fitted, table.source()))
     out.warnings.push_back(std::move(note));
   out.task = target.task;
   out.classes = target.classes;

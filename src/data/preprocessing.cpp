@@ -20,7 +20,6 @@ using internal::CellKind;
 using internal::check_rows;
 using internal::format_number;
 using internal::missing_cell_error;
-using internal::not_a_number_error;
 using internal::not_finite;
 using internal::parse_cell;
 using internal::sort_labels;
@@ -79,7 +78,7 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
   const Impute impute = options.impute;
   ColumnInfo info{table.columns()[col], ColumnKind::numeric};
   bool categorical = forced;
-  std::optional<size_t> first_missing, first_non_finite, first_text;
+  std::optional<size_t> first_missing, first_non_finite;
   size_t texts = 0;
   std::vector<double> values;
   values.reserve(rows.size());
@@ -88,7 +87,6 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
     if (cell.kind == CellKind::missing) {
       if (!first_missing) first_missing = row;
     } else if (cell.kind == CellKind::text) {
-      if (!first_text) first_text = row;
       ++texts;
     } else if (cell.kind == CellKind::non_finite) {
       if (!first_non_finite) first_non_finite = row;
@@ -97,10 +95,8 @@ ColumnInfo fit_column(const Table& table, std::span<const size_t> rows, size_t c
     }
   }
   if (first_missing && impute == Impute::none) throw missing_cell_error(table, *first_missing, col);
-  // A column of numbers with a few words in it is more likely a typo than categories: saying so
-  // beats one-hot encoding every number as a category of its own.
-  if (!forced && texts > 0 && values.size() > texts)
-    throw not_a_number_error(table, *first_text, col);
+  // A word among numbers makes the column categories, as a data frame library reads it (the
+  // number "4" one category, "rotary" another); prepare_table warns where numbers are among them.
   categorical = categorical || texts > 0;
   if (!categorical) {
     if (first_non_finite) not_finite(table, *first_non_finite, col);

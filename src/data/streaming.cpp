@@ -292,8 +292,7 @@ void StreamingTable::finish_csv_fit(const std::vector<std::vector<uint8_t>>& fit
     detail::throw_error(stream_->true_lines(e.what()));
   }
   missing_ = fitting->missing_cells();
-  prepared_.warnings =
-      internal::empty_column_notes(preprocessing_, options_.columns, stream_->name());
+  prepared_.warnings = internal::column_notes(preprocessing_, options_.columns, stream_->name());
   prepared_.task = target_.task;
   prepared_.classes = target_.classes;
   for (const ColumnInfo& column : preprocessing_.columns())

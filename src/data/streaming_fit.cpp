@@ -54,7 +54,7 @@ struct ColumnStats {
   size_t col = 0;
   bool forced = false;
   uint64_t missing = 0, texts = 0, numbers = 0;
-  std::optional<CellError> first_text, first_non_finite;
+  std::optional<CellError> first_non_finite;
   double sum = 0;                // in row order, as the in-memory mean sums
   double mean = 0, squares = 0;  // Welford's running mean and sum of squared deviations
   QuantileSketch sketch{kSketchSize};
@@ -126,7 +126,7 @@ void PreprocessingAccumulator::State::add_cell(ColumnStats& s, const Table& chun
   add_category(s, text);
   if (s.forced) return;
   if (cell.kind == CellKind::text) {
-    if (s.texts++ == 0) s.first_text = internal::not_a_number_error(chunk, row, s.col);
+    ++s.texts;
   } else if (cell.kind == CellKind::non_finite) {
     if (!s.first_non_finite) s.first_non_finite = internal::not_finite_error(chunk, row, s.col);
   } else {
@@ -229,7 +229,6 @@ void PreprocessingAccumulator::merge(const PreprocessingAccumulator& other) {
   for (size_t i = 0; i < s.columns.size(); ++i) {
     ColumnStats& a = s.columns[i];
     const ColumnStats& b = o.columns[i];
-    if (!a.first_text) a.first_text = b.first_text;
     if (!a.first_non_finite) a.first_non_finite = b.first_non_finite;
     a.missing += b.missing;
     a.texts += b.texts;
@@ -281,7 +280,6 @@ ColumnInfo PreprocessingAccumulator::State::fit_column(const ColumnStats& s) con
   const Impute impute = options.impute;
   const std::string& name = header.columns()[s.col];
   ColumnInfo info{name, ColumnKind::numeric};
-  if (!s.forced && s.texts > 0 && s.numbers > s.texts) throw *s.first_text;
   if (!s.forced && s.texts == 0) {
     if (s.first_non_finite) throw *s.first_non_finite;
     if (s.numbers == 0) return ColumnInfo{name, ColumnKind::ignored};  // as fit does
@@ -413,7 +411,6 @@ std::vector<uint8_t> PreprocessingAccumulator::to_bytes() const {
     out.u64(c.missing);
     out.u64(c.texts);
     out.u64(c.numbers);
-    write_error(out, c.first_text);
     write_error(out, c.first_non_finite);
     out.f64(c.sum);
     out.f64(c.mean);
@@ -456,7 +453,6 @@ PreprocessingAccumulator PreprocessingAccumulator::from_bytes(std::span<const ui
     c.missing = in.u64();
     c.texts = in.u64();
     c.numbers = in.u64();
-    c.first_text = read_error(in);
     c.first_non_finite = read_error(in);
     c.sum = in.f64();
     c.mean = in.f64();

@@ -33,19 +33,40 @@ inline std::string where(const Table& table, size_t row, size_t col, const char*
   return text.str();
 }
 
-// One line per column that the fit left out for having no value in its training rows (ignored,
-// though `options` did not ask for it).
-inline std::vector<std::string> empty_column_notes(const Preprocessing& preprocessing,
-                                                   const TabularOptions& options,
-                                                   std::string_view source) {
+// What the fit chose that a reader might not expect, a line per column: a column with no value in
+// its training rows left out (ignored, though `options` did not ask for it); numbers with some
+// words read as categories (a categorical column not forced by `options`, at least half of whose
+// values are numbers).
+inline std::vector<std::string> column_notes(const Preprocessing& preprocessing,
+                                             const TabularOptions& options,
+                                             std::string_view source) {
+  const auto listed = [](const std::vector<std::string>& names, const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
   std::vector<std::string> notes;
-  for (const ColumnInfo& column : preprocessing.columns())
-    if (column.kind == ColumnKind::ignored &&
-        std::find(options.ignore.begin(), options.ignore.end(), column.name) ==
-            options.ignore.end())
-      notes.push_back(std::string(source) + ": column '" + column.name +
-                      "' has no value in the training rows: it is left out, as --ignore " +
+  for (const ColumnInfo& column : preprocessing.columns()) {
+    const std::string where = std::string(source) + ": column '" + column.name + "' ";
+    if (column.kind == ColumnKind::ignored && !listed(options.ignore, column.name))
+      notes.push_back(where + "has no value in the training rows: it is left out, as --ignore " +
                       column.name + " would");
+    if (column.kind != ColumnKind::categorical || listed(options.categorical, column.name))
+      continue;
+    std::vector<std::string> words;
+    for (const std::string& category : column.categories)
+      if (parse_cell(category).kind != CellKind::number) words.push_back(category);
+    // Mostly numbers: a text column with a few numbers among its words needs no note.
+    if (words.empty() || 2 * words.size() > column.categories.size()) continue;
+    constexpr size_t kShown = 3;
+    std::string shown;
+    for (size_t i = 0; i < std::min(kShown, words.size()); ++i)
+      shown += (i ? ", '" : "'") + words[i] + "'";
+    if (words.size() > kShown) shown += ", ...";
+    notes.push_back(where + "holds numbers and " + std::to_string(words.size()) +
+                    (words.size() == 1 ? " word (" : " words (") + shown + "): its " +
+                    std::to_string(column.categories.size()) +
+                    " values are read as categories; to keep it numeric, fix the words or empty "
+                    "those cells");
+  }
   return notes;
 }
 

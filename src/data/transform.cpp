@@ -130,7 +130,9 @@ struct ColumnStep {
   std::unordered_map<std::string_view, size_t> lookup;  // categorical: category -> output
   size_t unseen = 0;                                    // categorical: cells of unseen categories
   size_t first_unseen = 0;                              // the first one's index in `rows`
-  size_t block = 0;  // numeric: where its values of a block of rows start in Transform::block_
+  size_t words = 0;       // numeric: cells that are not numbers, read as missing (filled)
+  size_t first_word = 0;  // the first one's index in `rows`
+  size_t block = 0;       // numeric: where its values of a block of rows start in Transform::block_
 };
 
 class Transform {
@@ -169,9 +171,10 @@ class Transform {
         for (ColumnStep& step : steps_) {
           const std::string_view text = table_.cell(rows_[i], step.col);
           float* const out = x + i * width_ + step.offset;
-          const Problem problem = step.info->kind == ColumnKind::numeric
-                                      ? read_number(step, text, block_[step.block + i - first], out)
-                                      : categorical(step, i, text, out);
+          const Problem problem =
+              step.info->kind == ColumnKind::numeric
+                  ? read_number(step, i, text, block_[step.block + i - first], out)
+                  : categorical(step, i, text, out);
           if (problem != Problem::none) return false;
         }
       }
@@ -187,7 +190,7 @@ class Transform {
   // warning is added when the column is done.
   void by_columns(float* x, std::vector<std::string>* warnings) {
     for (ColumnStep& step : steps_) {
-      step.unseen = 0;
+      step.unseen = step.words = 0;
       for (size_t i = 0; i < rows_.size(); ++i)
         if (const Problem problem = convert(step, i, x + i * width_ + step.offset);
             problem != Problem::none)
@@ -203,19 +206,20 @@ class Transform {
  private:
   Problem convert(ColumnStep& step, size_t i, float* out) {
     const std::string_view text = table_.cell(rows_[i], step.col);
-    return step.info->kind == ColumnKind::numeric ? numeric(step, text, out)
+    return step.info->kind == ColumnKind::numeric ? numeric(step, i, text, out)
                                                   : categorical(step, i, text, out);
   }
 
-  Problem numeric(const ColumnStep& step, std::string_view text, float* out) {
-    const Problem problem = read_number(step, text, block_[step.block], out);
+  Problem numeric(ColumnStep& step, size_t i, std::string_view text, float* out) {
+    const Problem problem = read_number(step, i, text, block_[step.block], out);
     if (problem != Problem::none) return problem;
     return scale_block(step, 1, out) ? Problem::none : Problem::too_far;
   }
 
   // A numeric cell's value (a fill for a missing one) into `value`, its missing indicator into
-  // out[1].
-  Problem read_number(const ColumnStep& step, std::string_view text, internal::Quotient& value,
+  // out[1]. A word where the training rows had numbers reads as missing where there is a fill
+  // (counted, for a warning), as a data frame library would read it; without one, an error.
+  Problem read_number(ColumnStep& step, size_t i, std::string_view text, internal::Quotient& value,
                       float* out) const {
     const ColumnInfo& column = *step.info;
     // A plain decimal needs none of parse_cell's other steps (a blank or a marker is not one):
@@ -226,15 +230,18 @@ class Transform {
     }
     const internal::Cell cell = internal::parse_cell(text);
     value = {cell.value, 1};
-    if (cell.kind == CellKind::missing) {
+    if (cell.kind == CellKind::text) {
+      if (!step.fill) return Problem::not_a_number;
+      if (step.words++ == 0) step.first_word = i;
+    }
+    const bool filled = cell.kind == CellKind::missing || cell.kind == CellKind::text;
+    if (filled) {
       if (!step.fill) return Problem::missing;
-      value.numerator = *step.fill;
-    } else if (cell.kind == CellKind::text) {
-      return Problem::not_a_number;
+      value = {*step.fill, 1};
     } else if (cell.kind == CellKind::non_finite) {
       return Problem::not_finite;
     }
-    if (column.missing_indicator) out[1] = cell.kind == CellKind::missing ? 1.0f : 0.0f;
+    if (column.missing_indicator) out[1] = filled ? 1.0f : 0.0f;
     return Problem::none;
   }
 
@@ -303,6 +310,16 @@ class Transform {
   }
 
   void warn(const ColumnStep& step, std::vector<std::string>* warnings) const {
+    if (step.words > 0 && warnings) {
+      const size_t row = rows_[step.first_word];
+      std::ostringstream text;
+      text << internal::where(table_, row, step.col) << ": '" << table_.cell(row, step.col)
+           << "' is not a number; " << step.words
+           << (step.words == 1 ? " cell of this numeric column that is not a number reads"
+                               : " cells of this numeric column that are not numbers read")
+           << " as missing (filled with " << *step.info->fill << ")";
+      warnings->push_back(text.str());
+    }
     if (step.unseen == 0 || !warnings) return;
     const size_t row = rows_[step.first_unseen];
     std::ostringstream text;

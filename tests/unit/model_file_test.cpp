@@ -282,7 +282,7 @@ TEST(ModelFile, ABadCellIsACellErrorNamingItsRowAndColumn) {
   Trained t = make_model();
   const px::io::Model model{std::move(t.network), t.info};
   const px::data::Table rows("rows", {"age", "colour", "score"},
-                             {{"31", "red", "0.5"}, {"45", "blue", "abc"}});
+                             {{"31", "red", "0.5"}, {"45", "blue", "inf"}});
   try {
     model.preprocess(rows);
     FAIL() << "expected an error";
@@ -290,7 +290,17 @@ TEST(ModelFile, ABadCellIsACellErrorNamingItsRowAndColumn) {
     EXPECT_EQ(e.row(), 1u);
     EXPECT_EQ(e.line(), 2u);
     EXPECT_EQ(e.column(), 2u);
-    EXPECT_THAT(e.what(), ::testing::StartsWith("rows[1]: column 'score' (2): 'abc' is not a "
-                                                "number"));
+    EXPECT_THAT(e.what(), ::testing::StartsWith("rows[1]: column 'score' (2): 'inf' is infinite"));
   }
+  // A word where the training rows had numbers reads as a missing cell, with a warning.
+  const px::data::Table word("rows", {"age", "colour", "score"},
+                             {{"31", "red", "0.5"}, {"45", "blue", "abc"}});
+  const px::data::Table gap("rows", {"age", "colour", "score"},
+                            {{"31", "red", "0.5"}, {"45", "blue", ""}});
+  std::vector<std::string> warnings;
+  EXPECT_EQ(model.preprocess(word, &warnings).to_vector(), model.preprocess(gap).to_vector());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], ::testing::StartsWith("rows[1]: column 'score' (2): 'abc' is not a "
+                                                 "number; 1 cell of this numeric column that is "
+                                                 "not a number reads as missing"));
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <numeric>
 #include <plexus/data/csv.hpp>
+#include <plexus/data/prepare.hpp>
 #include <plexus/data/tabular.hpp>
 #include <plexus/error.hpp>
 #include <sstream>
@@ -222,29 +223,46 @@ TEST(Tabular, ImputesEachKind) {
   EXPECT_EQ(Preprocessing::fit(twice, all_rows(twice), options).columns()[0].fill, "7");
 }
 
-TEST(Tabular, TextInANumericColumnNamesCellAndHint) {
-  const Table train = parse("x,y\n1,0\n2,1\n");
+// A word in a numeric column reads as a missing cell where the column has a fill (every --impute
+// but none), with one warning per column; without a fill it is an error naming the cell.
+TEST(Tabular, TextInANumericColumnIsMissingWithAWarningOrNamesTheCell) {
+  const Table train = parse("x,y\n1,0\n2,1\n4,1\n");
+  const Table test = parse("x,y\n1,0\nabc,1\nn.a.,0\n", "test.csv");
   const Preprocessing pre = Preprocessing::fit(train, all_rows(train), kStandard);
-  const Table test = parse("x,y\n1,0\nabc,1\n", "test.csv");
-  const std::string error = error_of([&] { pre.transform(test, all_rows(test)); });
+  std::vector<std::string> warnings;
+  const std::vector<float> x = pre.transform(test, all_rows(test), &warnings).to_vector();
+  EXPECT_FLOAT_EQ(x[1], x[2]);  // both the median 2, standardised
+  EXPECT_THAT(warnings, ElementsAre("test.csv:3: column 'x' (0): 'abc' is not a number; 2 cells "
+                                    "of this numeric column that are not numbers read as missing "
+                                    "(filled with 2)"));
+  TabularOptions none = kStandard;
+  none.impute = Impute::none;
+  const Preprocessing strict = Preprocessing::fit(train, all_rows(train), none);
+  const std::string error = error_of([&] { strict.transform(test, all_rows(test)); });
   EXPECT_THAT(error, HasSubstr("test.csv:3: column 'x' (0): 'abc' is not a number"));
   EXPECT_THAT(error, HasSubstr("--categorical x"));
 }
 
-TEST(Tabular, StrayWordInANumericTrainingColumnNamesTheCell) {
-  // Numbers the majority: the word is a typo, not a category.
-  const Table typo = parse("x,y\n1,0\n2,1\nthree,0\n4,1\n");
-  const std::string error = error_of([&] { Preprocessing::fit(typo, all_rows(typo), kStandard); });
-  EXPECT_THAT(error, HasSubstr("data.csv:4: column 'x' (0): 'three' is not a number"));
-  EXPECT_THAT(error, HasSubstr("--categorical x"));
-  // Words as many as numbers, or forced: categories.
-  const Table words = parse("x,y\n1,0\ntwo,1\n");
-  EXPECT_EQ(Preprocessing::fit(words, all_rows(words), kStandard).columns()[0].kind,
-            ColumnKind::categorical);
-  TabularOptions forced = kStandard;
-  forced.categorical = {"x"};
-  EXPECT_THAT(Preprocessing::fit(typo, all_rows(typo), forced).columns()[0].categories,
-              ElementsAre("1", "2", "4", "three"));
+// A word among numbers makes the column categories, as a data frame library reads it, rather
+// than failing the table; prepare_table says so, with the words, unless --categorical asked.
+TEST(Tabular, AWordAmongNumbersMakesTheColumnCategoriesWithANote) {
+  const Table mixed = parse("x,y\n1,0\n2,1\nthree,0\n4,1\n1,0\n");
+  const Preprocessing pre = Preprocessing::fit(mixed, all_rows(mixed), kStandard);
+  EXPECT_EQ(pre.columns()[0].kind, ColumnKind::categorical);
+  EXPECT_THAT(pre.columns()[0].categories, ElementsAre("1", "2", "4", "three"));
+  const auto data = px::data::prepare_table(mixed, {.target = "y"}, {.validation_fraction = 0});
+  EXPECT_THAT(data.warnings,
+              ElementsAre("data.csv: column 'x' holds numbers and 1 word ('three'): its 4 values "
+                          "are read as categories; to keep it numeric, fix the words or empty "
+                          "those cells"));
+  const auto asked = px::data::prepare_table(mixed, {.target = "y", .categorical = {"x"}},
+                                             {.validation_fraction = 0});
+  EXPECT_TRUE(asked.warnings.empty());
+  EXPECT_THAT(asked.preprocessing->columns()[0].categories, ElementsAre("1", "2", "4", "three"));
+  // Words alone need no note.
+  const Table words = parse("x,y\none,0\ntwo,1\n");
+  EXPECT_TRUE(
+      px::data::prepare_table(words, {.target = "y"}, {.validation_fraction = 0}).warnings.empty());
 }
 
 TEST(Tabular, InfiniteValuesAreErrors) {
