@@ -325,8 +325,8 @@ class Transform {
     std::ostringstream text;
     text << internal::where(table_, row, step.col) << ": category '" << table_.cell(row, step.col)
          << "' was not in the training data; " << step.unseen
-         << (step.unseen == 1 ? " cell" : " cells")
-         << " of this column with unseen categories are encoded as "
+         << (step.unseen == 1 ? " cell of this column with an unseen category is encoded as "
+                              : " cells of this column with unseen categories are encoded as ")
          << (step.info->embedded ? "the unseen category (an embedding of zeros)" : "all zeros");
     warnings->push_back(text.str());
   }

@@ -179,23 +179,27 @@ class TestFile {
   uint64_t bytes_read_ = 0;
 };
 
-// The warnings of the --test file's chunks (unseen categories): each chunk warns of each column
-// it has them in, so the first warning of a column stands for the rest.
+// The warnings of the --test file's chunks (unseen categories, words in numeric columns): each
+// chunk warns of each column it has them in, so the first warning of a column and kind stands for
+// the rest.
 void print_warnings(const std::vector<std::string>& warnings, const std::string& file) {
-  std::set<std::string> columns;
+  std::set<std::string> seen;
   size_t repeated = 0;
   for (const std::string& warning : warnings) {
-    const size_t begin = warning.find("column '"), end = warning.find(": category", begin);
-    const std::string column = begin == std::string::npos || end == std::string::npos
-                                   ? warning
-                                   : warning.substr(begin, end - begin);
-    if (columns.insert(column).second)
+    const size_t begin = warning.find("column '"), end = warning.find("): ", begin);
+    const std::string key =
+        begin == std::string::npos || end == std::string::npos
+            ? warning
+            : warning.substr(begin, end - begin) +
+                  (warning.find("is not a number", end) == std::string::npos ? " category"
+                                                                             : " word");
+    if (seen.insert(key).second)
       warn(warning);
     else
       ++repeated;
   }
   if (repeated > 0)
-    warn("the counts above are of the first chunk of " + file + " with unseen categories in the " +
+    warn("the counts above are of the first chunk of " + file + " with such cells in the " +
          "column; " + std::to_string(repeated) + " more chunks had them in those columns");
 }
 

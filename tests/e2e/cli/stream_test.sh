@@ -83,6 +83,13 @@ sed 's/,red,/,green,/' holdout.csv > green.csv
   grep -q "more chunks had them in those columns" green.txt &&
   ok "--stream --test: one warning of unseen categories for the column" ||
   fail "--stream --test green.csv: $(grep warning green.txt | head -n 3)"
+# A word in a numeric column reads as missing: one warning for the column too.
+awk -F, -v OFS=, 'NR > 1 && NR % 50 == 0 { $3 = "abc" } { print }' holdout.csv > word.csv
+"$PLEXUS" train --data train.csv --ignore id --epochs 1 --quiet --stream --memory 1M --test word.csv \
+  > word.txt 2>&1 || fail "--stream --test word.csv: $(tail -c 300 word.txt)"
+[ "$(grep -c "'abc' is not a number; .* read.* as missing" word.txt)" -eq 1 ] &&
+  ok "--stream --test: one warning of words in a numeric column" ||
+  fail "--stream --test word.csv: $(grep warning word.txt | head -n 3)"
 
 # ---- resuming at an epoch's end gives the uninterrupted run's model
 rargs="--data train.csv --ignore id --early-stopping 0 --hidden 16 --stream --memory 2M --quiet"
