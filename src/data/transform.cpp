@@ -128,11 +128,11 @@ struct ColumnStep {
   size_t offset;                                        // its first output
   std::optional<double> fill;                           // numeric
   std::unordered_map<std::string_view, size_t> lookup;  // categorical: category -> output
-  size_t unseen = 0;                                    // categorical: cells of unseen categories
-  size_t first_unseen = 0;                              // the first one's index in `rows`
-  size_t words = 0;       // numeric: cells that are not numbers, read as missing (filled)
-  size_t first_word = 0;  // the first one's index in `rows`
-  size_t block = 0;       // numeric: where its values of a block of rows start in Transform::block_
+  // Cells read leniently, for a warning: words in a numeric column (read as missing), unseen
+  // categories in a categorical one (encoded as none).
+  size_t stray = 0;
+  size_t first_stray = 0;  // the first one's index in `rows`
+  size_t block = 0;  // numeric: where its values of a block of rows start in Transform::block_
 };
 
 class Transform {
@@ -190,7 +190,7 @@ class Transform {
   // warning is added when the column is done.
   void by_columns(float* x, std::vector<std::string>* warnings) {
     for (ColumnStep& step : steps_) {
-      step.unseen = step.words = 0;
+      step.stray = 0;
       for (size_t i = 0; i < rows_.size(); ++i)
         if (const Problem problem = convert(step, i, x + i * width_ + step.offset);
             problem != Problem::none)
@@ -232,7 +232,7 @@ class Transform {
     value = {cell.value, 1};
     if (cell.kind == CellKind::text) {
       if (!step.fill) return Problem::not_a_number;
-      if (step.words++ == 0) step.first_word = i;
+      if (step.stray++ == 0) step.first_stray = i;
     }
     const bool filled = cell.kind == CellKind::missing || cell.kind == CellKind::text;
     if (filled) {
@@ -280,7 +280,7 @@ class Transform {
     }
     const auto it = step.lookup.find(cell);
     if (it == step.lookup.end()) {
-      if (step.unseen++ == 0) step.first_unseen = i;
+      if (step.stray++ == 0) step.first_stray = i;
       if (column.embedded) out[0] = static_cast<float>(unseen);
       return Problem::none;
     }
@@ -310,24 +310,23 @@ class Transform {
   }
 
   void warn(const ColumnStep& step, std::vector<std::string>* warnings) const {
-    if (step.words > 0 && warnings) {
-      const size_t row = rows_[step.first_word];
-      std::ostringstream text;
-      text << internal::where(table_, row, step.col) << ": '" << table_.cell(row, step.col)
-           << "' is not a number; " << step.words
-           << (step.words == 1 ? " cell of this numeric column that is not a number reads"
-                               : " cells of this numeric column that are not numbers read")
-           << " as missing (filled with " << *step.info->fill << ")";
-      warnings->push_back(text.str());
-    }
-    if (step.unseen == 0 || !warnings) return;
-    const size_t row = rows_[step.first_unseen];
+    if (step.stray == 0 || !warnings) return;
+    const size_t row = rows_[step.first_stray];
+    const bool one = step.stray == 1;
     std::ostringstream text;
-    text << internal::where(table_, row, step.col) << ": category '" << table_.cell(row, step.col)
-         << "' was not in the training data; " << step.unseen
-         << (step.unseen == 1 ? " cell of this column with an unseen category is encoded as "
-                              : " cells of this column with unseen categories are encoded as ")
-         << (step.info->embedded ? "the unseen category (an embedding of zeros)" : "all zeros");
+    text << internal::where(table_, row, step.col) << ": ";
+    if (step.info->kind == ColumnKind::numeric) {
+      text << "'" << table_.cell(row, step.col) << "' is not a number; " << step.stray
+           << (one ? " cell of this numeric column that is not a number reads"
+                   : " cells of this numeric column that are not numbers read")
+           << " as missing (filled with " << *step.info->fill << ")";
+    } else {
+      text << "category '" << table_.cell(row, step.col) << "' was not in the training data; "
+           << step.stray
+           << (one ? " cell of this column with an unseen category is encoded as "
+                   : " cells of this column with unseen categories are encoded as ")
+           << (step.info->embedded ? "the unseen category (an embedding of zeros)" : "all zeros");
+    }
     warnings->push_back(text.str());
   }
 

@@ -196,7 +196,8 @@ std::string recipe_line(const train::TrainSettings& s, const std::vector<std::st
                         data::Task task, int64_t training_rows) {
   const std::string defaults = train::task_defaults_text(s, chosen, task);
   // The one default a table's width changes (train::resolve_width_defaults).
-  const bool too_wide = defaults.find("--embedding none") != std::string::npos;
+  const bool too_wide = task == data::Task::regression && s.embedding == "none" &&
+                        std::find(chosen.begin(), chosen.end(), "embedding") == chosen.end();
   if (!defaults.empty())
     return "recipe: the regression defaults " + defaults + " (a flag given wins" +
            (too_wide ? "; no periodic embedding past " +
